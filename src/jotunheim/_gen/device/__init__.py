@@ -1,0 +1,1 @@
+"""Compact message and service descriptors for device code, generated from proto/."""

@@ -1,0 +1,224 @@
+import capability_pb2 as _capability_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class DeviceMessage(_message.Message):
+    __slots__ = ("hello", "capabilities", "capability_update", "command_result", "heartbeat", "stream_data", "ota_status", "pong")
+    HELLO_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITY_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_RESULT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    STREAM_DATA_FIELD_NUMBER: _ClassVar[int]
+    OTA_STATUS_FIELD_NUMBER: _ClassVar[int]
+    PONG_FIELD_NUMBER: _ClassVar[int]
+    hello: Hello
+    capabilities: _capability_pb2.CapabilityResponse
+    capability_update: _capability_pb2.CapabilityUpdateEvent
+    command_result: CommandResult
+    heartbeat: Heartbeat
+    stream_data: StreamData
+    ota_status: OtaStatus
+    pong: Pong
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., capabilities: _Optional[_Union[_capability_pb2.CapabilityResponse, _Mapping]] = ..., capability_update: _Optional[_Union[_capability_pb2.CapabilityUpdateEvent, _Mapping]] = ..., command_result: _Optional[_Union[CommandResult, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., stream_data: _Optional[_Union[StreamData, _Mapping]] = ..., ota_status: _Optional[_Union[OtaStatus, _Mapping]] = ..., pong: _Optional[_Union[Pong, _Mapping]] = ...) -> None: ...
+
+class Hello(_message.Message):
+    __slots__ = ("device_id", "proof", "firmware_version", "protocol_version", "resume_token", "runtime", "pending_results")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    FIRMWARE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    RUNTIME_FIELD_NUMBER: _ClassVar[int]
+    PENDING_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    proof: bytes
+    firmware_version: str
+    protocol_version: int
+    resume_token: str
+    runtime: str
+    pending_results: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, device_id: _Optional[str] = ..., proof: _Optional[bytes] = ..., firmware_version: _Optional[str] = ..., protocol_version: _Optional[int] = ..., resume_token: _Optional[str] = ..., runtime: _Optional[str] = ..., pending_results: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CommandResult(_message.Message):
+    __slots__ = ("command_id", "success", "result", "error_code", "error_message", "duration_us")
+    COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_US_FIELD_NUMBER: _ClassVar[int]
+    command_id: str
+    success: bool
+    result: bytes
+    error_code: str
+    error_message: str
+    duration_us: int
+    def __init__(self, command_id: _Optional[str] = ..., success: _Optional[bool] = ..., result: _Optional[bytes] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., duration_us: _Optional[int] = ...) -> None: ...
+
+class Heartbeat(_message.Message):
+    __slots__ = ("seq", "uptime_s", "mem_free", "mem_alloc", "cpu_percent", "bytes_sent", "bytes_received", "active_tools", "rssi")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    UPTIME_S_FIELD_NUMBER: _ClassVar[int]
+    MEM_FREE_FIELD_NUMBER: _ClassVar[int]
+    MEM_ALLOC_FIELD_NUMBER: _ClassVar[int]
+    CPU_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_SENT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_TOOLS_FIELD_NUMBER: _ClassVar[int]
+    RSSI_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    uptime_s: int
+    mem_free: int
+    mem_alloc: int
+    cpu_percent: int
+    bytes_sent: int
+    bytes_received: int
+    active_tools: int
+    rssi: int
+    def __init__(self, seq: _Optional[int] = ..., uptime_s: _Optional[int] = ..., mem_free: _Optional[int] = ..., mem_alloc: _Optional[int] = ..., cpu_percent: _Optional[int] = ..., bytes_sent: _Optional[int] = ..., bytes_received: _Optional[int] = ..., active_tools: _Optional[int] = ..., rssi: _Optional[int] = ...) -> None: ...
+
+class StreamData(_message.Message):
+    __slots__ = ("stream_id", "seq", "payload", "content_type", "timestamp_ms")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    stream_id: str
+    seq: int
+    payload: bytes
+    content_type: str
+    timestamp_ms: int
+    def __init__(self, stream_id: _Optional[str] = ..., seq: _Optional[int] = ..., payload: _Optional[bytes] = ..., content_type: _Optional[str] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
+
+class OtaStatus(_message.Message):
+    __slots__ = ("version", "state", "reason", "progress_bytes", "total_bytes", "running_version")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_BYTES_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    state: str
+    reason: str
+    progress_bytes: int
+    total_bytes: int
+    running_version: str
+    def __init__(self, version: _Optional[str] = ..., state: _Optional[str] = ..., reason: _Optional[str] = ..., progress_bytes: _Optional[int] = ..., total_bytes: _Optional[int] = ..., running_version: _Optional[str] = ...) -> None: ...
+
+class Pong(_message.Message):
+    __slots__ = ("nonce",)
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    nonce: int
+    def __init__(self, nonce: _Optional[int] = ...) -> None: ...
+
+class HubMessage(_message.Message):
+    __slots__ = ("challenge", "welcome", "refusal", "capability_request", "command", "result_ack", "ping", "update_notice", "stream_control")
+    CHALLENGE_FIELD_NUMBER: _ClassVar[int]
+    WELCOME_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITY_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    RESULT_ACK_FIELD_NUMBER: _ClassVar[int]
+    PING_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_CONTROL_FIELD_NUMBER: _ClassVar[int]
+    challenge: Challenge
+    welcome: Welcome
+    refusal: Refusal
+    capability_request: _capability_pb2.CapabilityRequest
+    command: Command
+    result_ack: ResultAck
+    ping: Ping
+    update_notice: UpdateNotice
+    stream_control: StreamControl
+    def __init__(self, challenge: _Optional[_Union[Challenge, _Mapping]] = ..., welcome: _Optional[_Union[Welcome, _Mapping]] = ..., refusal: _Optional[_Union[Refusal, _Mapping]] = ..., capability_request: _Optional[_Union[_capability_pb2.CapabilityRequest, _Mapping]] = ..., command: _Optional[_Union[Command, _Mapping]] = ..., result_ack: _Optional[_Union[ResultAck, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., update_notice: _Optional[_Union[UpdateNotice, _Mapping]] = ..., stream_control: _Optional[_Union[StreamControl, _Mapping]] = ...) -> None: ...
+
+class Challenge(_message.Message):
+    __slots__ = ("nonce", "protocol_version")
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    nonce: bytes
+    protocol_version: int
+    def __init__(self, nonce: _Optional[bytes] = ..., protocol_version: _Optional[int] = ...) -> None: ...
+
+class Welcome(_message.Message):
+    __slots__ = ("session_id", "resume_token", "resumed", "heartbeat_interval_ms", "dead_peer_timeout_ms", "server_time_ms", "acked_results")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    RESUMED_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    DEAD_PEER_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    SERVER_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    ACKED_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    resume_token: str
+    resumed: bool
+    heartbeat_interval_ms: int
+    dead_peer_timeout_ms: int
+    server_time_ms: int
+    acked_results: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, session_id: _Optional[str] = ..., resume_token: _Optional[str] = ..., resumed: _Optional[bool] = ..., heartbeat_interval_ms: _Optional[int] = ..., dead_peer_timeout_ms: _Optional[int] = ..., server_time_ms: _Optional[int] = ..., acked_results: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Refusal(_message.Message):
+    __slots__ = ("code", "reason")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    reason: str
+    def __init__(self, code: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Command(_message.Message):
+    __slots__ = ("command_id", "tool", "args_json", "deadline_ms")
+    COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
+    TOOL_FIELD_NUMBER: _ClassVar[int]
+    ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_MS_FIELD_NUMBER: _ClassVar[int]
+    command_id: str
+    tool: str
+    args_json: str
+    deadline_ms: int
+    def __init__(self, command_id: _Optional[str] = ..., tool: _Optional[str] = ..., args_json: _Optional[str] = ..., deadline_ms: _Optional[int] = ...) -> None: ...
+
+class ResultAck(_message.Message):
+    __slots__ = ("command_ids",)
+    COMMAND_IDS_FIELD_NUMBER: _ClassVar[int]
+    command_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, command_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Ping(_message.Message):
+    __slots__ = ("nonce",)
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    nonce: int
+    def __init__(self, nonce: _Optional[int] = ...) -> None: ...
+
+class UpdateNotice(_message.Message):
+    __slots__ = ("version", "size", "allow_downgrade")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_DOWNGRADE_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    size: int
+    allow_downgrade: bool
+    def __init__(self, version: _Optional[str] = ..., size: _Optional[int] = ..., allow_downgrade: _Optional[bool] = ...) -> None: ...
+
+class StreamControl(_message.Message):
+    __slots__ = ("stream_id", "action", "source", "interval_ms", "args_json")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    stream_id: str
+    action: str
+    source: str
+    interval_ms: int
+    args_json: str
+    def __init__(self, stream_id: _Optional[str] = ..., action: _Optional[str] = ..., source: _Optional[str] = ..., interval_ms: _Optional[int] = ..., args_json: _Optional[str] = ...) -> None: ...

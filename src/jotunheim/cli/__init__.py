@@ -1,0 +1,1 @@
+"""The `jotunheim` command line."""

@@ -1,0 +1,63 @@
+"""Runtime shims so device code runs unmodified on MicroPython and CPython."""
+
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(value):
+        return value
+
+
+try:
+    from time import ticks_add, ticks_diff, ticks_ms, ticks_us
+except ImportError:  # CPython: emulate MicroPython's wrapping tick counters
+    import time as _time
+
+    _TICKS_PERIOD = 1 << 30
+    _TICKS_HALF = _TICKS_PERIOD >> 1
+
+    def ticks_ms():
+        return int(_time.monotonic() * 1000) & (_TICKS_PERIOD - 1)
+
+    def ticks_us():
+        return int(_time.monotonic() * 1000000) & (_TICKS_PERIOD - 1)
+
+    def ticks_add(ticks, delta):
+        return (ticks + delta) & (_TICKS_PERIOD - 1)
+
+    def ticks_diff(end, start):
+        # Signed difference in the wrapping tick space, as MicroPython defines it.
+        return ((end - start + _TICKS_HALF) & (_TICKS_PERIOD - 1)) - _TICKS_HALF
+
+
+try:
+    from time import sleep_ms
+except ImportError:  # CPython
+    import time as _time
+
+    def sleep_ms(ms):
+        _time.sleep(ms / 1000)
+
+
+def mem_free():
+    """Free heap bytes (MicroPython) or -1 where the runtime has no fixed heap."""
+    try:
+        import gc
+
+        return gc.mem_free()
+    except AttributeError:
+        return -1
+
+
+def mem_alloc():
+    """Allocated heap bytes (MicroPython) or -1 where unknown."""
+    try:
+        import gc
+
+        return gc.mem_alloc()
+    except AttributeError:
+        return -1

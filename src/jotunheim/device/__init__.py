@@ -1,0 +1,1 @@
+"""The device runtime: settings, HAL, capabilities, commands, session, OTA (MicroPython-safe)."""

@@ -1,0 +1,1 @@
+"""Loki: the script service that exposes every registered Lua script as a gRPC function."""
