@@ -1,4 +1,5 @@
 """`python -m jotunheim` runs the CLI."""
+
 import sys
 
 from jotunheim.cli.main import main
