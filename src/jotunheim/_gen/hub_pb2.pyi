@@ -168,12 +168,14 @@ class Welcome(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., resume_token: _Optional[str] = ..., resumed: _Optional[bool] = ..., heartbeat_interval_ms: _Optional[int] = ..., dead_peer_timeout_ms: _Optional[int] = ..., server_time_ms: _Optional[int] = ..., acked_results: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Refusal(_message.Message):
-    __slots__ = ("code", "reason")
+    __slots__ = ("code", "reason", "leader_address")
     CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    LEADER_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     code: str
     reason: str
-    def __init__(self, code: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    leader_address: str
+    def __init__(self, code: _Optional[str] = ..., reason: _Optional[str] = ..., leader_address: _Optional[str] = ...) -> None: ...
 
 class Command(_message.Message):
     __slots__ = ("command_id", "tool", "args_json", "deadline_ms")
@@ -222,3 +224,139 @@ class StreamControl(_message.Message):
     interval_ms: int
     args_json: str
     def __init__(self, stream_id: _Optional[str] = ..., action: _Optional[str] = ..., source: _Optional[str] = ..., interval_ms: _Optional[int] = ..., args_json: _Optional[str] = ...) -> None: ...
+
+class ListDevicesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DeviceInfo(_message.Message):
+    __slots__ = ("device_id", "name", "device_type", "firmware_version", "online", "last_seen_ms", "revoked", "key_fingerprint", "runtime", "last_heartbeat", "created_at_ms")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FIRMWARE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ONLINE_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_MS_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    KEY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    RUNTIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    name: str
+    device_type: str
+    firmware_version: str
+    online: bool
+    last_seen_ms: int
+    revoked: bool
+    key_fingerprint: str
+    runtime: str
+    last_heartbeat: Heartbeat
+    created_at_ms: int
+    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., device_type: _Optional[str] = ..., firmware_version: _Optional[str] = ..., online: _Optional[bool] = ..., last_seen_ms: _Optional[int] = ..., revoked: _Optional[bool] = ..., key_fingerprint: _Optional[str] = ..., runtime: _Optional[str] = ..., last_heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., created_at_ms: _Optional[int] = ...) -> None: ...
+
+class ListDevicesResponse(_message.Message):
+    __slots__ = ("devices",)
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
+    devices: _containers.RepeatedCompositeFieldContainer[DeviceInfo]
+    def __init__(self, devices: _Optional[_Iterable[_Union[DeviceInfo, _Mapping]]] = ...) -> None: ...
+
+class DeviceRef(_message.Message):
+    __slots__ = ("device_id",)
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    def __init__(self, device_id: _Optional[str] = ...) -> None: ...
+
+class DeviceCapabilities(_message.Message):
+    __slots__ = ("device_id", "capabilities", "fetched_at_ms", "from_cache", "stale")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    FETCHED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    FROM_CACHE_FIELD_NUMBER: _ClassVar[int]
+    STALE_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    capabilities: _capability_pb2.JotunheimCapabilities
+    fetched_at_ms: int
+    from_cache: bool
+    stale: bool
+    def __init__(self, device_id: _Optional[str] = ..., capabilities: _Optional[_Union[_capability_pb2.JotunheimCapabilities, _Mapping]] = ..., fetched_at_ms: _Optional[int] = ..., from_cache: _Optional[bool] = ..., stale: _Optional[bool] = ...) -> None: ...
+
+class ProvisionRequest(_message.Message):
+    __slots__ = ("device_id", "name", "replace")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    name: str
+    replace: bool
+    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., replace: _Optional[bool] = ...) -> None: ...
+
+class ProvisionResponse(_message.Message):
+    __slots__ = ("device_id", "key", "key_fingerprint")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    key: str
+    key_fingerprint: str
+    def __init__(self, device_id: _Optional[str] = ..., key: _Optional[str] = ..., key_fingerprint: _Optional[str] = ...) -> None: ...
+
+class RevokeResponse(_message.Message):
+    __slots__ = ("revoked", "was_online")
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    WAS_ONLINE_FIELD_NUMBER: _ClassVar[int]
+    revoked: bool
+    was_online: bool
+    def __init__(self, revoked: _Optional[bool] = ..., was_online: _Optional[bool] = ...) -> None: ...
+
+class PeerStatusRequest(_message.Message):
+    __slots__ = ("from_address",)
+    FROM_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    from_address: str
+    def __init__(self, from_address: _Optional[str] = ...) -> None: ...
+
+class PeerStatus(_message.Message):
+    __slots__ = ("hub_id", "created_at_ms", "address", "leader_id", "leader_address", "is_leader", "devices_online", "peers")
+    HUB_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    LEADER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEADER_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    IS_LEADER_FIELD_NUMBER: _ClassVar[int]
+    DEVICES_ONLINE_FIELD_NUMBER: _ClassVar[int]
+    PEERS_FIELD_NUMBER: _ClassVar[int]
+    hub_id: str
+    created_at_ms: int
+    address: str
+    leader_id: str
+    leader_address: str
+    is_leader: bool
+    devices_online: int
+    peers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hub_id: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., address: _Optional[str] = ..., leader_id: _Optional[str] = ..., leader_address: _Optional[str] = ..., is_leader: _Optional[bool] = ..., devices_online: _Optional[int] = ..., peers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SyncDevicesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DeviceIdentity(_message.Message):
+    __slots__ = ("device_id", "name", "key", "revoked", "created_at_ms")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    name: str
+    key: bytes
+    revoked: bool
+    created_at_ms: int
+    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., key: _Optional[bytes] = ..., revoked: _Optional[bool] = ..., created_at_ms: _Optional[int] = ...) -> None: ...
+
+class SyncDevicesResponse(_message.Message):
+    __slots__ = ("hub_id", "identities")
+    HUB_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTITIES_FIELD_NUMBER: _ClassVar[int]
+    hub_id: str
+    identities: _containers.RepeatedCompositeFieldContainer[DeviceIdentity]
+    def __init__(self, hub_id: _Optional[str] = ..., identities: _Optional[_Iterable[_Union[DeviceIdentity, _Mapping]]] = ...) -> None: ...

@@ -95,3 +95,331 @@ class DeviceHub:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class HubOperatorStub:
+    """Operator API (the `jotunheim devices|caps|keys` commands). Every call needs the metadata
+    `authorization: Bearer <operator token>`. A follower hub forwards these calls to the leader.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListDevices = channel.unary_unary(
+                '/jotunheim.hub.HubOperator/ListDevices',
+                request_serializer=hub__pb2.ListDevicesRequest.SerializeToString,
+                response_deserializer=hub__pb2.ListDevicesResponse.FromString,
+                _registered_method=True)
+        self.GetCapabilities = channel.unary_unary(
+                '/jotunheim.hub.HubOperator/GetCapabilities',
+                request_serializer=hub__pb2.DeviceRef.SerializeToString,
+                response_deserializer=hub__pb2.DeviceCapabilities.FromString,
+                _registered_method=True)
+        self.ProvisionDevice = channel.unary_unary(
+                '/jotunheim.hub.HubOperator/ProvisionDevice',
+                request_serializer=hub__pb2.ProvisionRequest.SerializeToString,
+                response_deserializer=hub__pb2.ProvisionResponse.FromString,
+                _registered_method=True)
+        self.RevokeDevice = channel.unary_unary(
+                '/jotunheim.hub.HubOperator/RevokeDevice',
+                request_serializer=hub__pb2.DeviceRef.SerializeToString,
+                response_deserializer=hub__pb2.RevokeResponse.FromString,
+                _registered_method=True)
+
+
+class HubOperatorServicer:
+    """Operator API (the `jotunheim devices|caps|keys` commands). Every call needs the metadata
+    `authorization: Bearer <operator token>`. A follower hub forwards these calls to the leader.
+    """
+
+    def ListDevices(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCapabilities(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProvisionDevice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeDevice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_HubOperatorServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListDevices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDevices,
+                    request_deserializer=hub__pb2.ListDevicesRequest.FromString,
+                    response_serializer=hub__pb2.ListDevicesResponse.SerializeToString,
+            ),
+            'GetCapabilities': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCapabilities,
+                    request_deserializer=hub__pb2.DeviceRef.FromString,
+                    response_serializer=hub__pb2.DeviceCapabilities.SerializeToString,
+            ),
+            'ProvisionDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProvisionDevice,
+                    request_deserializer=hub__pb2.ProvisionRequest.FromString,
+                    response_serializer=hub__pb2.ProvisionResponse.SerializeToString,
+            ),
+            'RevokeDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeDevice,
+                    request_deserializer=hub__pb2.DeviceRef.FromString,
+                    response_serializer=hub__pb2.RevokeResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'jotunheim.hub.HubOperator', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('jotunheim.hub.HubOperator', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class HubOperator:
+    """Operator API (the `jotunheim devices|caps|keys` commands). Every call needs the metadata
+    `authorization: Bearer <operator token>`. A follower hub forwards these calls to the leader.
+    """
+
+    @staticmethod
+    def ListDevices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubOperator/ListDevices',
+            hub__pb2.ListDevicesRequest.SerializeToString,
+            hub__pb2.ListDevicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCapabilities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubOperator/GetCapabilities',
+            hub__pb2.DeviceRef.SerializeToString,
+            hub__pb2.DeviceCapabilities.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProvisionDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubOperator/ProvisionDevice',
+            hub__pb2.ProvisionRequest.SerializeToString,
+            hub__pb2.ProvisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubOperator/RevokeDevice',
+            hub__pb2.DeviceRef.SerializeToString,
+            hub__pb2.RevokeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class HubPeerStub:
+    """Hub-to-hub API for leader election (see docs/hub.md, "Several hubs"). Status is open (it
+    reveals ids and timestamps only); SyncDevices needs the shared operator token.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Status = channel.unary_unary(
+                '/jotunheim.hub.HubPeer/Status',
+                request_serializer=hub__pb2.PeerStatusRequest.SerializeToString,
+                response_deserializer=hub__pb2.PeerStatus.FromString,
+                _registered_method=True)
+        self.SyncDevices = channel.unary_unary(
+                '/jotunheim.hub.HubPeer/SyncDevices',
+                request_serializer=hub__pb2.SyncDevicesRequest.SerializeToString,
+                response_deserializer=hub__pb2.SyncDevicesResponse.FromString,
+                _registered_method=True)
+
+
+class HubPeerServicer:
+    """Hub-to-hub API for leader election (see docs/hub.md, "Several hubs"). Status is open (it
+    reveals ids and timestamps only); SyncDevices needs the shared operator token.
+    """
+
+    def Status(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SyncDevices(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_HubPeerServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Status': grpc.unary_unary_rpc_method_handler(
+                    servicer.Status,
+                    request_deserializer=hub__pb2.PeerStatusRequest.FromString,
+                    response_serializer=hub__pb2.PeerStatus.SerializeToString,
+            ),
+            'SyncDevices': grpc.unary_unary_rpc_method_handler(
+                    servicer.SyncDevices,
+                    request_deserializer=hub__pb2.SyncDevicesRequest.FromString,
+                    response_serializer=hub__pb2.SyncDevicesResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'jotunheim.hub.HubPeer', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('jotunheim.hub.HubPeer', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class HubPeer:
+    """Hub-to-hub API for leader election (see docs/hub.md, "Several hubs"). Status is open (it
+    reveals ids and timestamps only); SyncDevices needs the shared operator token.
+    """
+
+    @staticmethod
+    def Status(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubPeer/Status',
+            hub__pb2.PeerStatusRequest.SerializeToString,
+            hub__pb2.PeerStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SyncDevices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubPeer/SyncDevices',
+            hub__pb2.SyncDevicesRequest.SerializeToString,
+            hub__pb2.SyncDevicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
