@@ -1,0 +1,126 @@
+"""Builds the device's JotunheimCapabilities (capability.proto, dict form) from its settings.
+
+The builder also fills the ToolRegistry with the tools the configuration implies: sensor and
+actuator tools, GPIO tools and the scripts/Loki calls of capability_configuration.tools.
+Nothing secret (keys, passwords) is ever copied into the result.
+"""
+
+from jotunheim.device.hw_tools import DriverSet, hardware_tools
+from jotunheim.device.script_tools import config_tool
+from jotunheim.device.tools import ToolRegistry
+
+PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
+
+
+def settings_data(settings):
+    """The plain dict behind a Settings object (or the dict itself)."""
+    data = getattr(settings, "data", None)
+    return settings if data is None else data
+
+
+def _section(data, name):
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+class CapabilityBuilder:
+    """`build()` -> JotunheimCapabilities dict; `configure()` re-derives the generated tools."""
+
+    def __init__(
+        self,
+        settings,
+        hal=None,
+        registry=None,
+        drivers=None,
+        script_dir="",
+        loki=None,
+        runtime_features=None,
+    ):
+        self.settings = settings
+        self.hal = hal
+        self.registry = registry if registry is not None else ToolRegistry()
+        self._given_drivers = drivers
+        self.script_dir = script_dir
+        self._loki = loki
+        self._features = runtime_features or {}
+        self._owned = []  # names of tools this builder registered (replaced on configure)
+        self._configured = False
+        self.drivers = None
+
+    def _loki_client(self):
+        # Handed to kind "loki" tools as a factory: the wire/gRPC code is imported only when a
+        # Loki tool is first called, never on devices that do not use Loki.
+        if self._loki is not None:
+            return self._loki
+        from jotunheim.device.loki_client import LokiClient
+
+        loki = _section(settings_data(self.settings), "loki")
+        self._loki = LokiClient(loki, local=self.registry)
+        return self._loki
+
+    def configure(self):
+        """(Re)registers the generated tools from the current settings; listeners not told."""
+        data = settings_data(self.settings)
+        capcfg = _section(data, "capability_configuration")
+        self.drivers = DriverSet(self.hal, capcfg, self._given_drivers)
+        loki_mode = _section(data, "loki").get("mode", "off")
+        loki = None if loki_mode == "off" and self._loki is None else self._loki_client
+        env = {"hal": self.hal, "drivers": self.drivers}
+        tools = hardware_tools(self.hal, capcfg, self.drivers)
+        for cfg in capcfg.get("tools") or []:
+            tools.append(config_tool(cfg, self.script_dir, env, loki))
+        names = [t.name for t in tools]
+        for old in self._owned:
+            if old not in names:
+                self.registry.unregister(old, notify=False)
+        for tool in tools:
+            self.registry.register(tool, notify=False)
+        self._owned = names
+        self._configured = True
+
+    def build(self):
+        """The JotunheimCapabilities dict for the current settings and registry."""
+        if not self._configured:
+            self.configure()
+        data = settings_data(self.settings)
+        ident = _section(data, "identity")
+        capcfg = _section(data, "capability_configuration")
+        gpio = capcfg.get("gpio") or {}
+        limits = _section(data, "resource_limits")
+        interfaces = []
+        for itf in capcfg.get("interfaces") or []:
+            interfaces.append(itf.get("name") or itf.get("type") or "")
+        return {
+            "device_id": ident.get("device_id") or "",
+            "device_name": ident.get("name") or "",
+            "device_type": ident.get("type") or "",
+            "firmware_version": ident.get("firmware_version") or "",
+            "protocol_version": PROTOCOL_VERSION,
+            "tools": self.registry.definitions(),
+            "hardware": {
+                "gpio": {
+                    "available_pins": [p for p in gpio.get("pins") or [] if isinstance(p, int)],
+                    "digital": bool(gpio.get("digital", True)),
+                    "analog": bool(gpio.get("analog", False)),
+                    "pwm": bool(gpio.get("pwm", False)),
+                },
+                "interfaces": interfaces,
+                "sensors": _labels(capcfg.get("sensors")),
+                "actuators": _labels(capcfg.get("actuators")),
+            },
+            "resources": {
+                "max_memory_kb": int(limits.get("max_memory_kb", 0)),
+                "max_cpu_percent": int(limits.get("max_cpu_percent", 80)),
+                "max_concurrent_tools": int(limits.get("max_concurrent_tools", 2)),
+            },
+            "features": {
+                "streaming": bool(self._features.get("streaming", True)),
+                "compression": bool(self._features.get("compression", False)),
+                "encryption": bool(_section(data, "hub").get("tls", False)),
+            },
+        }
+
+
+def _labels(items):
+    # capability.proto: "driver:name", e.g. dht22:room, relay:pump
+    return ["%s:%s" % (c.get("driver", ""), c.get("name", "")) for c in items or []]

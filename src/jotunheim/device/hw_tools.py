@@ -1,0 +1,210 @@
+"""Tools generated from the declared hardware: read_<sensor>, set_<actuator>, set_led, GPIO.
+
+Drivers are created on first use (`DriverSet`), so a device only loads the driver modules of
+the sensors and actuators a command actually touches.
+"""
+
+from jotunheim.device.tools import InvalidArgument, Tool, ToolError
+
+# What each sensor driver's read() returns, for the tool description an agent reads.
+SENSOR_FIELDS = {
+    "dht22": "temperature_c, humidity_pct",
+    "dht11": "temperature_c, humidity_pct",
+    "ds18b20": "temperature_c",
+    "bmp280": "temperature_c, pressure_hpa",
+}
+PWM_LED_DRIVERS = ("pwm_led", "pwmled", "dimmable_led")
+
+
+def is_led(cfg):
+    return cfg.get("driver") == "led" or cfg.get("driver") in PWM_LED_DRIVERS
+
+
+def is_pwm_led(cfg):
+    return cfg.get("driver") in PWM_LED_DRIVERS or (is_led(cfg) and bool(cfg.get("pwm")))
+
+
+class DriverSet:
+    """Drivers of the declared sensors/actuators by name, built lazily through devA's factory."""
+
+    def __init__(self, hal, capcfg, drivers=None):
+        self._hal = hal
+        self._interfaces = capcfg.get("interfaces") or []
+        self._configs = {}
+        for cfg in (capcfg.get("sensors") or []) + (capcfg.get("actuators") or []):
+            self._configs[cfg.get("name")] = cfg
+        self._drivers = dict(drivers) if drivers else {}
+
+    def get(self, name):
+        drv = self._drivers.get(name)
+        if drv is None:
+            cfg = self._configs.get(name)
+            if cfg is None:
+                raise ToolError("no driver declared for %r" % (name,))
+            from jotunheim.device.drivers import make_driver  # lazy: only when first used
+
+            drv = make_driver(self._hal, cfg, self._interfaces)
+            self._drivers[name] = drv
+        return drv
+
+
+def _sensor_tool(cfg, drivers):
+    name = cfg["name"]
+    driver = cfg.get("driver", "")
+    fields = SENSOR_FIELDS.get(driver)
+    desc = "Read sensor %s (%s)" % (name, driver)
+    if fields:
+        desc += ": returns " + fields
+
+    def handler(params):
+        return drivers.get(name).read()
+
+    return Tool("read_" + name, desc, [], "Object", handler)
+
+
+def _actuator_tool(cfg, drivers):
+    name = cfg["name"]
+    if is_pwm_led(cfg):
+        params = [
+            _p("on", "Boolean", False, "switch fully on/off"),
+            _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1),
+        ]
+
+        def handler(p):
+            if "brightness" in p:
+                value = float(p["brightness"])
+            elif "on" in p:
+                value = 1.0 if p["on"] else 0.0
+            else:
+                raise InvalidArgument("set_%s: give 'on' or 'brightness'" % name)
+            drv = drivers.get(name)
+            drv.set(value)
+            return {"name": name, "state": drv.state}
+
+    else:
+        params = [_p("on", "Boolean", True, "true switches it on")]
+
+        def handler(p):
+            drv = drivers.get(name)
+            drv.set(bool(p["on"]))
+            return {"name": name, "state": drv.state}
+
+    desc = "Set actuator %s (%s)" % (name, cfg.get("driver", ""))
+    return Tool("set_" + name, desc, params, "Object", handler)
+
+
+def _set_led_tool(leds, drivers):
+    by_pin = {}
+    for cfg in leds:
+        by_pin[cfg.get("pin")] = cfg
+    pins = sorted([p for p in by_pin if isinstance(p, int)])
+
+    def handler(p):
+        cfg = by_pin[p["pin"]]
+        drv = drivers.get(cfg["name"])
+        if is_pwm_led(cfg):
+            drv.set(1.0 if p["on"] else 0.0)
+        else:
+            drv.set(bool(p["on"]))
+        return {"pin": p["pin"], "on": bool(p["on"])}
+
+    params = [
+        _p("pin", "Integer", True, "pin of a declared LED", enum=pins),
+        _p("on", "Boolean", True, "true lights it"),
+    ]
+    return Tool("set_led", "Switch a declared LED by pin", params, "Object", handler)
+
+
+class GpioTools:
+    """gpio_read / gpio_write / pwm_set / adc_read, restricted to the declared pins."""
+
+    def __init__(self, hal, gpio):
+        self._hal = hal
+        self.pins = sorted([p for p in (gpio.get("pins") or []) if isinstance(p, int)])
+        self._gpio = gpio
+        self._objs = {}  # pin -> (mode, object): reading an output must not reconfigure it
+        self._pwms = {}
+
+    def _pin(self, num, mode):
+        have = self._objs.get(num)
+        if have is not None and (mode == "in" or have[0] == mode):
+            return have[1]
+        obj = self._hal.pin(num, mode)
+        self._objs[num] = (mode, obj)
+        return obj
+
+    def read(self, p):
+        return {"pin": p["pin"], "value": self._pin(p["pin"], "in").value()}
+
+    def write(self, p):
+        self._pwm_off(p["pin"])
+        self._pin(p["pin"], "out").value(p["value"])
+        return {"pin": p["pin"], "value": p["value"]}
+
+    def pwm(self, p):
+        pin = p["pin"]
+        duty = int(p["duty"] * 65535 + 0.5)
+        freq = p.get("freq", 1000)
+        pwm = self._pwms.get(pin)
+        if pwm is None:
+            pwm = self._hal.pwm(pin, freq=freq, duty_u16=duty)
+            self._pwms[pin] = pwm
+            self._objs.pop(pin, None)
+        else:
+            pwm.freq(freq)
+            pwm.duty_u16(duty)
+        return {"pin": pin, "duty": p["duty"], "freq": freq}
+
+    def adc(self, p):
+        return {"pin": p["pin"], "value_u16": self._hal.adc(p["pin"]).read_u16()}
+
+    def _pwm_off(self, pin):
+        pwm = self._pwms.pop(pin, None)
+        if pwm is not None:
+            pwm.deinit()
+
+    def tools(self):
+        if not self.pins:
+            return []
+        pin = _p("pin", "Integer", True, "a declared GPIO pin", enum=self.pins)
+        out = []
+        if self._gpio.get("digital", True):
+            out.append(Tool("gpio_read", "Read a digital pin (0/1)", [pin], "Object", self.read))
+            value = _p("value", "Integer", True, "0 or 1", 0, 1)
+            out.append(
+                Tool("gpio_write", "Drive a digital pin", [pin, value], "Object", self.write)
+            )
+        if self._gpio.get("pwm"):
+            duty = _p("duty", "Number", True, "duty cycle 0.0 .. 1.0", 0, 1)
+            freq = _p("freq", "Integer", False, "Hz (default 1000)", 1, 40000000)
+            out.append(Tool("pwm_set", "Set PWM on a pin", [pin, duty, freq], "Object", self.pwm))
+        if self._gpio.get("analog"):
+            out.append(Tool("adc_read", "Read an analog pin (0..65535)", [pin], "Object", self.adc))
+        return out
+
+
+def _p(name, kind, required, description, lo=None, hi=None, enum=None):
+    p = {"name": name, "type": kind, "required": required, "description": description}
+    if lo is not None:
+        p["min"] = lo
+    if hi is not None:
+        p["max"] = hi
+    if enum is not None:
+        p["enum"] = enum
+    return p
+
+
+def hardware_tools(hal, capcfg, drivers):
+    """Every auto-generated tool for this capability configuration, in a stable order."""
+    out = []
+    for cfg in capcfg.get("sensors") or []:
+        out.append(_sensor_tool(cfg, drivers))
+    leds = []
+    for cfg in capcfg.get("actuators") or []:
+        out.append(_actuator_tool(cfg, drivers))
+        if is_led(cfg) and isinstance(cfg.get("pin"), int):
+            leds.append(cfg)
+    if leds:
+        out.append(_set_led_tool(leds, drivers))
+    out.extend(GpioTools(hal, capcfg.get("gpio") or {}).tools())
+    return out

@@ -1,0 +1,105 @@
+"""Emits CapabilityUpdateEvent dicts (connected / updated / disconnected) when capabilities change.
+
+Changes come from a script registered in the ToolRegistry, a settings reload
+(Settings.on_change) or an installed update; a rebuild that changes nothing emits nothing.
+"""
+
+# Settings sections whose change means the generated tools must be re-derived.
+TOOL_SECTIONS = ("capability_configuration", "loki")
+
+
+class CapabilityPropagator:
+    """Tracks the last announced capabilities and tells listeners `callback(event)` of changes."""
+
+    def __init__(self, builder, settings=None, registry=None, logger=None):
+        self.builder = builder
+        self.log = logger
+        self.last = None
+        self.is_connected = False
+        self._listeners = []
+        self._building = False
+        if settings is not None and hasattr(settings, "on_change"):
+            settings.on_change(self._on_settings)
+        if registry is None:
+            registry = builder.registry
+        registry.on_change(self._on_registry)
+
+    def add_listener(self, callback):
+        self._listeners.append(callback)
+
+    def remove_listener(self, callback):
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
+    def connected(self):
+        """The session is up: announce the full capabilities once."""
+        self.last = self._build()
+        self.is_connected = True
+        return self._emit("connected", self.last)
+
+    def disconnected(self):
+        """The session ended (or the device is shutting down)."""
+        self.is_connected = False
+        return self._emit("disconnected", self.last if self.last is not None else {})
+
+    def refresh(self):
+        """Rebuilds; emits and returns an "updated" event only when something changed."""
+        caps = self._build()
+        if caps is None or caps == self.last:
+            return None
+        first = self.last is None
+        self.last = caps
+        if first and not self.is_connected:
+            return None  # nothing announced yet: the next connected() carries it
+        return self._emit("updated", caps)
+
+    def after_update(self):
+        """After an OTA install or a runtime reconfiguration: re-derive tools, then refresh."""
+        self._configure()
+        return self.refresh()
+
+    def _configure(self):
+        self._building = True
+        try:
+            self.builder.configure()
+        finally:
+            self._building = False
+
+    def _build(self):
+        try:
+            return self.builder.build()
+        except Exception as exc:  # a bad script entry must not break the session
+            self._warn("capability build failed: %s", exc)
+            return None
+
+    def _on_settings(self, settings, changed=None):
+        try:
+            if not changed or _any_in(changed, TOOL_SECTIONS):
+                self._configure()
+            self.refresh()
+        except Exception as exc:  # Settings.reload() must never fail because of us
+            self._warn("capability refresh after settings change failed: %s", exc)
+
+    def _on_registry(self, registry):
+        if not self._building:
+            self.refresh()
+
+    def _emit(self, kind, caps):
+        event = {"event_type": kind, "capabilities": caps}
+        for cb in list(self._listeners):
+            try:
+                cb(event)
+            except Exception as exc:
+                self._warn("capability listener failed: %s", exc)
+        return event
+
+    def _warn(self, msg, *args):
+        if self.log is not None:
+            self.log.warn(msg, *args)
+
+
+def _any_in(items, wanted):
+    for item in items:
+        if item in wanted:
+            return True
+    return False

@@ -1,0 +1,95 @@
+"""Tools declared in capability_configuration.tools: on-device MicroPython scripts and Loki calls.
+
+A script file defines `run(params)` (plain or `async def`) returning a JSON-able value. It is
+read and compiled on its first call, not at boot, so unused scripts cost no heap.
+"""
+
+from jotunheim.device.tools import Tool, ToolDefinitionError, ToolError, Unavailable
+
+MAX_SCRIPT_BYTES = 32768  # a script is compiled in RAM on the device: refuse bigger files
+
+
+class ScriptRunner:
+    """Loads a script file lazily and calls its `run(params)`."""
+
+    def __init__(self, name, path, env=None):
+        self.name = name
+        self.path = path
+        self._env = env or {}
+        self._run = None
+
+    def _load(self):
+        try:
+            with open(self.path) as f:
+                source = f.read(MAX_SCRIPT_BYTES + 1)
+        except OSError:
+            raise ToolError("script %s: cannot read %s" % (self.name, self.path)) from None
+        if len(source) > MAX_SCRIPT_BYTES:
+            raise ToolError("script %s: larger than %d bytes" % (self.name, MAX_SCRIPT_BYTES))
+        ns = {"__name__": "script_" + self.name}
+        for k in self._env:
+            ns[k] = self._env[k]
+        try:
+            exec(compile(source, self.path, "exec"), ns)
+        except SyntaxError as exc:
+            raise ToolError("script %s: syntax error: %s" % (self.name, exc)) from None
+        run = ns.get("run")
+        if not callable(run):
+            raise ToolError("script %s: defines no run(params)" % self.name)
+        self._run = run
+
+    def __call__(self, params):
+        if self._run is None:
+            self._load()
+        return self._run(params)
+
+    def reset(self):
+        """Forgets the compiled script so the next call re-reads the file."""
+        self._run = None
+
+
+def _join(base, path):
+    if not base or path.startswith("/"):
+        return path
+    return base.rstrip("/") + "/" + path
+
+
+def config_tool(cfg, script_dir="", env=None, loki=None):
+    """A Tool for one capability_configuration.tools entry."""
+    name = cfg.get("name")
+    kind = cfg.get("kind", "script")
+    params = cfg.get("parameters") or []
+    desc = cfg.get("description", "")
+    ret = cfg.get("return_type") or "Object"
+    if kind == "script":
+        path = cfg.get("script")
+        if not isinstance(path, str) or not path:
+            raise ToolDefinitionError("tool %s: kind script needs a 'script' path" % (name,))
+        handler = ScriptRunner(name, _join(script_dir, path), env)
+    elif kind == "loki":
+        handler = LokiCall(cfg.get("loki_script") or name, loki)
+    else:
+        raise ToolDefinitionError("tool %s: kind must be script or loki" % (name,))
+    return Tool(name, desc, params, ret, handler, kind)
+
+
+def script_tool(name, path, parameters=None, description="", return_type="Object", env=None):
+    """A Tool running the on-device script at `path` (for scripts registered at runtime)."""
+    return Tool(name, description, parameters, return_type, ScriptRunner(name, path, env), "script")
+
+
+class LokiCall:
+    """Handler of a kind "loki" tool: calls Script_<script> through the device's LokiClient."""
+
+    def __init__(self, script, loki):
+        self.script = script
+        self.loki = loki  # a LokiClient, or a zero-argument callable returning one (lazy)
+
+    async def __call__(self, params):
+        client = self.loki
+        if client is None:
+            raise Unavailable("loki tool %s: Loki is off on this device" % self.script)
+        if not hasattr(client, "call"):
+            client = client()
+            self.loki = client
+        return await client.call(self.script, params)
