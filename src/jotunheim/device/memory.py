@@ -1,0 +1,162 @@
+"""Memory monitor: free-heap levels ok / warning / critical, and what to do at critical.
+
+MicroPython reports its heap (gc.mem_free / gc.mem_alloc). CPython has no fixed heap, so
+"free" is a configured budget minus the process RSS (from /proc/self/statm); without a
+budget the level is always "ok".
+"""
+
+import gc
+
+from jotunheim import compat
+from jotunheim.errors import JotunheimError
+
+OK = "ok"
+WARNING = "warning"
+CRITICAL = "critical"
+
+
+class _QuietLogger:
+    def error(self, msg, *args):
+        pass
+
+    warn = info = debug = error
+
+
+def _quiet():
+    try:
+        from jotunheim.device.log import NullLogger
+
+        return NullLogger()
+    except ImportError:  # the logger module is optional for this one
+        return _QuietLogger()
+
+
+def read_rss(path="/proc/self/statm", page_size=4096):
+    """Resident set size in bytes from Linux statm, or -1 when unavailable."""
+    try:
+        with open(path) as f:
+            fields = f.read().split()
+        return int(fields[1]) * page_size
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def _page_size():
+    try:
+        import os
+
+        return os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError, ImportError):
+        return 4096
+
+
+class MemoryMonitor:
+    """Levels from free memory: below `warning_kb` -> warning, below `critical_kb` -> critical.
+
+    At critical the monitor runs gc.collect() and measures again (MicroPython counts
+    unreachable garbage as allocated until a collection), and if still critical it refuses
+    new user work (`allow_user_work()`) and calls `on_critical(free_bytes)` once per episode.
+    """
+
+    def __init__(
+        self,
+        warning_kb=32,
+        critical_kb=16,
+        mem_free=None,
+        mem_alloc=None,
+        budget_kb=0,
+        on_critical=None,
+        collect=gc.collect,
+        logger=None,
+        rss=None,
+    ):
+        if not isinstance(critical_kb, int) or critical_kb < 0:
+            raise JotunheimError(
+                "memory critical_kb: expected an integer >= 0, got %r" % (critical_kb,)
+            )
+        if not isinstance(warning_kb, int) or warning_kb < critical_kb:
+            raise JotunheimError(
+                "memory warning_kb: expected an integer >= critical_kb, got %r" % (warning_kb,)
+            )
+        self.warning_bytes = warning_kb * 1024
+        self.critical_bytes = critical_kb * 1024
+        self.budget_bytes = budget_kb * 1024
+        self._mem_free = mem_free
+        self._mem_alloc = mem_alloc
+        self._rss = rss
+        self._collect = collect
+        self.on_critical = on_critical
+        self.log = logger or _quiet()
+        self.last_level = OK
+        self.critical_episodes = 0
+        self.collections = 0
+
+    @classmethod
+    def from_settings(cls, limits, **kw):
+        """From `resource_limits`: memory_warning_kb, memory_floor_kb (critical), max_memory_kb."""
+        return cls(
+            limits.get("memory_warning_kb", 32),
+            limits.get("memory_floor_kb", 16),
+            budget_kb=limits.get("max_memory_kb", 0),
+            **kw,
+        )
+
+    def free(self):
+        """Free bytes, or -1 when the runtime cannot tell (CPython without a budget)."""
+        if self._mem_free is not None:
+            return self._mem_free()
+        free = compat.mem_free()
+        if free >= 0:
+            return free
+        if self.budget_bytes > 0:
+            rss = self.alloc()
+            if rss >= 0:
+                return max(0, self.budget_bytes - rss)
+        return -1
+
+    def alloc(self):
+        """Allocated bytes (MicroPython heap) or RSS (CPython), -1 when unknown."""
+        if self._mem_alloc is not None:
+            return self._mem_alloc()
+        used = compat.mem_alloc()
+        if used >= 0:
+            return used
+        if self._rss is not None:
+            return self._rss()
+        return read_rss(page_size=_page_size())
+
+    def _classify(self, free):
+        if free < 0:
+            return OK
+        if free < self.critical_bytes:
+            return CRITICAL
+        if free < self.warning_bytes:
+            return WARNING
+        return OK
+
+    def level(self):
+        """Current level; at critical, collect first and act if still critical."""
+        free = self.free()
+        level = self._classify(free)
+        if level == CRITICAL:
+            self._collect()
+            self.collections += 1
+            free = self.free()
+            level = self._classify(free)
+        previous = self.last_level
+        self.last_level = level
+        if level != previous:
+            if level == CRITICAL:
+                self.critical_episodes += 1
+                self.log.error("memory critical: %d bytes free, refusing user work", free)
+                if self.on_critical is not None:
+                    self.on_critical(free)
+            elif level == WARNING:
+                self.log.warn("memory low: %d bytes free", free)
+            else:
+                self.log.info("memory back to ok: %d bytes free", free)
+        return level
+
+    def allow_user_work(self):
+        """False while memory is critical (system work is never refused here)."""
+        return self.level() != CRITICAL

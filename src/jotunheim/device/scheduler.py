@@ -1,0 +1,192 @@
+"""Priority scheduler on asyncio: system work before user work, a concurrency limit, and a
+bounded user queue that also holds user work back while memory is critical."""
+
+import asyncio
+
+from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.errors import JotunheimError
+
+SYSTEM = "system"
+USER = "user"
+
+
+class ResourceExhausted(JotunheimError):
+    """User work refused: the user queue is full (concurrency limit or critical memory)."""
+
+    # errors_policy.classify: worth retrying, but only after a delay.
+    retryable = True
+    slow_down = True
+
+
+class _Waiter:
+    def __init__(self, priority):
+        self.priority = priority
+        self.event = asyncio.Event()
+        self.admitted = False
+
+
+class PriorityScheduler:
+    """`await sched.run(coro_fn, *args, priority="system"|"user")` under `max_concurrent`.
+
+    - system work is never refused and never held back by memory; when every slot is busy it
+      waits, and waiting system work is admitted before any waiting user work;
+    - user work runs at once only when a slot is free, nothing is queued ahead of it and the
+      memory monitor allows user work; otherwise it joins a FIFO queue of at most
+      `user_queue_size`, and beyond that `ResourceExhausted` is raised;
+    - queued user work re-checks memory every `recheck_ms` (memory can recover without any
+      task finishing) and gives up with ResourceExhausted after `queue_timeout_ms` if set.
+    No asyncio.Queue (absent on MicroPython): waiters are Events in two lists.
+    """
+
+    def __init__(
+        self,
+        max_concurrent=2,
+        user_queue_size=8,
+        memory_monitor=None,
+        recheck_ms=250,
+        queue_timeout_ms=None,
+        now=ticks_ms,
+    ):
+        if not isinstance(max_concurrent, int) or max_concurrent < 1:
+            raise JotunheimError(
+                "max_concurrent_tools: expected an integer >= 1, got %r" % (max_concurrent,)
+            )
+        if not isinstance(user_queue_size, int) or user_queue_size < 0:
+            raise JotunheimError(
+                "user_queue_size: expected an integer >= 0, got %r" % (user_queue_size,)
+            )
+        self.max_concurrent = max_concurrent
+        self.user_queue_size = user_queue_size
+        self.memory = memory_monitor
+        self.recheck_ms = recheck_ms
+        self.queue_timeout_ms = queue_timeout_ms
+        self._now = now
+        self._system_waiters = []
+        self._user_waiters = []
+        self.active_system = 0
+        self.active_user = 0
+        self.rejected = 0
+        self.completed = 0
+
+    @classmethod
+    def from_settings(cls, limits, memory_monitor=None, **kw):
+        """From `resource_limits`: max_concurrent_tools, user_queue_size."""
+        return cls(
+            limits.get("max_concurrent_tools", 2),
+            limits.get("user_queue_size", 8),
+            memory_monitor,
+            **kw,
+        )
+
+    @property
+    def active(self):
+        """Work items running now (both priorities); the heartbeat's active_tools."""
+        return self.active_system + self.active_user
+
+    def stats(self):
+        """Counters for status reports and tests."""
+        return {
+            "active": self.active,
+            "active_system": self.active_system,
+            "active_user": self.active_user,
+            "queued_system": len(self._system_waiters),
+            "queued_user": len(self._user_waiters),
+            "rejected": self.rejected,
+            "completed": self.completed,
+        }
+
+    async def run(self, coro_fn, *args, priority=SYSTEM):
+        """Run `await coro_fn(*args)` when the rules above admit it; returns its result."""
+        if priority == SYSTEM:
+            if self.active < self.max_concurrent and not self._system_waiters:
+                self._admit(SYSTEM)
+            else:
+                await self._wait(_Waiter(SYSTEM), self._system_waiters)
+        elif priority == USER:
+            await self._enter_user()
+        else:
+            raise JotunheimError(
+                "scheduler priority: expected 'system' or 'user', got %r" % (priority,)
+            )
+        try:
+            return await coro_fn(*args)
+        finally:
+            self._leave(priority)
+
+    def _memory_ok(self):
+        return self.memory is None or self.memory.allow_user_work()
+
+    async def _enter_user(self):
+        free_slot = self.active < self.max_concurrent
+        if free_slot and not self._system_waiters and not self._user_waiters and self._memory_ok():
+            self._admit(USER)
+            return
+        if len(self._user_waiters) >= self.user_queue_size:
+            self.rejected += 1
+            why = (
+                "concurrency limit %d reached" % self.max_concurrent
+                if not free_slot
+                else "memory critical"
+            )
+            raise ResourceExhausted(
+                "user work refused: %s and user queue full (%d)" % (why, self.user_queue_size)
+            )
+        await self._wait(_Waiter(USER), self._user_waiters)
+
+    async def _wait(self, waiter, queue):
+        queue.append(waiter)
+        started = self._now()
+        try:
+            while not waiter.admitted:
+                if waiter.priority == SYSTEM:
+                    await waiter.event.wait()
+                    continue
+                try:
+                    await asyncio.wait_for(waiter.event.wait(), self.recheck_ms / 1000)
+                except asyncio.TimeoutError:
+                    self._dispatch()  # memory may have recovered without any task ending
+                if waiter.admitted:
+                    break
+                if (
+                    self.queue_timeout_ms is not None
+                    and ticks_diff(self._now(), started) >= self.queue_timeout_ms
+                ):
+                    self.rejected += 1
+                    raise ResourceExhausted(
+                        "user work refused: queued for %d ms without a slot" % self.queue_timeout_ms
+                    )
+        except BaseException:
+            # Cancelled or timed out: leave no trace, and hand back a slot we were given
+            # but will not use.
+            if waiter.admitted:
+                self._leave(waiter.priority, completed=False)
+            elif waiter in queue:
+                queue.remove(waiter)
+            raise
+
+    def _admit(self, priority):
+        if priority == SYSTEM:
+            self.active_system += 1
+        else:
+            self.active_user += 1
+
+    def _dispatch(self):
+        while self.active < self.max_concurrent:
+            if self._system_waiters:
+                waiter = self._system_waiters.pop(0)
+            elif self._user_waiters and self._memory_ok():
+                waiter = self._user_waiters.pop(0)
+            else:
+                return
+            self._admit(waiter.priority)
+            waiter.admitted = True
+            waiter.event.set()
+
+    def _leave(self, priority, completed=True):
+        if priority == SYSTEM:
+            self.active_system -= 1
+        else:
+            self.active_user -= 1
+        if completed:
+            self.completed += 1
+        self._dispatch()
