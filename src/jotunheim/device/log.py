@@ -1,0 +1,122 @@
+"""Minimal device logger (CONTRACTS.md §5): levelled `%`-formatted lines to stdout or a sink.
+
+Device classes take a logger argument and default to `NullLogger()`, so nothing is printed
+unless the application injects a `Logger`. Callers must never pass secrets as arguments.
+"""
+
+ERROR = 0
+WARN = 1
+INFO = 2
+DEBUG = 3
+LEVEL_NAMES = ("ERROR", "WARN", "INFO", "DEBUG")
+
+
+def level_number(level):
+    """Map "ERROR"/"WARN"/"INFO"/"DEBUG" (any case, "WARNING" too) or 0..3 to 0..3."""
+    if isinstance(level, int) and level is not True and level is not False:
+        if 0 <= level <= DEBUG:
+            return level
+    elif isinstance(level, str):
+        name = level.upper()
+        if name == "WARNING":
+            name = "WARN"
+        for i in range(len(LEVEL_NAMES)):
+            if LEVEL_NAMES[i] == name:
+                return i
+    raise ValueError("unknown log level %r (expected ERROR, WARN, INFO or DEBUG)" % (level,))
+
+
+def _print_line(line):
+    print(line)
+
+
+class Logger:
+    """Writes "LEVEL name: message" lines at or above `level` to `sink(line)` (default: print)."""
+
+    def __init__(self, name, level="WARN", sink=None):
+        self.name = name
+        self.level = level_number(level)
+        self.sink = sink if sink is not None else _print_line
+
+    def set_level(self, level):
+        self.level = level_number(level)
+
+    def enabled_for(self, level):
+        """True when a message at `level` would be written (lets callers skip costly work)."""
+        return level_number(level) <= self.level
+
+    def child(self, name):
+        """A logger named "<self>.<name>" with the same level and sink."""
+        return Logger(self.name + "." + name, self.level, self.sink)
+
+    def error(self, msg, *args):
+        if self.level >= ERROR:
+            self._emit(ERROR, msg, args)
+
+    def warn(self, msg, *args):
+        if self.level >= WARN:
+            self._emit(WARN, msg, args)
+
+    warning = warn
+
+    def info(self, msg, *args):
+        if self.level >= INFO:
+            self._emit(INFO, msg, args)
+
+    def debug(self, msg, *args):
+        if self.level >= DEBUG:
+            self._emit(DEBUG, msg, args)
+
+    def _emit(self, level, msg, args):
+        # Logging must never take the runtime down: a bad format or a failing sink is
+        # reported inline or swallowed rather than raised into the caller.
+        if args:
+            try:
+                msg = msg % args
+            except Exception:
+                msg = "%s (bad log args: %d)" % (msg, len(args))
+        try:
+            self.sink("%s %s: %s" % (LEVEL_NAMES[level], self.name, msg))
+        except Exception:
+            pass
+
+    def __repr__(self):
+        return "<Logger %s %s>" % (self.name, LEVEL_NAMES[self.level])
+
+
+class NullLogger:
+    """Accepts every logger call and does nothing (the default for device classes)."""
+
+    level = -1
+    name = ""
+
+    def set_level(self, level):
+        pass
+
+    def enabled_for(self, level):
+        return False
+
+    def child(self, name):
+        return self
+
+    def error(self, msg, *args):
+        pass
+
+    def warn(self, msg, *args):
+        pass
+
+    warning = warn
+    info = warn
+    debug = warn
+
+
+def logger_from_settings(name, settings, sink=None):
+    """A Logger at settings.logging.level that follows later reloads of the settings."""
+    log = Logger(name, settings["logging"]["level"], sink)
+
+    def _follow(s, changed):
+        if "logging" in changed:
+            log.set_level(s["logging"]["level"])
+
+    settings.on_change(_follow)
+    return log
