@@ -1,0 +1,219 @@
+"""Leader election among several hubs and forwarding to the leader.
+
+Each hub polls its peers' HubPeer.Status; among the hubs that answer (and itself) the one with
+the earliest created_at leads, ties broken by the smaller hub id. Only the leader holds device
+sessions (followers refuse Connect with `not_leader` and the leader's address); followers
+forward operator calls to the leader and copy its device identities, so they can take over
+when it is gone. Peers learn each other's addresses from Status calls (a light gossip)."""
+
+import asyncio
+import logging
+
+import grpc
+
+from jotunheim._gen import hub_pb2
+
+log = logging.getLogger("jotunheim.hub.leader")
+
+STATUS_TIMEOUT_S = 0.5
+MAX_PEERS = 32  # addresses learnt by gossip are bounded
+DOWN_AFTER_FAILURES = 2  # one lost poll is not enough to depose a leader
+FORWARDED_KEY = "x-jotunheim-forwarded"
+# Caller metadata carried over when forwarding (the token and our own per-call options).
+_FORWARD_KEYS = ("authorization", "x-jotunheim-wait-ms", "x-jotunheim-command-id")
+
+
+class _Peer:
+    def __init__(self, address):
+        self.address = address
+        self.status = None  # last PeerStatus, None until it answered once
+        self.failures = DOWN_AFTER_FAILURES  # counted as down until it answers
+
+
+class LeaderElector:
+    """Keeps `leader_id` / `leader_address` current and answers HubPeer calls."""
+
+    def __init__(self, hub, peers=(), interval_ms=1000):
+        self.hub = hub
+        self.interval_s = interval_ms / 1000.0
+        self.peers = {}
+        for addr in peers:
+            self.add_peer(addr)
+        self.leader_id = None  # undecided until the first poll round
+        self._leader_addr = ""
+        self._channels = {}
+        self._task = None
+        self._first_round = asyncio.Event()
+
+    # ---- state ---------------------------------------------------------------------------
+
+    def add_peer(self, address):
+        if (
+            address
+            and address != self.hub.address
+            and address not in self.peers
+            and len(self.peers) < MAX_PEERS
+        ):
+            self.peers[address] = _Peer(address)
+
+    def is_leader(self):
+        return self.leader_id == self.hub.hub_id
+
+    def leader_address(self):
+        return self._leader_addr
+
+    def status(self):
+        return hub_pb2.PeerStatus(
+            hub_id=self.hub.hub_id,
+            created_at_ms=self.hub.created_at_ms,
+            address=self.hub.address,
+            leader_id=self.leader_id or "",
+            leader_address=self._leader_addr,
+            is_leader=self.is_leader(),
+            devices_online=len(self.hub.router.sessions),
+            peers=sorted(self.peers),
+        )
+
+    def _elect(self):
+        candidates = [(self.hub.created_at_ms, self.hub.hub_id, self.hub.address)]
+        for peer in self.peers.values():
+            if peer.status is not None and peer.failures < DOWN_AFTER_FAILURES:
+                st = peer.status
+                candidates.append((st.created_at_ms, st.hub_id, peer.address))
+        created, hub_id, address = min(candidates)
+        was_leader = self.is_leader()
+        changed = hub_id != self.leader_id
+        self.leader_id, self._leader_addr = hub_id, address
+        if changed:
+            log.info(
+                "leader is now %s at %s%s",
+                hub_id[:8],
+                address,
+                " (this hub)" if self.is_leader() else "",
+            )
+        if was_leader and not self.is_leader():
+            # Devices must live on the leader: send ours over (they reconnect and get
+            # redirected by our not_leader refusal).
+            self.hub.router.close_all(grpc.StatusCode.UNAVAILABLE, "hub is no longer the leader")
+
+    # ---- polling -------------------------------------------------------------------------
+
+    def start(self):
+        self._task = asyncio.ensure_future(self._run())
+
+    async def wait_decided(self):
+        await self._first_round.wait()
+
+    async def stop(self):
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        for ch in self._channels.values():
+            await ch.close()
+
+    def _channel(self, address):
+        ch = self._channels.get(address)
+        if ch is None:
+            ch = self._channels[address] = grpc.aio.insecure_channel(address)
+        return ch
+
+    async def _run(self):
+        while True:
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never let one bad round stop elections
+                log.exception("peer poll failed")
+            self._first_round.set()
+            await asyncio.sleep(self.interval_s)
+
+    async def poll_once(self):
+        peers = list(self.peers.values())
+        await asyncio.gather(*(self._poll(p) for p in peers))
+        self._elect()
+        if not self.is_leader():
+            await self._sync_from_leader()
+
+    async def _poll(self, peer):
+        req = hub_pb2.PeerStatusRequest(from_address=self.hub.address)
+        try:
+            call = self._channel(peer.address).unary_unary(
+                "/jotunheim.hub.HubPeer/Status",
+                request_serializer=hub_pb2.PeerStatusRequest.SerializeToString,
+                response_deserializer=hub_pb2.PeerStatus.FromString,
+            )
+            st = await call(req, timeout=STATUS_TIMEOUT_S)
+        except grpc.aio.AioRpcError:
+            peer.failures += 1
+            return
+        if st.hub_id == self.hub.hub_id:  # our own address under another name
+            self.peers.pop(peer.address, None)
+            return
+        peer.status, peer.failures = st, 0
+        for addr in st.peers:
+            self.add_peer(addr)
+
+    async def _sync_from_leader(self):
+        try:
+            call = self._channel(self._leader_addr).unary_unary(
+                "/jotunheim.hub.HubPeer/SyncDevices",
+                request_serializer=hub_pb2.SyncDevicesRequest.SerializeToString,
+                response_deserializer=hub_pb2.SyncDevicesResponse.FromString,
+            )
+            resp = await call(
+                hub_pb2.SyncDevicesRequest(),
+                timeout=STATUS_TIMEOUT_S * 2,
+                metadata=(("authorization", "Bearer " + self.hub.token),),
+            )
+        except grpc.aio.AioRpcError as exc:
+            log.warning("identity sync from the leader failed: %s", exc.code().name)
+            return
+        self.hub.registry.merge_identities(resp.identities)
+
+    # ---- forwarding ----------------------------------------------------------------------
+
+    async def forward_if_follower(self, path, request, response_cls, context):
+        """On a follower, relay an operator call to the leader and return its response; on
+        the leader (or for a call already forwarded once) return None to serve it here."""
+        metadata = context.invocation_metadata() or ()
+        if self.is_leader() or any(k == FORWARDED_KEY for k, _ in metadata):
+            return None
+        if not self._leader_addr:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "no leader elected yet")
+        out_md = [(k, v) for k, v in metadata if k in _FORWARD_KEYS]
+        out_md.append((FORWARDED_KEY, self.hub.hub_id))
+        call = self._channel(self._leader_addr).unary_unary(
+            path,
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=response_cls.FromString,
+        )
+        remaining = context.time_remaining()
+        rpc = call(request, timeout=remaining, metadata=out_md)
+        try:
+            resp = await rpc
+        except grpc.aio.AioRpcError as exc:
+            await context.abort(exc.code(), exc.details() or "")
+        trailing = await rpc.trailing_metadata()
+        if trailing:
+            context.set_trailing_metadata(tuple((k, v) for k, v in trailing if k.startswith("x-")))
+        return resp
+
+
+class HubPeerServicer:
+    """HubPeer: Status (open) and SyncDevices (operator token, checked by the interceptor)."""
+
+    def __init__(self, hub):
+        self.hub = hub
+
+    async def Status(self, request, context):
+        self.hub.leader.add_peer(request.from_address)
+        return self.hub.leader.status()
+
+    async def SyncDevices(self, request, context):
+        return hub_pb2.SyncDevicesResponse(
+            hub_id=self.hub.hub_id, identities=self.hub.registry.identities()
+        )

@@ -1,0 +1,383 @@
+"""The hub's registry: one SQLite file in the data dir holding device identities, cached
+capabilities, the command log and this hub's own identity (id + created_at for elections)."""
+
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+import time
+import uuid
+
+from jotunheim._gen import capability_pb2, hub_pb2
+
+DB_NAME = "hub.sqlite3"
+CAPS_TTL_S = 3600  # fallback expiry of cached capabilities when no update event arrives
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    device_type TEXT NOT NULL DEFAULT '',
+    firmware_version TEXT NOT NULL DEFAULT '',
+    runtime TEXT NOT NULL DEFAULT '',
+    key BLOB NOT NULL,
+    key_fingerprint TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL DEFAULT 0,
+    heartbeat BLOB,
+    resume_token_hash TEXT NOT NULL DEFAULT '',
+    resume_expires_ms INTEGER NOT NULL DEFAULT 0,
+    session_id TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS capabilities (
+    device_id TEXT PRIMARY KEY,
+    caps BLOB NOT NULL,
+    fetched_at_ms INTEGER NOT NULL,
+    invalidated INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS commands (
+    command_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    args_json TEXT NOT NULL,
+    deadline_at_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    success INTEGER NOT NULL DEFAULT 0,
+    result BLOB NOT NULL DEFAULT x'',
+    error_code TEXT NOT NULL DEFAULT '',
+    error_message TEXT NOT NULL DEFAULT '',
+    duration_us INTEGER NOT NULL DEFAULT 0,
+    completed_ms INTEGER NOT NULL DEFAULT 0,
+    recorded_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, state);
+"""
+
+# Command states: queued (waiting for the device to come online) -> sent -> done | failed.
+QUEUED, SENT, DONE, FAILED = "queued", "sent", "done", "failed"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Short public name of a key: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CommandRecord:
+    """One row of the command log."""
+
+    def __init__(self, row):
+        (
+            self.command_id,
+            self.device_id,
+            self.tool,
+            self.args_json,
+            self.deadline_at_ms,
+            self.created_ms,
+            self.state,
+            success,
+            result,
+            self.error_code,
+            self.error_message,
+            self.duration_us,
+            self.completed_ms,
+            self.recorded_count,
+        ) = row
+        self.success = bool(success)
+        self.result = bytes(result)
+
+
+class Registry:
+    """Synchronous SQLite access; calls are short local-disk transactions made from the event
+    loop thread (one connection, so no locking across threads is needed)."""
+
+    def __init__(self, data_dir, caps_ttl_s=CAPS_TTL_S):
+        os.makedirs(data_dir, mode=0o700, exist_ok=True)
+        self.path = os.path.join(data_dir, DB_NAME)
+        fresh = not os.path.exists(self.path)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        if fresh:
+            os.chmod(self.path, 0o600)  # it holds device keys
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        self.caps_ttl_s = caps_ttl_s
+
+    def close(self):
+        self.db.close()
+
+    # ---- this hub's identity -------------------------------------------------------------
+
+    def hub_identity(self):
+        """(hub_id, created_at_ms), created and persisted at first start."""
+        rows = dict(self.db.execute("SELECT key, value FROM hub_meta").fetchall())
+        if "hub_id" not in rows:
+            rows = {"hub_id": uuid.uuid4().hex, "created_at_ms": str(now_ms())}
+            self.db.executemany("INSERT INTO hub_meta VALUES (?, ?)", sorted(rows.items()))
+        return rows["hub_id"], int(rows["created_at_ms"])
+
+    # ---- device identities ---------------------------------------------------------------
+
+    def provision(self, device_id, name, key, replace=False):
+        """Store a new identity; False when the id exists and replace is not set."""
+        exists = self.db.execute(
+            "SELECT 1 FROM devices WHERE device_id = ?", (device_id,)
+        ).fetchone()
+        if exists and not replace:
+            return False
+        fp = key_fingerprint(key)
+        if exists:
+            self.db.execute(
+                "UPDATE devices SET key = ?, key_fingerprint = ?, revoked = 0, name = ?, "
+                "resume_token_hash = '' WHERE device_id = ?",
+                (key, fp, name, device_id),
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO devices (device_id, name, key, key_fingerprint, created_at_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (device_id, name, key, fp, now_ms()),
+            )
+        return True
+
+    def device_key(self, device_id):
+        """(key, revoked) or None for an unknown device."""
+        row = self.db.execute(
+            "SELECT key, revoked FROM devices WHERE device_id = ?", (device_id,)
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), bool(row[1]))
+
+    def revoke(self, device_id):
+        cur = self.db.execute(
+            "UPDATE devices SET revoked = 1, resume_token_hash = '' WHERE device_id = ?",
+            (device_id,),
+        )
+        return cur.rowcount > 0
+
+    def identities(self):
+        """Every identity, for replication to follower hubs."""
+        rows = self.db.execute(
+            "SELECT device_id, name, key, revoked, created_at_ms FROM devices ORDER BY device_id"
+        ).fetchall()
+        return [
+            hub_pb2.DeviceIdentity(
+                device_id=r[0], name=r[1], key=bytes(r[2]), revoked=bool(r[3]), created_at_ms=r[4]
+            )
+            for r in rows
+        ]
+
+    def merge_identities(self, identities):
+        """Adopt the leader's identities (keys and revocations); local extras are kept."""
+        for ident in identities:
+            self.db.execute(
+                "INSERT INTO devices (device_id, name, key, key_fingerprint, revoked, "
+                "created_at_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET "
+                "name = excluded.name, key = excluded.key, "
+                "key_fingerprint = excluded.key_fingerprint, revoked = excluded.revoked",
+                (
+                    ident.device_id,
+                    ident.name,
+                    ident.key,
+                    key_fingerprint(ident.key),
+                    int(ident.revoked),
+                    ident.created_at_ms,
+                ),
+            )
+
+    def device_infos(self):
+        rows = self.db.execute(
+            "SELECT device_id, name, device_type, firmware_version, last_seen_ms, revoked, "
+            "key_fingerprint, runtime, heartbeat, created_at_ms FROM devices ORDER BY device_id"
+        ).fetchall()
+        out = []
+        for r in rows:
+            info = hub_pb2.DeviceInfo(
+                device_id=r[0],
+                name=r[1],
+                device_type=r[2],
+                firmware_version=r[3],
+                last_seen_ms=r[4],
+                revoked=bool(r[5]),
+                key_fingerprint=r[6],
+                runtime=r[7],
+                created_at_ms=r[9],
+            )
+            if r[8]:
+                info.last_heartbeat.ParseFromString(bytes(r[8]))
+            out.append(info)
+        return out
+
+    def device_info(self, device_id):
+        for info in self.device_infos():
+            if info.device_id == device_id:
+                return info
+        return None
+
+    def record_hello(self, device_id, firmware_version, runtime):
+        self.db.execute(
+            "UPDATE devices SET firmware_version = ?, runtime = ?, last_seen_ms = ? "
+            "WHERE device_id = ?",
+            (firmware_version, runtime, now_ms(), device_id),
+        )
+
+    def touch(self, device_id, heartbeat=None):
+        if heartbeat is None:
+            self.db.execute(
+                "UPDATE devices SET last_seen_ms = ? WHERE device_id = ?", (now_ms(), device_id)
+            )
+        else:
+            self.db.execute(
+                "UPDATE devices SET last_seen_ms = ?, heartbeat = ? WHERE device_id = ?",
+                (now_ms(), heartbeat.SerializeToString(), device_id),
+            )
+
+    # ---- session resume ------------------------------------------------------------------
+
+    def set_resume(self, device_id, session_id, token, ttl_ms):
+        self.db.execute(
+            "UPDATE devices SET session_id = ?, resume_token_hash = ?, resume_expires_ms = ? "
+            "WHERE device_id = ?",
+            (session_id, _token_hash(token), now_ms() + ttl_ms, device_id),
+        )
+
+    def check_resume(self, device_id, token):
+        """The session id the token resumes, or None (wrong, expired or absent token)."""
+        if not token:
+            return None
+        row = self.db.execute(
+            "SELECT session_id, resume_token_hash, resume_expires_ms FROM devices "
+            "WHERE device_id = ?",
+            (device_id,),
+        ).fetchone()
+        if row is None or not row[1] or row[2] < now_ms():
+            return None
+        if not hmac.compare_digest(row[1], _token_hash(token)):
+            return None
+        return row[0]
+
+    def extend_resume(self, device_id, ttl_ms):
+        self.db.execute(
+            "UPDATE devices SET resume_expires_ms = ? WHERE device_id = ?",
+            (now_ms() + ttl_ms, device_id),
+        )
+
+    # ---- capabilities cache --------------------------------------------------------------
+
+    def store_capabilities(self, device_id, caps):
+        self.db.execute(
+            "INSERT INTO capabilities (device_id, caps, fetched_at_ms, invalidated) "
+            "VALUES (?, ?, ?, 0) ON CONFLICT(device_id) DO UPDATE SET caps = excluded.caps, "
+            "fetched_at_ms = excluded.fetched_at_ms, invalidated = 0",
+            (device_id, caps.SerializeToString(), now_ms()),
+        )
+        self.db.execute(
+            "UPDATE devices SET device_type = ? WHERE device_id = ?", (caps.device_type, device_id)
+        )
+
+    def invalidate_capabilities(self, device_id):
+        self.db.execute("UPDATE capabilities SET invalidated = 1 WHERE device_id = ?", (device_id,))
+
+    def capabilities(self, device_id):
+        """(JotunheimCapabilities, fetched_at_ms, fresh) or None when never announced."""
+        row = self.db.execute(
+            "SELECT caps, fetched_at_ms, invalidated FROM capabilities WHERE device_id = ?",
+            (device_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        caps = capability_pb2.JotunheimCapabilities.FromString(bytes(row[0]))
+        fresh = not row[2] and now_ms() - row[1] < self.caps_ttl_s * 1000
+        return caps, row[1], fresh
+
+    # ---- command log ---------------------------------------------------------------------
+
+    def command(self, command_id):
+        row = self.db.execute(
+            "SELECT * FROM commands WHERE command_id = ?", (command_id,)
+        ).fetchone()
+        return None if row is None else CommandRecord(row)
+
+    def add_command(self, command_id, device_id, tool, args_json, deadline_at_ms):
+        self.db.execute(
+            "INSERT INTO commands (command_id, device_id, tool, args_json, deadline_at_ms, "
+            "created_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (command_id, device_id, tool, args_json, deadline_at_ms, now_ms(), QUEUED),
+        )
+
+    def mark_sent(self, command_id):
+        self.db.execute(
+            "UPDATE commands SET state = ? WHERE command_id = ? AND state = ?",
+            (SENT, command_id, QUEUED),
+        )
+
+    def record_result(self, device_id, res):
+        """Record a device's CommandResult; True only the first time (exactly-once).
+
+        A result for a command the hub already failed (e.g. the caller's deadline passed)
+        still replaces that failure: the device's word is the true outcome."""
+        cur = self.db.execute(
+            "UPDATE commands SET state = ?, success = ?, result = ?, error_code = ?, "
+            "error_message = ?, duration_us = ?, completed_ms = ?, "
+            "recorded_count = recorded_count + 1 "
+            "WHERE command_id = ? AND device_id = ? AND state != ? AND recorded_count = 0",
+            (
+                DONE,
+                int(res.success),
+                res.result,
+                res.error_code,
+                res.error_message,
+                res.duration_us,
+                now_ms(),
+                res.command_id,
+                device_id,
+                DONE,
+            ),
+        )
+        return cur.rowcount == 1
+
+    def fail_command(self, command_id, code, message):
+        """Hub-side failure (offline, deadline, restart) of a command without a result."""
+        self.db.execute(
+            "UPDATE commands SET state = ?, error_code = ?, error_message = ?, completed_ms = ? "
+            "WHERE command_id = ? AND state IN (?, ?)",
+            (FAILED, code, message, now_ms(), command_id, QUEUED, SENT),
+        )
+
+    def in_flight(self, device_id):
+        rows = self.db.execute(
+            "SELECT * FROM commands WHERE device_id = ? AND state = ? ORDER BY created_ms",
+            (device_id, SENT),
+        ).fetchall()
+        return [CommandRecord(r) for r in rows]
+
+    def results_held(self, device_id, command_ids):
+        """Which of these ids already have a recorded device result."""
+        if not command_ids:
+            return []
+        marks = ",".join("?" * len(command_ids))
+        rows = self.db.execute(
+            "SELECT command_id FROM commands WHERE device_id = ? AND recorded_count > 0 "
+            "AND command_id IN (" + marks + ")",
+            [device_id] + list(command_ids),
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
+
+def caps_to_json(caps) -> str:
+    """JotunheimCapabilities as JSON with proto field names (the GetDeviceStatus format)."""
+    from google.protobuf import json_format
+
+    return json.dumps(
+        json_format.MessageToDict(caps, preserving_proto_field_name=True), sort_keys=True
+    )

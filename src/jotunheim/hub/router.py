@@ -1,0 +1,262 @@
+"""Command routing: ids, deadlines, offline fail-fast or wait, and exactly-once results.
+
+A command is logged before it is sent, re-sent only on a *resumed* session (the device still
+remembers the ids it ran, so it applies each at most once), and its result is recorded the
+first time it arrives; later copies are acknowledged and ignored."""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+
+import grpc
+
+from jotunheim.errors import JotunheimError
+from jotunheim.hub import registry as reg
+
+log = logging.getLogger("jotunheim.hub.router")
+
+DEFAULT_TIMEOUT_S = 10.0  # when the caller sets no gRPC deadline
+MAX_WAIT_MS = 600_000  # longest an operator may ask a command to wait for an offline device
+MAX_ARGS_SIZE = 64 * 1024
+COMMAND_ID_MAX = 128
+
+# capability.proto parameter types -> the JSON types they accept (bool is not a number).
+_TYPE_CHECKS = {
+    "String": lambda v: isinstance(v, str),
+    "Number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "Boolean": lambda v: isinstance(v, bool),
+    "Object": lambda v: isinstance(v, dict),
+    "Array": lambda v: isinstance(v, list),
+}
+
+
+class CommandError(JotunheimError):
+    """A command the hub could not deliver or complete; carries the gRPC status to return."""
+
+    def __init__(self, status, message):
+        JotunheimError.__init__(self, message)
+        self.status = status
+        self.message = message
+
+
+class Outcome:
+    """What the caller gets back: the device's result, or the hub's recorded failure."""
+
+    def __init__(self, rec, rtt_ms):
+        self.command_id = rec.command_id
+        self.success = rec.success
+        self.result = rec.result
+        self.error_code = rec.error_code
+        self.error_message = rec.error_message
+        self.duration_us = rec.duration_us
+        self.from_device = rec.recorded_count > 0
+        self.rtt_ms = rtt_ms
+
+
+def validate_args(caps, tool, args_json):
+    """Parse args_json and check it against the tool's declared parameters; returns the
+    canonical JSON. Raises CommandError(INVALID_ARGUMENT / NOT_FOUND)."""
+    bad = grpc.StatusCode.INVALID_ARGUMENT
+    if len(args_json) > MAX_ARGS_SIZE:
+        raise CommandError(bad, "parameters: larger than %d bytes" % MAX_ARGS_SIZE)
+    try:
+        args = json.loads(args_json) if args_json.strip() else {}
+    except ValueError as exc:
+        raise CommandError(bad, "parameters: not valid JSON (%s)" % exc) from None
+    if not isinstance(args, dict):
+        raise CommandError(bad, "parameters: expected a JSON object")
+    if caps is not None:
+        declared = {t.name: t for t in caps.tools}
+        if tool not in declared:
+            raise CommandError(
+                grpc.StatusCode.NOT_FOUND,
+                "tool %r: not declared by device %s" % (tool, caps.device_id),
+            )
+        params = {p.name: p for p in declared[tool].parameters}
+        for name, value in args.items():
+            if name not in params:
+                raise CommandError(bad, "parameter %r: not declared by tool %s" % (name, tool))
+            check = _TYPE_CHECKS.get(params[name].type)
+            if check is not None and not check(value):
+                raise CommandError(bad, "parameter %r: expected %s" % (name, params[name].type))
+        for p in params.values():
+            if p.required and p.name not in args:
+                raise CommandError(bad, "parameter %r: required by tool %s" % (p.name, tool))
+    return json.dumps(args, separators=(",", ":"))
+
+
+class CommandRouter:
+    """Routes commands to live sessions and records their results (one per hub)."""
+
+    def __init__(self, registry):
+        self.registry = registry
+        self.sessions = {}  # device_id -> live DeviceSession (on the leader)
+        self._done = {}  # command_id -> Future set when the command completes
+        self._online = {}  # device_id -> Event set while a session is attached
+
+    # ---- sessions ------------------------------------------------------------------------
+
+    def _event(self, device_id):
+        ev = self._online.get(device_id)
+        if ev is None:
+            ev = self._online[device_id] = asyncio.Event()
+        return ev
+
+    def attach(self, session):
+        old = self.sessions.get(session.device_id)
+        if old is not None and old is not session:
+            old.close(grpc.StatusCode.UNAVAILABLE, "superseded by a new session")
+        self.sessions[session.device_id] = session
+        self._event(session.device_id).set()
+
+    def detach(self, session):
+        if self.sessions.get(session.device_id) is session:
+            del self.sessions[session.device_id]
+            self._event(session.device_id).clear()
+
+    def close_all(self, status, reason):
+        for session in list(self.sessions.values()):
+            session.close(status, reason)
+
+    def start_session(self, device_id, resumed, pending_results):
+        """Reconcile the command log with a new session. Returns (acked, resend): the pending
+        results the hub already holds, and the commands to send again (resumed sessions only)."""
+        acked = self.registry.results_held(device_id, pending_results)
+        pending = set(pending_results)
+        resend = []
+        now = reg.now_ms()
+        for rec in self.registry.in_flight(device_id):
+            if rec.command_id in pending:
+                continue  # the device re-sends its result
+            if rec.deadline_at_ms <= now:
+                self.fail(rec.command_id, "DEADLINE_EXCEEDED", "deadline passed while offline")
+            elif resumed:
+                resend.append(rec)
+            else:
+                # A fresh session means the device lost its memory of applied ids: sending
+                # again could apply the command twice, so its outcome stays unknown.
+                self.fail(rec.command_id, "UNAVAILABLE", "device restarted; outcome unknown")
+        return acked, resend
+
+    # ---- results -------------------------------------------------------------------------
+
+    def on_result(self, device_id, res):
+        """Record a CommandResult from the device; True the first time only."""
+        first = self.registry.record_result(device_id, res)
+        if first:
+            self._complete(res.command_id)
+        else:
+            log.info("device %s: duplicate or unknown result %s ignored", device_id, res.command_id)
+        return first
+
+    def fail(self, command_id, code, message):
+        self.registry.fail_command(command_id, code, message)
+        self._complete(command_id)
+
+    def _complete(self, command_id):
+        fut = self._done.get(command_id)
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+    # ---- calls ---------------------------------------------------------------------------
+
+    async def call(self, device_id, tool, args_json, timeout_s=None, wait_ms=0, command_id=""):
+        """Run `tool` on the device and return an Outcome. Raises CommandError for hub-level
+        failures: NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION, UNAVAILABLE (offline and
+        not waiting, or still offline after wait_ms), DEADLINE_EXCEEDED."""
+        start = time.monotonic()
+        key = self.registry.device_key(device_id)
+        if key is None:
+            raise CommandError(grpc.StatusCode.NOT_FOUND, "device %r: unknown" % device_id)
+        if key[1]:
+            raise CommandError(
+                grpc.StatusCode.FAILED_PRECONDITION, "device %r: revoked" % device_id
+            )
+        if not tool:
+            raise CommandError(grpc.StatusCode.INVALID_ARGUMENT, "tool: empty")
+        cached = self.registry.capabilities(device_id)
+        args_json = validate_args(cached[0] if cached else None, tool, args_json)
+        wait_ms = max(0, min(int(wait_ms), MAX_WAIT_MS))
+        timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else max(0.001, timeout_s)
+        # Answer a little before the caller's own deadline so it gets our status, not its own.
+        margin_s = min(0.2 * timeout_s, 0.25)
+        budget_s = timeout_s - margin_s
+        if len(command_id) > COMMAND_ID_MAX:
+            raise CommandError(grpc.StatusCode.INVALID_ARGUMENT, "command id: too long")
+        if command_id:
+            rec = self.registry.command(command_id)
+            if rec is not None:
+                return await self._rejoin(rec, device_id, start, budget_s)
+        else:
+            command_id = uuid.uuid4().hex
+        deadline_at = reg.now_ms() + int(budget_s * 1000)
+        self.registry.add_command(command_id, device_id, tool, args_json, deadline_at)
+        fut = self._done[command_id] = asyncio.get_running_loop().create_future()
+        try:
+            session = self.sessions.get(device_id)
+            if session is None:
+                session = await self._wait_online(device_id, command_id, wait_ms, budget_s)
+            remaining_ms = deadline_at - reg.now_ms()
+            if remaining_ms <= 0:
+                self.fail(command_id, "DEADLINE_EXCEEDED", "deadline passed before sending")
+            else:
+                self.registry.mark_sent(command_id)
+                session.send_command(command_id, tool, args_json, remaining_ms)
+                await self._await_done(fut, command_id, remaining_ms / 1000.0 + margin_s / 2)
+        finally:
+            self._done.pop(command_id, None)
+        return self._outcome(command_id, start)
+
+    async def _wait_online(self, device_id, command_id, wait_ms, budget_s):
+        if wait_ms <= 0:
+            self.fail(command_id, "UNAVAILABLE", "device offline")
+            raise CommandError(grpc.StatusCode.UNAVAILABLE, "device %r: offline" % device_id)
+        try:
+            await asyncio.wait_for(self._event(device_id).wait(), min(wait_ms / 1000.0, budget_s))
+        except asyncio.TimeoutError:
+            self.fail(command_id, "UNAVAILABLE", "device offline after waiting")
+            raise CommandError(
+                grpc.StatusCode.UNAVAILABLE,
+                "device %r: still offline after %d ms" % (device_id, wait_ms),
+            ) from None
+        return self.sessions[device_id]
+
+    async def _await_done(self, fut, command_id, timeout_s):
+        try:
+            await asyncio.wait_for(asyncio.shield(fut), timeout_s)
+        except asyncio.TimeoutError:
+            self.fail(command_id, "DEADLINE_EXCEEDED", "no result before the deadline")
+
+    async def _rejoin(self, rec, device_id, start, budget_s):
+        """A caller retried with a known command id: never send it again, report its outcome
+        (waiting for it while it is still in flight)."""
+        if rec.device_id != device_id:
+            raise CommandError(
+                grpc.StatusCode.INVALID_ARGUMENT, "command id: already used for another device"
+            )
+        if rec.state in (reg.QUEUED, reg.SENT):
+            fut = self._done.get(rec.command_id)
+            if fut is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(fut), budget_s)
+                except asyncio.TimeoutError:
+                    raise CommandError(
+                        grpc.StatusCode.DEADLINE_EXCEEDED, "command still in flight"
+                    ) from None
+        return self._outcome(rec.command_id, start)
+
+    def _outcome(self, command_id, start):
+        rec = self.registry.command(command_id)
+        rtt_ms = (time.monotonic() - start) * 1000.0
+        if rec.state == reg.FAILED and rec.recorded_count == 0:
+            status = {
+                "UNAVAILABLE": grpc.StatusCode.UNAVAILABLE,
+                "DEADLINE_EXCEEDED": grpc.StatusCode.DEADLINE_EXCEEDED,
+            }.get(rec.error_code, grpc.StatusCode.INTERNAL)
+            raise CommandError(status, "command %s: %s" % (command_id, rec.error_message))
+        if rec.state in (reg.QUEUED, reg.SENT):
+            raise CommandError(grpc.StatusCode.DEADLINE_EXCEEDED, "command still in flight")
+        return Outcome(rec, rtt_ms)

@@ -1,0 +1,150 @@
+"""The hub process: one grpc.aio server carrying DeviceHub, JotunheimService,
+EinherjarProtocol, HubOperator and HubPeer over one registry, router and leader elector."""
+
+import asyncio
+import logging
+import time
+
+import grpc
+
+from jotunheim._gen import (
+    einherjar_pb2_grpc,
+    hub_pb2,
+    hub_pb2_grpc,
+    jotunheim_service_pb2_grpc,
+)
+from jotunheim.hub import auth as hub_auth
+from jotunheim.hub import leader as hub_leader
+from jotunheim.hub import services
+from jotunheim.hub.registry import CAPS_TTL_S, Registry
+from jotunheim.hub.router import CommandRouter
+from jotunheim.hub.session import MAX_DEVICE_MESSAGE, DeviceSession, SessionConfig
+
+log = logging.getLogger("jotunheim.hub")
+
+MAX_OPERATOR_MESSAGE = 1024 * 1024
+
+
+class Hub:
+    """Owns the server and shared state. `await hub.start()`; `hub.port` is the bound port.
+
+    Other areas plug in through `extra_handlers` (grpc generic handlers, e.g. the Ota
+    service) and `ota_status_listeners` (callbacks(device_id, OtaStatus))."""
+
+    def __init__(
+        self,
+        data_dir,
+        host="127.0.0.1",
+        port=0,
+        peers=(),
+        session_config=None,
+        caps_ttl_s=CAPS_TTL_S,
+        peer_interval_ms=1000,
+        advertise=None,
+        extra_handlers=(),
+    ):
+        self.data_dir = data_dir
+        self.host = host
+        self.requested_port = port
+        self.advertise = advertise
+        self.session_config = session_config or SessionConfig()
+        self.registry = Registry(data_dir, caps_ttl_s=caps_ttl_s)
+        self.hub_id, self.created_at_ms = self.registry.hub_identity()
+        self.token, self.token_created = hub_auth.load_or_create_token(data_dir)
+        self.authenticator = hub_auth.DeviceAuthenticator(self.registry)
+        self.router = CommandRouter(self.registry)
+        self.address = ""
+        self.port = 0
+        self._peers = list(peers)
+        self._peer_interval_ms = peer_interval_ms
+        self.leader = None
+        self.server = None
+        self.extra_handlers = list(extra_handlers)
+        self.ota_status_listeners = []
+        self.device_listeners = []  # callbacks() on connect/disconnect/capability change
+
+    async def start(self):
+        self.server = grpc.aio.server(
+            interceptors=[hub_auth.OperatorTokenInterceptor(self.token)],
+            options=[
+                ("grpc.max_receive_message_length", max(MAX_DEVICE_MESSAGE, MAX_OPERATOR_MESSAGE)),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        connect = grpc.stream_stream_rpc_method_handler(
+            self._connect,
+            request_deserializer=None,  # raw bytes: session.py decodes and judges them
+            response_serializer=hub_pb2.HubMessage.SerializeToString,
+        )
+        self.server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler("jotunheim.hub.DeviceHub", {"Connect": connect}),)
+        )
+        jotunheim_service_pb2_grpc.add_JotunheimServiceServicer_to_server(
+            services.JotunheimServicer(self), self.server
+        )
+        einherjar_pb2_grpc.add_EinherjarProtocolServicer_to_server(
+            services.EinherjarServicer(self), self.server
+        )
+        hub_pb2_grpc.add_HubOperatorServicer_to_server(
+            services.HubOperatorServicer(self), self.server
+        )
+        hub_pb2_grpc.add_HubPeerServicer_to_server(hub_leader.HubPeerServicer(self), self.server)
+        if self.extra_handlers:
+            self.server.add_generic_rpc_handlers(tuple(self.extra_handlers))
+        self.port = self.server.add_insecure_port("%s:%d" % (self.host, self.requested_port))
+        if not self.port:
+            raise OSError("cannot bind %s:%d" % (self.host, self.requested_port))
+        self.address = self.advertise or "%s:%d" % (self.host, self.port)
+        self.leader = hub_leader.LeaderElector(self, self._peers, self._peer_interval_ms)
+        await self.server.start()
+        self.leader.start()
+        await self.leader.wait_decided()
+        log.info("hub %s listening on %s", self.hub_id[:8], self.address)
+
+    async def stop(self, grace=0.5):
+        if self.leader is not None:
+            await self.leader.stop()
+        self.router.close_all(None, "hub shutting down")
+        if self.server is not None:
+            await self.server.stop(grace)
+        self.registry.close()
+
+    async def wait(self):
+        await self.server.wait_for_termination()
+
+    async def _connect(self, request_iterator, context):
+        session = DeviceSession(self, context)
+        await session.run()
+
+    def notify_device_change(self):
+        for callback in self.device_listeners:
+            try:
+                callback()
+            except Exception:
+                log.exception("device listener failed")
+
+    async def capabilities(self, device_id):
+        """(caps | None, fetched_at_ms, from_cache, stale): the cached capabilities while
+        fresh, else asked from the device when it is online (falling back to the cache)."""
+        cached = self.registry.capabilities(device_id)
+        if cached is not None and cached[2]:
+            return cached[0], cached[1], True, False
+        session = self.router.sessions.get(device_id)
+        if session is not None:
+            caps = await session.request_capabilities()
+            if caps is not None:
+                return caps, int(time.time() * 1000), False, False
+            cached = self.registry.capabilities(device_id)
+        if cached is None:
+            return None, 0, False, False
+        return cached[0], cached[1], True, not cached[2]
+
+
+async def serve_forever(hub):
+    """Run a started hub until cancelled (SIGINT/SIGTERM in the CLI)."""
+    try:
+        await hub.wait()
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await hub.stop()
