@@ -14,6 +14,7 @@ DEFAULT_DEADLINE_MS = 30000  # used when a command carries deadline_ms = 0
 MAX_ARGS_BYTES = 16384  # args_json comes from the network: bound it before parsing
 MAX_RESULT_BYTES = 32768  # a result must fit one DeviceMessage on a small heap
 MAX_MESSAGE_CHARS = 200
+MAX_RESULT_DEPTH = 16
 CODES = (
     "INVALID_ARGUMENT",
     "NOT_FOUND",
@@ -191,6 +192,7 @@ class CommandHandler:
         start = ticks_us()
         try:
             value = await asyncio.wait_for(self._limited(tool, params), deadline / 1000)
+            check_json(value, tool.name)
             payload = json.dumps(value).encode()
         except asyncio.TimeoutError:
             msg = "%s did not finish within %d ms" % (tool.name, deadline)
@@ -242,12 +244,39 @@ class CommandHandler:
             self.log.info(msg, *args)
 
 
+def check_json(value, where, depth=0):
+    """Raises ToolError unless `value` is plain JSON data.
+
+    MicroPython's json.dumps writes `<object>` and `nan` instead of failing, so results are
+    checked here rather than trusting the encoder.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not (value == value and value - value == 0):
+            raise ToolError("%s: result holds a non-finite number" % where)
+        return
+    if depth >= MAX_RESULT_DEPTH:
+        raise ToolError("%s: result nested deeper than %d" % (where, MAX_RESULT_DEPTH))
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            check_json(item, where, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise ToolError("%s: result has a non-string key %r" % (where, key))
+            check_json(value[key], where, depth + 1)
+        return
+    raise ToolError("%s: result is not JSON data (%s)" % (where, type(value).__name__))
+
+
 def _since(start):
     return max(0, ticks_diff(ticks_us(), start))
 
 
 def _parse_args(text):
-    if text is None or text == "" or text == b"":
+    if text is None or (isinstance(text, (str, bytes, bytearray)) and not text):
         return {}
     if isinstance(text, (bytes, bytearray)):
         try:

@@ -1,0 +1,141 @@
+"""Propagator events (connected / updated / disconnected) and the negotiator's cache/timeout."""
+
+import asyncio
+
+from capsdev import PlainSettings, RecordingHal, example_settings, fake_drivers
+from devtest import raises
+
+from jotunheim.device.capabilities import CapabilityBuilder
+from jotunheim.device.negotiator import CapabilityNegotiator, NegotiationTimeout
+from jotunheim.device.propagator import CapabilityPropagator
+from jotunheim.device.tools import Tool, ToolRegistry
+
+
+def _setup():
+    settings = PlainSettings(example_settings())
+    reg = ToolRegistry()
+    b = CapabilityBuilder(settings, RecordingHal(), reg, fake_drivers())
+    prop = CapabilityPropagator(b, settings)
+    events = []
+    prop.add_listener(events.append)
+    return settings, reg, b, prop, events
+
+
+def test_connected_then_script_registration_emits_updated():
+    settings, reg, b, prop, events = _setup()
+    ev = prop.connected()
+    assert ev["event_type"] == "connected"
+    assert ev["capabilities"]["device_id"] == "kitchen-1"
+    reg.register(Tool("water_plants", "script", [{"name": "ml", "type": "Integer"}]))
+    assert [e["event_type"] for e in events] == ["connected", "updated"]
+    names = [t["name"] for t in events[1]["capabilities"]["tools"]]
+    assert "water_plants" in names
+
+
+def test_no_change_rebuild_emits_nothing():
+    settings, reg, b, prop, events = _setup()
+    prop.connected()
+    assert prop.refresh() is None
+    reg.notify()  # a change notification that changes nothing
+    assert [e["event_type"] for e in events] == ["connected"]
+
+
+def test_settings_reload_rederives_tools_and_emits_once():
+    settings, reg, b, prop, events = _setup()
+    prop.connected()
+    capcfg = dict(settings.data["capability_configuration"])
+    capcfg["sensors"] = capcfg["sensors"][:1]
+    settings.change("capability_configuration", capcfg)
+    assert [e["event_type"] for e in events] == ["connected", "updated"]
+    caps = events[-1]["capabilities"]
+    assert caps["hardware"]["sensors"] == ["dht22:room"]
+    names = [t["name"] for t in caps["tools"]]
+    assert "read_room" in names and "read_water" not in names
+
+
+def test_settings_change_in_unrelated_section_is_deduplicated():
+    settings, reg, b, prop, events = _setup()
+    prop.connected()
+    settings.change("logging", {"level": "DEBUG"})
+    assert len(events) == 1
+
+
+def test_firmware_update_emits_updated_and_disconnect_last_caps():
+    settings, reg, b, prop, events = _setup()
+    prop.connected()
+    settings.data["identity"]["firmware_version"] = "1.1.0"
+    ev = prop.after_update()
+    assert ev["event_type"] == "updated"
+    assert ev["capabilities"]["firmware_version"] == "1.1.0"
+    ev = prop.disconnected()
+    assert ev["event_type"] == "disconnected"
+    assert ev["capabilities"]["firmware_version"] == "1.1.0"
+
+
+def test_listener_failure_does_not_break_others():
+    settings, reg, b, prop, events = _setup()
+
+    def boom(ev):
+        raise RuntimeError("listener bug")
+
+    prop.remove_listener(events.append)
+    prop.add_listener(boom)
+    prop.add_listener(events.append)
+    prop.connected()
+    assert len(events) == 1
+
+
+def test_before_connect_changes_are_folded_into_connected():
+    settings, reg, b, prop, events = _setup()
+    reg.register(Tool("early"))
+    assert events == []
+    ev = prop.connected()
+    assert "early" in [t["name"] for t in ev["capabilities"]["tools"]]
+
+
+async def test_negotiator_caches_until_change():
+    settings, reg, b, prop, events = _setup()
+    calls = []
+    real_build = b.build
+
+    def counting_build():
+        calls.append(1)
+        return real_build()
+
+    b.build = counting_build
+    neg = CapabilityNegotiator(b, 1000, prop)
+    r1 = await neg.respond({})
+    r2 = await neg.respond({})
+    assert r1["capabilities"] is r2["capabilities"] and len(calls) == 1
+    assert r1["capabilities"]["device_id"] == "kitchen-1"
+    prop.connected()
+    reg.register(Tool("new_tool"))  # propagator -> updated -> negotiator invalidated
+    r3 = await neg.respond({})
+    assert "new_tool" in [t["name"] for t in r3["capabilities"]["tools"]]
+    # a registry change with no propagator event is still noticed (version check)
+    reg.register(Tool("silent"), notify=False)
+    r4 = await neg.respond({})
+    assert "silent" in [t["name"] for t in r4["capabilities"]["tools"]]
+
+
+class _SlowBuilder:
+    def __init__(self, delay):
+        self.delay = delay
+        self.registry = ToolRegistry()
+
+    async def build(self):
+        await asyncio.sleep(self.delay)
+        return {"device_id": "slow"}
+
+
+async def test_negotiator_answers_within_timeout():
+    neg = CapabilityNegotiator(_SlowBuilder(5), timeout_ms=50)
+    with raises(NegotiationTimeout, match="50 ms"):
+        await neg.respond({})
+    fast = _SlowBuilder(0)
+    neg = CapabilityNegotiator(fast, timeout_ms=50)
+    assert (await neg.respond({}))["capabilities"]["device_id"] == "slow"
+    fast.delay = 5
+    neg.invalidate()
+    neg._caps = {"device_id": "stale"}  # a previous answer exists: it is served on timeout
+    assert (await neg.respond({}, timeout_ms=30))["capabilities"]["device_id"] == "stale"

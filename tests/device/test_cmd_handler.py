@@ -1,0 +1,223 @@
+"""CommandHandler: validation first, deadlines, concurrency, idempotency, structured errors."""
+
+import asyncio
+import json
+
+from capsdev import RecordingHal, command, example_settings, fake_drivers
+
+from jotunheim.device.capabilities import CapabilityBuilder
+from jotunheim.device.commands import CommandHandler
+from jotunheim.device.scheduler import PriorityScheduler
+from jotunheim.device.tools import Tool, ToolRegistry
+
+
+def _handler(**kw):
+    b = CapabilityBuilder(example_settings(), RecordingHal(), ToolRegistry(), fake_drivers())
+    b.build()
+    return CommandHandler(b.registry, **kw), b
+
+
+class _Probe:
+    """An async tool that records how many copies run at once."""
+
+    def __init__(self, delay=0.02):
+        self.delay = delay
+        self.running = 0
+        self.peak = 0
+        self.calls = 0
+
+    async def __call__(self, params):
+        self.calls += 1
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.running -= 1
+        return {"n": params.get("n", 0)}
+
+
+def _add(reg, name, handler, params=None):
+    reg.register(Tool(name, "", params or [{"name": "n", "type": "Integer"}], "Object", handler))
+
+
+async def test_set_led_succeeds_with_json_result_and_duration():
+    h, b = _handler()
+    r = await h.handle(command("c1", "set_led", {"pin": 2, "on": True}))
+    assert r["success"] is True and r["error_code"] == ""
+    assert json.loads(r["result"]) == {"pin": 2, "on": True}
+    assert r["command_id"] == "c1"
+    assert r["duration_us"] >= 0
+    assert b.drivers.get("status").state is True
+
+
+async def test_sensor_read_returns_driver_values():
+    h, _ = _handler()
+    r = await h.handle(command("c1", "read_room"))
+    assert json.loads(r["result"]) == {"temperature_c": 21.5, "humidity_pct": 40.0}
+
+
+async def test_unknown_tool_is_not_found_and_nothing_runs():
+    h, _ = _handler()
+    r = await h.handle(command("c1", "launch_rocket", {}))
+    assert r["success"] is False and r["error_code"] == "NOT_FOUND"
+    assert "launch_rocket" in r["error_message"]
+    assert h.executed == 0
+
+
+async def test_invalid_arguments_are_refused_before_running():
+    h, b = _handler()
+    cases = [
+        (command("a", "set_led", {"pin": 2}), "'on'"),
+        (command("b", "set_led", {"pin": 99, "on": True}), "'pin'"),
+        (command("c", "set_led", {"pin": 2, "on": "yes"}), "'on'"),
+        (command("d", "set_led", {"pin": 2, "on": True, "x": 1}), "'x'"),
+        ({"command_id": "e", "tool": "set_led", "args_json": "{nope"}, "args_json"),
+        ({"command_id": "f", "tool": "set_led", "args_json": "[1]"}, "args_json"),
+        ({"command_id": "g", "tool": "set_led", "args_json": b"\xff\xfe"}, "args_json"),
+        ({"command_id": "h", "tool": "set_led", "args_json": 5}, "args_json"),
+        (dict(command("i", "read_room"), deadline_ms=-1), "deadline_ms"),
+    ]
+    for cmd, needle in cases:
+        r = await h.handle(cmd)
+        assert r["error_code"] == "INVALID_ARGUMENT", (cmd, r)
+        assert needle in r["error_message"], (needle, r["error_message"])
+    assert h.executed == 0
+    assert b.drivers.get("status").history == []
+
+
+async def test_malformed_commands_never_raise():
+    h, _ = _handler()
+    for bad in (None, "x", 5, [], {}, {"command_id": 7}, {"command_id": ""}):
+        r = await h.handle(bad)
+        assert r["error_code"] == "INVALID_ARGUMENT"
+        assert "command_id" in r["error_message"]
+
+
+async def test_repeated_id_returns_cached_result_and_runs_once():
+    h, _ = _handler()
+    probe = _Probe(0)
+    _add(h.registry, "probe", probe)
+    r1 = await h.handle(command("same", "probe", {"n": 1}))
+    r2 = await h.handle(command("same", "probe", {"n": 2}))
+    assert r1 is r2 and probe.calls == 1
+    assert json.loads(r2["result"]) == {"n": 1}
+    # errors are remembered too: the id is spent
+    e1 = await h.handle(command("bad", "nope"))
+    _add(h.registry, "nope", probe)
+    e2 = await h.handle(command("bad", "nope"))
+    assert e2 is e1 and e2["error_code"] == "NOT_FOUND"
+
+
+async def test_duplicate_while_in_flight_awaits_the_same_result():
+    h, _ = _handler()
+    probe = _Probe(0.05)
+    _add(h.registry, "probe", probe)
+    results = await asyncio.gather(
+        h.handle(command("dup", "probe", {"n": 5})),
+        h.handle(command("dup", "probe", {"n": 6})),
+        h.handle(command("dup", "probe", {"n": 7})),
+    )
+    assert probe.calls == 1
+    assert results[0] is results[1] is results[2]
+    assert json.loads(results[2]["result"]) == {"n": 5}
+
+
+async def test_cache_is_bounded_lru():
+    h, _ = _handler(cache_size=3)
+    probe = _Probe(0)
+    _add(h.registry, "probe", probe)
+    for i in range(3):
+        await h.handle(command("id%d" % i, "probe", {"n": i}))
+    await h.handle(command("id0", "probe"))  # touch id0: id1 is now the oldest
+    await h.handle(command("id3", "probe", {"n": 3}))
+    assert h.cached("id1") is None
+    assert h.cached("id0") is not None and h.cached("id3") is not None
+    assert len(h._cache) == 3 and len(h._lru) == 3
+    await h.handle(command("id1", "probe", {"n": 1}))  # evicted: runs again
+    assert probe.calls == 5
+
+
+async def test_deadline_exceeded_is_reported():
+    h, _ = _handler()
+    _add(h.registry, "slow", _Probe(5))
+    r = await h.handle(command("s1", "slow", {}, deadline_ms=30))
+    assert r["error_code"] == "DEADLINE_EXCEEDED"
+    assert "30 ms" in r["error_message"]
+    assert h.active == 0
+
+
+async def test_max_concurrent_limit_and_queue_overflow():
+    h, _ = _handler(max_concurrent=2, max_waiting=2)
+    probe = _Probe(0.05)
+    _add(h.registry, "probe", probe)
+    rs = await asyncio.gather(*[h.handle(command("q%d" % i, "probe", {"n": i})) for i in range(5)])
+    codes = [r["error_code"] for r in rs]
+    assert probe.peak == 2
+    assert codes.count("") == 4 and codes.count("RESOURCE_EXHAUSTED") == 1
+
+
+async def test_devb_priority_scheduler_enforces_the_limit():
+    sched = PriorityScheduler(max_concurrent=1, user_queue_size=1)
+    h, _ = _handler(scheduler=sched)
+    probe = _Probe(0.03)
+    _add(h.registry, "probe", probe)
+    rs = await asyncio.gather(*[h.handle(command("p%d" % i, "probe")) for i in range(3)])
+    codes = [r["error_code"] for r in rs]
+    assert probe.peak == 1
+    assert codes.count("") == 2 and codes.count("RESOURCE_EXHAUSTED") == 1
+
+
+async def test_tool_failures_map_to_structured_errors():
+    h, _ = _handler()
+
+    def crash(params):
+        raise ValueError("sensor bus stuck")
+
+    def not_json(params):
+        return {"x": object()}
+
+    def oom(params):
+        raise MemoryError()
+
+    def huge(params):
+        return "x" * 40000
+
+    def nan(params):
+        return [1.0, float("nan")]
+
+    for name, fn in (
+        ("crash", crash),
+        ("not_json", not_json),
+        ("oom", oom),
+        ("huge", huge),
+        ("nan", nan),
+    ):
+        _add(h.registry, name, fn, [])
+    r = await h.handle(command("1", "crash"))
+    assert r["error_code"] == "INTERNAL" and "sensor bus stuck" in r["error_message"]
+    r = await h.handle(command("2", "not_json"))
+    assert r["error_code"] == "INTERNAL" and "not JSON data" in r["error_message"]
+    r = await h.handle(command("3", "oom"))
+    assert r["error_code"] == "RESOURCE_EXHAUSTED"
+    r = await h.handle(command("4", "huge"))
+    assert r["error_code"] == "RESOURCE_EXHAUSTED" and "bytes" in r["error_message"]
+    r = await h.handle(command("5", "nan"))
+    assert r["error_code"] == "INTERNAL" and "non-finite" in r["error_message"]
+
+
+async def test_cancelled_command_releases_duplicates_and_is_remembered():
+    h, _ = _handler()
+    _add(h.registry, "slow", _Probe(5))
+    first = asyncio.create_task(h.handle(command("x", "slow")))
+    await asyncio.sleep(0.01)
+    dup = asyncio.create_task(h.handle(command("x", "slow")))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    try:
+        await first
+    except asyncio.CancelledError:
+        pass
+    r = await dup
+    assert r["error_code"] == "INTERNAL" and "cancelled" in r["error_message"]
+    assert h.cached("x") is r
