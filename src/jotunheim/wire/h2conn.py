@@ -1,0 +1,248 @@
+"""Sans-IO HTTP/2 client connection (RFC 9113): bytes in -> events, API calls -> bytes out."""
+
+import struct
+
+from jotunheim.wire import h2events as ev
+from jotunheim.wire import h2frames as f
+from jotunheim.wire.h2flow import FlowMixin
+from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
+    FlowControlError,
+    H2Error,
+    H2ProtocolError,
+    H2StreamError,
+    StreamClosedError,
+)
+from jotunheim.wire.h2recv import ReceiveMixin
+from jotunheim.wire.h2streams import CLOSED, ENDED, RESET_SENT, H2Stream
+from jotunheim.wire.hpack import HpackDecoder, HpackEncoder, HpackError
+
+# Settings we send unless overridden by local_settings. No server push: a client that does
+# not want it says so (section 8.4), and our stream table has no reserved states.
+DEFAULT_LOCAL_SETTINGS = {
+    f.SETTINGS_ENABLE_PUSH: 0,
+    f.SETTINGS_INITIAL_WINDOW_SIZE: f.DEFAULT_WINDOW_SIZE,
+    f.SETTINGS_MAX_HEADER_LIST_SIZE: 16384,
+}
+MAX_CLOSED_STREAMS = 32  # how many closed streams we remember the close reason of
+
+
+class H2Connection(FlowMixin, ReceiveMixin):
+    """Client side of one HTTP/2 connection; see CONTRACTS.md section 2 for the API."""
+
+    def __init__(self, local_settings=None):
+        settings = dict(DEFAULT_LOCAL_SETTINGS)
+        if local_settings:
+            settings.update(local_settings)
+        self.local_settings = settings
+        self._pending_settings = []  # sent, not yet acknowledged (they apply on ACK)
+        self._out = bytearray()
+        self._frames = f.FrameBuffer(f.DEFAULT_MAX_FRAME_SIZE)
+        self._encoder = HpackEncoder()
+        self._decoder = HpackDecoder(max_header_list_size=settings[f.SETTINGS_MAX_HEADER_LIST_SIZE])
+        self._streams = {}
+        self._closed = {}  # stream id -> close reason, bounded by MAX_CLOSED_STREAMS
+        self._highest_stream_id = 0
+        self._header_block = None  # [stream id, end_stream, bytearray] while CONTINUATIONs due
+        self._preface_received = False
+        self._dead = None  # the H2ProtocolError that ended the connection
+        self.goaway_received = False
+        self.goaway_sent = False
+        self.peer_max_concurrent_streams = 0x7FFFFFFF  # unlimited until the peer says so
+        self.max_outbound_frame_size = f.DEFAULT_MAX_FRAME_SIZE
+        self.peer_max_header_list_size = None
+        self._peer_initial_window = f.DEFAULT_WINDOW_SIZE
+        self._local_initial_window = f.DEFAULT_WINDOW_SIZE
+        self._init_flow()
+        self._handlers = {
+            f.DATA: self._on_data,
+            f.HEADERS: self._on_headers,
+            f.PRIORITY: self._on_priority,
+            f.RST_STREAM: self._on_rst_stream,
+            f.SETTINGS: self._on_settings,
+            f.PUSH_PROMISE: self._on_push_promise,
+            f.PING: self._on_ping,
+            f.GOAWAY: self._on_goaway,
+            f.WINDOW_UPDATE: self._on_window_update,
+            f.CONTINUATION: self._on_continuation,
+        }
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def initiate_connection(self):
+        """Queue the client preface (section 3.4) and our SETTINGS."""
+        self._out += f.PREFACE
+        self._send_settings(self.local_settings)
+        self._init_connection_window()
+
+    def update_settings(self, changes):
+        """Send changed local settings; they take effect when the peer acknowledges them."""
+        self.local_settings.update(changes)
+        self._send_settings(changes)
+
+    def _send_settings(self, settings):
+        for key, value in settings.items():
+            if not 0 <= value <= 0xFFFFFFFF:
+                raise H2Error("setting %d value %r out of range" % (key, value))
+        window = settings.get(f.SETTINGS_INITIAL_WINDOW_SIZE, 0)
+        frame_size = settings.get(f.SETTINGS_MAX_FRAME_SIZE, f.DEFAULT_MAX_FRAME_SIZE)
+        if window > f.MAX_WINDOW_SIZE or not (
+            f.DEFAULT_MAX_FRAME_SIZE <= frame_size <= f.MAX_FRAME_SIZE_LIMIT
+        ):
+            raise H2Error("invalid SETTINGS_INITIAL_WINDOW_SIZE or SETTINGS_MAX_FRAME_SIZE")
+        if f.SETTINGS_MAX_HEADER_LIST_SIZE in settings:
+            self._decoder.max_header_list_size = settings[f.SETTINGS_MAX_HEADER_LIST_SIZE]
+        self._pending_settings.append(dict(settings))
+        self._frame(f.SETTINGS, 0, 0, f.settings_payload(settings))
+
+    def data_to_send(self):
+        """All queued bytes (drains the buffer); b"" if none."""
+        if not self._out:
+            return b""
+        out = bytes(self._out)
+        self._out = bytearray()
+        return out
+
+    def _frame(self, ftype, flags, stream_id, payload=b""):
+        self._out += f.frame_header(len(payload), ftype, flags, stream_id)
+        self._out += payload
+
+    def get_next_available_stream_id(self):
+        """The next unused client (odd) stream id."""
+        sid = self._highest_stream_id + 2 if self._highest_stream_id else 1
+        if sid > 0x7FFFFFFF:
+            raise H2Error("stream ids exhausted; open a new connection")
+        return sid
+
+    def open_stream_allowed(self):
+        """False once GOAWAY was sent/received or MAX_CONCURRENT_STREAMS is reached."""
+        if self._dead or self.goaway_received or self.goaway_sent:
+            return False
+        return len(self._streams) < self.peer_max_concurrent_streams
+
+    def send_headers(self, stream_id, headers, end_stream=False):
+        """Send a header block (opening the stream if new), split into CONTINUATIONs."""
+        self._check_alive()
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            if stream_id % 2 == 0 or stream_id <= self._highest_stream_id:
+                raise H2Error("stream %d is not a new client stream id" % stream_id)
+            if not self.open_stream_allowed():
+                raise H2Error("no new streams allowed (GOAWAY or MAX_CONCURRENT_STREAMS)")
+            stream = self._new_stream(stream_id)
+        stream.transition(0)  # SEND_HEADERS
+        block = self._encoder.encode(headers)
+        size = self.max_outbound_frame_size
+        first = block[:size]
+        flags = (f.FLAG_END_STREAM if end_stream else 0) | (
+            f.FLAG_END_HEADERS if len(block) <= size else 0
+        )
+        self._frame(f.HEADERS, flags, stream_id, first)
+        for pos in range(size, len(block), size):
+            last = pos + size >= len(block)
+            self._frame(
+                f.CONTINUATION,
+                f.FLAG_END_HEADERS if last else 0,
+                stream_id,
+                block[pos : pos + size],
+            )
+        if end_stream:
+            self._local_end(stream)
+
+    def reset_stream(self, stream_id, error_code=f.CANCEL):
+        """Send RST_STREAM and forget the stream; a no-op on an already closed stream."""
+        self._check_alive()
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            if stream_id % 2 == 0 or stream_id > self._highest_stream_id:
+                raise H2Error("stream %d was never opened" % stream_id)
+            return
+        stream.transition(3)  # SEND_RST
+        self._frame(f.RST_STREAM, 0, stream_id, struct.pack(">I", error_code))
+        self._close(stream, RESET_SENT)
+
+    def ping(self, opaque_data):
+        """Send a PING with 8 bytes of opaque data; the peer's ACK becomes PingAckReceived."""
+        self._check_alive()
+        if len(opaque_data) != 8:
+            raise H2Error("PING data must be 8 bytes, got %d" % len(opaque_data))
+        self._frame(f.PING, 0, 0, bytes(opaque_data))
+
+    def close_connection(self, error_code=f.NO_ERROR, last_stream_id=None, additional_data=b""):
+        """Send GOAWAY; as a client we accept no streams, so last_stream_id defaults to 0."""
+        if last_stream_id is None:
+            last_stream_id = 0
+        payload = struct.pack(">II", last_stream_id, error_code) + additional_data
+        self._frame(f.GOAWAY, 0, 0, payload)
+        self.goaway_sent = True
+
+    def _check_alive(self):
+        if self._dead is not None:
+            raise H2Error("connection closed after %s" % self._dead)
+
+    def _new_stream(self, stream_id):
+        stream = H2Stream(stream_id, self._peer_initial_window, self._local_initial_window)
+        self._streams[stream_id] = stream
+        self._highest_stream_id = stream_id
+        return stream
+
+    def _close(self, stream, reason):
+        stream.state = CLOSED
+        self._streams.pop(stream.stream_id, None)
+        closed = self._closed
+        closed[stream.stream_id] = reason
+        if len(closed) > MAX_CLOSED_STREAMS:
+            del closed[min(closed)]
+
+    def _local_end(self, stream):
+        if stream.transition(2) == CLOSED:  # SEND_END_STREAM
+            self._close(stream, ENDED)
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def receive_data(self, data):
+        """Feed received bytes; returns events. A peer violation queues GOAWAY and raises
+        H2ProtocolError (its .events holds what was parsed before it)."""
+        if self._dead is not None:
+            raise self._dead
+        events = []
+        self._frames.add(data)
+        try:
+            while True:
+                frame = self._frames.next_frame()
+                if frame is None:
+                    break
+                try:
+                    self._dispatch(frame, events)
+                except H2StreamError as exc:
+                    self._stream_error(exc, events)
+        except HpackError as exc:
+            self._fail(H2ProtocolError(f.COMPRESSION_ERROR, str(exc)), events)
+        except H2ProtocolError as exc:
+            self._fail(exc, events)
+        return events
+
+    def _fail(self, exc, events):
+        self.close_connection(exc.code, 0, exc.message.encode())
+        exc.events = events
+        self._dead = exc
+        raise exc
+
+    def _stream_error(self, exc, events):
+        stream = self._streams.get(exc.stream_id)
+        self._frame(f.RST_STREAM, 0, exc.stream_id, struct.pack(">I", exc.code))
+        if stream is not None:
+            self._close(stream, RESET_SENT)
+            events.append(ev.StreamReset(exc.stream_id, exc.code, False))
+
+    def _dispatch(self, frame, events):
+        ftype, flags, sid, payload = frame
+        if not self._preface_received:
+            # Section 3.4: the server's preface is a SETTINGS frame, first.
+            if ftype != f.SETTINGS or flags & f.FLAG_ACK:
+                raise H2ProtocolError(f.PROTOCOL_ERROR, "server preface is not SETTINGS")
+            self._preface_received = True
+        if self._header_block is not None and ftype != f.CONTINUATION:
+            raise H2ProtocolError(f.PROTOCOL_ERROR, "frame interleaved in a header block")
+        handler = self._handlers.get(ftype)
+        if handler is not None:  # unknown frame types are ignored (section 5.5)
+            handler(flags, sid, payload, events)

@@ -1,0 +1,191 @@
+"""HTTP/2 flow control (RFC 9113 sections 5.2, 6.9) and SETTINGS application for H2Connection."""
+
+import struct
+
+from jotunheim.wire import h2events as ev
+from jotunheim.wire import h2frames as f
+from jotunheim.wire.h2frames import FlowControlError, H2Error, H2ProtocolError, H2StreamError
+
+
+class FlowMixin:
+    """Window bookkeeping shared by H2Connection; the connection supplies _frame/_streams."""
+
+    def _init_flow(self):
+        self._outbound_window = f.DEFAULT_WINDOW_SIZE  # connection: bytes we may send
+        self._inbound_window = f.DEFAULT_WINDOW_SIZE  # connection: bytes the peer may send
+        self._inbound_unacked = 0
+        self._inbound_target = f.DEFAULT_WINDOW_SIZE
+
+    def _init_connection_window(self):
+        # The connection window starts at 65535 whatever SETTINGS say (section 6.9.2); raise
+        # it to match a larger stream window, or one stream could stall the connection.
+        target = self.local_settings.get(f.SETTINGS_INITIAL_WINDOW_SIZE, f.DEFAULT_WINDOW_SIZE)
+        if target > self._inbound_target:
+            delta = target - self._inbound_target
+            self._inbound_target = target
+            self._inbound_window += delta
+            self._frame(f.WINDOW_UPDATE, 0, 0, struct.pack(">I", delta))
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def local_flow_control_window(self, stream_id):
+        """Bytes we may send on stream_id now (the smaller of stream and connection window)."""
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            raise H2Error("stream %d is not open" % stream_id)
+        return max(0, min(self._outbound_window, stream.outbound_window))
+
+    def send_data(self, stream_id, data, end_stream=False):
+        """Send body bytes (split to the peer's max frame size); raises FlowControlError when
+        len(data) exceeds local_flow_control_window(stream_id)."""
+        self._check_alive()
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            raise H2Error("stream %d is not open" % stream_id)
+        size = len(data)
+        window = self.local_flow_control_window(stream_id)
+        if size > window:
+            raise FlowControlError(
+                "%d bytes exceed the flow-control window %d of stream %d"
+                % (size, window, stream_id)
+            )
+        stream.transition(1)  # SEND_DATA: checks the state before anything is queued
+        chunk = self.max_outbound_frame_size
+        pos = 0
+        while True:
+            piece = data[pos : pos + chunk]
+            pos += chunk
+            last = pos >= size
+            self._frame(f.DATA, f.FLAG_END_STREAM if last and end_stream else 0, stream_id, piece)
+            if last:
+                break
+        self._outbound_window -= size
+        stream.outbound_window -= size
+        if end_stream:
+            self._local_end(stream)
+
+    def end_stream(self, stream_id):
+        """Close our side of the stream with an empty DATA frame carrying END_STREAM."""
+        self.send_data(stream_id, b"", end_stream=True)
+
+    def _on_window_update(self, flags, sid, payload, events):
+        if len(payload) != 4:
+            raise H2ProtocolError(f.FRAME_SIZE_ERROR, "WINDOW_UPDATE of %d bytes" % len(payload))
+        delta = struct.unpack(">I", payload)[0] & 0x7FFFFFFF
+        if sid == 0:
+            if delta == 0:
+                raise H2ProtocolError(f.PROTOCOL_ERROR, "WINDOW_UPDATE of 0 on the connection")
+            self._outbound_window += delta
+            if self._outbound_window > f.MAX_WINDOW_SIZE:
+                raise H2ProtocolError(f.FLOW_CONTROL_ERROR, "connection window above 2**31-1")
+        else:
+            stream = self._streams.get(sid)
+            if stream is None:
+                return self._unknown_stream(sid, f.WINDOW_UPDATE)
+            if delta == 0:
+                raise H2StreamError(sid, f.PROTOCOL_ERROR, "WINDOW_UPDATE of 0 on stream %d" % sid)
+            stream.outbound_window += delta
+            if stream.outbound_window > f.MAX_WINDOW_SIZE:
+                raise H2StreamError(
+                    sid, f.FLOW_CONTROL_ERROR, "stream %d window above 2**31-1" % sid
+                )
+        events.append(ev.WindowUpdated(sid, delta))
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def _consume_connection_window(self, size):
+        if size > self._inbound_window:
+            raise H2ProtocolError(
+                f.FLOW_CONTROL_ERROR,
+                "DATA of %d bytes exceeds the connection window %d" % (size, self._inbound_window),
+            )
+        self._inbound_window -= size
+
+    def _consume_stream_window(self, stream, size):
+        if size > stream.inbound_window:
+            raise H2StreamError(
+                stream.stream_id,
+                f.FLOW_CONTROL_ERROR,
+                "DATA of %d bytes exceeds stream %d window %d"
+                % (size, stream.stream_id, stream.inbound_window),
+            )
+        stream.inbound_window -= size
+
+    def _return_connection_window(self, size):
+        """Credit bytes nobody will consume (closed/reset streams) back to the connection."""
+        self._inbound_unacked += size
+        self._maybe_update_connection()
+
+    def _maybe_update_connection(self):
+        # Batch WINDOW_UPDATEs: send one when half the window has been consumed.
+        if self._inbound_unacked and self._inbound_unacked >= self._inbound_target // 2:
+            delta = self._inbound_unacked
+            self._inbound_unacked = 0
+            self._inbound_window += delta
+            self._frame(f.WINDOW_UPDATE, 0, 0, struct.pack(">I", delta))
+
+    def acknowledge_received_data(self, acknowledged_size, stream_id):
+        """The application consumed acknowledged_size flow-controlled bytes of stream_id;
+        queues WINDOW_UPDATEs once half a window is consumed."""
+        if acknowledged_size < 0:
+            raise H2Error("cannot acknowledge a negative amount")
+        if self._dead is not None or not acknowledged_size:
+            return
+        self._inbound_unacked += acknowledged_size
+        self._maybe_update_connection()
+        stream = self._streams.get(stream_id)
+        if stream is None or not stream.open_for_receiving:
+            return  # the peer sends no more on it: no stream window to restore
+        stream.inbound_unacked += acknowledged_size
+        if stream.inbound_unacked >= self._local_initial_window // 2:
+            delta = stream.inbound_unacked
+            stream.inbound_unacked = 0
+            stream.inbound_window += delta
+            self._frame(f.WINDOW_UPDATE, 0, stream_id, struct.pack(">I", delta))
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def _apply_remote_setting(self, key, value):
+        if key == f.SETTINGS_HEADER_TABLE_SIZE:
+            self._encoder.header_table_size = value
+        elif key == f.SETTINGS_ENABLE_PUSH:
+            # Section 6.5.2: a server MUST NOT send 1; anything but 0/1 is invalid anyway.
+            if value != 0:
+                raise H2ProtocolError(
+                    f.PROTOCOL_ERROR, "server sent SETTINGS_ENABLE_PUSH=%d" % value
+                )
+        elif key == f.SETTINGS_MAX_CONCURRENT_STREAMS:
+            self.peer_max_concurrent_streams = value
+        elif key == f.SETTINGS_INITIAL_WINDOW_SIZE:
+            if value > f.MAX_WINDOW_SIZE:
+                raise H2ProtocolError(f.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE too big")
+            # Section 6.9.2: the change applies to every open stream's window, which may go
+            # negative (then we wait) but must not exceed 2**31-1.
+            delta = value - self._peer_initial_window
+            self._peer_initial_window = value
+            for stream in self._streams.values():
+                stream.outbound_window += delta
+                if stream.outbound_window > f.MAX_WINDOW_SIZE:
+                    raise H2ProtocolError(f.FLOW_CONTROL_ERROR, "stream window above 2**31-1")
+        elif key == f.SETTINGS_MAX_FRAME_SIZE:
+            if not f.DEFAULT_MAX_FRAME_SIZE <= value <= f.MAX_FRAME_SIZE_LIMIT:
+                raise H2ProtocolError(
+                    f.PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE %d invalid" % value
+                )
+            self.max_outbound_frame_size = value
+        elif key == f.SETTINGS_MAX_HEADER_LIST_SIZE:
+            self.peer_max_header_list_size = value
+        # Unknown settings are ignored (section 6.5.2).
+
+    def _apply_local_settings(self, settings):
+        """Our SETTINGS were acknowledged: the peer now obeys them (section 6.5.3)."""
+        for key, value in settings.items():
+            if key == f.SETTINGS_HEADER_TABLE_SIZE:
+                self._decoder.max_allowed_table_size = value
+            elif key == f.SETTINGS_INITIAL_WINDOW_SIZE:
+                delta = value - self._local_initial_window
+                self._local_initial_window = value
+                for stream in self._streams.values():
+                    stream.inbound_window += delta
+            elif key == f.SETTINGS_MAX_FRAME_SIZE:
+                self._frames.max_frame_size = value

@@ -1,0 +1,189 @@
+"""HTTP/2 frame layer (RFC 9113 sections 4 and 6): constants, errors, FrameBuffer, serializer."""
+
+import struct
+
+from jotunheim.errors import DecodeError, JotunheimError
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+# Frame types (RFC 9113 section 6).
+DATA = 0x0
+HEADERS = 0x1
+PRIORITY = 0x2
+RST_STREAM = 0x3
+SETTINGS = 0x4
+PUSH_PROMISE = 0x5
+PING = 0x6
+GOAWAY = 0x7
+WINDOW_UPDATE = 0x8
+CONTINUATION = 0x9
+
+FLAG_END_STREAM = 0x1
+FLAG_ACK = 0x1
+FLAG_END_HEADERS = 0x4
+FLAG_PADDED = 0x8
+FLAG_PRIORITY = 0x20
+
+# Error codes (RFC 9113 section 7).
+NO_ERROR = 0x0
+PROTOCOL_ERROR = 0x1
+INTERNAL_ERROR = 0x2
+FLOW_CONTROL_ERROR = 0x3
+SETTINGS_TIMEOUT = 0x4
+STREAM_CLOSED = 0x5
+FRAME_SIZE_ERROR = 0x6
+REFUSED_STREAM = 0x7
+CANCEL = 0x8
+COMPRESSION_ERROR = 0x9
+CONNECT_ERROR = 0xA
+ENHANCE_YOUR_CALM = 0xB
+INADEQUATE_SECURITY = 0xC
+HTTP_1_1_REQUIRED = 0xD
+
+ERROR_NAMES = (
+    "NO_ERROR",
+    "PROTOCOL_ERROR",
+    "INTERNAL_ERROR",
+    "FLOW_CONTROL_ERROR",
+    "SETTINGS_TIMEOUT",
+    "STREAM_CLOSED",
+    "FRAME_SIZE_ERROR",
+    "REFUSED_STREAM",
+    "CANCEL",
+    "COMPRESSION_ERROR",
+    "CONNECT_ERROR",
+    "ENHANCE_YOUR_CALM",
+    "INADEQUATE_SECURITY",
+    "HTTP_1_1_REQUIRED",
+)
+
+# Setting identifiers (RFC 9113 section 6.5.2).
+SETTINGS_HEADER_TABLE_SIZE = 0x1
+SETTINGS_ENABLE_PUSH = 0x2
+SETTINGS_MAX_CONCURRENT_STREAMS = 0x3
+SETTINGS_INITIAL_WINDOW_SIZE = 0x4
+SETTINGS_MAX_FRAME_SIZE = 0x5
+SETTINGS_MAX_HEADER_LIST_SIZE = 0x6
+
+FRAME_HEADER_SIZE = 9
+DEFAULT_MAX_FRAME_SIZE = 16384  # also the smallest value a peer may advertise
+MAX_FRAME_SIZE_LIMIT = 16777215  # 2**24 - 1, the largest value allowed
+DEFAULT_WINDOW_SIZE = 65535
+MAX_WINDOW_SIZE = 2147483647  # 2**31 - 1 (section 6.9.1)
+
+
+def error_name(code):
+    """Name of an HTTP/2 error code, or its hex value when unknown (codes are extensible)."""
+    if 0 <= code < len(ERROR_NAMES):
+        return ERROR_NAMES[code]
+    return "0x%x" % code
+
+
+class H2Error(JotunheimError):
+    """Local misuse of the connection API (bad stream id, closed stream, no stream ids left)."""
+
+
+class FlowControlError(H2Error):
+    """send_data was given more bytes than the flow-control window allows."""
+
+
+class StreamClosedError(H2Error):
+    """The stream cannot take this action in its current state (e.g. send after end)."""
+
+
+class H2ProtocolError(DecodeError):
+    """The peer violated HTTP/2: a connection error; a GOAWAY with `code` is queued."""
+
+    def __init__(self, code, message):
+        DecodeError.__init__(self, "%s: %s" % (error_name(code), message))
+        self.code = code
+        self.error_code = code
+        self.message = message
+        self.events = []  # events parsed before the violation, for callers that want them
+
+
+class H2StreamError(H2ProtocolError):
+    """The peer broke one stream's rules: that stream is reset, the connection lives on."""
+
+    def __init__(self, stream_id, code, message):
+        H2ProtocolError.__init__(self, code, message)
+        self.stream_id = stream_id
+
+
+class FrameBuffer:
+    """Collects received bytes in arbitrary chunks and yields complete frames.
+
+    A frame longer than `max_frame_size` is rejected as soon as its 9-byte header is seen,
+    so the buffer never grows past one maximal frame plus one received chunk.
+    """
+
+    def __init__(self, max_frame_size=DEFAULT_MAX_FRAME_SIZE):
+        self.max_frame_size = max_frame_size
+        self._buf = bytearray()
+        self._pos = 0
+
+    def add(self, data):
+        """Append received bytes."""
+        if self._pos:
+            # Drop consumed bytes first (MicroPython's bytearray has no slice deletion).
+            self._buf = self._buf[self._pos :]
+            self._pos = 0
+        self._buf += data
+
+    def next_frame(self):
+        """(type, flags, stream_id, payload bytes) of the next complete frame, or None."""
+        buf = self._buf
+        pos = self._pos
+        if len(buf) - pos < FRAME_HEADER_SIZE:
+            return None
+        length = (buf[pos] << 16) | (buf[pos + 1] << 8) | buf[pos + 2]
+        if length > self.max_frame_size:
+            raise H2ProtocolError(
+                FRAME_SIZE_ERROR,
+                "frame of %d bytes exceeds SETTINGS_MAX_FRAME_SIZE %d"
+                % (length, self.max_frame_size),
+            )
+        end = pos + FRAME_HEADER_SIZE + length
+        if len(buf) < end:
+            return None
+        ftype = buf[pos + 3]
+        flags = buf[pos + 4]
+        # The reserved high bit of the stream identifier is ignored on receipt (section 4.1).
+        stream_id = struct.unpack_from(">I", buf, pos + 5)[0] & 0x7FFFFFFF
+        payload = bytes(buf[pos + FRAME_HEADER_SIZE : end])
+        if end == len(buf):
+            self._buf = bytearray()
+            self._pos = 0
+        else:
+            self._pos = end
+        return ftype, flags, stream_id, payload
+
+    def pending(self):
+        """Bytes received but not yet returned as frames."""
+        return len(self._buf) - self._pos
+
+
+def frame_header(length, ftype, flags, stream_id):
+    """The 9-byte frame header."""
+    return struct.pack(">HBBBI", length >> 8, length & 0xFF, ftype, flags, stream_id)
+
+
+def serialize_frame(ftype, flags, stream_id, payload=b""):
+    """A complete frame as bytes."""
+    return frame_header(len(payload), ftype, flags, stream_id) + payload
+
+
+def settings_payload(settings):
+    """SETTINGS payload for a {id: value} dict, ids in ascending order (deterministic)."""
+    out = bytearray()
+    for key in sorted(settings):
+        out += struct.pack(">HI", key, settings[key])
+    return bytes(out)
+
+
+def parse_settings(payload):
+    """List of (id, value) pairs of a SETTINGS payload (length already checked)."""
+    out = []
+    for pos in range(0, len(payload), 6):
+        out.append(struct.unpack_from(">HI", payload, pos))
+    return out

@@ -1,0 +1,299 @@
+"""HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables."""
+
+from jotunheim.errors import DecodeError
+from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
+from jotunheim.wire.hpack_static import STATIC_LENGTH, STATIC_TABLE, static_lookups
+
+# Limits on everything the peer controls (checked before allocating).
+DEFAULT_TABLE_SIZE = 4096  # RFC 7541 / RFC 9113 SETTINGS_HEADER_TABLE_SIZE default
+DEFAULT_MAX_HEADER_LIST_SIZE = 16384  # decoded name + value + 32 per field (RFC 9113 6.5.2)
+MAX_INTEGER_CONTINUATION_OCTETS = 4  # after the prefix: values up to ~2**28
+ENTRY_OVERHEAD = 32  # RFC 7541 4.1
+
+# Names whose values we never let an intermediary index (RFC 7541 7.1.3: secrets).
+NEVER_INDEXED_NAMES = (b"authorization", b"proxy-authorization")
+# Names whose values change on every request; indexing them would churn the table.
+UNINDEXED_NAMES = (b"grpc-timeout", b"content-length")
+
+
+class HpackError(DecodeError):
+    """Malformed or oversized HPACK data; HTTP/2 maps it to COMPRESSION_ERROR."""
+
+
+class _DynamicTable:
+    """Entries newest-last in a list; `inserted` counts every insertion ever made so an
+    entry's absolute sequence number survives evictions (the encoder indexes by it)."""
+
+    def __init__(self, max_size):
+        self.entries = []
+        self.size = 0
+        self.max_size = max_size
+        self.inserted = 0
+
+    def get(self, index):
+        """Entry at HPACK index (static table first, then dynamic, newest first)."""
+        if index <= STATIC_LENGTH:
+            if index == 0:
+                raise HpackError("hpack: index 0 is not valid")
+            return STATIC_TABLE[index - 1]
+        pos = len(self.entries) - (index - STATIC_LENGTH)
+        if pos < 0:
+            raise HpackError("hpack: index %d is beyond the table" % index)
+        return self.entries[pos]
+
+    def add(self, name, value):
+        size = len(name) + len(value) + ENTRY_OVERHEAD
+        # RFC 7541 4.4: an entry larger than the table empties it and is not added.
+        while self.entries and self.size + size > self.max_size:
+            self._evict()
+        self.inserted += 1
+        if size > self.max_size:
+            return
+        self.entries.append((name, value))
+        self.size += size
+
+    def resize(self, max_size):
+        self.max_size = max_size
+        while self.entries and self.size > max_size:
+            self._evict()
+
+    def _evict(self):
+        name, value = self.entries.pop(0)
+        self.size -= len(name) + len(value) + ENTRY_OVERHEAD
+        self.evicted(self.inserted - len(self.entries) - 1, name, value)
+
+    def evicted(self, seq, name, value):
+        """Hook for the encoder's reverse index; the decoder keeps no index."""
+
+
+class _EncoderTable(_DynamicTable):
+    def __init__(self, max_size):
+        _DynamicTable.__init__(self, max_size)
+        self.pairs = {}  # (name, value) -> sequence number of the newest copy
+        self.names = {}  # name -> sequence number
+
+    def add(self, name, value):
+        _DynamicTable.add(self, name, value)
+        if self.entries and self.entries[-1] == (name, value):
+            seq = self.inserted - 1
+            self.pairs[(name, value)] = seq
+            self.names[name] = seq
+
+    def evicted(self, seq, name, value):
+        if self.pairs.get((name, value)) == seq:
+            del self.pairs[(name, value)]
+        if self.names.get(name) == seq:
+            del self.names[name]
+
+    def index_of(self, seq):
+        return STATIC_LENGTH + self.inserted - seq
+
+
+def _encode_int(out, value, prefix_bits, flags):
+    limit = (1 << prefix_bits) - 1
+    if value < limit:
+        out.append(flags | value)
+        return
+    out.append(flags | limit)
+    value -= limit
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _as_bytes(value):
+    if isinstance(value, str):
+        return value.encode()
+    return bytes(value)
+
+
+class HpackEncoder:
+    """Encodes header lists (lists of (name, value) bytes pairs) into header blocks."""
+
+    def __init__(self, max_table_size=DEFAULT_TABLE_SIZE, huffman=True):
+        # Our own memory cap: the peer's SETTINGS_HEADER_TABLE_SIZE only lets us use up to
+        # that much; we never use more than max_table_size.
+        self._cap = max_table_size
+        self._table = _EncoderTable(min(DEFAULT_TABLE_SIZE, max_table_size))
+        self._pending_min = None
+        self._pending_final = None
+        self.huffman = huffman
+
+    @property
+    def header_table_size(self):
+        return self._table.max_size
+
+    @header_table_size.setter
+    def header_table_size(self, value):
+        """Apply the peer's SETTINGS_HEADER_TABLE_SIZE; signalled at the next block's start."""
+        value = min(value, self._cap)
+        if self._pending_final is None:
+            if value == self._table.max_size:
+                return
+            self._pending_min = value
+        else:
+            self._pending_min = min(self._pending_min, value)
+        self._pending_final = value
+
+    def encode(self, headers):
+        """Return the header block (bytes) for `headers`, updating the dynamic table."""
+        out = bytearray()
+        table = self._table
+        if self._pending_final is not None:
+            # RFC 7541 4.2: signal the smallest size reached, then the final one.
+            if self._pending_min < self._pending_final:
+                _encode_int(out, self._pending_min, 5, 0x20)
+                table.resize(self._pending_min)
+            _encode_int(out, self._pending_final, 5, 0x20)
+            table.resize(self._pending_final)
+            self._pending_min = self._pending_final = None
+        static_pairs, static_names = static_lookups()
+        for header in headers:
+            name = _as_bytes(header[0])
+            value = _as_bytes(header[1])
+            sensitive = (len(header) > 2 and header[2]) or name in NEVER_INDEXED_NAMES
+            pair = (name, value)
+            index = static_pairs.get(pair)
+            if index is None and not sensitive:
+                seq = table.pairs.get(pair)
+                if seq is not None:
+                    index = table.index_of(seq)
+            if index is not None and not sensitive:
+                _encode_int(out, index, 7, 0x80)
+                continue
+            name_index = static_names.get(name, 0)
+            if not name_index:
+                seq = table.names.get(name)
+                if seq is not None:
+                    name_index = table.index_of(seq)
+            size = len(name) + len(value) + ENTRY_OVERHEAD
+            if sensitive:
+                _encode_int(out, name_index, 4, 0x10)  # never indexed
+            elif name in UNINDEXED_NAMES or size > table.max_size // 2:
+                _encode_int(out, name_index, 4, 0x00)  # without indexing
+            else:
+                _encode_int(out, name_index, 6, 0x40)  # incremental indexing
+                table.add(name, value)
+            if not name_index:
+                self._encode_string(out, name)
+            self._encode_string(out, value)
+        return bytes(out)
+
+    def _encode_string(self, out, data):
+        if self.huffman and data:
+            length = encoded_length(data)
+            if length < len(data):
+                _encode_int(out, length, 7, 0x80)
+                out += huffman_encode(data)
+                return
+        _encode_int(out, len(data), 7, 0x00)
+        out += data
+
+
+class HpackDecoder:
+    """Decodes header blocks into lists of (name, value) bytes pairs, bounded in size."""
+
+    def __init__(
+        self,
+        max_table_size=DEFAULT_TABLE_SIZE,
+        max_header_list_size=DEFAULT_MAX_HEADER_LIST_SIZE,
+    ):
+        # The largest table the peer's encoder may ask for: our SETTINGS_HEADER_TABLE_SIZE.
+        self.max_allowed_table_size = max_table_size
+        self.max_header_list_size = max_header_list_size
+        self._table = _DynamicTable(max_table_size)
+
+    @property
+    def header_table_size(self):
+        return self._table.max_size
+
+    def decode(self, data):
+        """Decode one complete header block; raises HpackError on malformed/oversized input."""
+        table = self._table
+        limit = self.max_header_list_size
+        headers = []
+        total = 0
+        pos = 0
+        end = len(data)
+        updates_allowed = True
+        while pos < end:
+            first = data[pos]
+            if first & 0x80:  # indexed header field (6.1)
+                index, pos = _decode_int(data, pos, 7)
+                name, value = table.get(index)
+            elif first & 0x40:  # literal with incremental indexing (6.2.1)
+                name, value, pos = self._literal(data, pos, 6, limit - total)
+                table.add(name, value)
+            elif first & 0x20:  # dynamic table size update (6.3)
+                if not updates_allowed:
+                    raise HpackError("hpack: table size update after a header field")
+                size, pos = _decode_int(data, pos, 5)
+                if size > self.max_allowed_table_size:
+                    raise HpackError(
+                        "hpack: table size update %d above the allowed %d"
+                        % (size, self.max_allowed_table_size)
+                    )
+                table.resize(size)
+                continue
+            else:  # literal without indexing / never indexed (6.2.2, 6.2.3)
+                name, value, pos = self._literal(data, pos, 4, limit - total)
+            updates_allowed = False
+            total += len(name) + len(value) + ENTRY_OVERHEAD
+            if total > limit:
+                raise HpackError("hpack: header list larger than %d bytes" % limit)
+            headers.append((name, value))
+        return headers
+
+    def _literal(self, data, pos, prefix_bits, budget):
+        index, pos = _decode_int(data, pos, prefix_bits)
+        budget -= ENTRY_OVERHEAD
+        if index:
+            name = self._table.get(index)[0]
+        else:
+            name, pos = _decode_string(data, pos, budget)
+        value, pos = _decode_string(data, pos, budget - len(name))
+        return name, value, pos
+
+
+def _decode_int(data, pos, prefix_bits):
+    limit = (1 << prefix_bits) - 1
+    value = data[pos] & limit
+    pos += 1
+    if value < limit:
+        return value, pos
+    shift = 0
+    end = len(data)
+    for _ in range(MAX_INTEGER_CONTINUATION_OCTETS):
+        if pos >= end:
+            raise HpackError("hpack: integer truncated")
+        octet = data[pos]
+        pos += 1
+        value += (octet & 0x7F) << shift
+        shift += 7
+        if not octet & 0x80:
+            return value, pos
+    raise HpackError("hpack: integer longer than %d octets" % (MAX_INTEGER_CONTINUATION_OCTETS + 1))
+
+
+def _decode_string(data, pos, budget):
+    """Read a string literal (5.2) no longer than `budget` bytes once decoded."""
+    if pos >= len(data):
+        raise HpackError("hpack: string literal missing")
+    huffman = data[pos] & 0x80
+    length, pos = _decode_int(data, pos, 7)
+    end = pos + length
+    if end > len(data):
+        raise HpackError("hpack: string of %d bytes runs past the block" % length)
+    if budget < 0:
+        budget = 0
+    if huffman:
+        # Huffman codes are >= 5 bits, so decoded length <= 8/5 of the encoded length; the
+        # decoder stops at the budget itself, so only the raw slice is allocated up front.
+        try:
+            return huffman_decode(data[pos:end], budget), end
+        except DecodeError as exc:
+            raise HpackError(str(exc)) from None
+    if length > budget:
+        raise HpackError("hpack: string of %d bytes exceeds the header list limit" % length)
+    return bytes(data[pos:end]), end
