@@ -1,0 +1,1 @@
+"""Generated code (do not edit): `make proto` rebuilds it from proto/."""

@@ -1,0 +1,248 @@
+"""Generates compact, MicroPython-safe message/service descriptors from proto/ via protoc.
+
+protoc (grpc_tools) compiles the .proto files into a FileDescriptorSet; this module turns each
+file into one Python module under src/jotunheim/_gen/device/ that jotunheim.wire.protobuf reads.
+
+Layout of a message descriptor (a tuple, opaque to users of the codec):
+    (name, fields, oneofs)
+    name    dotted name inside its package, for error messages ("Outer.Inner")
+    fields  flat sequence, four slots per field, sorted by field number:
+            field name, field number, kind, sub-descriptor (message/map entry) or None
+    oneofs  tuple of oneof names, or None
+kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
+       | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9
+A flat tuple costs one object per message instead of one per field (import heap on an MCU).
+Messages are emitted dependencies-first; a reference into a cycle is patched after the fact
+(its fields become a list). Enum values become module constants `<Enum>_<VALUE>`.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+REPEATED = 32
+MAP = 64
+PACKED = 128
+PRESENCE = 256
+ONEOF_SHIFT = 9
+
+_TYPE_MESSAGE = 11
+_TYPE_GROUP = 10
+_TYPE_ENUM = 14
+# Length-delimited types cannot be packed (protobuf encoding spec, "Packed Repeated Fields").
+_UNPACKABLE = (9, 10, 11, 12)
+
+HEADER = '"""Generated code (do not edit): `make proto` rebuilds it from proto/%s."""\n'
+
+
+def module_name(proto_path):
+    """`a/b/c.proto` -> `a_b_c` (CONTRACTS.md section 1)."""
+    stem = proto_path[:-6] if proto_path.endswith(".proto") else proto_path
+    return stem.replace("/", "_").replace("-", "_").replace(".", "_")
+
+
+def _descriptor_set(proto_dir, proto_files):
+    from google.protobuf import descriptor_pb2
+    from grpc_tools import protoc
+
+    fd, tmp = tempfile.mkstemp(suffix=".pb")
+    os.close(fd)
+    try:
+        args = [
+            "protoc",
+            "-I" + str(proto_dir),
+            "--include_imports",
+            "--descriptor_set_out=" + tmp,
+        ] + list(proto_files)
+        if protoc.main(args) != 0:
+            raise SystemExit("protoc failed building the descriptor set")
+        fds = descriptor_pb2.FileDescriptorSet()
+        fds.ParseFromString(Path(tmp).read_bytes())
+        return fds
+    finally:
+        os.unlink(tmp)
+
+
+class _Index:
+    """Full proto names -> (file, python attribute, dotted name, DescriptorProto)."""
+
+    def __init__(self, fds):
+        self.messages = {}
+        self.enums = {}
+        for f in fds.file:
+            prefix = "." + f.package if f.package else ""
+            for m in f.message_type:
+                self._add_message(f.name, prefix, "", m)
+            for e in f.enum_type:
+                self.enums[prefix + "." + e.name] = (f.name, e.name, e)
+
+    def _add_message(self, fname, prefix, outer, m):
+        dotted = outer + "." + m.name if outer else m.name
+        full = prefix + "." + m.name
+        self.messages[full] = (fname, dotted.replace(".", "_"), dotted, m)
+        for n in m.nested_type:
+            self._add_message(fname, full, dotted, n)
+        for e in m.enum_type:
+            self.enums[full + "." + e.name] = (fname, dotted.replace(".", "_") + "_" + e.name, e)
+
+
+def _file_messages(index, fname):
+    """Messages of one file in declaration order (outer before nested)."""
+    return [(full, v) for full, v in index.messages.items() if v[0] == fname]
+
+
+def _kind(field, msg, index):
+    k = field.type
+    if field.label == field.LABEL_REPEATED:
+        k |= REPEATED
+        entry = index.messages.get(field.type_name)
+        if entry is not None and entry[3].options.map_entry:
+            k |= MAP
+        elif field.type not in _UNPACKABLE:
+            packed = not (field.options.HasField("packed") and not field.options.packed)
+            if packed:
+                k |= PACKED
+    if field.HasField("oneof_index"):
+        if field.proto3_optional:
+            k |= PRESENCE
+        else:
+            k |= (_real_oneof_position(msg, field.oneof_index) + 1) << ONEOF_SHIFT
+    return k
+
+
+def _real_oneofs(msg):
+    """Oneof indexes that are real (not the synthetic oneof of a proto3 `optional`)."""
+    synthetic = {f.oneof_index for f in msg.field if f.proto3_optional}
+    return [i for i in range(len(msg.oneof_decl)) if i not in synthetic]
+
+
+def _real_oneof_position(msg, oneof_index):
+    return _real_oneofs(msg).index(oneof_index)
+
+
+def _render_file(fdesc, index):
+    fname = fdesc.name
+    lines = [HEADER % ("/" + fname)]
+    lines[0] = lines[0].replace("proto//", "proto/")
+    deps = sorted(
+        {
+            index.messages[f.type_name][0]
+            for _, v in _file_messages(index, fname)
+            for f in v[3].field
+            if f.type in (_TYPE_MESSAGE, _TYPE_GROUP) and index.messages[f.type_name][0] != fname
+        }
+    )
+    for dep in deps:
+        lines.append(
+            "from jotunheim._gen.device import %s as _%s" % (module_name(dep), module_name(dep))
+        )
+    if deps:
+        lines.append("")
+
+    msgs = _file_messages(index, fname)
+    local = {full for full, _ in msgs}
+    order = []
+    state = {}
+    back_refs = set()  # (message full name, field number) whose target is not yet defined
+
+    def visit(full):
+        state[full] = 1
+        for f in index.messages[full][3].field:
+            t = f.type_name
+            if f.type in (_TYPE_MESSAGE, _TYPE_GROUP) and t in local:
+                if state.get(t) == 1:
+                    back_refs.add((full, f.number))
+                elif t not in state:
+                    visit(t)
+        state[full] = 2
+        order.append(full)
+
+    for full, _ in msgs:
+        if full not in state:
+            visit(full)
+
+    # Enum constants first: plain ints, no dependencies.
+    enum_lines = []
+    for ef, attr, e in index.enums.values():
+        if ef == fname:
+            for v in e.value:
+                enum_lines.append("%s_%s = %d" % (attr, v.name, v.number))
+    if enum_lines:
+        lines.extend(enum_lines)
+        lines.append("")
+
+    patches = []
+    for full in order:
+        _, attr, dotted, m = index.messages[full]
+        fields = sorted(m.field, key=lambda f: f.number)
+        slots = []
+        for i, f in enumerate(fields):
+            sub = "None"
+            if f.type in (_TYPE_MESSAGE, _TYPE_GROUP):
+                target = index.messages[f.type_name]
+                if (full, f.number) in back_refs:
+                    patches.append("%s[1][%d] = %s" % (attr, i * 4 + 3, target[1]))
+                elif target[0] == fname:
+                    sub = target[1]
+                else:
+                    sub = "_%s.%s" % (module_name(target[0]), target[1])
+            slots.append("%r, %d, %d, %s" % (f.name, f.number, _kind(f, m, index), sub))
+        oneofs = [m.oneof_decl[i].name for i in _real_oneofs(m)]
+        oneof_src = "(%s)" % "".join("%r, " % n for n in oneofs) if oneofs else "None"
+        patched = any(p.startswith(attr + "[") for p in patches)
+        opener, closer = ("[", "]") if patched else ("(", ")")
+        if not slots:
+            body = "()"
+        elif len(slots) == 1:
+            body = opener + slots[0] + ("," if opener == "(" else "") + closer
+        else:
+            body = opener + "\n    " + ",\n    ".join(slots) + ",\n" + closer
+        lines.append("%s = (%r, %s, %s)" % (attr, dotted, body, oneof_src))
+    if patches:
+        lines.append("")
+        lines.extend(patches)
+
+    pkg = fdesc.package
+    for svc in fdesc.service:
+        full_svc = (pkg + "." if pkg else "") + svc.name
+        methods = []
+        for meth in svc.method:
+            req = _ref(index, meth.input_type, fname)
+            resp = _ref(index, meth.output_type, fname)
+            methods.append(
+                "    (%r, %r, %s, %s, %s, %s),"
+                % (
+                    meth.name,
+                    "/%s/%s" % (full_svc, meth.name),
+                    req,
+                    resp,
+                    bool(meth.client_streaming),
+                    bool(meth.server_streaming),
+                )
+            )
+        lines.append("")
+        lines.append("%s = (\n%s\n)" % (svc.name, "\n".join(methods)))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _ref(index, type_name, fname):
+    target = index.messages[type_name]
+    if target[0] == fname:
+        return target[1]
+    return "_%s.%s" % (module_name(target[0]), target[1])
+
+
+def generate(proto_dir, proto_files, out_dir):
+    """Writes one descriptor module per .proto file into out_dir (deterministic output)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fds = _descriptor_set(proto_dir, proto_files)
+    index = _Index(fds)
+    wanted = set(proto_files)
+    for fdesc in fds.file:
+        if fdesc.name not in wanted:
+            continue
+        if fdesc.syntax != "proto3":
+            raise SystemExit("%s: only proto3 files are supported" % fdesc.name)
+        text = _render_file(fdesc, index)
+        (out_dir / (module_name(fdesc.name) + ".py")).write_text(text)
