@@ -27,7 +27,7 @@ class LokiError(ToolError):
     """A Loki call failed; `error_code` is the CommandResult code (UNAVAILABLE when down)."""
 
     def __init__(self, code, message):
-        ToolError.__init__(self, message)
+        super().__init__(message)
         self.error_code = code
 
 
