@@ -278,3 +278,21 @@ async def test_network_wlan_adapts_the_network_module():
     assert backend.failure() == NO_AP_FOUND
     backend.disconnect()  # the OSError of an idle interface is swallowed
     assert not backend.isconnected()
+
+
+class BrokenWlan(SimWlan):
+    def connect(self, ssid, password):
+        raise OSError("Wifi Internal Error")
+
+
+async def test_driver_oserror_becomes_wifi_error_and_supervisor_keeps_going():
+    vt = VirtualTime()
+    mgr, wlan = _manager(vt, wlan=BrokenWlan(now=vt.now))
+    with raises(WifiError, "driver error") as r:
+        await mgr.connect()
+    assert r.value.reason == "connect_failed" and mgr.status()["failures"] == 1
+    assert SECRET not in str(r.value)
+    task = mgr.start()
+    await _until(lambda: mgr.status()["failures"] >= 4)
+    assert not task.done()  # the supervisor survived the driver errors
+    await mgr.stop()

@@ -144,7 +144,10 @@ class PriorityScheduler:
                 try:
                     await asyncio.wait_for(waiter.event.wait(), self.recheck_ms / 1000)
                 except asyncio.TimeoutError:
-                    self._dispatch()  # memory may have recovered without any task ending
+                    # Memory may have recovered without any task ending. Only the head of
+                    # the queue re-checks: each check may run gc.collect() at critical.
+                    if queue and queue[0] is waiter:
+                        self._dispatch()
                 if waiter.admitted:
                     break
                 if (

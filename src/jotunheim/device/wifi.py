@@ -110,12 +110,18 @@ class WifiManager:
             self._mark_up()
             return b.ifconfig()[0]
         timeout = self.connect_timeout_ms if timeout_ms is None else timeout_ms
-        b.active(True)
-        if self._static is not None:
-            b.ifconfig(self._static)  # before connect, so DHCP is never started
         self.state = "connecting"
         self.log.info("wifi: connecting to %s", self.ssid)
-        b.connect(self.ssid, self._password)
+        try:
+            b.active(True)
+            if self._static is not None:
+                b.ifconfig(self._static)  # before connect, so DHCP is never started
+            b.connect(self.ssid, self._password)
+        except OSError as exc:
+            # Drivers raise OSError for internal states ("Wifi Internal Error" on ESP32);
+            # translated once here so the supervisor sees one failure type.
+            self._failed(CONNECT_FAILED)
+            raise WifiError("wifi: cannot join %r: driver error %s" % (self.ssid, exc)) from None
         start = self._now()
         while True:
             if b.isconnected():
@@ -126,9 +132,7 @@ class WifiManager:
                 reason = TIMEOUT
                 b.disconnect()  # stop the driver's own retries before ours
             if reason is not None:
-                self.failures += 1
-                self.last_error = reason
-                self.state = "failed"
+                self._failed(reason)
                 raise WifiError("wifi: cannot join %r: %s" % (self.ssid, reason), reason)
             await self._sleep(self.poll_ms)
 
@@ -176,6 +180,11 @@ class WifiManager:
                     await self._sleep(delay)
                     continue
             await self._sleep(self.check_ms)
+
+    def _failed(self, reason):
+        self.failures += 1
+        self.last_error = reason
+        self.state = "failed"
 
     def _mark_up(self):
         self.state = "connected"
