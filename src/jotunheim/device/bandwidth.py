@@ -30,6 +30,11 @@ class TokenBucket:
         self._tokens = burst * 1000
         self._last = now()
 
+    @classmethod
+    def from_settings(cls, limits, now=ticks_ms):
+        """From `resource_limits.bandwidth_bps` (0 = unlimited); burst = one second's worth."""
+        return cls(limits.get("bandwidth_bps", 0), now=now)
+
     def unlimited(self):
         return self.rate_bps == 0
 
