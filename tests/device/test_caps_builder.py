@@ -185,3 +185,24 @@ def test_configure_replaces_only_owned_tools():
     names = b.registry.names()
     assert "read_room" not in names
     assert "user_script" in names and "set_pump" in names
+
+
+def test_script_tool_errors_are_clear():
+    d = tmpdir("caps")
+    data = example_settings()
+    entry = {"name": "s", "kind": "script", "script": "s.py"}
+    data["capability_configuration"]["tools"] = [entry]
+    b = _builder(data, script_dir=d)[0]
+    b.build()
+    tool = b.registry.get("s")
+    with raises(Exception, match="cannot read"):
+        tool.handler({})
+    write_file(d + "/s.py", "x = 1\n")
+    with raises(Exception, match="defines no run(params)"):
+        tool.handler({})
+    write_file(d + "/s.py", "def run(p:\n")
+    with raises(Exception, match="syntax error"):
+        tool.handler({})
+    write_file(d + "/s.py", "#" * 40000)
+    with raises(Exception, match="larger than"):
+        tool.handler({})

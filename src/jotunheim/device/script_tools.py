@@ -4,6 +4,8 @@ A script file defines `run(params)` (plain or `async def`) returning a JSON-able
 read and compiled on its first call, not at boot, so unused scripts cost no heap.
 """
 
+import os
+
 from jotunheim.device.tools import Tool, ToolDefinitionError, ToolError, Unavailable
 
 MAX_SCRIPT_BYTES = 32768  # a script is compiled in RAM on the device: refuse bigger files
@@ -19,13 +21,16 @@ class ScriptRunner:
         self._run = None
 
     def _load(self):
+        # Size from stat first: on MicroPython f.read(n) allocates n bytes up front, so a
+        # "read at most n+1" guard would itself cost a 32 KB buffer.
         try:
+            size = os.stat(self.path)[6]
+            if size > MAX_SCRIPT_BYTES:
+                raise ToolError("script %s: larger than %d bytes" % (self.name, MAX_SCRIPT_BYTES))
             with open(self.path) as f:
-                source = f.read(MAX_SCRIPT_BYTES + 1)
+                source = f.read()
         except OSError:
             raise ToolError("script %s: cannot read %s" % (self.name, self.path)) from None
-        if len(source) > MAX_SCRIPT_BYTES:
-            raise ToolError("script %s: larger than %d bytes" % (self.name, MAX_SCRIPT_BYTES))
         ns = {"__name__": "script_" + self.name}
         for k in self._env:
             ns[k] = self._env[k]
