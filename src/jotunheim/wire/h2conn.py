@@ -131,20 +131,21 @@ class H2Connection(FlowMixin, ReceiveMixin):
             stream = self._new_stream(stream_id)
         stream.transition(0)  # SEND_HEADERS
         block = self._encoder.encode(headers)
+        view = memoryview(block)  # frame pieces without copying the block again
         size = self.max_outbound_frame_size
-        first = block[:size]
-        flags = (f.FLAG_END_STREAM if end_stream else 0) | (
-            f.FLAG_END_HEADERS if len(block) <= size else 0
-        )
-        self._frame(f.HEADERS, flags, stream_id, first)
-        for pos in range(size, len(block), size):
+        ftype = f.HEADERS
+        flags = f.FLAG_END_STREAM if end_stream else 0
+        pos = 0
+        while True:
             last = pos + size >= len(block)
-            self._frame(
-                f.CONTINUATION,
-                f.FLAG_END_HEADERS if last else 0,
-                stream_id,
-                block[pos : pos + size],
-            )
+            if last:
+                flags |= f.FLAG_END_HEADERS
+            self._frame(ftype, flags, stream_id, view[pos : pos + size])
+            if last:
+                break
+            pos += size
+            ftype = f.CONTINUATION
+            flags = 0
         if end_stream:
             self._local_end(stream)
 

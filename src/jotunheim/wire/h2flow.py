@@ -4,7 +4,13 @@ import struct
 
 from jotunheim.wire import h2events as ev
 from jotunheim.wire import h2frames as f
-from jotunheim.wire.h2frames import FlowControlError, H2Error, H2ProtocolError, H2StreamError
+from jotunheim.wire.h2frames import (
+    FlowControlError,
+    H2Error,
+    H2ProtocolError,
+    H2StreamError,
+    StreamClosedError,
+)
 
 
 class FlowMixin:
@@ -30,18 +36,22 @@ class FlowMixin:
 
     def local_flow_control_window(self, stream_id):
         """Bytes we may send on stream_id now (the smaller of stream and connection window)."""
+        stream = self._open_stream(stream_id)
+        return max(0, min(self._outbound_window, stream.outbound_window))
+
+    def _open_stream(self, stream_id):
         stream = self._streams.get(stream_id)
         if stream is None:
-            raise H2Error("stream %d is not open" % stream_id)
-        return max(0, min(self._outbound_window, stream.outbound_window))
+            if stream_id % 2 and 0 < stream_id <= self._highest_stream_id:
+                raise StreamClosedError("stream %d is closed" % stream_id)
+            raise H2Error("stream %d was never opened" % stream_id)
+        return stream
 
     def send_data(self, stream_id, data, end_stream=False):
         """Send body bytes (split to the peer's max frame size); raises FlowControlError when
         len(data) exceeds local_flow_control_window(stream_id)."""
         self._check_alive()
-        stream = self._streams.get(stream_id)
-        if stream is None:
-            raise H2Error("stream %d is not open" % stream_id)
+        stream = self._open_stream(stream_id)
         size = len(data)
         window = self.local_flow_control_window(stream_id)
         if size > window:
@@ -51,9 +61,10 @@ class FlowMixin:
             )
         stream.transition(1)  # SEND_DATA: checks the state before anything is queued
         chunk = self.max_outbound_frame_size
+        view = memoryview(data)
         pos = 0
         while True:
-            piece = data[pos : pos + chunk]
+            piece = view[pos : pos + chunk]
             pos += chunk
             last = pos >= size
             self._frame(f.DATA, f.FLAG_END_STREAM if last and end_stream else 0, stream_id, piece)

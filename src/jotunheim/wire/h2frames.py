@@ -95,7 +95,8 @@ class H2ProtocolError(DecodeError):
     """The peer violated HTTP/2: a connection error; a GOAWAY with `code` is queued."""
 
     def __init__(self, code, message):
-        DecodeError.__init__(self, "%s: %s" % (error_name(code), message))
+        # super(): MicroPython exception classes have no __init__ to call by name.
+        super().__init__("%s: %s" % (error_name(code), message))
         self.code = code
         self.error_code = code
         self.message = message
@@ -106,7 +107,7 @@ class H2StreamError(H2ProtocolError):
     """The peer broke one stream's rules: that stream is reset, the connection lives on."""
 
     def __init__(self, stream_id, code, message):
-        H2ProtocolError.__init__(self, code, message)
+        super().__init__(code, message)
         self.stream_id = stream_id
 
 
@@ -150,7 +151,8 @@ class FrameBuffer:
         flags = buf[pos + 4]
         # The reserved high bit of the stream identifier is ignored on receipt (section 4.1).
         stream_id = struct.unpack_from(">I", buf, pos + 5)[0] & 0x7FFFFFFF
-        payload = bytes(buf[pos + FRAME_HEADER_SIZE : end])
+        # One copy through a memoryview (slicing the bytearray itself would copy twice).
+        payload = bytes(memoryview(buf)[pos + FRAME_HEADER_SIZE : end])
         if end == len(buf):
             self._buf = bytearray()
             self._pos = 0

@@ -183,7 +183,8 @@ class HpackEncoder:
     def _encode_string(self, out, data):
         if self.huffman and data:
             length = encoded_length(data)
-            if length < len(data):
+            # Ties go to Huffman, as in RFC 7541 Appendix C.6 (":status 307" is 3 bytes either way).
+            if length <= len(data):
                 _encode_int(out, length, 7, 0x80)
                 out += huffman_encode(data)
                 return
