@@ -139,3 +139,66 @@ async def test_negotiator_answers_within_timeout():
     neg.invalidate()
     neg._caps = {"device_id": "stale"}  # a previous answer exists: it is served on timeout
     assert (await neg.respond({}, timeout_ms=30))["capabilities"]["device_id"] == "stale"
+
+
+async def test_encoded_response_decodes_to_the_capabilities_and_is_cached():
+    from jotunheim._gen.device import capability as cap_d
+    from jotunheim.wire import protobuf as pb
+
+    settings, reg, b, prop, events = _setup()
+    neg = CapabilityNegotiator(b, 1000, prop)
+    data = await neg.respond_encoded({})
+    assert await neg.respond_encoded({}) is data
+    back = pb.decode(cap_d.CapabilityResponse, data)["capabilities"]
+    assert back["device_id"] == "kitchen-1"
+    assert back["hardware"]["gpio"]["available_pins"] == [12, 13, 14]
+    assert back["hardware"]["sensors"] == ["dht22:room", "ds18b20:water", "bmp280:air"]
+    want = [t["name"] for t in b.build()["tools"]]
+    assert [t["name"] for t in back["tools"]] == want
+    led = [t for t in back["tools"] if t["name"] == "set_led"][0]
+    assert led["parameters"][0] == {
+        "name": "pin",
+        "type": "Integer",
+        "required": True,
+        "description": "pin of a declared LED",
+    }
+    prop.connected()
+    reg.register(Tool("fresh"))
+    again = await neg.respond_encoded({})
+    assert again != data
+    assert "fresh" in [
+        t["name"] for t in pb.decode(cap_d.CapabilityResponse, again)["capabilities"]["tools"]
+    ]
+
+
+def test_real_settings_reload_emits_updated():
+    import json
+
+    from devtest import tmpdir
+
+    from jotunheim.device.settings import Settings
+
+    path = tmpdir("capset") + "/device.json"
+    data = example_settings()
+    with open(path, "w") as f:
+        f.write(json.dumps(data))
+    settings = Settings.load(path)
+    b = CapabilityBuilder(settings, RecordingHal(), ToolRegistry(), fake_drivers())
+    prop = CapabilityPropagator(b, settings)
+    events = []
+    prop.add_listener(events.append)
+    prop.connected()
+    data["capability_configuration"]["actuators"] = data["capability_configuration"]["actuators"][
+        1:
+    ]
+    data["identity"]["name"] = "Kitchen 2"
+    with open(path, "w") as f:
+        f.write(json.dumps(data))
+    settings.reload()
+    assert [e["event_type"] for e in events] == ["connected", "updated"]
+    caps = events[-1]["capabilities"]
+    assert caps["device_name"] == "Kitchen 2"
+    names = [t["name"] for t in caps["tools"]]
+    assert "set_status" not in names and "set_led" not in names and "set_pump" in names
+    settings.reload()  # same file again: nothing changed, nothing emitted
+    assert len(events) == 2
