@@ -5,7 +5,7 @@ file into one Python module under src/jotunheim/_gen/device/ that jotunheim.wire
 
 Layout of a message descriptor (a tuple, opaque to users of the codec):
     (name, fields, oneofs)
-    name    dotted name inside its package, for error messages ("Outer.Inner")
+    name    the attribute name ("Outer_Inner"), for error messages
     fields  flat sequence, four slots per field, sorted by field number:
             field name, field number, kind, sub-descriptor (message/map entry) or None
     oneofs  tuple of oneof names, or None
@@ -124,14 +124,14 @@ def _render_file(fdesc, index):
     fname = fdesc.name
     lines = [HEADER % ("/" + fname)]
     lines[0] = lines[0].replace("proto//", "proto/")
-    deps = sorted(
-        {
-            index.messages[f.type_name][0]
-            for _, v in _file_messages(index, fname)
-            for f in v[3].field
-            if f.type in (_TYPE_MESSAGE, _TYPE_GROUP) and index.messages[f.type_name][0] != fname
-        }
-    )
+    refs = [
+        f.type_name
+        for _, v in _file_messages(index, fname)
+        for f in v[3].field
+        if f.type in (_TYPE_MESSAGE, _TYPE_GROUP)
+    ]
+    refs += [t for svc in fdesc.service for m in svc.method for t in (m.input_type, m.output_type)]
+    deps = sorted({index.messages[t][0] for t in refs} - {fname})
     for dep in deps:
         lines.append(
             "from jotunheim._gen.device import %s as _%s" % (module_name(dep), module_name(dep))
@@ -197,7 +197,9 @@ def _render_file(fdesc, index):
             body = opener + slots[0] + ("," if opener == "(" else "") + closer
         else:
             body = opener + "\n    " + ",\n    ".join(slots) + ",\n" + closer
-        lines.append("%s = (%r, %s, %s)" % (attr, dotted, body, oneof_src))
+        # The attribute name doubles as the message's name in errors: it is an identifier, so
+        # MicroPython interns it once (a dotted name would be one more string on the heap).
+        lines.append("%s = (%r, %s, %s)" % (attr, attr, body, oneof_src))
     if patches:
         lines.append("")
         lines.extend(patches)

@@ -1,5 +1,8 @@
 """Generated code (do not edit): `make proto` rebuilds it from proto/grpc/testing/test.proto."""
 
+from jotunheim._gen.device import grpc_testing_empty as _grpc_testing_empty
+from jotunheim._gen.device import grpc_testing_messages as _grpc_testing_messages
+
 
 TestService = (
     ('EmptyCall', '/grpc.testing.TestService/EmptyCall', _grpc_testing_empty.Empty, _grpc_testing_empty.Empty, False, False),

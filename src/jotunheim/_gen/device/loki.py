@@ -59,7 +59,7 @@ RegisterScriptResponse = ('RegisterScriptResponse', (
     'script_name', 2, 9, None,
     'error_message', 3, 9, None,
 ), None)
-ExecuteScriptRequest_ParametersEntry = ('ExecuteScriptRequest.ParametersEntry', (
+ExecuteScriptRequest_ParametersEntry = ('ExecuteScriptRequest_ParametersEntry', (
     'key', 1, 9, None,
     'value', 2, 9, None,
 ), None)
@@ -74,7 +74,7 @@ ExecuteScriptResponse = ('ExecuteScriptResponse', (
     'output', 2, 9, None,
     'error', 3, 9, None,
 ), None)
-ScriptInput_ParametersEntry = ('ScriptInput.ParametersEntry', (
+ScriptInput_ParametersEntry = ('ScriptInput_ParametersEntry', (
     'key', 1, 9, None,
     'value', 2, 9, None,
 ), None)
@@ -83,7 +83,7 @@ StreamScriptExecutionRequest = ('StreamScriptExecutionRequest', (
     'script_name', 1, 9, None,
     'input', 2, 11, ScriptInput,
 ), None)
-ScriptResult_MetadataEntry = ('ScriptResult.MetadataEntry', (
+ScriptResult_MetadataEntry = ('ScriptResult_MetadataEntry', (
     'key', 1, 9, None,
     'value', 2, 9, None,
 ), None)

@@ -5,24 +5,24 @@ Color_COLOR_RED = 1
 Color_COLOR_GREEN = 2
 Color_COLOR_BLUE = -3
 
-Scalars_Nested = ('Scalars.Nested', [
+Scalars_Nested = ('Scalars_Nested', [
     'id', 1, 5, None,
     'label', 2, 9, None,
     'child', 3, 11, None,
 ], None)
-Scalars_MStringEntry = ('Scalars.MStringEntry', (
+Scalars_MStringEntry = ('Scalars_MStringEntry', (
     'key', 1, 9, None,
     'value', 2, 9, None,
 ), None)
-Scalars_MNestedEntry = ('Scalars.MNestedEntry', (
+Scalars_MNestedEntry = ('Scalars_MNestedEntry', (
     'key', 1, 5, None,
     'value', 2, 11, Scalars_Nested,
 ), None)
-Scalars_MUint64BoolEntry = ('Scalars.MUint64BoolEntry', (
+Scalars_MUint64BoolEntry = ('Scalars_MUint64BoolEntry', (
     'key', 1, 4, None,
     'value', 2, 8, None,
 ), None)
-Scalars_MSint32BytesEntry = ('Scalars.MSint32BytesEntry', (
+Scalars_MSint32BytesEntry = ('Scalars_MSint32BytesEntry', (
     'key', 1, 17, None,
     'value', 2, 12, None,
 ), None)
