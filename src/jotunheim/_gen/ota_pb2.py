@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\tota.proto\x12\rjotunheim.ota\"^\n\x0fManifestRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x17\n\x0f\x63urrent_version\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\"j\n\x10ManifestResponse\x12\x11\n\tavailable\x18\x01 \x01(\x08\x12\x10\n\x08manifest\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\x0c\x12\x0e\n\x06key_id\x18\x04 \x01(\t\x12\x0e\n\x06scheme\x18\x05 \x01(\t\"Y\n\x0f\x44ownloadRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x12\n\nchunk_size\x18\x04 \x01(\r\"3\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0c\n\x04last\x18\x03 \x01(\x08\x32\x99\x01\n\x03Ota\x12N\n\x0bGetManifest\x12\x1e.jotunheim.ota.ManifestRequest\x1a\x1f.jotunheim.ota.ManifestResponse\x12\x42\n\x08\x44ownload\x12\x1e.jotunheim.ota.DownloadRequest\x1a\x14.jotunheim.ota.Chunk0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\tota.proto\x12\rjotunheim.ota\"^\n\x0fManifestRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x17\n\x0f\x63urrent_version\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\"j\n\x10ManifestResponse\x12\x11\n\tavailable\x18\x01 \x01(\x08\x12\x10\n\x08manifest\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\x0c\x12\x0e\n\x06key_id\x18\x04 \x01(\t\x12\x0e\n\x06scheme\x18\x05 \x01(\t\"i\n\x0f\x44ownloadRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x12\n\nchunk_size\x18\x04 \x01(\r\x12\x0e\n\x06target\x18\x05 \x01(\t\"G\n\x05\x43hunk\x12\x0e\n\x06offset\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0c\n\x04last\x18\x03 \x01(\x08\x12\x12\n\ntotal_size\x18\x04 \x01(\x04\x32\x99\x01\n\x03Ota\x12N\n\x0bGetManifest\x12\x1e.jotunheim.ota.ManifestRequest\x1a\x1f.jotunheim.ota.ManifestResponse\x12\x42\n\x08\x44ownload\x12\x1e.jotunheim.ota.DownloadRequest\x1a\x14.jotunheim.ota.Chunk0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,9 +36,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MANIFESTRESPONSE']._serialized_start=124
   _globals['_MANIFESTRESPONSE']._serialized_end=230
   _globals['_DOWNLOADREQUEST']._serialized_start=232
-  _globals['_DOWNLOADREQUEST']._serialized_end=321
-  _globals['_CHUNK']._serialized_start=323
-  _globals['_CHUNK']._serialized_end=374
-  _globals['_OTA']._serialized_start=377
-  _globals['_OTA']._serialized_end=530
+  _globals['_DOWNLOADREQUEST']._serialized_end=337
+  _globals['_CHUNK']._serialized_start=339
+  _globals['_CHUNK']._serialized_end=410
+  _globals['_OTA']._serialized_start=413
+  _globals['_OTA']._serialized_end=566
 # @@protoc_insertion_point(module_scope)

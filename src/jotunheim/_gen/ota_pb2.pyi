@@ -31,23 +31,27 @@ class ManifestResponse(_message.Message):
     def __init__(self, available: _Optional[bool] = ..., manifest: _Optional[bytes] = ..., signature: _Optional[bytes] = ..., key_id: _Optional[str] = ..., scheme: _Optional[str] = ...) -> None: ...
 
 class DownloadRequest(_message.Message):
-    __slots__ = ("device_id", "version", "offset", "chunk_size")
+    __slots__ = ("device_id", "version", "offset", "chunk_size", "target")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     CHUNK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     version: str
     offset: int
     chunk_size: int
-    def __init__(self, device_id: _Optional[str] = ..., version: _Optional[str] = ..., offset: _Optional[int] = ..., chunk_size: _Optional[int] = ...) -> None: ...
+    target: str
+    def __init__(self, device_id: _Optional[str] = ..., version: _Optional[str] = ..., offset: _Optional[int] = ..., chunk_size: _Optional[int] = ..., target: _Optional[str] = ...) -> None: ...
 
 class Chunk(_message.Message):
-    __slots__ = ("offset", "data", "last")
+    __slots__ = ("offset", "data", "last", "total_size")
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     LAST_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
     offset: int
     data: bytes
     last: bool
-    def __init__(self, offset: _Optional[int] = ..., data: _Optional[bytes] = ..., last: _Optional[bool] = ...) -> None: ...
+    total_size: int
+    def __init__(self, offset: _Optional[int] = ..., data: _Optional[bytes] = ..., last: _Optional[bool] = ..., total_size: _Optional[int] = ...) -> None: ...

@@ -51,13 +51,15 @@ class OtaServicer:
 
     def GetManifest(self, request, context):
         """The signed manifest of an update (the newest for the target when version is empty).
+        available = false when there is none (or none newer than current_version).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Download(self, request, context):
-        """Payload bytes from `offset`, in chunks of at most chunk_size bytes.
+        """Payload bytes from `offset`, in chunks of at most chunk_size bytes; the last chunk has
+        last = true. NOT_FOUND for an unknown version, OUT_OF_RANGE for offset > payload size.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -18,11 +18,13 @@ DownloadRequest = ('DownloadRequest', (
     'version', 2, 9, None,
     'offset', 3, 4, None,
     'chunk_size', 4, 13, None,
+    'target', 5, 9, None,
 ), None)
 Chunk = ('Chunk', (
     'offset', 1, 4, None,
     'data', 2, 12, None,
     'last', 3, 8, None,
+    'total_size', 4, 4, None,
 ), None)
 
 Ota = (
