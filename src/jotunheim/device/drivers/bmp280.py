@@ -1,0 +1,104 @@
+"""BMP280 driver over I2C: checks chip id 0x58, reads the trim registers (0x88..0x9F), runs a
+forced measurement and applies the datasheet's integer compensation (§3.11.3)."""
+
+import struct
+
+from jotunheim.compat import sleep_ms, ticks_diff, ticks_ms
+from jotunheim.device.drivers import DriverError
+
+REG_CALIB = 0x88
+REG_ID = 0xD0
+REG_STATUS = 0xF3
+REG_CTRL_MEAS = 0xF4
+REG_CONFIG = 0xF5
+REG_DATA = 0xF7
+CHIP_ID = 0x58
+# osrs_t x1 (001), osrs_p x4 (011), forced mode (01): the datasheet's "weather" style.
+CTRL_FORCED = (1 << 5) | (3 << 2) | 1
+SKIPPED = 0x80000  # the data registers' value when a measurement was skipped
+MEASURE_TIMEOUT_MS = 100  # x1/x4 oversampling needs at most ~14 ms
+
+
+def compensate_temperature(trim, adc_t):
+    """(temperature in 0.01 °C, t_fine) with the datasheet's 32-bit integer formula."""
+    t1, t2, t3 = trim[0], trim[1], trim[2]
+    var1 = (((adc_t >> 3) - (t1 << 1)) * t2) >> 11
+    var2 = (((((adc_t >> 4) - t1) * ((adc_t >> 4) - t1)) >> 12) * t3) >> 14
+    t_fine = var1 + var2
+    return (t_fine * 5 + 128) >> 8, t_fine
+
+
+def compensate_pressure(trim, adc_p, t_fine):
+    """Pressure in Pa * 256 (Q24.8) with the datasheet's 64-bit integer formula; 0 if invalid."""
+    p1, p2, p3, p4, p5, p6, p7, p8, p9 = trim[3:]
+    var1 = t_fine - 128000
+    var2 = var1 * var1 * p6
+    var2 = var2 + ((var1 * p5) << 17)
+    var2 = var2 + (p4 << 35)
+    var1 = ((var1 * var1 * p3) >> 8) + ((var1 * p2) << 12)
+    var1 = (((1 << 47) + var1) * p1) >> 33
+    if var1 == 0:
+        return 0  # avoid division by zero, as the datasheet does
+    p = 1048576 - adc_p
+    num = ((p << 31) - var2) * 3125
+    p = num // var1 if (num >= 0) == (var1 > 0) else -((-num) // var1)  # C truncation
+    var1 = (p9 * (p >> 13) * (p >> 13)) >> 25
+    var2 = (p8 * p) >> 19
+    return ((p + var1 + var2) >> 8) + (p7 << 4)
+
+
+class BMP280:
+    """Sensor with FIELDS temperature_c and pressure_hpa at I2C `address` (0x76 or 0x77)."""
+
+    kind = "sensor"
+    FIELDS = ("temperature_c", "pressure_hpa")
+
+    def __init__(self, hal, config, bus):
+        self.name = config.get("name", "bmp280")
+        self.address = config.get("address", 0x76)
+        self._bus = bus
+        chip = self._read(REG_ID, 1)[0]
+        if chip != CHIP_ID:
+            raise DriverError(
+                "%s: chip id 0x%02x at 0x%02x is not a BMP280 (0x58)"
+                % (self.name, chip, self.address)
+            )
+        self.trim = struct.unpack("<HhhHhhhhhhhh", self._read(REG_CALIB, 24))
+        if self.trim[0] == 0 or self.trim[3] == 0:
+            raise DriverError("%s: calibration data is blank" % self.name)
+        self._write(REG_CONFIG, 0)  # no IIR filter, so a forced reading is the raw reading
+
+    def _read(self, reg, n):
+        try:
+            return self._bus.readfrom_mem(self.address, reg, n)
+        except OSError as exc:
+            raise DriverError(
+                "%s: no answer at I2C 0x%02x (%s)" % (self.name, self.address, exc)
+            ) from None
+
+    def _write(self, reg, value):
+        try:
+            self._bus.writeto_mem(self.address, reg, bytes((value,)))
+        except OSError as exc:
+            raise DriverError(
+                "%s: no answer at I2C 0x%02x (%s)" % (self.name, self.address, exc)
+            ) from None
+
+    def read(self):
+        self._write(REG_CTRL_MEAS, CTRL_FORCED)
+        start = ticks_ms()
+        # The chip returns to sleep mode (mode bits 00) when the forced measurement is done.
+        while self._read(REG_CTRL_MEAS, 1)[0] & 3 or self._read(REG_STATUS, 1)[0] & 0x08:
+            if ticks_diff(ticks_ms(), start) > MEASURE_TIMEOUT_MS:
+                raise DriverError("%s: measurement did not finish" % self.name)
+            sleep_ms(2)
+        raw = self._read(REG_DATA, 6)
+        adc_p = (raw[0] << 12) | (raw[1] << 4) | (raw[2] >> 4)
+        adc_t = (raw[3] << 12) | (raw[4] << 4) | (raw[5] >> 4)
+        if adc_t == SKIPPED or adc_p == SKIPPED:
+            raise DriverError("%s: measurement was skipped (no data)" % self.name)
+        t, t_fine = compensate_temperature(self.trim, adc_t)
+        p = compensate_pressure(self.trim, adc_p, t_fine)
+        if p == 0:
+            raise DriverError("%s: invalid calibration (pressure)" % self.name)
+        return {"temperature_c": t / 100, "pressure_hpa": p / 25600}

@@ -1,0 +1,64 @@
+"""DHT22 / AM2302 driver: reads the sensor's raw 5-byte frame through the HAL and decodes it
+(humidity and sign-magnitude temperature in tenths, checksum = low byte of the byte sum)."""
+
+from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.device.drivers import DriverError
+
+# Datasheet operating range; a frame outside it is noise that happened to pass the checksum.
+MIN_C = -40.0
+MAX_C = 80.0
+
+
+def decode_frame(frame):
+    """(temperature_c, humidity_pct) from a 5-byte frame; DriverError on a bad frame."""
+    if len(frame) != 5:
+        raise DriverError("DHT22 frame must be 5 bytes, got %d" % len(frame))
+    if (frame[0] + frame[1] + frame[2] + frame[3]) & 0xFF != frame[4]:
+        raise DriverError(
+            "DHT22 checksum mismatch (frame %02x %02x %02x %02x %02x)"
+            % (frame[0], frame[1], frame[2], frame[3], frame[4])
+        )
+    humidity = ((frame[0] << 8) | frame[1]) / 10
+    temperature = (((frame[2] & 0x7F) << 8) | frame[3]) / 10
+    if frame[2] & 0x80:  # sign bit, magnitude in the other 15 bits (not two's complement)
+        temperature = -temperature
+    if humidity > 100 or not MIN_C <= temperature <= MAX_C:
+        raise DriverError(
+            "DHT22 reading out of range (%.1f C, %.1f %%RH)" % (temperature, humidity)
+        )
+    return temperature, humidity
+
+
+class DHT22:
+    """Sensor with FIELDS temperature_c and humidity_pct. Readings closer together than the
+    HAL's `dht_min_interval_ms` (2 s on boards) return the previous result."""
+
+    kind = "sensor"
+    FIELDS = ("temperature_c", "humidity_pct")
+
+    def __init__(self, hal, config, bus=None):
+        self.name = config.get("name", "dht22")
+        self.pin = config["pin"]
+        self._hal = hal
+        self._buf = bytearray(5)
+        self._last = None
+        self._at = 0
+        self.min_interval_ms = getattr(hal, "dht_min_interval_ms", 2000)
+
+    def read(self):
+        now = ticks_ms()
+        if self._last is not None and ticks_diff(now, self._at) < self.min_interval_ms:
+            return dict(self._last)
+        try:
+            self._hal.dht_readinto(self.pin, self._buf)
+        except OSError as exc:
+            raise DriverError(
+                "%s: DHT22 on pin %d did not answer (%s)" % (self.name, self.pin, exc)
+            ) from None
+        try:
+            t, h = decode_frame(self._buf)
+        except DriverError as exc:
+            raise DriverError("%s: %s" % (self.name, exc)) from None
+        self._last = {"temperature_c": t, "humidity_pct": h}
+        self._at = now
+        return dict(self._last)

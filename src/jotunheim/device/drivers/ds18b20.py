@@ -1,0 +1,79 @@
+"""DS18B20 driver over a OneWire bus: reset, Skip/Match ROM, Convert T (0x44), poll until done,
+Read Scratchpad (0xBE), CRC-8 check, 9..12-bit two's complement temperature in 1/16 °C."""
+
+from jotunheim.compat import sleep_ms, ticks_diff, ticks_ms
+from jotunheim.device.drivers import DriverError
+from jotunheim.device.drivers.onewire_proto import crc8
+
+SKIP_ROM = 0xCC
+MATCH_ROM = 0x55
+CONVERT_T = 0x44
+READ_SCRATCHPAD = 0xBE
+FAMILY_CODE = 0x28
+# 12-bit conversion takes up to 750 ms (datasheet); give up a little after that.
+CONVERT_TIMEOUT_MS = 1000
+
+
+def decode_scratchpad(pad):
+    """Temperature in °C from a 9-byte scratchpad; DriverError on a bad CRC or empty bus."""
+    if min(pad) == 0xFF:  # nobody drove the bus: every read slot floated high
+        raise DriverError("DS18B20 did not answer (scratchpad all 0xFF)")
+    if max(pad) == 0:
+        raise DriverError("DS18B20 bus held low (scratchpad all zero)")
+    if crc8(pad[:8]) != pad[8]:
+        raise DriverError(
+            "DS18B20 scratchpad CRC mismatch (%02x != %02x)" % (crc8(pad[:8]), pad[8])
+        )
+    raw = pad[0] | (pad[1] << 8)
+    if raw & 0x8000:
+        raw -= 0x10000
+    undefined = 3 - ((pad[4] >> 5) & 3)  # 9-bit leaves 3 low bits undefined, 12-bit none
+    raw &= ~((1 << undefined) - 1)
+    return raw / 16
+
+
+class DS18B20:
+    """Sensor with FIELDS temperature_c; `rom` (16 hex digits) selects one of several devices,
+    without it the bus must hold exactly one (Skip ROM)."""
+
+    kind = "sensor"
+    FIELDS = ("temperature_c",)
+
+    def __init__(self, hal, config, bus):
+        self.name = config.get("name", "ds18b20")
+        self._ow = bus
+        self._pad = bytearray(9)
+        rom = config.get("rom")
+        self.rom = None
+        if rom:
+            self.rom = bytes.fromhex(rom)
+            if len(self.rom) != 8 or crc8(self.rom) != 0 or self.rom[0] != FAMILY_CODE:
+                raise DriverError(
+                    "%s: %s is not a DS18B20 ROM (family 28, valid CRC)" % (self.name, rom)
+                )
+
+    def _select(self):
+        if not self._ow.reset():
+            raise DriverError("%s: no presence pulse on the OneWire bus" % self.name)
+        if self.rom is None:
+            self._ow.writebyte(SKIP_ROM)
+        else:
+            self._ow.writebyte(MATCH_ROM)
+            self._ow.write(self.rom)
+
+    def read(self):
+        self._select()
+        self._ow.writebyte(CONVERT_T)
+        start = ticks_ms()
+        # The device holds read slots at 0 while converting (external power mode).
+        while not self._ow.readbit():
+            if ticks_diff(ticks_ms(), start) > CONVERT_TIMEOUT_MS:
+                raise DriverError("%s: conversion did not finish" % self.name)
+            sleep_ms(10)
+        self._select()
+        self._ow.writebyte(READ_SCRATCHPAD)
+        self._ow.readinto(self._pad)
+        try:
+            return {"temperature_c": decode_scratchpad(self._pad)}
+        except DriverError as exc:
+            raise DriverError("%s: %s" % (self.name, exc)) from None

@@ -1,0 +1,58 @@
+"""LED driver: on/off through a digital pin, or brightness 0..1 through PWM (`pwm: true`)."""
+
+from jotunheim.device.drivers import DriverError
+
+_FULL = 65535
+
+
+class LED:
+    """`set(True/False)`; a PWM LED also takes a brightness float 0.0..1.0. `state` is the
+    last value (bool for a plain LED, float for a PWM LED)."""
+
+    kind = "actuator"
+
+    def __init__(self, hal, config, bus=None):
+        self.name = config.get("name", "led")
+        self.pin = config["pin"]
+        self.active_low = bool(config.get("active_low", False))
+        self.dimmable = bool(config.get("pwm", False))
+        if self.dimmable:
+            self._pwm = hal.pwm(self.pin, freq=config.get("freq", 1000), duty_u16=self._duty(0.0))
+            self.state = 0.0
+        else:
+            self._pin = hal.pin(self.pin, "out")
+            self._pin.value(1 if self.active_low else 0)  # start dark
+            self.state = False
+
+    def _duty(self, level):
+        duty = int(level * _FULL + 0.5)
+        return _FULL - duty if self.active_low else duty
+
+    def set(self, value):
+        if value is True or value is False:
+            level = 1.0 if value else 0.0
+        elif isinstance(value, (int, float)) and 0 <= value <= 1:
+            level = float(value)
+            if not self.dimmable and level not in (0.0, 1.0):
+                raise DriverError("%s: brightness needs a PWM LED (pwm: true)" % self.name)
+        else:
+            raise DriverError(
+                "%s: expected true/false or brightness 0..1, got %r" % (self.name, value)
+            )
+        if self.dimmable:
+            self._pwm.duty_u16(self._duty(level))
+            self.state = level
+        else:
+            on = level >= 0.5
+            self._pin.value(1 if on != self.active_low else 0)
+            self.state = on
+        return self.state
+
+    def on(self):
+        return self.set(True)
+
+    def off(self):
+        return self.set(False)
+
+    def toggle(self):
+        return self.set(not self.state)

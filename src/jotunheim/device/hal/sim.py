@@ -1,0 +1,292 @@
+"""Simulated HAL backend: stateful, inspectable pins, PWM, ADC, I2C and OneWire buses with
+simulated devices (hal/sim_devices.py), used on CPython and the MicroPython unix port.
+
+Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and set sensor
+values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
+"""
+
+from jotunheim.device.hal.sim_devices import SimBMP280, SimDHT22, SimDS18B20
+
+_ENODEV = 19  # what MicroPython's I2C raises when no device acknowledges the address
+_ETIMEDOUT = 110  # what dht_readinto raises when the sensor does not answer
+_HISTORY = 32  # writes remembered per pin, enough for tests of blink patterns
+
+
+class SimPin:
+    """A machine.Pin look-alike; `level` is what the outside world drives on an input."""
+
+    def __init__(self, num, mode):
+        self.num = num
+        self.mode = mode
+        self.level = None
+        self.out = 0
+        self.history = []
+
+    def init(self, mode):
+        self.mode = mode
+
+    def value(self, v=None):
+        if v is None:
+            if self.mode == "out":
+                return self.out
+            if self.level is not None:
+                return self.level
+            return 1 if self.mode == "in_pullup" else 0
+        self.out = 1 if v else 0
+        self.history.append(self.out)
+        if len(self.history) > _HISTORY:
+            self.history.pop(0)
+        return None
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+
+class SimPWM:
+    def __init__(self, num, freq, duty):
+        self.num = num
+        self.active = True
+        self._freq = 0
+        self._duty = 0
+        self.freq(freq)
+        self.duty_u16(duty)
+
+    def freq(self, f=None):
+        if f is None:
+            return self._freq
+        if not 0 < f <= 40000000:
+            raise ValueError("freq out of range")
+        self._freq = f
+        return None
+
+    def duty_u16(self, d=None):
+        if d is None:
+            return self._duty
+        if not 0 <= d <= 65535:
+            raise ValueError("duty_u16 must be 0..65535")
+        self._duty = d
+        return None
+
+    def deinit(self):
+        self.active = False
+
+
+class SimADC:
+    def __init__(self, hal, num):
+        self._hal = hal
+        self.num = num
+
+    def read_u16(self):
+        return self._hal.adc_values.get(self.num, 0)
+
+
+class SimI2C:
+    """An I2C bus; `devices` maps 7-bit address -> simulated register device."""
+
+    def __init__(self, name, sda, scl, freq):
+        self.name = name
+        self.sda = sda
+        self.scl = scl
+        self.freq = freq
+        self.devices = {}
+
+    def _dev(self, addr):
+        dev = self.devices.get(addr)
+        if dev is None:
+            raise OSError(_ENODEV)
+        return dev
+
+    def scan(self):
+        return sorted(self.devices)
+
+    def readfrom_mem(self, addr, memaddr, nbytes, addrsize=8):
+        return bytes(self._dev(addr).read_registers(memaddr, nbytes))
+
+    def readfrom_mem_into(self, addr, memaddr, buf, addrsize=8):
+        buf[:] = self._dev(addr).read_registers(memaddr, len(buf))
+
+    def writeto_mem(self, addr, memaddr, buf, addrsize=8):
+        self._dev(addr).write_registers(memaddr, bytes(buf))
+
+
+class SimOneWire:
+    """A OneWire bus (the `onewire.OneWire` interface) routing bytes to simulated devices."""
+
+    def __init__(self, pin):
+        self.pin = pin
+        self.devices = []
+        self._active = []
+
+    def reset(self, required=False):
+        self._active = list(self.devices)
+        for dev in self._active:
+            dev.bus_reset()
+        if required and not self._active:
+            raise OSError(_ENODEV)
+        return bool(self._active)
+
+    def readbit(self):
+        bit = 1  # wired-AND: any device pulling low wins, an idle bus reads 1
+        for dev in self._active:
+            bit &= dev.read_bit()
+        return bit
+
+    def writebit(self, value):
+        for dev in self._active:
+            dev.write_bit(value & 1)
+
+    def readbyte(self):
+        value = 0
+        for i in range(8):  # LSB first, as on the wire
+            value |= self.readbit() << i
+        return value
+
+    def writebyte(self, value):
+        for i in range(8):
+            self.writebit((value >> i) & 1)
+
+    def write(self, buf):
+        for b in buf:
+            self.writebyte(b)
+
+    def readinto(self, buf):
+        for i in range(len(buf)):
+            buf[i] = self.readbyte()
+
+    def select_rom(self, rom):
+        self.reset()
+        self.writebyte(0x55)
+        self.write(rom)
+
+    def scan(self):
+        """ROMs found with the Search ROM (0xF0) bit protocol, like onewire.OneWire.scan()."""
+        from jotunheim.device.drivers.onewire_proto import search_roms
+
+        return search_roms(self)
+
+
+class SimHal:
+    """The simulated hardware; simulated parts are plugged in explicitly (add_*) or on demand
+    when a driver is created for them (auto_attach, the default)."""
+
+    is_simulated = True
+    dht_min_interval_ms = 0  # a simulated DHT22 answers every time
+
+    def __init__(self, auto_attach=True):
+        self.auto_attach = auto_attach
+        self.pins = {}
+        self.pwms = {}
+        self.adc_values = {}
+        self.i2c_buses = {}
+        self.onewire_buses = {}
+        self.dht_devices = {}
+        self.sensors = {}  # sensor name -> simulated device
+        self._pending = {}  # sensor name -> values set before the device was attached
+
+    def pin(self, num, mode="in"):
+        if mode not in ("in", "out", "in_pullup"):
+            raise ValueError("pin mode must be in, out or in_pullup, got %r" % (mode,))
+        p = self.pins.get(num)
+        if p is None:
+            p = self.pins[num] = SimPin(num, mode)
+        else:
+            p.init(mode)
+        return p
+
+    def set_input(self, num, level):
+        """Drive pin `num` from outside (what pin.value() reads in an input mode)."""
+        p = self.pins.get(num) or self.pin(num, "in")
+        p.level = 1 if level else 0
+
+    def pwm(self, num, freq=1000, duty_u16=0):
+        p = self.pwms[num] = SimPWM(num, freq, duty_u16)
+        return p
+
+    def adc(self, num):
+        return SimADC(self, num)
+
+    def set_adc(self, num, value_u16):
+        if not 0 <= value_u16 <= 65535:
+            raise ValueError("ADC value must be 0..65535")
+        self.adc_values[num] = value_u16
+
+    def i2c(self, name=None, sda=None, scl=None, freq=400000, bus_id=None):
+        key = name or "i2c-%s-%s" % (sda, scl)
+        bus = self.i2c_buses.get(key)
+        if bus is None:
+            bus = self.i2c_buses[key] = SimI2C(key, sda, scl, freq)
+        return bus
+
+    def onewire(self, pin):
+        bus = self.onewire_buses.get(pin)
+        if bus is None:
+            bus = self.onewire_buses[pin] = SimOneWire(pin)
+        return bus
+
+    def dht_readinto(self, pin, buf):
+        dev = self.dht_devices.get(pin)
+        if dev is None or dev.fault == "timeout":
+            raise OSError(_ETIMEDOUT)
+        buf[:] = dev.frame()
+
+    # -- plugging simulated parts in ---------------------------------------------------
+
+    def add_dht22(self, pin, name=None, **values):
+        dev = self.dht_devices[pin] = SimDHT22(**values)
+        return self._named(name, dev)
+
+    def add_ds18b20(self, bus_pin, rom=None, name=None, **values):
+        dev = SimDS18B20(rom, **values)
+        self.onewire(bus_pin).devices.append(dev)
+        return self._named(name, dev)
+
+    def add_bmp280(self, bus_name, address=0x76, name=None, **values):
+        dev = SimBMP280(**values)
+        self.i2c(name=bus_name).devices[address] = dev
+        return self._named(name, dev)
+
+    def _named(self, name, dev):
+        if name is not None:
+            self.sensors[name] = dev
+            if name in self._pending:
+                dev.set(**self._pending.pop(name))
+        return dev
+
+    def set_sensor(self, name, **values):
+        """Set a simulated sensor's values by its settings name (kept until it is attached)."""
+        dev = self.sensors.get(name)
+        if dev is None:
+            self._pending[name] = values
+        else:
+            dev.set(**values)
+
+    def attach_simulated(self, config, interface=None):
+        """Called by make_driver: plug in the simulated part a sensor config describes."""
+        if not self.auto_attach or config.get("name") in self.sensors:
+            return
+        driver = config.get("driver")
+        name = config.get("name")
+        if driver == "dht22":
+            dev = self.dht_devices.get(config["pin"])
+            if dev is None:
+                self.add_dht22(config["pin"], name)
+            else:
+                self._named(name, dev)
+        elif driver == "ds18b20" and interface is not None:
+            bus = self.onewire(interface["pin"])
+            rom = config.get("rom")
+            for dev in bus.devices:
+                if rom is None or dev.rom_hex() == rom.lower():
+                    self._named(name, dev)
+                    return
+            self.add_ds18b20(interface["pin"], rom, name)
+        elif driver == "bmp280" and interface is not None:
+            addr = config.get("address", 0x76)
+            dev = self.i2c(name=interface["name"]).devices.get(addr)
+            if dev is None:
+                self.add_bmp280(interface["name"], addr, name)
+            else:
+                self._named(name, dev)

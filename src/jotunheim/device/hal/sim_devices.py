@@ -1,0 +1,300 @@
+"""Simulated sensor chips for SimHal, each speaking its real wire protocol: a DHT22 frame,
+a DS18B20 on a bit-level OneWire bus, a BMP280 register file over I2C.
+
+They encode values with the datasheets' forward formulas written independently of the
+drivers (e.g. the BMP280 uses the floating-point compensation, the driver the integer one).
+"""
+
+import struct
+
+_DS_FAMILY = 0x28
+_serial = [0]
+
+
+def _dow_crc(data):
+    # Dallas/Maxim CRC-8 (x^8+x^5+x^4+1) as the datasheet's bit-serial shift register.
+    crc = 0
+    for byte in data:
+        for i in range(8):
+            feedback = (crc ^ (byte >> i)) & 1
+            crc >>= 1
+            if feedback:
+                crc ^= 0x8C
+    return crc
+
+
+class SimDHT22:
+    """A DHT22/AM2302; fault None, "checksum" (bad last byte) or "timeout" (no answer)."""
+
+    def __init__(self, temperature_c=21.0, humidity_pct=40.0, fault=None):
+        self.temperature_c = temperature_c
+        self.humidity_pct = humidity_pct
+        self.fault = fault
+        self.reads = 0
+
+    def set(self, temperature_c=None, humidity_pct=None, fault="keep"):
+        if temperature_c is not None:
+            self.temperature_c = temperature_c
+        if humidity_pct is not None:
+            self.humidity_pct = humidity_pct
+        if fault != "keep":
+            self.fault = fault
+
+    def frame(self):
+        """The 5 bytes the sensor sends: RH*10, sign-magnitude T*10, checksum (datasheet §7)."""
+        self.reads += 1
+        rh = int(round(self.humidity_pct * 10))
+        t = int(round(abs(self.temperature_c) * 10))
+        hi = (t >> 8) & 0x7F
+        if self.temperature_c < 0:
+            hi |= 0x80
+        frame = bytearray((rh >> 8, rh & 0xFF, hi, t & 0xFF, 0))
+        frame[4] = (frame[0] + frame[1] + frame[2] + frame[3]) & 0xFF
+        if self.fault == "checksum":
+            frame[4] ^= 0x01
+        return frame
+
+
+class SimDS18B20:
+    """A DS18B20 on a OneWire bus: ROM commands (skip, match, read, search), Convert T,
+    Read/Write Scratchpad. `convert_polls` read slots report "busy" after Convert T."""
+
+    def __init__(self, rom=None, temperature_c=20.0, convert_polls=1, corrupt_crc=False):
+        if rom is None:
+            _serial[0] += 1
+            body = bytes((_DS_FAMILY, _serial[0] & 0xFF, 0x5A, 0x10, 0, 0, 0x02))
+            rom = body + bytes((_dow_crc(body),))
+        elif isinstance(rom, str):
+            rom = bytes.fromhex(rom)
+        self.rom = bytes(rom)
+        self.temperature_c = temperature_c
+        self.convert_polls = convert_polls
+        self.corrupt_crc = corrupt_crc
+        self.conversions = 0
+        # Power-on scratchpad: 85 °C until the first conversion, TH=75 TL=70, 12-bit.
+        self.scratch = bytearray((0x50, 0x05, 75, 70, 0x7F, 0xFF, 0x0C, 0x10))
+        self.bus_reset()
+
+    def rom_hex(self):
+        return "".join("%02x" % b for b in self.rom)
+
+    def set(self, temperature_c=None, corrupt_crc=None):
+        if temperature_c is not None:
+            self.temperature_c = temperature_c
+        if corrupt_crc is not None:
+            self.corrupt_crc = corrupt_crc
+
+    def bus_reset(self):
+        self.state = "rom"
+        self._byte = 0
+        self._nbits = 0
+        self._out = b""
+        self._pos = 0
+        self._collect = bytearray()
+        self._busy = 0
+        self._sidx = 0
+        self._sphase = 0
+
+    def _rom_bit(self, i):
+        return (self.rom[i >> 3] >> (i & 7)) & 1
+
+    def read_bit(self):
+        if self.state == "search":
+            bit = self._rom_bit(self._sidx)
+            self._sphase += 1
+            return bit if self._sphase == 1 else bit ^ 1
+        if self.state == "busy":
+            if self._busy > 0:
+                self._busy -= 1
+                return 0  # conversion in progress pulls the slot low
+            return 1
+        if self._pos < len(self._out) * 8:
+            bit = (self._out[self._pos >> 3] >> (self._pos & 7)) & 1
+            self._pos += 1
+            return bit
+        return 1
+
+    def write_bit(self, bit):
+        if self.state == "search":
+            if bit != self._rom_bit(self._sidx):
+                self.state = "idle"  # lost this round of the search
+                return
+            self._sidx += 1
+            self._sphase = 0
+            if self._sidx == 64:
+                self.state = "func"
+            return
+        if self.state == "idle":
+            return
+        self._byte |= bit << self._nbits
+        self._nbits += 1
+        if self._nbits == 8:
+            byte = self._byte
+            self._byte = 0
+            self._nbits = 0
+            self._on_byte(byte)
+
+    def _send(self, data):
+        self._out = data
+        self._pos = 0
+
+    def _on_byte(self, b):
+        state = self.state
+        if state == "rom":
+            if b == 0xCC:
+                self.state = "func"
+            elif b == 0x33:
+                self._send(self.rom)
+                self.state = "func"
+            elif b == 0x55:
+                self.state = "match"
+            elif b == 0xF0:
+                self.state = "search"
+            else:
+                self.state = "idle"
+        elif state == "match":
+            self._collect.append(b)
+            if len(self._collect) == 8:
+                self.state = "func" if bytes(self._collect) == self.rom else "idle"
+        elif state == "func":
+            self._on_function(b)
+        elif state == "write":
+            self._collect.append(b)
+            if len(self._collect) == 3:
+                self.scratch[2] = self._collect[0]
+                self.scratch[3] = self._collect[1]
+                self.scratch[4] = (self._collect[2] & 0x60) | 0x1F  # only R1 R0 are writable
+                self.state = "idle"
+
+    def _on_function(self, b):
+        if b == 0x44:
+            self._convert()
+            self._busy = self.convert_polls
+            self.state = "busy"
+        elif b == 0xBE:
+            data = bytearray(self.scratch)
+            data.append(_dow_crc(data))
+            if self.corrupt_crc:
+                data[0] ^= 0x04
+            self._send(data)
+            self.state = "read"
+        elif b == 0x4E:
+            self._collect = bytearray()
+            self.state = "write"
+        else:
+            self.state = "idle"
+
+    def _convert(self):
+        self.conversions += 1
+        t = max(-55.0, min(125.0, self.temperature_c))
+        raw = int(round(t * 16))
+        bits = 9 + ((self.scratch[4] >> 5) & 3)
+        raw &= ~((1 << (12 - bits)) - 1)  # lower resolutions leave the low bits undefined
+        struct.pack_into("<h", self.scratch, 0, raw)
+
+
+# The BMP280 datasheet's example calibration (section 3.12), a realistic trim set.
+BMP280_DATASHEET_TRIM = (
+    27504,
+    26435,
+    -1000,
+    36477,
+    -10685,
+    3024,
+    2855,
+    140,
+    -7,
+    15500,
+    -14600,
+    6000,
+)
+
+
+def bmp280_float_temperature(trim, adc_t):
+    """Datasheet §8.1 floating-point compensation: (°C, t_fine)."""
+    t1, t2, t3 = trim[0], trim[1], trim[2]
+    v1 = (adc_t / 16384.0 - t1 / 1024.0) * t2
+    v2 = (adc_t / 131072.0 - t1 / 8192.0) * (adc_t / 131072.0 - t1 / 8192.0) * t3
+    return (v1 + v2) / 5120.0, v1 + v2
+
+
+def bmp280_float_pressure(trim, adc_p, t_fine):
+    """Datasheet §8.1 floating-point compensation: pressure in Pa."""
+    p1, p2, p3, p4, p5, p6, p7, p8, p9 = trim[3:]
+    v1 = t_fine / 2.0 - 64000.0
+    v2 = v1 * v1 * p6 / 32768.0
+    v2 = v2 + v1 * p5 * 2.0
+    v2 = v2 / 4.0 + p4 * 65536.0
+    v1 = (p3 * v1 * v1 / 524288.0 + p2 * v1) / 524288.0
+    v1 = (1.0 + v1 / 32768.0) * p1
+    p = (1048576.0 - adc_p - v2 / 4096.0) * 6250.0 / v1
+    return p + (p9 * p * p / 2147483648.0 + p * p8 / 32768.0 + p7) / 16.0
+
+
+def _solve(fn, target, increasing):
+    # Bisection over the 20-bit ADC range for the raw value whose output is nearest target.
+    lo, hi = 0, (1 << 20) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (fn(mid) < target) == increasing:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+class SimBMP280:
+    """A BMP280 register file: chip id 0xD0, trim 0x88.., ctrl_meas 0xF4, data 0xF7..0xFC.
+    A forced measurement encodes `temperature_c`/`pressure_hpa` into raw ADC values."""
+
+    def __init__(self, temperature_c=21.0, pressure_hpa=1013.25, trim=BMP280_DATASHEET_TRIM):
+        self.trim = trim
+        self.temperature_c = temperature_c
+        self.pressure_hpa = pressure_hpa
+        self.measurements = 0
+        self.regs = bytearray(256)
+        self._power_on()
+
+    def _power_on(self):
+        self.regs[:] = bytes(256)
+        struct.pack_into("<HhhHhhhhhhhh", self.regs, 0x88, *self.trim)
+        self.regs[0xD0] = 0x58
+        self.regs[0xF7:0xFD] = b"\x80\x00\x00\x80\x00\x00"  # reset values of the data regs
+
+    def set(self, temperature_c=None, pressure_hpa=None):
+        if temperature_c is not None:
+            self.temperature_c = temperature_c
+        if pressure_hpa is not None:
+            self.pressure_hpa = pressure_hpa
+
+    def read_registers(self, reg, n):
+        if (self.regs[0xF4] & 3) == 3 and reg <= 0xFC and reg + n > 0xF7:
+            self._measure()  # normal mode: fresh data at every read
+        return self.regs[reg : reg + n] + bytes(max(0, reg + n - 256))
+
+    def write_registers(self, reg, data):
+        for i in range(len(data)):
+            r = reg + i
+            if r == 0xE0 and data[i] == 0xB6:
+                self._power_on()
+            elif r in (0xF4, 0xF5):
+                self.regs[r] = data[i]
+                if r == 0xF4 and data[i] & 3 in (1, 2):
+                    self._measure()
+                    self.regs[0xF4] &= 0xFC  # forced mode ends in sleep mode
+
+    def _measure(self):
+        self.measurements += 1
+        ctrl = self.regs[0xF4]
+        trim = self.trim
+        adc_t = _solve(lambda a: bmp280_float_temperature(trim, a)[0], self.temperature_c, True)
+        t_fine = bmp280_float_temperature(trim, adc_t)[1]
+        target = self.pressure_hpa * 100.0
+        adc_p = _solve(lambda a: bmp280_float_pressure(trim, a, t_fine), target, False)
+        if not ctrl >> 5:
+            adc_t = 0x80000  # temperature oversampling "skipped"
+        if not (ctrl >> 2) & 7:
+            adc_p = 0x80000
+        raw = bytes((adc_p >> 12, (adc_p >> 4) & 0xFF, (adc_p & 0xF) << 4))
+        raw += bytes((adc_t >> 12, (adc_t >> 4) & 0xFF, (adc_t & 0xF) << 4))
+        self.regs[0xF7:0xFD] = raw
