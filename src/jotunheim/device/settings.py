@@ -7,35 +7,69 @@ schema reference.
 
 import json
 import os
+import sys
 
+from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.device.log import NullLogger
-from jotunheim.device.settings_schema import (
-    SCHEMA,
-    SECRET_PATHS,
-    SettingsError,
-    check_object,
-    fail,
-)
+from jotunheim.errors import DecodeError
+
+
+class SettingsError(DecodeError):
+    """Invalid settings: the message starts with the key path; `key` holds that path."""
+
+    def __init__(self, message, key=None):
+        super().__init__(message)
+        self.key = key
+
 
 # The largest settings file we read: parsing JSON costs several times its size in heap, and
 # an ESP32 without PSRAM has ~110 KB free, so a bigger file is refused before it is parsed.
 MAX_SETTINGS_BYTES = 16384
 TEMP_SUFFIX = ".tmp"
 REDACTED = "***"
+# Values of these key paths are secrets: never echoed in errors, "***" in redacted().
+SECRET_PATHS = ("identity.key", "network.wifi.password")
+# The top-level sections in file order (the schema's order).
+SECTIONS = (
+    "schema_version",
+    "identity",
+    "hub",
+    "loki",
+    "network",
+    "capability_configuration",
+    "network_resilience_settings",
+    "resource_limits",
+    "ota_update_settings",
+    "logging",
+)
+_CHECK_MODULES = ("settings_check", "settings_schema")
 
 
 def validate(raw, strict=True):
     """Validate a parsed settings document; returns (data, unknown_key_paths)."""
-    ctx = {"strict": strict, "unknown": []}
-    data = check_object(SCHEMA, raw, "", ctx)
-    _check_rules(data)
-    return data, ctx["unknown"]
+    from jotunheim.device.settings_check import validate_document
+
+    try:
+        return validate_document(raw, strict)
+    finally:
+        if IS_MICROPYTHON:
+            _unload_checker()
+
+
+def _unload_checker():
+    # The schema tables and checker cost ~30 KB of heap and are needed only while validating
+    # (boot, reload, save): drop them so the steady-state runtime does not carry them.
+    pkg = sys.modules.get("jotunheim.device")
+    for name in _CHECK_MODULES:
+        sys.modules.pop("jotunheim.device." + name, None)
+        if pkg is not None and hasattr(pkg, name):
+            delattr(pkg, name)
 
 
 def parse(text):
     """Parse settings JSON text (str or bytes) within MAX_SETTINGS_BYTES; SettingsError if bad."""
     if len(text) > MAX_SETTINGS_BYTES:
-        fail("", "settings larger than %d bytes" % MAX_SETTINGS_BYTES)
+        raise SettingsError("(file): larger than %d bytes" % MAX_SETTINGS_BYTES)
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
@@ -44,7 +78,7 @@ def parse(text):
         # The parser's message may quote the file (and so a secret): report only its type.
         raise SettingsError("(file): not valid JSON (%s)" % type(exc).__name__) from None
     if not isinstance(raw, dict):
-        fail("", "expected a JSON object at the top level")
+        raise SettingsError("(top level): expected a JSON object")
     return raw
 
 
@@ -104,7 +138,7 @@ class Settings:
     def apply(self, raw):
         """Validate `raw` and make it current; notifies listeners; returns changed sections."""
         new = self._validated(raw)
-        changed = [key for key, _ in SCHEMA if new[key] != self.data[key]]
+        changed = [key for key in SECTIONS if new[key] != self.data[key]]
         if changed:
             self.data = new
             for callback in list(self._listeners):
@@ -123,7 +157,7 @@ class Settings:
         data, _ = validate(self.data, self.strict)
         text = to_json(data)
         if len(text) > MAX_SETTINGS_BYTES:
-            fail("", "settings larger than %d bytes" % MAX_SETTINGS_BYTES)
+            raise SettingsError("(file): larger than %d bytes" % MAX_SETTINGS_BYTES)
         tmp = path + TEMP_SUFFIX
         self._write_temp(tmp, text.encode("utf-8"))
         _rename(tmp, path)
@@ -180,7 +214,7 @@ def _read_limited(path):
     with open(path, "rb") as f:
         data = f.read(MAX_SETTINGS_BYTES + 1)
     if len(data) > MAX_SETTINGS_BYTES:
-        fail("", "settings file larger than %d bytes" % MAX_SETTINGS_BYTES)
+        raise SettingsError("(file): larger than %d bytes" % MAX_SETTINGS_BYTES)
     return data
 
 
@@ -228,83 +262,8 @@ def _is_flat(items):
 
 def _key_order(d):
     # Top-level sections in schema order read best; inside a section, identifying keys first.
-    first = [key for key, _ in SCHEMA if key in d]
+    first = [key for key in SECTIONS if key in d]
     for key in ("type", "driver", "name", "id"):
         if key in d and key not in first:
             first.append(key)
     return first + sorted(k for k in d if k not in first)
-
-
-def _unique(items, key, path):
-    seen = []
-    for i in range(len(items)):
-        value = items[i][key] if key else items[i]
-        if value in seen:
-            fail("%s[%d]%s" % (path, i, "." + key if key else ""), "duplicate", value)
-        seen.append(value)
-
-
-def _check_rules(d):
-    """Rules that span several keys (the schema checks each key on its own)."""
-    ident = d["identity"]
-    if ident["name"] is None:
-        ident["name"] = ident["device_id"]
-    ip = d["network"]["ip"]
-    if ip["mode"] == "static":
-        for key in ("address", "netmask", "gateway"):
-            if ip[key] is None:
-                fail("network.ip." + key, "required when network.ip.mode is 'static'")
-    res = d["network_resilience_settings"]
-    if res["backoff_cap_ms"] < res["backoff_base_ms"]:
-        fail("network_resilience_settings.backoff_cap_ms", "must be >= backoff_base_ms")
-    if res["dead_peer_timeout_ms"] <= res["heartbeat_interval_ms"]:
-        fail("network_resilience_settings.dead_peer_timeout_ms", "must be > heartbeat_interval_ms")
-    lim = d["resource_limits"]
-    if lim["memory_warning_kb"] < lim["memory_floor_kb"]:
-        fail("resource_limits.memory_warning_kb", "must be >= memory_floor_kb")
-    _unique(d["ota_update_settings"]["trusted_keys"], "id", "ota_update_settings.trusted_keys")
-    _check_capabilities(d["capability_configuration"], "capability_configuration")
-
-
-def _check_capabilities(caps, path):
-    _unique(caps["gpio"]["pins"], None, path + ".gpio.pins")
-    interfaces = caps["interfaces"]
-    _unique(interfaces, "name", path + ".interfaces")
-    _unique(caps["sensors"] + caps["actuators"], "name", path + ".sensors+actuators")
-    kinds = {i["name"]: i["type"] for i in interfaces}
-    used = {}  # pin -> who uses it; two parts on one pin is a wiring mistake
-    for section in ("interfaces", "sensors", "actuators"):
-        items = caps[section]
-        for i in range(len(items)):
-            item = items[i]
-            where = "%s.%s[%d]" % (path, section, i)
-            for key in ("pin", "sda", "scl"):
-                pin = item.get(key)
-                if pin is not None:
-                    if pin in used:
-                        fail(where + "." + key, "pin %d already used by %s" % (pin, used[pin]))
-                    used[pin] = item["name"]
-            need = {"ds18b20": "onewire", "bmp280": "i2c"}.get(item.get("driver"))
-            if need and kinds.get(item["interface"]) != need:
-                fail(
-                    where + ".interface",
-                    "expected the name of a %s interface" % need,
-                    item["interface"],
-                )
-    tools = caps["tools"]
-    _unique(tools, "name", path + ".tools")
-    for i in range(len(tools)):
-        tool = tools[i]
-        where = "%s.tools[%d]" % (path, i)
-        src = "script" if tool["kind"] == "script" else "loki_script"
-        if tool[src] is None:
-            fail(where + "." + src, "required when kind is '%s'" % tool["kind"])
-        _unique(tool["parameters"], "name", where + ".parameters")
-        for j in range(len(tool["parameters"])):
-            p = tool["parameters"][j]
-            at = "%s.parameters[%d]" % (where, j)
-            for key in ("min", "max"):
-                if p[key] is not None and p["type"] not in ("Number", "Integer"):
-                    fail(at + "." + key, "only allowed for Number and Integer parameters")
-            if p["min"] is not None and p["max"] is not None and p["min"] > p["max"]:
-                fail(at + ".max", "must be >= min")
