@@ -26,7 +26,7 @@ def test_preface_and_settings_bytes():
     conn.initiate_connection()
     frames = Peer().frames(conn.data_to_send())
     assert frames[0][:3] == (f.SETTINGS, 0, 0)
-    assert f.parse_settings(frames[0][3]) == [(2, 0), (4, 1 << 20), (6, 16384)]
+    assert f.parse_settings(frames[0][3]) == [(2, 0), (4, 1 << 20), (6, 8192)]
     # Connection window raised to match the stream window (it starts at 65535 regardless).
     assert frames[1] == (f.WINDOW_UPDATE, 0, 0, ((1 << 20) - 65535).to_bytes(4, "big"))
     assert conn.data_to_send() == b""

@@ -17,7 +17,10 @@ from jotunheim.wire.h2streams import (
     check_received_headers,
 )
 
-MAX_HEADER_BLOCK = 65536  # raw HEADERS+CONTINUATION bytes we buffer before decoding
+# Raw HEADERS+CONTINUATION bytes we buffer before decoding: our max header list size plus
+# this slack. A peer honouring SETTINGS_MAX_HEADER_LIST_SIZE never needs more (each field
+# costs 32 bytes in the list but at most a few bytes of framing in the block).
+HEADER_BLOCK_SLACK = 1024
 
 
 class ReceiveMixin:
@@ -64,10 +67,9 @@ class ReceiveMixin:
         block = self._header_block
         if block is None or block[0] != sid:
             raise H2ProtocolError(f.PROTOCOL_ERROR, "CONTINUATION without an open header block")
-        if len(block[2]) + len(payload) > MAX_HEADER_BLOCK:
-            raise H2ProtocolError(
-                f.ENHANCE_YOUR_CALM, "header block over %d bytes" % MAX_HEADER_BLOCK
-            )
+        limit = self._decoder.max_header_list_size + HEADER_BLOCK_SLACK
+        if len(block[2]) + len(payload) > limit:
+            raise H2ProtocolError(f.ENHANCE_YOUR_CALM, "header block over %d bytes" % limit)
         block[2] += payload
         if flags & f.FLAG_END_HEADERS:
             self._header_block = None

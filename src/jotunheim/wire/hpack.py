@@ -6,7 +6,8 @@ from jotunheim.wire.hpack_static import STATIC_LENGTH, STATIC_TABLE, static_look
 
 # Limits on everything the peer controls (checked before allocating).
 DEFAULT_TABLE_SIZE = 4096  # RFC 7541 / RFC 9113 SETTINGS_HEADER_TABLE_SIZE default
-DEFAULT_MAX_HEADER_LIST_SIZE = 16384  # decoded name + value + 32 per field (RFC 9113 6.5.2)
+# Decoded name + value + 32 per field (RFC 9113 6.5.2); 8 KiB is also gRPC's default limit.
+DEFAULT_MAX_HEADER_LIST_SIZE = 8192
 MAX_INTEGER_CONTINUATION_OCTETS = 4  # after the prefix: values up to ~2**28
 ENTRY_OVERHEAD = 32  # RFC 7541 4.1
 
