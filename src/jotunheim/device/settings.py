@@ -263,7 +263,7 @@ def _is_flat(items):
 def _key_order(d):
     # Top-level sections in schema order read best; inside a section, identifying keys first.
     first = [key for key in SECTIONS if key in d]
-    for key in ("type", "driver", "name", "id"):
+    for key in ("device_id", "type", "name", "driver", "id"):
         if key in d and key not in first:
             first.append(key)
     return first + sorted(k for k in d if k not in first)
