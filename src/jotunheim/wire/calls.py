@@ -1,0 +1,255 @@
+"""One gRPC call on an HTTP/2 stream: the state the channel's reader fills in (headers,
+messages, trailers, status) and the three streaming call types built on it."""
+
+import asyncio
+
+from jotunheim.errors import DecodeError, EncodeError
+from jotunheim.wire import protobuf as pb
+from jotunheim.wire.grpc import (
+    GrpcError,
+    MessageReader,
+    Status,
+    check_response_headers,
+    decode_metadata,
+    http_status_to_grpc,
+    reset_to_grpc,
+    status_from_trailers,
+)
+
+
+def _header(headers, name):
+    for k, v in headers:
+        if k == name:
+            return v
+    return None
+
+
+class Call:
+    """A call: opens its stream lazily on first use; send()/recv()/cancel() and metadata."""
+
+    def __init__(self, channel, path, req_d, resp_d, timeout=None, metadata=None):
+        self._ch = channel
+        self.path = path
+        self._req_d = req_d
+        self._resp_d = resp_d
+        self.timeout = timeout
+        self.metadata = metadata
+        self.sid = None
+        self._started = False
+        self._half_closed = False
+        self._messages = []
+        self._unacked = 0  # flow-controlled bytes received but not yet acknowledged
+        self._reader = MessageReader(channel.max_receive_message_size)
+        self._initial = None
+        self._trailing = []
+        self.status = None  # GrpcError (status OK included) once the call is over
+        self.event = asyncio.Event()
+        self._timer = None
+
+    # -- filled in by the channel's reader (synchronous, no I/O) --------------------------
+    def on_headers(self, headers, end_stream):
+        if self._initial is not None or end_stream:
+            return self.on_trailers(headers)
+        err = check_response_headers(headers)
+        self._initial = decode_metadata(headers)
+        if err is not None:
+            self.abort(err)
+        self.event.set()
+
+    def on_trailers(self, headers):
+        if self.status is not None:
+            return
+        if self._initial is None:  # trailers-only response (no DATA, one HEADERS)
+            self._initial = []
+            raw = _header(headers, b":status")
+            if raw is not None and raw != b"200" and _header(headers, b"grpc-status") is None:
+                try:
+                    code = http_status_to_grpc(int(raw))
+                except ValueError:
+                    code = Status.INTERNAL
+                return self.finish(GrpcError(code, "HTTP status %s" % raw.decode()))
+        self._trailing = decode_metadata(headers)
+        code, message, details = status_from_trailers(headers)
+        if code == Status.OK and self._reader.pending():
+            code, message = Status.INTERNAL, "stream ended inside a message"
+        self.finish(GrpcError(code, message, details))
+
+    def on_data(self, data, flow_len):
+        if self.status is not None:
+            self._ch.ack(flow_len, self.sid)
+            return
+        try:
+            msgs = self._reader.feed(data)
+        except GrpcError as exc:
+            self._ch.ack(flow_len, self.sid)
+            self.abort(exc)
+            return
+        # Acknowledge at once while the application keeps up; once messages queue up,
+        # hold the window back until they are consumed, so a slow reader slows the peer.
+        if self._messages:
+            self._unacked += flow_len
+        else:
+            self._ch.ack(flow_len, self.sid)
+        if msgs:
+            self._messages.extend(msgs)
+            self.event.set()
+
+    def on_end(self):
+        if self.status is None:
+            self.finish(GrpcError(Status.INTERNAL, "stream ended without grpc-status"))
+
+    def on_reset(self, error_code):
+        if self.status is None:
+            self.finish(GrpcError(reset_to_grpc(error_code), "stream reset (%d)" % error_code))
+
+    def finish(self, status):
+        if self.status is None:
+            self.status = status
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._ch.call_done(self)
+        self.event.set()
+
+    def abort(self, status):
+        """Ends the call locally and resets its stream (CANCEL) if it is still open."""
+        if self.status is None:
+            if self.sid is not None:
+                self._ch.reset(self.sid)
+            self.finish(status)
+
+    # -- used by the application ----------------------------------------------------------
+    async def start(self):
+        """Opens the stream (idempotent); calls start themselves on first use."""
+        if not self._started:
+            self._started = True
+            await self._ch.open_call(self)
+
+    async def _expire(self, seconds):
+        await asyncio.sleep(seconds)
+        self._timer = None
+        self.abort(GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"))
+        await self._ch.flush()
+
+    def encode(self, message):
+        try:
+            return pb.encode(self._req_d, message)
+        except EncodeError as exc:
+            raise GrpcError(Status.INTERNAL, "cannot encode request: %s" % exc) from None
+
+    async def send(self, message):
+        """Sends one request message (waits for flow-control window)."""
+        await self.start()
+        if self._half_closed:
+            raise GrpcError(Status.INTERNAL, "send() after done_writing()")
+        await self._ch.send_message(self, self.encode(message), False)
+
+    async def done_writing(self):
+        """Half-closes: no more requests."""
+        await self.start()
+        if not self._half_closed:
+            self._half_closed = True
+            await self._ch.send_message(self, None, True)
+
+    async def recv(self):
+        """Next response message as a dict; None at a clean end; GrpcError otherwise."""
+        await self.start()
+        while True:
+            if self._messages:
+                raw = self._messages.pop(0)
+                if not self._messages and self._unacked:
+                    n = self._unacked
+                    self._unacked = 0
+                    self._ch.ack(n, self.sid)
+                    await self._ch.flush()
+                try:
+                    return pb.decode(self._resp_d, raw, self._reader.max_size)
+                except DecodeError as exc:
+                    err = GrpcError(Status.INTERNAL, "cannot decode response: %s" % exc)
+                    self._messages = []
+                    self.abort(err)
+                    await self._ch.flush()
+                    raise err from None
+            if self.status is not None:
+                if self.status.status == Status.OK:
+                    return None
+                raise self.status
+            self.event.clear()
+            await self.event.wait()
+
+    async def cancel(self):
+        """Cancels the call (RST_STREAM CANCEL); later recv() raises CANCELLED."""
+        self._started = True
+        if self.status is None:
+            self.abort(GrpcError(Status.CANCELLED, "cancelled by the client"))
+            await self._ch.flush()
+
+    def initial_metadata(self):
+        return self._initial or []
+
+    def trailing_metadata(self):
+        return self._trailing
+
+    def code(self):
+        """The final status code, or None while the call runs."""
+        return None if self.status is None else self.status.status
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        msg = await self.recv()
+        if msg is None:
+            raise StopAsyncIteration
+        return msg
+
+
+class UnaryStreamCall(Call):
+    """One request, a stream of responses: `async for msg in call`."""
+
+    def __init__(self, channel, path, req_d, resp_d, request, timeout=None, metadata=None):
+        Call.__init__(self, channel, path, req_d, resp_d, timeout, metadata)
+        self._request = request
+
+    async def start(self):
+        if not self._started:
+            self._started = True
+            data = self.encode(self._request)
+            self._request = None
+            self._half_closed = True
+            await self._ch.open_call(self, data)
+
+
+class UnaryUnaryCall(UnaryStreamCall):
+    """A unary call that keeps its metadata: `resp = await call.response()`."""
+
+    async def response(self):
+        await self.start()
+        return await unary_result(self)
+
+
+class StreamUnaryCall(Call):
+    """A stream of requests, one response: send(), done_writing(), await response()."""
+
+    async def response(self):
+        await self.done_writing()
+        return await unary_result(self)
+
+
+class StreamStreamCall(Call):
+    """Requests and responses interleaved: send(), recv() (None at end), done_writing()."""
+
+
+async def unary_result(call):
+    """Waits for the end of a call that must return exactly one message."""
+    msg = await call.recv()
+    if msg is None:
+        raise GrpcError(Status.INTERNAL, "call ended without a response message")
+    while call.status is None:
+        call.event.clear()
+        await call.event.wait()
+    if call.status.status != Status.OK:
+        raise call.status
+    if call._messages:
+        raise GrpcError(Status.INTERNAL, "more than one response message in a unary call")
+    return msg

@@ -1,0 +1,342 @@
+"""A gRPC client channel: one HTTP/2 connection carrying many concurrent calls, with flow
+control, MAX_CONCURRENT_STREAMS, deadlines and PING liveness; and typed Stubs."""
+
+import asyncio
+
+from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.wire import h2events as ev
+from jotunheim.wire.calls import (
+    Call,
+    StreamStreamCall,
+    StreamUnaryCall,
+    UnaryStreamCall,
+    UnaryUnaryCall,
+    unary_result,
+)
+from jotunheim.wire.grpc import (
+    MAX_RECEIVE_MESSAGE_SIZE,
+    GrpcError,
+    Status,
+    frame_message,
+    message_prefix,
+    request_headers,
+)
+from jotunheim.wire.h2conn import H2Connection, H2ProtocolError
+from jotunheim.wire.stub import Stub  # noqa: F401 - part of this module's API
+from jotunheim.wire.transport import open_transport
+
+USER_AGENT = b"grpc-python-jotunheim/0.1"
+# Our SETTINGS: no server push (gRPC never uses it), and a per-stream receive window larger
+# than the 64 KB default so a message of a few hundred KB does not stall on WINDOW_UPDATEs.
+_ENABLE_PUSH = 2
+_INITIAL_WINDOW_SIZE = 4
+RECEIVE_WINDOW = 256 * 1024
+# Largest piece of a message queued for sending at once (memory bound, see send_message).
+SEND_CHUNK = 16384
+_PING_DATA = b"jotunhm\x00"
+
+
+class Channel:
+    """A client connection to one gRPC server (see CONTRACTS.md section 3)."""
+
+    def __init__(
+        self,
+        host,
+        port,
+        ssl=None,
+        server_hostname=None,
+        ping_interval_ms=None,
+        ping_timeout_ms=10000,
+        max_receive_message_size=MAX_RECEIVE_MESSAGE_SIZE,
+        receive_window=RECEIVE_WINDOW,
+    ):
+        self.host = host
+        self.port = port
+        self._ssl = ssl
+        self._server_hostname = server_hostname
+        self._authority = ("%s:%d" % (server_hostname or host, port)).encode()
+        self._scheme = b"https" if ssl else b"http"
+        self.ping_interval_ms = ping_interval_ms
+        self.ping_timeout_ms = ping_timeout_ms
+        self.max_receive_message_size = max_receive_message_size
+        self._window = receive_window
+        self._conn = None
+        self._transport = None
+        self._calls = {}
+        self._error = GrpcError(Status.UNAVAILABLE, "channel not connected")
+        self._goaway = False
+        self._tasks = []
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
+        self._ping_ack = asyncio.Event()
+        self._last_recv = 0
+
+    async def connect(self):
+        """Opens the connection (again, after a failure or close)."""
+        if self._error is None:
+            return
+        transport = await open_transport(self.host, self.port, self._ssl, self._server_hostname)
+        conn = H2Connection(local_settings={_ENABLE_PUSH: 0, _INITIAL_WINDOW_SIZE: self._window})
+        conn.initiate_connection()
+        self._conn = conn
+        self._transport = transport
+        self._calls = {}
+        self._error = None
+        self._goaway = False
+        self._last_recv = ticks_ms()
+        transport.send(conn.data_to_send())
+        self._tasks = [asyncio.create_task(self._read_loop(conn, transport))]
+        if self.ping_interval_ms:
+            self._tasks.append(asyncio.create_task(self._ping_loop(conn)))
+        await self.flush()
+
+    async def close(self):
+        """Sends GOAWAY, fails running calls with CANCELLED and closes the connection."""
+        if self._error is not None:
+            return
+        try:
+            self._conn.close_connection()
+            await self.flush()
+        except GrpcError:
+            pass
+        self._fail(GrpcError(Status.CANCELLED, "channel closed"))
+
+    # -- the four call types ---------------------------------------------------------------
+    async def unary_unary(self, path, req_d, resp_d, request, timeout=None, metadata=None):
+        call = Call(self, path, req_d, resp_d, timeout, metadata)
+        call._started = True
+        call._half_closed = True
+        await self.open_call(call, call.encode(request))
+        return await unary_result(call)
+
+    def unary_unary_call(self, path, req_d, resp_d, request, timeout=None, metadata=None):
+        """Like unary_unary, but returns the call (for its metadata): await call.response()."""
+        return UnaryUnaryCall(self, path, req_d, resp_d, request, timeout, metadata)
+
+    def unary_stream(self, path, req_d, resp_d, request, timeout=None, metadata=None):
+        return UnaryStreamCall(self, path, req_d, resp_d, request, timeout, metadata)
+
+    def stream_unary(self, path, req_d, resp_d, timeout=None, metadata=None):
+        return StreamUnaryCall(self, path, req_d, resp_d, timeout, metadata)
+
+    def stream_stream(self, path, req_d, resp_d, timeout=None, metadata=None):
+        return StreamStreamCall(self, path, req_d, resp_d, timeout, metadata)
+
+    # -- used by calls ---------------------------------------------------------------------
+    async def open_call(self, call, request=None):
+        """Waits for a stream slot, sends HEADERS (and the one request of unary calls)."""
+        headers = request_headers(
+            call.path, self._authority, self._scheme, call.timeout, call.metadata, USER_AGENT
+        )
+        while True:
+            if self._error is not None:
+                raise self._error
+            if self._goaway:
+                raise GrpcError(Status.UNAVAILABLE, "server is going away (GOAWAY)")
+            if self._conn.open_stream_allowed():
+                break
+            self._changed.clear()
+            await self._changed.wait()
+        conn = self._conn
+        sid = conn.get_next_available_stream_id()
+        call.sid = sid
+        self._calls[sid] = call
+        conn.send_headers(sid, headers, end_stream=False)
+        if call.timeout is not None:
+            call._timer = asyncio.create_task(call._expire(call.timeout))
+        if request is not None:
+            await self.send_message(call, request, True)
+        else:
+            await self.flush()
+
+    async def send_message(self, call, payload, end_stream):
+        """Sends one message (None: just END_STREAM) as the windows allow. Large messages go
+        out in SEND_CHUNK pieces, flushed one by one, so neither the 5-byte prefix nor the
+        HTTP/2 output buffer ever holds a second copy of the whole message."""
+        if payload is None:
+            bufs = ()
+        elif len(payload) <= SEND_CHUNK:
+            bufs = (frame_message(payload),)
+        else:
+            bufs = (message_prefix(len(payload)), memoryview(payload))
+        sid = call.sid
+        last = len(bufs) - 1
+        for i, buf in enumerate(bufs):
+            pos = 0
+            total = len(buf)
+            while pos < total:
+                conn = self._check_sendable(call)
+                if conn is None:
+                    return
+                room = min(conn.local_flow_control_window(sid), SEND_CHUNK, total - pos)
+                if room <= 0:
+                    await self.flush()
+                    self._changed.clear()
+                    await self._changed.wait()
+                    continue
+                pos += room
+                fin = end_stream and i == last and pos >= total
+                conn.send_data(sid, buf if room == total else buf[pos - room : pos], fin)
+                if pos < total or i < last:
+                    await self.flush()
+        if not bufs and end_stream:
+            conn = self._check_sendable(call)
+            if conn is None:
+                return
+            conn.end_stream(sid)
+        await self.flush()
+
+    def _check_sendable(self, call):
+        """The connection, None if the call already ended OK; raises if it failed."""
+        if call.status is not None:
+            if call.status.status == Status.OK:
+                return None  # the server already finished; extra requests are moot
+            raise call.status
+        if self._error is not None:
+            raise self._error
+        return self._conn
+
+    async def flush(self):
+        """Writes what the HTTP/2 connection queued, then drains (one drainer at a time)."""
+        if self._error is not None or self._conn is None:
+            return
+        data = self._conn.data_to_send()
+        if data:
+            self._transport.send(data)
+        async with self._lock:
+            await self._transport.drain()
+
+    def ack(self, n, sid):
+        """Returns n consumed bytes to the peer's send window (sent with the next flush)."""
+        if n and self._error is None:
+            try:
+                self._conn.acknowledge_received_data(n, sid)
+            except Exception:  # noqa: BLE001 - the stream may be closed by now
+                self._conn.acknowledge_received_data(n, 0)
+
+    def reset(self, sid):
+        if self._error is None:
+            try:
+                self._conn.reset_stream(sid, 8)
+            except Exception:  # noqa: BLE001 - already closed on the HTTP/2 side
+                pass
+
+    def call_done(self, call):
+        if self._calls.pop(call.sid, None) is not None:
+            self._changed.set()
+
+    # -- connection machinery --------------------------------------------------------------
+    def _fail(self, err):
+        """Ends the connection: every running call fails with err."""
+        if self._error is not None:
+            return
+        self._error = err
+        calls = list(self._calls.values())
+        self._calls = {}
+        for call in calls:
+            call.finish(err)
+        self._changed.set()
+        self._transport.abort()
+        me = asyncio.current_task()
+        for task in self._tasks:
+            if task is not me:
+                task.cancel()
+        self._tasks = []
+
+    async def _read_loop(self, conn, transport):
+        try:
+            while True:
+                data = await transport.read()
+                if not data:
+                    raise GrpcError(Status.UNAVAILABLE, "connection closed by the server")
+                self._last_recv = ticks_ms()
+                try:
+                    events = conn.receive_data(data)
+                except H2ProtocolError as exc:
+                    transport.send(conn.data_to_send())  # our GOAWAY, best effort
+                    raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
+                for e in events:
+                    handler = _HANDLERS.get(type(e))
+                    if handler is not None:
+                        handler(self, e)
+                await self.flush()
+        except GrpcError as exc:
+            self._fail(exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never leave calls hanging on a bug
+            self._fail(GrpcError(Status.INTERNAL, "channel reader failed: %r" % exc))
+
+    async def _ping_loop(self, conn):
+        interval = self.ping_interval_ms
+        while self._error is None:
+            await asyncio.sleep(interval / 1000)
+            if self._error is not None or ticks_diff(ticks_ms(), self._last_recv) < interval:
+                continue
+            self._ping_ack.clear()
+            conn.ping(_PING_DATA)
+            # No drain here: on a dead link drain may block, and the timeout must still fire.
+            self._transport.send(conn.data_to_send())
+            try:
+                await asyncio.wait_for(self._ping_ack.wait(), self.ping_timeout_ms / 1000)
+            except asyncio.TimeoutError:
+                msg = "keepalive PING not acknowledged within %d ms" % self.ping_timeout_ms
+                self._fail(GrpcError(Status.UNAVAILABLE, msg))
+                return
+
+    def _on_headers(self, e):
+        call = self._calls.get(e.stream_id)
+        if call is not None:
+            call.on_headers(e.headers, e.end_stream)
+
+    def _on_trailers(self, e):
+        call = self._calls.get(e.stream_id)
+        if call is not None:
+            call.on_trailers(e.headers)
+
+    def _on_data(self, e):
+        call = self._calls.get(e.stream_id)
+        if call is not None:
+            call.on_data(e.data, e.flow_controlled_length)
+        else:
+            self.ack(e.flow_controlled_length, e.stream_id)
+
+    def _on_ended(self, e):
+        call = self._calls.get(e.stream_id)
+        if call is not None:
+            call.on_end()
+
+    def _on_reset(self, e):
+        call = self._calls.get(e.stream_id)
+        if call is not None:
+            call.on_reset(e.error_code)
+
+    def _on_changed(self, e):
+        self._changed.set()
+
+    def _on_ping_ack(self, e):
+        self._ping_ack.set()
+
+    def _on_goaway(self, e):
+        # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
+        self._goaway = True
+        err = GrpcError(Status.UNAVAILABLE, "server sent GOAWAY (%d)" % e.error_code)
+        for sid in list(self._calls):
+            if sid > e.last_stream_id:
+                self._calls[sid].finish(err)
+        if not self._calls:
+            self._fail(err)
+        self._changed.set()
+
+
+_HANDLERS = {
+    ev.HeadersReceived: Channel._on_headers,
+    ev.TrailersReceived: Channel._on_trailers,
+    ev.DataReceived: Channel._on_data,
+    ev.StreamEnded: Channel._on_ended,
+    ev.StreamReset: Channel._on_reset,
+    ev.WindowUpdated: Channel._on_changed,
+    ev.RemoteSettingsChanged: Channel._on_changed,
+    ev.PingAckReceived: Channel._on_ping_ack,
+    ev.ConnectionTerminated: Channel._on_goaway,
+}
