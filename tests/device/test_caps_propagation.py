@@ -93,7 +93,7 @@ def test_before_connect_changes_are_folded_into_connected():
     assert "early" in [t["name"] for t in ev["capabilities"]["tools"]]
 
 
-async def test_negotiator_caches_until_change():
+async def test_negotiator_caches_encoded_until_change():
     settings, reg, b, prop, events = _setup()
     calls = []
     real_build = b.build
@@ -104,18 +104,32 @@ async def test_negotiator_caches_until_change():
 
     b.build = counting_build
     neg = CapabilityNegotiator(b, 1000, prop)
-    r1 = await neg.respond({})
-    r2 = await neg.respond({})
-    assert r1["capabilities"] is r2["capabilities"] and len(calls) == 1
-    assert r1["capabilities"]["device_id"] == "kitchen-1"
-    prop.connected()
-    reg.register(Tool("new_tool"))  # propagator -> updated -> negotiator invalidated
-    r3 = await neg.respond({})
-    assert "new_tool" in [t["name"] for t in r3["capabilities"]["tools"]]
+    e1 = await neg.respond_encoded({})
+    e2 = await neg.respond_encoded({})
+    assert e1 is e2 and len(calls) == 1
+    r = await neg.respond({})
+    assert r["capabilities"]["device_id"] == "kitchen-1"
+    prop.connected()  # the propagator's bytes become the cache: no extra build
+    n = len(calls)
+    assert await neg.respond_encoded({}) == e1 and len(calls) == n
+    reg.register(Tool("new_tool"))  # propagator -> updated -> negotiator adopts the new bytes
+    n = len(calls)
+    e3 = await neg.respond_encoded({})
+    assert len(calls) == n and e3 != e1 and b"new_tool" in e3
     # a registry change with no propagator event is still noticed (version check)
     reg.register(Tool("silent"), notify=False)
-    r4 = await neg.respond({})
-    assert "silent" in [t["name"] for t in r4["capabilities"]["tools"]]
+    assert b"silent" in await neg.respond_encoded({})
+
+
+async def test_device_message_wraps_the_response():
+    from jotunheim._gen.device import hub as hub_d
+    from jotunheim.wire import protobuf as pb
+
+    settings, reg, b, prop, events = _setup()
+    neg = CapabilityNegotiator(b, 1000, prop)
+    msg = pb.decode(hub_d.DeviceMessage, await neg.device_message())
+    assert pb.which_oneof(hub_d.DeviceMessage, msg, "body") == "capabilities"
+    assert msg["capabilities"]["capabilities"]["device_id"] == "kitchen-1"
 
 
 class _SlowBuilder:
@@ -132,13 +146,17 @@ async def test_negotiator_answers_within_timeout():
     neg = CapabilityNegotiator(_SlowBuilder(5), timeout_ms=50)
     with raises(NegotiationTimeout, match="50 ms"):
         await neg.respond({})
+    with raises(NegotiationTimeout):
+        await neg.respond_encoded({})
     fast = _SlowBuilder(0)
     neg = CapabilityNegotiator(fast, timeout_ms=50)
     assert (await neg.respond({}))["capabilities"]["device_id"] == "slow"
+    data = await neg.respond_encoded({})
     fast.delay = 5
     neg.invalidate()
-    neg._caps = {"device_id": "stale"}  # a previous answer exists: it is served on timeout
-    assert (await neg.respond({}, timeout_ms=30))["capabilities"]["device_id"] == "stale"
+    neg._encoded = data  # as after invalidate() raced with a slow build: stale bytes served
+    fast.registry.register(Tool("changed"))
+    assert await neg.respond_encoded({}, timeout_ms=30) is data
 
 
 async def test_encoded_response_decodes_to_the_capabilities_and_is_cached():

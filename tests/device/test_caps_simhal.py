@@ -86,3 +86,27 @@ def test_capabilities_from_validated_settings_hold_no_secret():
     text = json.dumps(caps)
     assert "00112233445566778899aabbccddeeff" not in text and "wifi-secret-pw" not in text
     assert caps["hardware"]["actuators"] == ["led:status", "relay:pump"]
+
+
+async def test_example_settings_file_builds_capabilities_and_runs_commands():
+    settings = Settings.load("examples/device/device.json")
+    sim = SimHal()
+    b = CapabilityBuilder(settings, sim, ToolRegistry(), script_dir="examples/device")
+    caps = b.build()
+    text = json.dumps(caps)
+    assert "change-me-wifi-password" not in text and settings["identity"]["key"] not in text
+    names = [t["name"] for t in caps["tools"]]
+    for want in ("read_room", "read_water", "read_air", "set_status", "set_pump", "set_led"):
+        assert want in names
+    for want in ("gpio_read", "gpio_write", "pwm_set", "adc_read", "blink", "add"):
+        assert want in names
+    blink = [t for t in caps["tools"] if t["name"] == "blink"][0]
+    assert blink["parameters"][0]["name"] == "times" and blink["parameters"][0]["required"]
+    h = CommandHandler(b.registry)
+    sim.set_adc(12, 40000)
+    r = await h.handle(command("1", "adc_read", {"pin": 12}))
+    assert json.loads(r["result"]) == {"pin": 12, "value_u16": 40000}
+    r = await h.handle(command("2", "blink", {"times": 11}))
+    assert r["error_code"] == "INVALID_ARGUMENT" and "'times' must be <= 10" in r["error_message"]
+    r = await h.handle(command("3", "add", {"a": 1}))
+    assert r["error_code"] == "INVALID_ARGUMENT" and "'b'" in r["error_message"]

@@ -100,13 +100,13 @@ async def test_repeated_id_returns_cached_result_and_runs_once():
     _add(h.registry, "probe", probe)
     r1 = await h.handle(command("same", "probe", {"n": 1}))
     r2 = await h.handle(command("same", "probe", {"n": 2}))
-    assert r1 is r2 and probe.calls == 1
+    assert r1 == r2 and probe.calls == 1
     assert json.loads(r2["result"]) == {"n": 1}
     # errors are remembered too: the id is spent
     e1 = await h.handle(command("bad", "nope"))
     _add(h.registry, "nope", probe)
     e2 = await h.handle(command("bad", "nope"))
-    assert e2 is e1 and e2["error_code"] == "NOT_FOUND"
+    assert e2 == e1 and e2["error_code"] == "NOT_FOUND"
 
 
 async def test_duplicate_while_in_flight_awaits_the_same_result():
@@ -119,7 +119,7 @@ async def test_duplicate_while_in_flight_awaits_the_same_result():
         h.handle(command("dup", "probe", {"n": 7})),
     )
     assert probe.calls == 1
-    assert results[0] is results[1] is results[2]
+    assert results[0] == results[1] == results[2]
     assert json.loads(results[2]["result"]) == {"n": 5}
 
 
@@ -220,4 +220,4 @@ async def test_cancelled_command_releases_duplicates_and_is_remembered():
         pass
     r = await dup
     assert r["error_code"] == "INTERNAL" and "cancelled" in r["error_message"]
-    assert h.cached("x") is r
+    assert h.cached("x") == r

@@ -15,6 +15,10 @@ MAX_ARGS_BYTES = 16384  # args_json comes from the network: bound it before pars
 MAX_RESULT_BYTES = 32768  # a result must fit one DeviceMessage on a small heap
 MAX_MESSAGE_CHARS = 200
 MAX_RESULT_DEPTH = 16
+# Results remembered for idempotency. At most max_concurrent + user_queue_size (2 + 8 by
+# default) commands are pending at once, so 16 covers all of them plus recent history while
+# costing ~3 KB of heap (measured in bench/bench_device.py).
+DEFAULT_CACHE_SIZE = 16
 CODES = (
     "INVALID_ARGUMENT",
     "NOT_FOUND",
@@ -118,7 +122,7 @@ class CommandHandler:
         self,
         registry,
         max_concurrent=2,
-        cache_size=32,
+        cache_size=DEFAULT_CACHE_SIZE,
         logger=None,
         scheduler=None,
         max_waiting=8,
@@ -137,8 +141,9 @@ class CommandHandler:
         self.executed = 0  # tool runs started, for tests and stats
 
     def cached(self, command_id):
-        """The stored result for `command_id`, or None."""
-        return self._cache.get(command_id)
+        """The stored CommandResult dict for `command_id`, or None."""
+        hit = self._cache.get(command_id)
+        return None if hit is None else _expand(command_id, hit)
 
     def forget(self, command_id):
         """Drops a stored result (e.g. once the hub acknowledged it and it aged out)."""
@@ -153,7 +158,7 @@ class CommandHandler:
         hit = self._cache.get(cid)
         if hit is not None:
             self._touch(cid)
-            return hit
+            return _expand(cid, hit)
         pending = self._inflight.get(cid)
         if pending is not None:
             await pending.event.wait()
@@ -230,7 +235,15 @@ class CommandHandler:
         return await self.limiter.run(run, priority="user")
 
     def _store(self, cid, result):
-        self._cache[cid] = result
+        # Kept as a tuple: ~4x less heap than the dict on MicroPython, and 32 of them are
+        # most of the runtime's live state after a burst of commands.
+        self._cache[cid] = (
+            result["success"],
+            result["result"],
+            result["error_code"],
+            result["error_message"],
+            result["duration_us"],
+        )
         self._lru.append(cid)
         while len(self._lru) > self.cache_size:
             del self._cache[self._lru.pop(0)]
@@ -269,6 +282,17 @@ def check_json(value, where, depth=0):
             check_json(value[key], where, depth + 1)
         return
     raise ToolError("%s: result is not JSON data (%s)" % (where, type(value).__name__))
+
+
+def _expand(cid, entry):
+    return {
+        "command_id": cid,
+        "success": entry[0],
+        "result": entry[1],
+        "error_code": entry[2],
+        "error_message": entry[3],
+        "duration_us": entry[4],
+    }
 
 
 def _since(start):

@@ -16,6 +16,27 @@ SENSOR_FIELDS = {
 PWM_LED_DRIVERS = ("pwm_led", "pwmled", "dimmable_led")
 
 
+def _p(name, kind, required, description, lo=None, hi=None, enum=None):
+    p = {"name": name, "type": kind, "required": required, "description": description}
+    if lo is not None:
+        p["min"] = lo
+    if hi is not None:
+        p["max"] = hi
+    if enum is not None:
+        p["enum"] = enum
+    return p
+
+
+# Parameter definitions shared by every generated tool: built once at import, not per tool.
+_ON_REQUIRED = _p("on", "Boolean", True, "true switches it on")
+_ON_OPTIONAL = _p("on", "Boolean", False, "switch fully on/off")
+_BRIGHTNESS = _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1)
+_LED_ON = _p("on", "Boolean", True, "true lights it")
+_VALUE = _p("value", "Integer", True, "0 or 1", 0, 1)
+_DUTY = _p("duty", "Number", True, "duty cycle 0.0 .. 1.0", 0, 1)
+_FREQ = _p("freq", "Integer", False, "Hz (default 1000)", 1, 40000000)
+
+
 def is_led(cfg):
     return cfg.get("driver") == "led" or cfg.get("driver") in PWM_LED_DRIVERS
 
@@ -65,10 +86,7 @@ def _sensor_tool(cfg, drivers):
 def _actuator_tool(cfg, drivers):
     name = cfg["name"]
     if is_pwm_led(cfg):
-        params = [
-            _p("on", "Boolean", False, "switch fully on/off"),
-            _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1),
-        ]
+        params = [_ON_OPTIONAL, _BRIGHTNESS]
 
         def handler(p):
             if "brightness" in p:
@@ -82,7 +100,7 @@ def _actuator_tool(cfg, drivers):
             return {"name": name, "state": drv.state}
 
     else:
-        params = [_p("on", "Boolean", True, "true switches it on")]
+        params = [_ON_REQUIRED]
 
         def handler(p):
             drv = drivers.get(name)
@@ -110,7 +128,7 @@ def _set_led_tool(leds, drivers):
 
     params = [
         _p("pin", "Integer", True, "pin of a declared LED", enum=pins),
-        _p("on", "Boolean", True, "true lights it"),
+        _LED_ON,
     ]
     return Tool("set_led", "Switch a declared LED by pin", params, "Object", handler)
 
@@ -175,23 +193,11 @@ class GpioTools:
                 Tool("gpio_write", "Drive a digital pin", [pin, value], "Object", self.write)
             )
         if self._gpio.get("pwm"):
-            duty = _p("duty", "Number", True, "duty cycle 0.0 .. 1.0", 0, 1)
-            freq = _p("freq", "Integer", False, "Hz (default 1000)", 1, 40000000)
-            out.append(Tool("pwm_set", "Set PWM on a pin", [pin, duty, freq], "Object", self.pwm))
+            params = [pin, _DUTY, _FREQ]
+            out.append(Tool("pwm_set", "Set PWM on a pin", params, "Object", self.pwm))
         if self._gpio.get("analog"):
             out.append(Tool("adc_read", "Read an analog pin (0..65535)", [pin], "Object", self.adc))
         return out
-
-
-def _p(name, kind, required, description, lo=None, hi=None, enum=None):
-    p = {"name": name, "type": kind, "required": required, "description": description}
-    if lo is not None:
-        p["min"] = lo
-    if hi is not None:
-        p["max"] = hi
-    if enum is not None:
-        p["enum"] = enum
-    return p
 
 
 def hardware_tools(hal, capcfg, drivers):

@@ -14,7 +14,9 @@ class CapabilityPropagator:
     def __init__(self, builder, settings=None, registry=None, logger=None):
         self.builder = builder
         self.log = logger
-        self.last = None
+        # What was last announced, kept encoded (deterministic bytes, ~1/4 of the dict's heap):
+        # equal bytes mean nothing changed, and the negotiator reuses them as its cache.
+        self.last_encoded = None
         self.is_connected = False
         self._listeners = []
         self._building = False
@@ -33,22 +35,28 @@ class CapabilityPropagator:
 
     def connected(self):
         """The session is up: announce the full capabilities once."""
-        self.last = self._build()
+        caps = self._build()
+        if caps is not None:
+            self.last_encoded = self._encode(caps)
         self.is_connected = True
-        return self._emit("connected", self.last)
+        return self._emit("connected", caps if caps is not None else {})
 
     def disconnected(self):
         """The session ended (or the device is shutting down)."""
         self.is_connected = False
-        return self._emit("disconnected", self.last if self.last is not None else {})
+        caps = self._build()
+        return self._emit("disconnected", caps if caps is not None else {})
 
     def refresh(self):
         """Rebuilds; emits and returns an "updated" event only when something changed."""
         caps = self._build()
-        if caps is None or caps == self.last:
+        if caps is None:
             return None
-        first = self.last is None
-        self.last = caps
+        encoded = self._encode(caps)
+        if encoded == self.last_encoded:
+            return None
+        first = self.last_encoded is None
+        self.last_encoded = encoded
         if first and not self.is_connected:
             return None  # nothing announced yet: the next connected() carries it
         return self._emit("updated", caps)
@@ -64,6 +72,15 @@ class CapabilityPropagator:
             self.builder.configure()
         finally:
             self._building = False
+
+    def _encode(self, caps):
+        from jotunheim.device.negotiator import encode_response
+
+        try:
+            return encode_response(caps)
+        except Exception as exc:  # a bug in a tool definition: report, keep the session
+            self._warn("capability encode failed: %s", exc)
+            return None
 
     def _build(self):
         try:

@@ -1,0 +1,97 @@
+"""Device runtime benchmark: heap after import, live state after capabilities + 100 commands
+(target <= 10 KB, code excluded), and set_led execution time p50/p99 on MicroPython (runtime
+precompiled with mpy-cross) against CPython in the same run."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+BIN = Path(sys.executable).parent
+WORKLOAD = ROOT / "bench" / "device_workload.py"
+DEVICE_PARTS = (
+    "jotunheim/__init__.py",
+    "jotunheim/compat.py",
+    "jotunheim/errors.py",
+    "jotunheim/wire",
+    "jotunheim/device",
+    "jotunheim/_gen/__init__.py",
+    "jotunheim/_gen/device",
+)
+LIVE_TARGET = 10 * 1024
+HEAP = "256k"
+RUNS = 1000
+
+
+def compile_runtime(out_dir):
+    """mpy-cross every device module into out_dir; returns (modules, total .mpy bytes)."""
+    count = 0
+    size = 0
+    for part in DEVICE_PARTS:
+        p = SRC / part
+        for src in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            rel = src.relative_to(SRC)
+            dest = Path(out_dir) / rel.with_suffix(".mpy")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                [str(BIN / "mpy-cross"), "-o", str(dest), "-s", str(rel), str(src)],
+                check=True,
+                capture_output=True,
+            )
+            count += 1
+            size += dest.stat().st_size
+    return count, size
+
+
+def run(cmd, env=None):
+    proc = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise SystemExit("workload failed (%s):\n%s%s" % (cmd[0], proc.stdout, proc.stderr))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        modules, mpy_bytes = compile_runtime(tmp)
+        env = dict(os.environ, MICROPYPATH=".frozen:" + tmp)
+        mp = run(
+            [str(BIN / "micropython"), "-X", "heapsize=" + HEAP, str(WORKLOAD), str(RUNS)], env
+        )
+    cp = run([sys.executable, str(WORKLOAD), str(RUNS)])
+    kb = 1024.0
+    print("device runtime precompiled: %d modules, %.1f KB of .mpy" % (modules, mpy_bytes / kb))
+    print("MicroPython unix port, heap %s:" % HEAP)
+    print(
+        "  heap after importing the runtime         %7.1f KB (code, excluded below)"
+        % (mp["import_heap"] / kb)
+    )
+    print("  live: settings (examples/device.json)    %7.1f KB" % (mp["settings_heap"] / kb))
+    print(
+        "  live: + capabilities, %2d tools, encoded  %7.1f KB (CapabilityResponse %d B)"
+        % (mp["tools"], mp["after_caps_heap"] / kb, mp["caps_bytes"])
+    )
+    verdict = "OK" if mp["live_heap"] <= LIVE_TARGET else "OVER TARGET"
+    print(
+        "  live: + 100 commands handled             %7.1f KB  target <= %.0f KB: %s"
+        % (mp["live_heap"] / kb, LIVE_TARGET / kb, verdict)
+    )
+    print(
+        "    (%d/100 commands succeeded; result cache holds %d)"
+        % (mp["ok_commands"], mp["cached_results"])
+    )
+    print("  heap free at the end                     %7.1f KB" % (mp["heap_free"] / kb))
+    print("set_led, %d runs          MicroPython     CPython    ratio" % RUNS)
+    for key, label in (("handle", "handle() end to end"), ("tool", "tool body (duration_us)")):
+        for p in ("p50", "p99"):
+            a = mp["%s_%s_us" % (key, p)]
+            b = cp["%s_%s_us" % (key, p)]
+            print("  %-24s %s %8d us %8d us  %6.1fx" % (label, p, a, b, a / max(b, 1)))
+    print("platform promise: tool round trip p99 < 100 ms = 100000 us")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Workload of bench_device.py, run unchanged under MicroPython and CPython; prints one JSON line.
+
+Phases: import the device runtime; load the example settings; build capabilities (and the
+encoded CapabilityResponse) on the simulated HAL; handle 100 commands; then time set_led.
+"""
+
+import asyncio
+import gc
+import json
+import sys
+
+MP = sys.implementation.name == "micropython"
+SETTINGS = "examples/device/device.json"
+
+
+def alloc():
+    gc.collect()
+    return gc.mem_alloc() if MP else 0
+
+
+def percentile(sorted_values, p):
+    return sorted_values[int(round((len(sorted_values) - 1) * p / 100))]
+
+
+async def _yield():
+    # MicroPython's asyncio.sleep() returns a non-coroutine awaitable: wait_for needs a coroutine.
+    await asyncio.sleep(0)
+
+
+def main(timed_runs):
+    out = {"runtime": sys.implementation.name}
+    start = alloc()
+    from jotunheim._gen.device import capability  # noqa: F401
+    from jotunheim.compat import ticks_diff, ticks_us
+    from jotunheim.device.capabilities import CapabilityBuilder
+    from jotunheim.device.commands import CommandHandler
+    from jotunheim.device.drivers import dht22, led, relay  # noqa: F401
+    from jotunheim.device.hal.sim import SimHal
+    from jotunheim.device.negotiator import CapabilityNegotiator
+    from jotunheim.device.propagator import CapabilityPropagator
+    from jotunheim.device.settings import Settings
+    from jotunheim.device.tools import ToolRegistry
+    from jotunheim.wire import protobuf  # noqa: F401
+
+    out["import_heap"] = alloc() - start
+    keep = []  # holds the runtime objects across measurements
+
+    async def run():
+        # asyncio's own first-use state (loop queues) is not the runtime's: warm it first.
+        await asyncio.wait_for(_yield(), 1)
+        baseline = alloc()
+        settings = Settings.load(SETTINGS)
+        keep.append(settings)
+        out["settings_heap"] = alloc() - baseline
+        hal = SimHal()
+        builder = CapabilityBuilder(settings, hal, ToolRegistry())
+        prop = CapabilityPropagator(builder, settings)
+        neg = CapabilityNegotiator(builder, 2000, prop)
+        encoded = await neg.respond_encoded({})
+        prop.connected()
+        keep.append((hal, builder, prop, neg))
+        out["caps_bytes"] = len(encoded)
+        encoded = None
+        out["tools"] = len(builder.registry)
+        out["after_caps_heap"] = alloc() - baseline
+        handler = CommandHandler(builder.registry)
+        keep.append(handler)
+        kinds = (
+            ("set_led", '{"pin": 2, "on": true}'),
+            ("set_pump", '{"on": false}'),
+            ("gpio_write", '{"pin": 13, "value": 1}'),
+            ("read_room", ""),
+            ("gpio_read", '{"pin": 12}'),
+        )
+        ok = 0
+        for i in range(100):
+            tool, args = kinds[i % len(kinds)]
+            cmd = {"command_id": "c%d" % i, "tool": tool, "args_json": args, "deadline_ms": 1000}
+            r = await handler.handle(cmd)
+            ok += 1 if r["success"] else 0
+        r = cmd = None
+        out["ok_commands"] = ok
+        out["cached_results"] = handler.cache_size
+        out["live_heap"] = alloc() - baseline
+
+        total = [0] * timed_runs  # preallocated: growing lists fragment a small heap
+        tool_us = [0] * timed_runs
+        for i in range(timed_runs):
+            args = '{"pin": 2, "on": true}' if i & 1 else '{"pin": 2, "on": false}'
+            cmd = {"command_id": "t%d" % i, "tool": "set_led", "args_json": args}
+            t0 = ticks_us()
+            r = await handler.handle(cmd)
+            total[i] = ticks_diff(ticks_us(), t0)
+            tool_us[i] = r["duration_us"]
+        total.sort()
+        tool_us.sort()
+        out["handle_p50_us"] = percentile(total, 50)
+        out["handle_p99_us"] = percentile(total, 99)
+        out["tool_p50_us"] = percentile(tool_us, 50)
+        out["tool_p99_us"] = percentile(tool_us, 99)
+        out["heap_free"] = gc.mem_free() if MP else -1
+
+    asyncio.run(run())
+    print(json.dumps(out))
+
+
+main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
