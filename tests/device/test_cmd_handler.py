@@ -77,6 +77,8 @@ async def test_invalid_arguments_are_refused_before_running():
         ({"command_id": "g", "tool": "set_led", "args_json": b"\xff\xfe"}, "args_json"),
         ({"command_id": "h", "tool": "set_led", "args_json": 5}, "args_json"),
         (dict(command("i", "read_room"), deadline_ms=-1), "deadline_ms"),
+        (dict(command("j", "read_room"), deadline_ms=True), "deadline_ms"),
+        (dict(command("k", "read_room"), deadline_ms="5"), "deadline_ms"),
     ]
     for cmd, needle in cases:
         r = await h.handle(cmd)

@@ -189,7 +189,7 @@ class CommandHandler:
             tool = self.registry.get(tool_name)
             params = tool.validate(_parse_args(command.get("args_json", "")))
             deadline = command.get("deadline_ms") or self.default_deadline_ms
-            if not isinstance(deadline, int) or deadline < 0:
+            if not isinstance(deadline, int) or isinstance(deadline, bool) or deadline < 0:
                 raise InvalidArgument("deadline_ms: expected a non-negative integer")
         except ToolError as exc:
             self._note("command %s refused: %s", cid, exc)

@@ -73,9 +73,9 @@ def _sensor_tool(cfg, drivers):
     name = cfg["name"]
     driver = cfg.get("driver", "")
     fields = SENSOR_FIELDS.get(driver)
-    desc = "Read sensor %s (%s)" % (name, driver)
+    desc = cfg.get("description") or "Read sensor %s (%s)" % (name, driver)
     if fields:
-        desc += ": returns " + fields
+        desc += "; returns " + fields
 
     def handler(params):
         return drivers.get(name).read()
@@ -107,7 +107,7 @@ def _actuator_tool(cfg, drivers):
             drv.set(bool(p["on"]))
             return {"name": name, "state": drv.state}
 
-    desc = "Set actuator %s (%s)" % (name, cfg.get("driver", ""))
+    desc = cfg.get("description") or "Set actuator %s (%s)" % (name, cfg.get("driver", ""))
     return Tool("set_" + name, desc, params, "Object", handler)
 
 
