@@ -211,8 +211,13 @@ def _read_settings_file(path, recover=True):
 
 
 def _read_limited(path):
+    # Ask the size first: read(MAX + 1) would make MicroPython allocate the whole limit up
+    # front, and a 16 KB contiguous block is not always there on a fragmented heap.
+    size = os.stat(path)[6]
+    if size > MAX_SETTINGS_BYTES:
+        raise SettingsError("(file): larger than %d bytes" % MAX_SETTINGS_BYTES)
     with open(path, "rb") as f:
-        data = f.read(MAX_SETTINGS_BYTES + 1)
+        data = f.read(size + 1)  # +1 notices a file that grew since the stat
     if len(data) > MAX_SETTINGS_BYTES:
         raise SettingsError("(file): larger than %d bytes" % MAX_SETTINGS_BYTES)
     return data

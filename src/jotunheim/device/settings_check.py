@@ -3,7 +3,7 @@ rules that span several keys; loaded only while validating (see settings.validat
 """
 
 from jotunheim.device.settings import SECRET_PATHS, SettingsError
-from jotunheim.device.settings_schema import REQUIRED, SCHEMA, VARIANT_COMMON
+from jotunheim.device.settings_schema import REQUIRED, choices, fields
 
 _HEX = "0123456789abcdefABCDEF"
 _ID_EXTRA = "._-"
@@ -111,33 +111,33 @@ def check(spec, value, path, ctx):
             fail(path, "expected %d..%d items, got %d" % (least, most, len(value)))
         return [check(item, value[i], "%s[%d]" % (path, i), ctx) for i in range(len(value))]
     if kind == "obj":
-        return check_object(arg, value, path, ctx)
+        return check_object(fields(arg), value, path, ctx)
     if kind == "variant":
-        key, variants = arg
+        key, prefix = arg
         if not isinstance(value, dict):
             fail(path, "expected an object", value)
-        names = [v[0] for v in variants]
+        names = choices(prefix)
         choice = value.get(key)
         if choice not in names:
             fail(_join(path, key), "expected one of " + ", ".join(names), choice)
-        fields = ((key, ("str", REQUIRED, (1, 32, None))),) + VARIANT_COMMON
-        return check_object(fields + variants[names.index(choice)][1], value, path, ctx)
+        spec = [(key, ("str", REQUIRED, (1, 32, None)))] + fields("variant")
+        return check_object(spec + fields(prefix + "=" + choice), value, path, ctx)
     raise ValueError("bad schema kind " + kind)
 
 
-def check_object(fields, value, path, ctx):
+def check_object(spec_fields, value, path, ctx):
     """Validate a JSON object against (key, spec) fields; unknown keys per ctx["strict"]."""
     if not isinstance(value, dict):
         fail(path, "expected an object", value)
     out = {}
-    for key, spec in fields:
+    for key, spec in spec_fields:
         sub = _join(path, key)
         if key in value:
             out[key] = check(spec, value[key], sub, ctx)
         elif spec[1] is REQUIRED:
             fail(sub, "required key missing")
         elif spec[0] == "obj":
-            out[key] = check_object(spec[2], {}, sub, ctx)
+            out[key] = check_object(fields(spec[2]), {}, sub, ctx)
         else:
             d = spec[1]
             out[key] = list(d) if isinstance(d, list) else d
@@ -152,7 +152,7 @@ def check_object(fields, value, path, ctx):
 def validate_document(raw, strict):
     """(data, unknown_key_paths) for a parsed document; SettingsError when invalid."""
     ctx = {"strict": strict, "unknown": []}
-    data = check_object(SCHEMA, raw, "", ctx)
+    data = check_object(fields("root"), raw, "", ctx)
     _check_rules(data)
     return data, ctx["unknown"]
 
