@@ -73,6 +73,8 @@ def parse(text):
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
+        if text[:1] == "\ufeff":
+            text = text[1:]  # a byte-order mark some editors write before the JSON
         raw = json.loads(text)
     except Exception as exc:  # ValueError, UnicodeError, RecursionError on CPython
         # The parser's message may quote the file (and so a secret): report only its type.
