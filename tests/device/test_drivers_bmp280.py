@@ -96,3 +96,11 @@ def test_two_chips_share_one_bus():
     assert sim.i2c(name="i2c0").scan() == [0x76, 0x77]
     assert abs(a.read()["temperature_c"] - 21.0) < 0.02
     assert abs(b.read()["temperature_c"] + 3.0) < 0.02
+
+
+async def test_read_async_returns_a_reading():
+    sim = SimHal()
+    drv = make_driver(sim, AIR, IFACES)
+    got = await drv.read_async()
+    assert abs(got["temperature_c"] - 21.0) < 0.02 and abs(got["pressure_hpa"] - 1013.25) < 0.02
+    assert sim.i2c(name="i2c0").sda == 21

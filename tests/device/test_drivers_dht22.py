@@ -73,3 +73,10 @@ def test_no_sensor_attached_without_auto_attach():
     drv = make_driver(sim, ROOM)
     with raises(DriverError, match="did not answer"):
         drv.read()
+
+
+async def test_read_async_returns_the_same_reading():
+    sim = SimHal()
+    drv = make_driver(sim, ROOM)
+    sim.set_sensor("room", temperature_c=19.5, humidity_pct=33.0)
+    assert await drv.read_async() == {"temperature_c": 19.5, "humidity_pct": 33.0}

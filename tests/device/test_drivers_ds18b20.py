@@ -122,3 +122,36 @@ def test_write_scratchpad_changes_resolution_on_the_chip():
     drv = make_driver(sim, WATER, IFACES)
     assert drv.read()["temperature_c"] == 25.0
     assert dev.scratch[4] == 0x1F
+
+
+async def test_read_async_lets_other_tasks_run_during_conversion():
+    import asyncio
+
+    sim = SimHal()
+    sim.add_ds18b20(4, name="water", temperature_c=55.5, convert_polls=3)
+    drv = make_driver(sim, WATER, IFACES)
+    ticks = []
+
+    async def other():
+        for i in range(3):
+            ticks.append(i)
+            await asyncio.sleep(0)
+
+    result, _ = await asyncio.gather(drv.read_async(), other())
+    assert result == {"temperature_c": 55.5}
+    assert ticks == [0, 1, 2]
+
+
+def test_conversion_that_never_ends_times_out():
+    import jotunheim.device.drivers.ds18b20 as mod
+
+    sim = SimHal()
+    sim.add_ds18b20(4, name="water", convert_polls=10**9)
+    drv = make_driver(sim, WATER, IFACES)
+    old = mod.CONVERT_TIMEOUT_MS
+    mod.CONVERT_TIMEOUT_MS = 30
+    try:
+        with raises(DriverError, match="water: conversion did not finish"):
+            drv.read()
+    finally:
+        mod.CONVERT_TIMEOUT_MS = old

@@ -1,8 +1,9 @@
 """Sensor and actuator drivers over the HAL (CONTRACTS.md §6); `make_driver` picks one by
 config["driver"] and imports only that driver's module, so a device loads what it declares.
 
-Sensors: `kind == "sensor"`, `FIELDS`, `read() -> dict`. Actuators: `kind == "actuator"`,
-`set(value)`, `state`. Every failure is a DriverError naming the sensor or actuator.
+Sensors: `kind == "sensor"`, `FIELDS`, `read() -> dict` and `await read_async()` (which
+yields while a DS18B20 converts, up to 750 ms). Actuators: `kind == "actuator"`, `set(value)`,
+`state`. Every failure is a DriverError naming the sensor or actuator.
 """
 
 import sys

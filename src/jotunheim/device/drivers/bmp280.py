@@ -102,3 +102,7 @@ class BMP280:
         if p == 0:
             raise DriverError("%s: invalid calibration (pressure)" % self.name)
         return {"temperature_c": t / 100, "pressure_hpa": p / 25600}
+
+    async def read_async(self):
+        """read() for asyncio callers (this part answers within milliseconds)."""
+        return self.read()

@@ -62,3 +62,7 @@ class DHT22:
         self._last = {"temperature_c": t, "humidity_pct": h}
         self._at = now
         return dict(self._last)
+
+    async def read_async(self):
+        """read() for asyncio callers (this part answers within milliseconds)."""
+        return self.read()

@@ -62,14 +62,35 @@ class DS18B20:
             self._ow.write(self.rom)
 
     def read(self):
+        """Convert and read, blocking up to 750 ms on a board (prefer read_async there)."""
+        self._start()
+        start = ticks_ms()
+        while not self._ow.readbit():
+            self._check_timeout(start)
+            sleep_ms(10)
+        return self._finish()
+
+    async def read_async(self):
+        """Like read(), but lets other tasks run while the chip converts."""
+        import asyncio
+
+        self._start()
+        start = ticks_ms()
+        while not self._ow.readbit():
+            self._check_timeout(start)
+            await asyncio.sleep(0.01)
+        return self._finish()
+
+    def _start(self):
         self._select()
         self._ow.writebyte(CONVERT_T)
-        start = ticks_ms()
+
+    def _check_timeout(self, start):
         # The device holds read slots at 0 while converting (external power mode).
-        while not self._ow.readbit():
-            if ticks_diff(ticks_ms(), start) > CONVERT_TIMEOUT_MS:
-                raise DriverError("%s: conversion did not finish" % self.name)
-            sleep_ms(10)
+        if ticks_diff(ticks_ms(), start) > CONVERT_TIMEOUT_MS:
+            raise DriverError("%s: conversion did not finish" % self.name)
+
+    def _finish(self):
         self._select()
         self._ow.writebyte(READ_SCRATCHPAD)
         self._ow.readinto(self._pad)

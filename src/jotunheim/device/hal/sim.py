@@ -218,6 +218,8 @@ class SimHal:
         bus = self.i2c_buses.get(key)
         if bus is None:
             bus = self.i2c_buses[key] = SimI2C(key, sda, scl, freq)
+        elif bus.sda is None:  # created by add_bmp280() before the pins were known
+            bus.sda, bus.scl, bus.freq = sda, scl, freq
         return bus
 
     def onewire(self, pin):
