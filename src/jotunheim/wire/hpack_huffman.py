@@ -79,35 +79,82 @@ def huffman_encode(data):
     return bytes(out)
 
 
+def _build_fast():
+    # Lookup by the next 8 bits for every code of 8 bits or fewer (all lowercase letters,
+    # digits and common punctuation): 512 bytes that decode most symbols in one step.
+    fast_len = bytearray(256)
+    fast_sym = bytearray(256)
+    for sym in range(256):
+        length = _LENGTHS[sym]
+        if length <= 8:
+            lo = _CODES[sym] << (8 - length)
+            for peek in range(lo, lo + (1 << (8 - length))):
+                fast_len[peek] = length
+                fast_sym[peek] = sym
+    return fast_len, fast_sym
+
+
+_FAST_LEN, _FAST_SYM = _build_fast()
+
+
 def huffman_decode(data, max_length):
     """Decode a Huffman string; raises DecodeError on EOS, bad padding or > max_length bytes."""
-    first = _FIRST
-    count = _COUNT
-    base = _BASE
-    order = _ORDER
+    fast_len = _FAST_LEN
+    fast_sym = _FAST_SYM
     out = bytearray()
-    code = 0
-    n = 0
+    acc = 0
+    bits = 0
     for byte in data:
-        mask = 0x80
-        while mask:
-            code = (code << 1) | (1 if byte & mask else 0)
-            mask >>= 1
-            n += 1
-            # Canonical code: a complete code of length n lies in [first[n], first[n]+count[n]);
-            # a prefix of a longer code lies above that range (section 5.2 ordering).
-            if n >= 5 and code - first[n] < count[n]:
-                sym = order[base[n] + code - first[n]]
-                if sym == EOS:
-                    raise DecodeError("hpack: Huffman string contains EOS")
-                if len(out) >= max_length:
-                    raise DecodeError("hpack: Huffman string longer than %d bytes" % max_length)
-                out.append(sym)
-                code = 0
-                n = 0
+        acc = (acc << 8) | byte
+        bits += 8
+        while bits >= 8:
+            peek = (acc >> (bits - 8)) & 0xFF
+            length = fast_len[peek]
+            if length:
+                sym = fast_sym[peek]
+            else:
+                sym, length = _long_code(acc, bits)
+                if not length:
+                    break  # a code longer than the bits we hold: wait for the next byte
+            if len(out) >= max_length:
+                raise DecodeError("hpack: Huffman string longer than %d bytes" % max_length)
+            out.append(sym)
+            bits -= length
+        acc &= (1 << bits) - 1  # keep the accumulator a small int
+    # Fewer than 8 bits left: short codes may still end here; the rest must be padding.
+    while 5 <= bits < 8:
+        pad = 8 - bits
+        peek = ((acc << pad) | ((1 << pad) - 1)) & 0xFF
+        length = fast_len[peek]
+        if not length or length > bits:
+            break
+        if len(out) >= max_length:
+            raise DecodeError("hpack: Huffman string longer than %d bytes" % max_length)
+        out.append(fast_sym[peek])
+        bits -= length
+        acc &= (1 << bits) - 1
     # RFC 7541 5.2: padding is at most 7 bits, all ones (the most significant bits of EOS).
-    if n > 7:
+    if bits > 7:
         raise DecodeError("hpack: Huffman padding longer than 7 bits")
-    if code != (1 << n) - 1:
+    if acc != (1 << bits) - 1:
         raise DecodeError("hpack: Huffman padding is not the EOS prefix")
     return bytes(out)
+
+
+def _long_code(acc, bits):
+    """(symbol, length) of a code of 9..30 bits at the top of the `bits` held in acc, or
+    (0, 0) when more bits are needed. Canonical code: a complete code of length n lies in
+    [first[n], first[n] + count[n]); prefixes of longer codes lie above that range."""
+    first = _FIRST
+    count = _COUNT
+    for n in range(9, min(bits, MAX_CODE_LENGTH) + 1):
+        code = (acc >> (bits - n)) & ((1 << n) - 1)
+        if code - first[n] < count[n]:
+            sym = _ORDER[_BASE[n] + code - first[n]]
+            if sym == EOS:
+                raise DecodeError("hpack: Huffman string contains EOS")
+            return sym, n
+    if bits >= MAX_CODE_LENGTH:
+        # Unreachable with the RFC table (every 30-bit string is a code); kept as a guard.
+        raise DecodeError("hpack: invalid Huffman code")
+    return 0, 0

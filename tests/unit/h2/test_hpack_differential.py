@@ -112,3 +112,23 @@ def test_typical_grpc_blocks_round_trip_both_ways():
         sizes.append(len(block))
         assert theirs.decode(block, raw=True) == request
     assert sizes[1] < sizes[0] // 3  # the dynamic table pays off from the second call
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.binary(max_size=24))
+def test_huffman_decode_of_arbitrary_bytes_agrees_with_hpack(data):
+    from hpack.exceptions import HPACKDecodingError
+    from hpack.huffman_table import decode_huffman
+
+    from jotunheim.errors import DecodeError
+    from jotunheim.wire.hpack_huffman import huffman_decode
+
+    try:
+        expected = decode_huffman(data)
+    except HPACKDecodingError:
+        expected = None
+    try:
+        got = huffman_decode(data, 1000)
+    except DecodeError:
+        got = None
+    assert got == expected
