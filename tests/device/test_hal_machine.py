@@ -34,8 +34,13 @@ class FakePWM:
 
 
 class FakeADC:
+    ATTN_11DB = 3
+
     def __init__(self, pin):
         CALLS.append(("ADC", pin.num))
+
+    def atten(self, value):
+        CALLS.append(("atten", value))
 
 
 class FakeI2C:
@@ -93,7 +98,10 @@ def test_pins_map_modes_and_are_cached():
 def test_pwm_adc_and_buses():
     del CALLS[:]
     hal = _Hal(FakeMachine)
-    hal.pwm(5, freq=2000, duty_u16=10)
+    pwm = hal.pwm(5, freq=2000, duty_u16=10)
+    assert hal.pwm(5, freq=3000, duty_u16=20) is pwm  # one hardware channel per pin
+    assert [c for c in CALLS if c[0] == "PWM"] == [("PWM", 5)]
+    assert ("freq", 3000) in CALLS and ("duty_u16", 20) in CALLS
     hal.adc(34)
     bus = hal.i2c(name="i2c0", sda=21, scl=22, freq=100000)
     assert hal.i2c(name="i2c0", sda=21, scl=22, freq=100000) is bus
@@ -101,7 +109,7 @@ def test_pwm_adc_and_buses():
     ow = hal.onewire(4)
     assert hal.onewire(4) is ow
     assert ("PWM", 5) in CALLS and ("freq", 2000) in CALLS and ("duty_u16", 10) in CALLS
-    assert ("ADC", 34) in CALLS
+    assert ("ADC", 34) in CALLS and ("atten", 3) in CALLS
     assert ("SoftI2C", 21, 22, 100000) in CALLS
     assert ("I2C", (1,), 18, 19, 400000) in CALLS
     assert [c for c in CALLS if c[0] == "OneWire"] == [("OneWire", 4)]

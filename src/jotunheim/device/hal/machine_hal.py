@@ -35,17 +35,25 @@ class MachineHal:
         return entry[0]
 
     def pwm(self, num, freq=1000, duty_u16=0):
-        # Set freq/duty by method: rp2's PWM constructor takes no keywords.
-        pwm = self._machine.PWM(self._machine.Pin(num))
+        """One PWM object per pin (a repeated request re-tunes it rather than taking another
+        hardware channel); freq/duty are set by method since rp2's constructor has no keywords."""
+        key = ("pwm", num)
+        pwm = self._buses.get(key)
+        if pwm is None:
+            pwm = self._buses[key] = self._machine.PWM(self._machine.Pin(num))
         pwm.freq(freq)
         pwm.duty_u16(duty_u16)
         return pwm
 
     def adc(self, num):
+        ADC = self._machine.ADC
         try:
-            return self._machine.ADC(self._machine.Pin(num))
+            adc = ADC(self._machine.Pin(num))
         except (TypeError, ValueError):
-            return self._machine.ADC(num)  # ESP8266 (ADC(0)) and ports taking a channel id
+            return ADC(num)  # ESP8266 (ADC(0)) and ports taking a channel id
+        if hasattr(ADC, "ATTN_11DB") and hasattr(adc, "atten"):
+            adc.atten(ADC.ATTN_11DB)  # ESP32: full 0..3.3 V range instead of 0..1.1 V
+        return adc
 
     def i2c(self, name=None, sda=None, scl=None, freq=400000, bus_id=None):
         """Hardware I2C when bus_id is given, else SoftI2C (works on any pair of pins)."""
