@@ -6,6 +6,7 @@ import os
 from devtest import raises, tmpdir
 from settingsdev import KEY, complete, minimal
 
+from jotunheim.device.log import Logger
 from jotunheim.device.settings import TEMP_SUFFIX, Settings, SettingsError
 
 
@@ -78,9 +79,12 @@ def test_complete_temp_without_target_is_recovered():
     d = tmpdir("set")
     path = d + "/device.json"
     _write(path + TEMP_SUFFIX, minimal())
-    s = Settings.load(path)
+    lines = []
+    s = Settings.load(path, logger=Logger("settings", "WARN", lines.append))
     assert s["identity"]["device_id"] == "kitchen-1"
     assert _exists(path) and not _exists(path + TEMP_SUFFIX)
+    assert lines == ["WARN settings: settings: finished an interrupted save of " + path]
+    assert Settings.load(path).data == s.data
 
 
 def test_torn_temp_without_target_is_an_error():

@@ -57,7 +57,7 @@ def validate(raw, strict=True):
 
 
 def _unload_checker():
-    # The schema tables and checker cost ~30 KB of heap and are needed only while validating
+    # The schema table and checker cost ~15 KB of heap and are needed only while validating
     # (boot, reload, save): drop them so the steady-state runtime does not carry them.
     pkg = sys.modules.get("jotunheim.device")
     for name in _CHECK_MODULES:
@@ -101,6 +101,8 @@ class Settings:
         settings = cls(parse(text), path, strict, logger)
         if from_temp:
             _rename(path + TEMP_SUFFIX, path)
+            _sync_dir(path)
+            settings._log.warn("settings: finished an interrupted save of %s", path)
         return settings
 
     @classmethod
@@ -164,6 +166,7 @@ class Settings:
         self._write_temp(tmp, text.encode("utf-8"))
         _rename(tmp, path)
         _sync_fs()
+        _sync_dir(path)
         self.path = path
 
     def _write_temp(self, tmp, payload):
@@ -238,6 +241,22 @@ def _rename(src, dst):
 def _sync_fs():
     if hasattr(os, "sync"):
         os.sync()
+
+
+def _sync_dir(path):
+    # POSIX makes a rename durable only once the directory is synced; MicroPython's VFS
+    # has no directory handles (os.sync() above covers it there).
+    if not hasattr(os, "O_RDONLY") or not hasattr(os, "fsync"):
+        return
+    try:
+        fd = os.open(path.rsplit("/", 1)[0] if "/" in path else ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    os.close(fd)
 
 
 def _deep_copy(v):
