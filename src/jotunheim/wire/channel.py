@@ -106,7 +106,10 @@ class Channel:
         call = Call(self, path, req_d, resp_d, timeout, metadata)
         call._started = True
         call._half_closed = True
-        await self.open_call(call, call.encode(request))
+        data = call.encode(request)
+        request = None  # noqa: F841 - frees a large request before the response arrives
+        await self.open_call(call, data)
+        data = None
         return await unary_result(call)
 
     def unary_unary_call(self, path, req_d, resp_d, request, timeout=None, metadata=None):

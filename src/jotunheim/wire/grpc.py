@@ -123,7 +123,10 @@ class MessageReader:
 
 def encode_timeout(seconds):
     """grpc-timeout value: at most 8 digits and a unit, rounded up (never shorter)."""
-    us = int(seconds * 1000000 + 0.999999)
+    exact = seconds * 1000000
+    us = int(exact)
+    if us < exact:
+        us += 1
     if us < 1:
         us = 1
     for unit, div in ((b"u", 1), (b"m", 1000), (b"S", 1000000), (b"M", 60000000)):

@@ -238,7 +238,7 @@ async def run_cases(host, port, names, ssl=None, server_hostname=None):
             try:
                 await fn(ch, stub)
                 results.append((name, None))
-            except (InteropFailure, GrpcError) as exc:
+            except (InteropFailure, GrpcError, MemoryError) as exc:
                 results.append((name, "%s: %s" % (type(exc).__name__, exc)))
     finally:
         await ch.close()

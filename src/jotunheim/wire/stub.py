@@ -27,7 +27,9 @@ def _method(ch, path, req_d, resp_d, client_streaming, server_streaming):
             path, req_d, resp_d, request, timeout, metadata
         )
 
-    async def unary(request, timeout=None, metadata=None):
-        return await ch.unary_unary(path, req_d, resp_d, request, timeout, metadata)
+    def unary(request, timeout=None, metadata=None):
+        # A plain function returning the coroutine: no frame of ours keeps the request
+        # alive, so the channel can drop it once encoded (large messages on small heaps).
+        return ch.unary_unary(path, req_d, resp_d, request, timeout, metadata)
 
     return unary

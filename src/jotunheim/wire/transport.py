@@ -6,9 +6,15 @@ import asyncio
 from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.wire.grpc import GrpcError, Status
 
-# Bytes asked for per read: MicroPython's stream read(n) returns what is available (up to
-# n) on its non-blocking socket, like CPython's StreamReader.read(n).
+# Bytes asked for per read. CPython's StreamReader.read(n) and MicroPython's stream read(n)
+# both return what is available (up to n) rather than waiting for n bytes. On MicroPython we
+# read into one reused buffer instead (readinto), so reads leave no garbage on the heap.
 READ_SIZE = 16384
+MP_READ_SIZE = 4096
+
+# MicroPython's ssl runs the TLS handshake lazily, inside the first drain()/read(), and
+# reports mbedTLS failures (bad certificate, handshake) as ValueError, not OSError.
+_ERRORS = (OSError, ValueError)
 
 
 def _unavailable(what, exc):
@@ -60,18 +66,29 @@ class Transport:
         self._reader = reader
         self._writer = writer
         self.closed = False
+        self._rbuf = None
+        if IS_MICROPYTHON and hasattr(reader, "readinto"):
+            self._rbuf = bytearray(MP_READ_SIZE)
+            self._rview = memoryview(self._rbuf)
 
     async def read(self, n=READ_SIZE):
+        """Received bytes, b"" at EOF. On MicroPython the result is a view into a reused
+        buffer: valid until the next read (the HTTP/2 frame buffer copies what it keeps)."""
         try:
-            return await self._reader.read(n)
-        except OSError as exc:
+            if self._rbuf is None:
+                return await self._reader.read(n)
+            while True:
+                got = await self._reader.readinto(self._rbuf)
+                if got is not None:  # None: spurious wake-up, nothing there yet
+                    return self._rview[:got] if got else b""
+        except _ERRORS as exc:
             raise _unavailable("connection lost", exc) from None
 
     def send(self, data):
         """Queues data without waiting; bytes queued in call order keep their order."""
         try:
             self._writer.write(data)
-        except OSError as exc:
+        except _ERRORS as exc:
             raise _unavailable("connection lost", exc) from None
 
     async def drain(self):
@@ -79,7 +96,7 @@ class Transport:
         time: MicroPython's I/O queue allows one waiting writer per socket."""
         try:
             await self._writer.drain()
-        except OSError as exc:
+        except _ERRORS as exc:
             raise _unavailable("connection lost", exc) from None
 
     def abort(self):

@@ -1,0 +1,163 @@
+"""gRPC sans-IO layer: message framing, timeouts, metadata, status and HTTP mapping."""
+
+from devtest import raises
+
+from jotunheim.wire.grpc import (
+    GrpcError,
+    MessageReader,
+    Status,
+    check_response_headers,
+    decode_metadata,
+    encode_metadata,
+    encode_timeout,
+    frame_message,
+    http_status_to_grpc,
+    percent_decode,
+    request_headers,
+    reset_to_grpc,
+    status_from_trailers,
+    status_name,
+)
+
+
+def test_frame_message_has_flag_and_big_endian_length():
+    assert frame_message(b"abc") == b"\x00\x00\x00\x00\x03abc"
+    assert frame_message(b"") == b"\x00\x00\x00\x00\x00"
+
+
+def test_reader_reassembles_messages_fed_whole_and_byte_by_byte():
+    msgs = [b"", b"x", bytes(range(200)) * 3]
+    stream = b"".join(frame_message(m) for m in msgs)
+    assert [bytes(m) for m in MessageReader().feed(stream)] == msgs
+    reader = MessageReader()
+    got = []
+    for i in range(len(stream)):
+        got.extend(bytes(m) for m in reader.feed(stream[i : i + 1]))
+        if i < len(stream) - 1:
+            assert len(got) < 3
+    assert got == msgs
+    assert not reader.pending()
+
+
+def test_reader_reports_partial_message_pending():
+    reader = MessageReader()
+    assert reader.feed(frame_message(b"hello")[:7]) == []
+    assert reader.pending()
+
+
+def test_reader_rejects_oversized_length_before_allocating():
+    reader = MessageReader(max_size=10)
+    with raises(GrpcError) as r:
+        reader.feed(b"\x00\x7f\xff\xff\xff")
+    assert r.value.status == Status.RESOURCE_EXHAUSTED
+
+
+def test_reader_rejects_compressed_and_unknown_flags():
+    with raises(GrpcError) as r:
+        MessageReader().feed(b"\x01\x00\x00\x00\x00")
+    assert r.value.status == Status.INTERNAL
+    with raises(GrpcError):
+        MessageReader().feed(b"\x07\x00\x00\x00\x00")
+
+
+def test_timeout_uses_at_most_eight_digits_and_rounds_up():
+    assert encode_timeout(0.001) == b"1000u"
+    assert encode_timeout(1.5) == b"1500000u"
+    assert encode_timeout(0) == b"1u"
+    assert encode_timeout(1000) == b"1000000m"
+    assert encode_timeout(200000) == b"200000S"
+    assert encode_timeout(10**9) == b"16666667M"
+    for t in (0.000001, 0.5, 99.999, 12345.6, 10**7, 10**12):
+        v = encode_timeout(t)
+        assert len(v) <= 9 and v[:-1].isdigit()
+
+
+def test_metadata_binary_values_are_unpadded_base64():
+    assert encode_metadata([("Key-Bin", b"\xab\xab\xab\xab")]) == [(b"key-bin", b"q6urqw")]
+    assert encode_metadata([("k", "v 1")]) == [(b"k", b"v 1")]
+
+
+def test_metadata_rejects_reserved_and_malformed_keys():
+    for key in ("grpc-timeout", "content-type", "te", ":path", "user-agent", "bad key", "ü"):
+        with raises(GrpcError):
+            encode_metadata([(key, "v")])
+    with raises(GrpcError):
+        encode_metadata([("k", "line\nbreak")])
+    with raises(GrpcError):
+        encode_metadata([("k", b"bytes-for-ascii-key")])
+
+
+def test_decode_metadata_skips_grpc_headers_and_decodes_bin():
+    headers = [
+        (b":status", b"200"),
+        (b"content-type", b"application/grpc"),
+        (b"grpc-status", b"0"),
+        (b"x-a", b"1"),
+        (b"x-b-bin", b"q6ur"),
+        (b"x-c-bin", b"q6urqw=="),
+    ]
+    assert decode_metadata(headers) == [
+        ("x-a", "1"),
+        ("x-b-bin", b"\xab\xab\xab"),
+        ("x-c-bin", b"\xab\xab\xab\xab"),
+    ]
+
+
+def test_request_headers_put_pseudo_headers_first():
+    hs = request_headers("/s/M", b"h:1", timeout=2, metadata=[("a", "b")], ua=b"ua")
+    names = [h[0] for h in hs]
+    assert names[:4] == [b":method", b":scheme", b":path", b":authority"]
+    assert (b"te", b"trailers") in hs and (b"content-type", b"application/grpc") in hs
+    assert (b"grpc-timeout", b"2000000u") in hs and (b"a", b"b") in hs
+
+
+def test_percent_decode_utf8_and_passes_malformed_escapes():
+    assert percent_decode(b"a%20b%E2%98%BA") == "a b\u263a"
+    assert percent_decode(b"100%") == "100%"
+    assert percent_decode(b"%zz%4") == "%zz%4"
+    assert percent_decode(b"%FF") == "?"
+
+
+def test_http_status_maps_per_grpc_spec():
+    table = {400: 13, 401: 16, 403: 7, 404: 12, 429: 14, 502: 14, 503: 14, 504: 14}
+    for http, code in table.items():
+        assert http_status_to_grpc(http) == code
+    assert http_status_to_grpc(500) == Status.UNKNOWN
+    assert http_status_to_grpc(302) == Status.UNKNOWN
+
+
+def test_reset_codes_map_to_status():
+    assert reset_to_grpc(8) == Status.CANCELLED
+    assert reset_to_grpc(7) == Status.UNAVAILABLE
+    assert reset_to_grpc(2) == Status.INTERNAL
+    assert reset_to_grpc(11) == Status.RESOURCE_EXHAUSTED
+
+
+def test_response_headers_checked():
+    ok = [(b":status", b"200"), (b"content-type", b"application/grpc+proto")]
+    assert check_response_headers(ok) is None
+    err = check_response_headers([(b":status", b"503")])
+    assert err.status == Status.UNAVAILABLE
+    err = check_response_headers([(b":status", b"200"), (b"content-type", b"text/html")])
+    assert err.status == Status.UNKNOWN
+    assert check_response_headers([(b":status", b"x")]).status == Status.INTERNAL
+
+
+def test_status_from_trailers_decodes_message_and_details():
+    code, msg, det = status_from_trailers(
+        [
+            (b"grpc-status", b"5"),
+            (b"grpc-message", b"no%20such"),
+            (b"grpc-status-details-bin", b"AAE"),
+        ]
+    )
+    assert (code, msg, det) == (5, "no such", b"\x00\x01")
+    assert status_from_trailers([])[0] == Status.UNKNOWN
+    assert status_from_trailers([(b"grpc-status", b"x")])[0] == Status.UNKNOWN
+
+
+def test_grpc_error_carries_status_message_details():
+    e = GrpcError(Status.NOT_FOUND, "gone", b"\x01")
+    assert (e.status, e.message, e.details) == (5, "gone", b"\x01")
+    assert "NOT_FOUND" in str(e)
+    assert status_name(99) == "STATUS_99"
