@@ -176,7 +176,12 @@ def test_capability_cross_references():
     )
     doc = complete()
     doc["capability_configuration"]["actuators"][1]["name"] = "room"
-    assert "duplicate" in str(_error(doc))
+    msg = str(_error(doc))
+    assert msg.startswith("capability_configuration.actuators[1].name: duplicate of a sensor"), msg
+    doc = complete()
+    doc["capability_configuration"]["sensors"][1]["name"] = "room"
+    msg = str(_error(doc))
+    assert msg == "capability_configuration.sensors[1].name: duplicate, got 'room'", msg
     doc = complete()
     doc["capability_configuration"]["actuators"][0]["pin"] = 15
     assert "pin 15 already used by room" in str(_error(doc))

@@ -192,7 +192,13 @@ def _check_capabilities(caps, path):
     _unique(caps["gpio"]["pins"], None, path + ".gpio.pins")
     interfaces = caps["interfaces"]
     _unique(interfaces, "name", path + ".interfaces")
-    _unique(caps["sensors"] + caps["actuators"], "name", path + ".sensors+actuators")
+    _unique(caps["sensors"], "name", path + ".sensors")
+    _unique(caps["actuators"], "name", path + ".actuators")
+    sensor_names = [x["name"] for x in caps["sensors"]]
+    for i in range(len(caps["actuators"])):
+        name = caps["actuators"][i]["name"]
+        if name in sensor_names:  # one namespace: drivers and tools are looked up by name
+            fail("%s.actuators[%d].name" % (path, i), "duplicate of a sensor name", name)
     kinds = {i["name"]: i["type"] for i in interfaces}
     used = {}  # pin -> who uses it; two parts on one pin is a wiring mistake
     for section in ("interfaces", "sensors", "actuators"):
