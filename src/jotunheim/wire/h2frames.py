@@ -120,16 +120,21 @@ class FrameBuffer:
 
     def __init__(self, max_frame_size=DEFAULT_MAX_FRAME_SIZE):
         self.max_frame_size = max_frame_size
-        self._buf = bytearray()
+        self._buf = b""
         self._pos = 0
 
     def add(self, data):
-        """Append received bytes."""
-        if self._pos:
-            # Drop consumed bytes first (MicroPython's bytearray has no slice deletion).
-            self._buf = self._buf[self._pos :]
-            self._pos = 0
-        self._buf += data
+        """Append received bytes. A `bytes` chunk arriving with nothing pending is kept by
+        reference, not copied: on a device a frame is then held once, not twice."""
+        rest = len(self._buf) - self._pos
+        if not rest:
+            self._buf = data if isinstance(data, bytes) else bytes(data)
+        else:
+            buf = bytearray(rest + len(data))
+            buf[:rest] = memoryview(self._buf)[self._pos :]
+            buf[rest:] = data
+            self._buf = buf
+        self._pos = 0
 
     def next_frame(self):
         """(type, flags, stream_id, payload bytes) of the next complete frame, or None."""
@@ -154,7 +159,7 @@ class FrameBuffer:
         # One copy through a memoryview (slicing the bytearray itself would copy twice).
         payload = bytes(memoryview(buf)[pos + FRAME_HEADER_SIZE : end])
         if end == len(buf):
-            self._buf = bytearray()
+            self._buf = b""
             self._pos = 0
         else:
             self._pos = end
