@@ -47,6 +47,34 @@ def read_varint(buf, pos, end):
             raise DecodeError("varint longer than 10 bytes")
 
 
+def read_length(buf, pos, end):
+    """Decodes a length prefix -> (length, new pos); the length must fit before end."""
+    n, pos = read_varint(buf, pos, end)
+    if n > end - pos:
+        raise DecodeError("length %d runs past the end (%d bytes left)" % (n, end - pos))
+    return n, pos
+
+
+def read_value(buf, pos, end, typ, wt):
+    """Decodes one non-message value of type typ sent with wire type wt -> (value, new pos)."""
+    if typ == 9 or typ == 12:
+        if wt != 2:
+            raise DecodeError("wrong wire type %d for a string/bytes field" % wt)
+        n, pos = read_length(buf, pos, end)
+        if typ == 9:
+            return read_text(buf, pos, pos + n), pos + n
+        return bytes(buf[pos : pos + n]), pos + n
+    if wt != WIRE_TYPE[typ]:
+        raise DecodeError("wrong wire type %d" % wt)
+    if wt == 0:
+        v, pos = read_varint(buf, pos, end)
+        return varint_scalar(typ, v), pos
+    size = 8 if wt == 1 else 4
+    if pos + size > end:
+        raise DecodeError("truncated fixed-width value")
+    return struct.unpack_from(_FIXED[typ], buf, pos)[0], pos + size
+
+
 def put_varint(out, v):
     """Appends the varint of a non-negative int to a bytearray."""
     while v > 0x7F:
