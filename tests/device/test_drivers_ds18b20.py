@@ -155,3 +155,25 @@ def test_conversion_that_never_ends_times_out():
             drv.read()
     finally:
         mod.CONVERT_TIMEOUT_MS = old
+
+
+def test_parasite_powered_chip_is_waited_for_not_polled():
+    import jotunheim.device.drivers.ds18b20 as mod
+
+    sim = SimHal()
+    sim.add_ds18b20(4, name="water", temperature_c=-1.5, parasite=True)
+    drv = make_driver(sim, WATER, IFACES)
+    old = mod.PARASITE_WAIT_MS
+    mod.PARASITE_WAIT_MS = 5
+    try:
+        assert drv.read() == {"temperature_c": -1.5}
+    finally:
+        mod.PARASITE_WAIT_MS = old
+    assert drv.parasite is True
+
+
+def test_externally_powered_chip_is_detected():
+    sim = SimHal()
+    drv = make_driver(sim, WATER, IFACES)
+    drv.read()
+    assert drv.parasite is False

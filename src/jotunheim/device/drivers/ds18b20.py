@@ -9,9 +9,13 @@ SKIP_ROM = 0xCC
 MATCH_ROM = 0x55
 CONVERT_T = 0x44
 READ_SCRATCHPAD = 0xBE
+READ_POWER_SUPPLY = 0xB4
 FAMILY_CODE = 0x28
 # 12-bit conversion takes up to 750 ms (datasheet); give up a little after that.
 CONVERT_TIMEOUT_MS = 1000
+# A parasite-powered chip cannot signal "done" (the bus is held high to power it), so the
+# driver waits the datasheet's worst-case 12-bit conversion time instead of polling.
+PARASITE_WAIT_MS = 750
 
 
 def decode_scratchpad(pad):
@@ -43,6 +47,7 @@ class DS18B20:
         self.name = config.get("name", "ds18b20")
         self._ow = bus
         self._pad = bytearray(9)
+        self.parasite = None  # learnt with Read Power Supply before the first conversion
         rom = config.get("rom")
         self.rom = None
         if rom:
@@ -64,6 +69,9 @@ class DS18B20:
     def read(self):
         """Convert and read, blocking up to 750 ms on a board (prefer read_async there)."""
         self._start()
+        if self.parasite:
+            sleep_ms(PARASITE_WAIT_MS)
+            return self._finish()
         start = ticks_ms()
         while not self._ow.readbit():
             self._check_timeout(start)
@@ -75,6 +83,9 @@ class DS18B20:
         import asyncio
 
         self._start()
+        if self.parasite:
+            await asyncio.sleep(PARASITE_WAIT_MS / 1000)
+            return self._finish()
         start = ticks_ms()
         while not self._ow.readbit():
             self._check_timeout(start)
@@ -82,6 +93,10 @@ class DS18B20:
         return self._finish()
 
     def _start(self):
+        if self.parasite is None:
+            self._select()
+            self._ow.writebyte(READ_POWER_SUPPLY)
+            self.parasite = not self._ow.readbit()  # parasite-powered chips pull the slot low
         self._select()
         self._ow.writebyte(CONVERT_T)
 

@@ -59,7 +59,9 @@ class SimDS18B20:
     """A DS18B20 on a OneWire bus: ROM commands (skip, match, read, search), Convert T,
     Read/Write Scratchpad. `convert_polls` read slots report "busy" after Convert T."""
 
-    def __init__(self, rom=None, temperature_c=20.0, convert_polls=1, corrupt_crc=False):
+    def __init__(
+        self, rom=None, temperature_c=20.0, convert_polls=1, corrupt_crc=False, parasite=False
+    ):
         if rom is None:
             _serial[0] += 1
             body = bytes((_DS_FAMILY, _serial[0] & 0xFF, 0x5A, 0x10, 0, 0, 0x02))
@@ -70,6 +72,7 @@ class SimDS18B20:
         self.temperature_c = temperature_c
         self.convert_polls = convert_polls
         self.corrupt_crc = corrupt_crc
+        self.parasite = parasite
         self.conversions = 0
         # Power-on scratchpad: 85 °C until the first conversion, TH=75 TL=70, 12-bit.
         self.scratch = bytearray((0x50, 0x05, 75, 70, 0x7F, 0xFF, 0x0C, 0x10))
@@ -103,7 +106,11 @@ class SimDS18B20:
             bit = self._rom_bit(self._sidx)
             self._sphase += 1
             return bit if self._sphase == 1 else bit ^ 1
+        if self.state == "power":
+            return 0 if self.parasite else 1
         if self.state == "busy":
+            if self.parasite:
+                return 1  # the strong pull-up powering the chip keeps the bus high
             if self._busy > 0:
                 self._busy -= 1
                 return 0  # conversion in progress pulls the slot low
@@ -181,6 +188,8 @@ class SimDS18B20:
         elif b == 0x4E:
             self._collect = bytearray()
             self.state = "write"
+        elif b == 0xB4:
+            self.state = "power"
         else:
             self.state = "idle"
 
