@@ -5,7 +5,8 @@ Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and
 values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
 """
 
-from jotunheim.device.hal.sim_devices import SimBMP280, SimDHT22, SimDS18B20
+from jotunheim.device.hal.sim_bmp280 import SimBMP280
+from jotunheim.device.hal.sim_devices import SimDHT22, SimDS18B20
 
 _ENODEV = 19  # what MicroPython's I2C raises when no device acknowledges the address
 _ETIMEDOUT = 110  # what dht_readinto raises when the sensor does not answer

@@ -1,0 +1,112 @@
+"""Simulated BMP280 for SimHal: a register file over I2C (chip id, trim, ctrl_meas, data)
+whose forced measurements encode a chosen temperature and pressure into raw ADC values by
+inverting the datasheet's floating-point compensation (the driver uses the integer one).
+"""
+
+import struct
+
+# The BMP280 datasheet's example calibration (section 3.12), a realistic trim set.
+BMP280_DATASHEET_TRIM = (
+    27504,
+    26435,
+    -1000,
+    36477,
+    -10685,
+    3024,
+    2855,
+    140,
+    -7,
+    15500,
+    -14600,
+    6000,
+)
+
+
+def bmp280_float_temperature(trim, adc_t):
+    """Datasheet §8.1 floating-point compensation: (°C, t_fine)."""
+    t1, t2, t3 = trim[0], trim[1], trim[2]
+    v1 = (adc_t / 16384.0 - t1 / 1024.0) * t2
+    v2 = (adc_t / 131072.0 - t1 / 8192.0) * (adc_t / 131072.0 - t1 / 8192.0) * t3
+    return (v1 + v2) / 5120.0, v1 + v2
+
+
+def bmp280_float_pressure(trim, adc_p, t_fine):
+    """Datasheet §8.1 floating-point compensation: pressure in Pa."""
+    p1, p2, p3, p4, p5, p6, p7, p8, p9 = trim[3:]
+    v1 = t_fine / 2.0 - 64000.0
+    v2 = v1 * v1 * p6 / 32768.0
+    v2 = v2 + v1 * p5 * 2.0
+    v2 = v2 / 4.0 + p4 * 65536.0
+    v1 = (p3 * v1 * v1 / 524288.0 + p2 * v1) / 524288.0
+    v1 = (1.0 + v1 / 32768.0) * p1
+    p = (1048576.0 - adc_p - v2 / 4096.0) * 6250.0 / v1
+    return p + (p9 * p * p / 2147483648.0 + p * p8 / 32768.0 + p7) / 16.0
+
+
+def _solve(fn, target, increasing):
+    # Bisection over the 20-bit ADC range for the raw value whose output is nearest target.
+    lo, hi = 0, (1 << 20) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (fn(mid) < target) == increasing:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+class SimBMP280:
+    """A BMP280 register file: chip id 0xD0, trim 0x88.., ctrl_meas 0xF4, data 0xF7..0xFC.
+    A forced measurement encodes `temperature_c`/`pressure_hpa` into raw ADC values."""
+
+    def __init__(self, temperature_c=21.0, pressure_hpa=1013.25, trim=BMP280_DATASHEET_TRIM):
+        self.trim = trim
+        self.temperature_c = temperature_c
+        self.pressure_hpa = pressure_hpa
+        self.measurements = 0
+        self.regs = bytearray(256)
+        self._power_on()
+
+    def _power_on(self):
+        self.regs[:] = bytes(256)
+        struct.pack_into("<HhhHhhhhhhhh", self.regs, 0x88, *self.trim)
+        self.regs[0xD0] = 0x58
+        self.regs[0xF7:0xFD] = b"\x80\x00\x00\x80\x00\x00"  # reset values of the data regs
+
+    def set(self, temperature_c=None, pressure_hpa=None):
+        if temperature_c is not None:
+            self.temperature_c = temperature_c
+        if pressure_hpa is not None:
+            self.pressure_hpa = pressure_hpa
+
+    def read_registers(self, reg, n):
+        if (self.regs[0xF4] & 3) == 3 and reg <= 0xFC and reg + n > 0xF7:
+            self._measure()  # normal mode: fresh data at every read
+        return self.regs[reg : reg + n] + bytes(max(0, reg + n - 256))
+
+    def write_registers(self, reg, data):
+        for i in range(len(data)):
+            r = reg + i
+            if r == 0xE0 and data[i] == 0xB6:
+                self._power_on()
+            elif r in (0xF4, 0xF5):
+                self.regs[r] = data[i]
+                if r == 0xF4 and data[i] & 3 in (1, 2):
+                    self._measure()
+                    self.regs[0xF4] &= 0xFC  # forced mode ends in sleep mode
+
+    def _measure(self):
+        self.measurements += 1
+        ctrl = self.regs[0xF4]
+        trim = self.trim
+        adc_t = _solve(lambda a: bmp280_float_temperature(trim, a)[0], self.temperature_c, True)
+        t_fine = bmp280_float_temperature(trim, adc_t)[1]
+        target = self.pressure_hpa * 100.0
+        adc_p = _solve(lambda a: bmp280_float_pressure(trim, a, t_fine), target, False)
+        if not ctrl >> 5:
+            adc_t = 0x80000  # temperature oversampling "skipped"
+        if not (ctrl >> 2) & 7:
+            adc_p = 0x80000
+        raw = bytes((adc_p >> 12, (adc_p >> 4) & 0xFF, (adc_p & 0xF) << 4))
+        raw += bytes((adc_t >> 12, (adc_t >> 4) & 0xFF, (adc_t & 0xF) << 4))
+        self.regs[0xF7:0xFD] = raw
