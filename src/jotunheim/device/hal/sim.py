@@ -5,9 +5,6 @@ Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and
 values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
 """
 
-from jotunheim.device.hal.sim_bmp280 import SimBMP280
-from jotunheim.device.hal.sim_devices import SimDHT22, SimDS18B20
-
 _ENODEV = 19  # what MicroPython's I2C raises when no device acknowledges the address
 _ETIMEDOUT = 110  # what dht_readinto raises when the sensor does not answer
 _HISTORY = 32  # writes remembered per pin, enough for tests of blink patterns
@@ -237,16 +234,25 @@ class SimHal:
 
     # -- plugging simulated parts in ---------------------------------------------------
 
+    # Device models are imported when first plugged in, so a simulation loads only the
+    # models of the parts it declares (as make_driver does for drivers).
+
     def add_dht22(self, pin, name=None, **values):
+        from jotunheim.device.hal.sim_devices import SimDHT22
+
         dev = self.dht_devices[pin] = SimDHT22(**values)
         return self._named(name, dev)
 
     def add_ds18b20(self, bus_pin, rom=None, name=None, **values):
+        from jotunheim.device.hal.sim_devices import SimDS18B20
+
         dev = SimDS18B20(rom, **values)
         self.onewire(bus_pin).devices.append(dev)
         return self._named(name, dev)
 
     def add_bmp280(self, bus_name, address=0x76, name=None, **values):
+        from jotunheim.device.hal.sim_bmp280 import SimBMP280
+
         dev = SimBMP280(**values)
         self.i2c(name=bus_name).devices[address] = dev
         return self._named(name, dev)
