@@ -11,7 +11,6 @@ import pytest
 
 from jotunheim.wire import interop
 from jotunheim.wire.transport import client_ssl_context
-from tests.interop.mpbuild import compile_device_runtime
 from tests.mp import ROOT, micropython_binary
 
 # Heap per case under MicroPython. The runtime's code (precompiled .mpy) keeps ~136 KB of
@@ -30,11 +29,6 @@ MP_HEAPS = {
     "large_unary": "3m",
     "custom_metadata": "4m",
 }
-
-
-@pytest.fixture(scope="session")
-def mpy_dir(tmp_path_factory):
-    return compile_device_runtime(tmp_path_factory.mktemp("mpy"))
 
 
 def run_mp(args, path, heap=MP_HEAP, timeout=60):

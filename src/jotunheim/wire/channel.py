@@ -34,6 +34,7 @@ RECEIVE_WINDOW = 256 * 1024
 # Largest piece of a message queued for sending at once (memory bound, see send_message).
 SEND_CHUNK = 16384
 _PING_DATA = b"jotunhm\x00"
+CONNECT_TIMEOUT = 10  # seconds for the server's first SETTINGS after TCP (and TLS) connect
 
 
 class Channel:
@@ -69,6 +70,7 @@ class Channel:
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
         self._ping_ack = asyncio.Event()
+        self._settings = asyncio.Event()
         self._last_recv = 0
 
     async def connect(self):
@@ -85,10 +87,19 @@ class Channel:
         self._goaway = False
         self._last_recv = ticks_ms()
         transport.send(conn.data_to_send())
+        self._settings.clear()
         self._tasks = [asyncio.create_task(self._read_loop(conn, transport))]
         if self.ping_interval_ms:
             self._tasks.append(asyncio.create_task(self._ping_loop(conn)))
         await self.flush()
+        # Wait for the server's SETTINGS: until then we do not know its
+        # MAX_CONCURRENT_STREAMS, and grpcio resets streams opened beyond it.
+        try:
+            await asyncio.wait_for(self._settings.wait(), CONNECT_TIMEOUT)
+        except asyncio.TimeoutError:
+            self._fail(GrpcError(Status.UNAVAILABLE, "no HTTP/2 SETTINGS from the server"))
+        if self._error is not None:
+            raise self._error
 
     async def close(self):
         """Sends GOAWAY, fails running calls with CANCELLED and closes the connection."""
@@ -317,6 +328,10 @@ class Channel:
     def _on_changed(self, e):
         self._changed.set()
 
+    def _on_settings(self, e):
+        self._settings.set()
+        self._changed.set()
+
     def _on_ping_ack(self, e):
         self._ping_ack.set()
 
@@ -339,7 +354,7 @@ _HANDLERS = {
     ev.StreamEnded: Channel._on_ended,
     ev.StreamReset: Channel._on_reset,
     ev.WindowUpdated: Channel._on_changed,
-    ev.RemoteSettingsChanged: Channel._on_changed,
+    ev.RemoteSettingsChanged: Channel._on_settings,
     ev.PingAckReceived: Channel._on_ping_ack,
     ev.ConnectionTerminated: Channel._on_goaway,
 }
