@@ -3,17 +3,21 @@
 protoc (grpc_tools) compiles the .proto files into a FileDescriptorSet; this module turns each
 file into one Python module under src/jotunheim/_gen/device/ that jotunheim.wire.protobuf reads.
 
-Layout of a message descriptor (a tuple, opaque to users of the codec):
-    (name, fields, oneofs)
+Layout of a message descriptor (a list, opaque to users of the codec):
+    [name, fields, oneofs, subs]
     name    the attribute name ("Outer_Inner"), for error messages
-    fields  flat sequence, four slots per field, sorted by field number:
+    fields  as generated, one string "name,number,kind;..." sorted by field number; the
+            codec turns it on first use into a flat tuple, four slots per field:
             field name, field number, kind, sub-descriptor (message/map entry) or None
     oneofs  tuple of oneof names, or None
+    subs    descriptors of the message-typed fields, in field order, or None
 kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
        | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9
-A flat tuple costs one object per message instead of one per field (import heap on an MCU).
-Messages are emitted dependencies-first; a reference into a cycle is patched after the fact
-(its fields become a list). Enum values become module constants `<Enum>_<VALUE>`.
+Why a string: on MicroPython every identifier-like constant is interned (~64 bytes each on
+the 64-bit unix port) when the module loads, used or not; a string costs its length until the
+codec first touches the message. Messages are emitted dependencies-first; subs that reach a
+message later in the file (a cycle) are bound at the end. Enum values become module
+constants `<Enum>_<VALUE>`.
 """
 
 import os
@@ -173,33 +177,39 @@ def _render_file(fdesc, index):
 
     patches = []
     for full in order:
-        _, attr, dotted, m = index.messages[full]
-        fields = sorted(m.field, key=lambda f: f.number)
-        slots = []
-        for i, f in enumerate(fields):
-            sub = "None"
+        _, attr, _dotted, m = index.messages[full]
+        items = []
+        subs = []
+        patched = False
+        for f in sorted(m.field, key=lambda f: f.number):
+            items.append("%s,%d,%d" % (f.name, f.number, _kind(f, m, index)))
             if f.type in (_TYPE_MESSAGE, _TYPE_GROUP):
                 target = index.messages[f.type_name]
-                if (full, f.number) in back_refs:
-                    patches.append("%s[1][%d] = %s" % (attr, i * 4 + 3, target[1]))
-                elif target[0] == fname:
-                    sub = target[1]
+                patched = patched or (full, f.number) in back_refs
+                if target[0] == fname:
+                    subs.append(target[1])
                 else:
-                    sub = "_%s.%s" % (module_name(target[0]), target[1])
-            slots.append("%r, %d, %d, %s" % (f.name, f.number, _kind(f, m, index), sub))
+                    subs.append("_%s.%s" % (module_name(target[0]), target[1]))
         oneofs = [m.oneof_decl[i].name for i in _real_oneofs(m)]
         oneof_src = "(%s)" % "".join("%r, " % n for n in oneofs) if oneofs else "None"
-        patched = any(p.startswith(attr + "[") for p in patches)
-        opener, closer = ("[", "]") if patched else ("(", ")")
-        if not slots:
-            body = "()"
-        elif len(slots) == 1:
-            body = opener + slots[0] + ("," if opener == "(" else "") + closer
+        subs_src = "(%s)" % "".join("%s, " % x for x in subs) if subs else "None"
+        if patched:  # a message later in this file (a cycle): bound once everything exists
+            patches.append("%s[3] = %s" % (attr, subs_src))
+            subs_src = "None"
+        spec = ";".join(items)
+        if len(spec) > 72:
+            parts = []
+            for item in items:
+                if parts and len(parts[-1]) + len(item) < 72:
+                    parts[-1] += ";" + item
+                else:
+                    parts.append(item if not parts else ";" + item)
+            spec_src = "(\n    " + "\n    ".join(repr(x) for x in parts) + "\n)"
         else:
-            body = opener + "\n    " + ",\n    ".join(slots) + ",\n" + closer
+            spec_src = repr(spec)
         # The attribute name doubles as the message's name in errors: it is an identifier, so
         # MicroPython interns it once (a dotted name would be one more string on the heap).
-        lines.append("%s = (%r, %s, %s)" % (attr, attr, body, oneof_src))
+        lines.append("%s = [%r, %s, %s, %s]" % (attr, attr, spec_src, oneof_src, subs_src))
     if patches:
         lines.append("")
         lines.extend(patches)

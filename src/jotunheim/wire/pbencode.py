@@ -4,7 +4,7 @@ Use it through jotunheim.wire.protobuf.encode (MicroPython-safe)."""
 
 from jotunheim.compat import const
 from jotunheim.errors import EncodeError
-from jotunheim.wire.pbwire import MASK64, WIRE_TYPE, is_default, put_scalar, put_varint
+from jotunheim.wire.pbwire import MASK64, WIRE_TYPE, fields_of, is_default, put_scalar, put_varint
 
 _REPEATED = const(32)
 _MAP = const(64)
@@ -21,7 +21,7 @@ def encode_message(desc, msg, out, depth):
     """Appends the encoding of the dict msg (message desc) to the bytearray out."""
     if not isinstance(msg, dict):
         raise FieldEncodeError("%s: expected a dict, got %s" % (desc[0], type(msg).__name__))
-    fields = desc[1]
+    fields = fields_of(desc)
     seen = 0
     oneofs = 0  # bit k set once a member of oneof k was written
     name = None
@@ -120,7 +120,7 @@ def _int_order(k):
 def _put_map(out, num, entry, values, depth):
     if not isinstance(values, dict):
         raise EncodeError("expected a dict for a map, got %s" % type(values).__name__)
-    ef = entry[1]
+    ef = fields_of(entry)
     ktyp = ef[2] & 31
     vtyp = ef[6] & 31
     try:

@@ -30,6 +30,32 @@ _RANGE = {
 }
 
 
+def fields_of(desc):
+    """The flat field tuple of a message descriptor (name, number, kind, sub per field),
+    built from its generated "name,number,kind;..." string on first use (tools/devicegen.py
+    explains why descriptors ship as strings)."""
+    spec = desc[1]
+    if type(spec) is not str:
+        return spec
+    out = []
+    subs = desc[3]
+    k = 0
+    for item in spec.split(";") if spec else ():
+        name, num, kind = item.split(",")
+        kind = int(kind)
+        sub = None
+        if kind & 31 == 11:  # message or map entry: its descriptor is next in subs
+            sub = subs[k]
+            k += 1
+        out.append(name)
+        out.append(int(num))
+        out.append(kind)
+        out.append(sub)
+    fields = tuple(out)
+    desc[1] = fields
+    return fields
+
+
 def read_varint(buf, pos, end):
     """Decodes a varint at pos -> (value, new pos); at most 10 bytes, never past end."""
     result = 0

@@ -12,6 +12,7 @@ from jotunheim.errors import DecodeError
 from jotunheim.wire.pbencode import FieldEncodeError, encode_message  # noqa: F401
 from jotunheim.wire.pbwire import (
     WIRE_TYPE,
+    fields_of,
     fixed_scalar,
     fixed_size,
     read_length,
@@ -64,7 +65,7 @@ def which_oneof(desc, msg, oneof):
     if oneof not in names:
         raise ValueError("%s has no oneof %r" % (desc[0], oneof))
     k = names.index(oneof) + 1
-    fields = desc[1]
+    fields = fields_of(desc)
     for i in range(0, len(fields), 4):
         if fields[i + 2] >> 9 == k and msg.get(fields[i]) is not None:
             return fields[i]
@@ -73,7 +74,7 @@ def which_oneof(desc, msg, oneof):
 
 def new_message(desc):
     """The dict of an empty message: every field at its proto3 default."""
-    fields = desc[1]
+    fields = fields_of(desc)
     msg = {}
     for i in range(0, len(fields), 4):
         kind = fields[i + 2]
@@ -96,7 +97,7 @@ def _index(fields, num):
 
 def _decode(desc, buf, pos, end, depth, msg):
     if msg is None:
-        msg = new_message(desc)
+        msg = new_message(desc)  # also turns a generated field string into the tuple
     fields = desc[1]
     nf = len(fields)
     name = None
@@ -161,7 +162,7 @@ def _map_entry(entry, buf, pos, end, depth, target):
     """Decodes one map entry (key = 1, value = 2) into the dict target. An absent key or value
     takes its default (an empty message for message values). An entry carrying any other
     field is dropped as unknown data, as the protobuf (upb) library does, so both agree."""
-    ef = entry[1]
+    ef = fields_of(entry)
     key = _DEFAULTS[ef[2] & 31]
     vtyp = ef[6] & 31
     value = None

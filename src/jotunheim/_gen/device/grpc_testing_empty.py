@@ -1,3 +1,3 @@
 """Generated code (do not edit): `make proto` rebuilds it from proto/grpc/testing/empty.proto."""
 
-Empty = ('Empty', (), None)
+Empty = ['Empty', '', None, None]

@@ -1,32 +1,11 @@
 """Generated code (do not edit): `make proto` rebuilds it from proto/jotunheim_service.proto."""
 
-DeviceCommandRequest = ('DeviceCommandRequest', (
-    'device_id', 1, 9, None,
-    'command', 2, 9, None,
-    'parameters', 3, 9, None,
-), None)
-DeviceCommandResponse = ('DeviceCommandResponse', (
-    'success', 1, 8, None,
-    'result', 2, 12, None,
-    'error_message', 3, 9, None,
-), None)
-DeviceStatusRequest = ('DeviceStatusRequest', ('device_id', 1, 9, None,), None)
-DeviceStatusResponse = ('DeviceStatusResponse', (
-    'device_id', 1, 9, None,
-    'status', 2, 9, None,
-    'capabilities', 3, 9, None,
-    'last_seen', 4, 3, None,
-), None)
-ToolCallRequest = ('ToolCallRequest', (
-    'device_id', 1, 9, None,
-    'tool_name', 2, 9, None,
-    'parameters', 3, 9, None,
-), None)
-ToolCallResponse = ('ToolCallResponse', (
-    'success', 1, 8, None,
-    'result', 2, 12, None,
-    'error_message', 3, 9, None,
-), None)
+DeviceCommandRequest = ['DeviceCommandRequest', 'device_id,1,9;command,2,9;parameters,3,9', None, None]
+DeviceCommandResponse = ['DeviceCommandResponse', 'success,1,8;result,2,12;error_message,3,9', None, None]
+DeviceStatusRequest = ['DeviceStatusRequest', 'device_id,1,9', None, None]
+DeviceStatusResponse = ['DeviceStatusResponse', 'device_id,1,9;status,2,9;capabilities,3,9;last_seen,4,3', None, None]
+ToolCallRequest = ['ToolCallRequest', 'device_id,1,9;tool_name,2,9;parameters,3,9', None, None]
+ToolCallResponse = ['ToolCallResponse', 'success,1,8;result,2,12;error_message,3,9', None, None]
 
 JotunheimService = (
     ('SendDeviceCommand', '/jotunheim.JotunheimService/SendDeviceCommand', DeviceCommandRequest, DeviceCommandResponse, False, False),
