@@ -74,6 +74,7 @@ def main():
         "  live: + capabilities, %2d tools, encoded  %7.1f KB (CapabilityResponse %d B)"
         % (mp["tools"], mp["after_caps_heap"] / kb, mp["caps_bytes"])
     )
+    print("  live: + drivers (first use of 5 tools)   %7.1f KB" % (mp["after_warmup_heap"] / kb))
     verdict = "OK" if mp["live_heap"] <= LIVE_TARGET else "OVER TARGET"
     print(
         "  live: + 100 commands handled             %7.1f KB  target <= %.0f KB: %s"

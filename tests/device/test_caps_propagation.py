@@ -189,34 +189,16 @@ async def test_encoded_response_decodes_to_the_capabilities_and_is_cached():
     ]
 
 
-def test_real_settings_reload_emits_updated():
-    import json
-
-    from devtest import tmpdir
-
-    from jotunheim.device.settings import Settings
-
-    path = tmpdir("capset") + "/device.json"
-    data = example_settings()
-    with open(path, "w") as f:
-        f.write(json.dumps(data))
-    settings = Settings.load(path)
-    b = CapabilityBuilder(settings, RecordingHal(), ToolRegistry(), fake_drivers())
-    prop = CapabilityPropagator(b, settings)
-    events = []
-    prop.add_listener(events.append)
+def test_unencodable_capabilities_are_still_announced():
+    settings, reg, b, prop, events = _setup()
     prop.connected()
-    data["capability_configuration"]["actuators"] = data["capability_configuration"]["actuators"][
-        1:
-    ]
-    data["identity"]["name"] = "Kitchen 2"
-    with open(path, "w") as f:
-        f.write(json.dumps(data))
-    settings.reload()
-    assert [e["event_type"] for e in events] == ["connected", "updated"]
-    caps = events[-1]["capabilities"]
-    assert caps["device_name"] == "Kitchen 2"
-    names = [t["name"] for t in caps["tools"]]
-    assert "set_status" not in names and "set_led" not in names and "set_pump" in names
-    settings.reload()  # same file again: nothing changed, nothing emitted
-    assert len(events) == 2
+    real_build = b.build
+
+    def broken_build():
+        caps = real_build()
+        caps["resources"]["max_cpu_percent"] = "eighty"  # not an int32: encoding fails
+        return caps
+
+    b.build = broken_build
+    ev = prop.refresh()  # cannot be compared: announced rather than silently dropped
+    assert ev is not None and ev["event_type"] == "updated"

@@ -8,7 +8,7 @@ from capsdev import RecordingHal, command, example_settings, fake_drivers
 from jotunheim.device.capabilities import CapabilityBuilder
 from jotunheim.device.commands import CommandHandler
 from jotunheim.device.scheduler import PriorityScheduler
-from jotunheim.device.tools import Tool, ToolRegistry
+from jotunheim.device.tools import Tool, ToolError, ToolRegistry
 
 
 def _handler(**kw):
@@ -223,3 +223,22 @@ async def test_cancelled_command_releases_duplicates_and_is_remembered():
     r = await dup
     assert r["error_code"] == "INTERNAL" and "cancelled" in r["error_message"]
     assert h.cached("x") == r
+
+
+async def test_cached_results_round_trip_every_field():
+    h, _ = _handler()
+
+    class OddError(ToolError):
+        error_code = "TEAPOT"  # not a CommandResult code: reported as INTERNAL
+
+    def odd(params):
+        raise OddError("short and stout")
+
+    _add(h.registry, "odd", odd, [])
+    first = await h.handle(command("o", "odd"))
+    assert first["error_code"] == "INTERNAL" and first["error_message"] == "short and stout"
+    assert await h.handle(command("o", "odd")) == first
+    ok = await h.handle(command("l", "set_led", {"pin": 2, "on": False}))
+    again = await h.handle(command("l", "set_led", {"pin": 2, "on": True}))
+    assert again == ok and json.loads(again["result"]) == {"pin": 2, "on": False}
+    assert again["duration_us"] == ok["duration_us"]

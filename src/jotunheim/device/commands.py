@@ -89,12 +89,12 @@ class _InFlight:
 
 
 def error_result(command_id, code, message, duration_us=0):
-    """A failed CommandResult dict."""
+    """A failed CommandResult dict (an unknown code becomes INTERNAL)."""
     return {
         "command_id": command_id,
         "success": False,
         "result": b"",
-        "error_code": code,
+        "error_code": code if code in CODES else "INTERNAL",
         "error_message": message[:MAX_MESSAGE_CHARS],
         "duration_us": duration_us,
     }
@@ -235,15 +235,7 @@ class CommandHandler:
         return await self.limiter.run(run, priority="user")
 
     def _store(self, cid, result):
-        # Kept as a tuple: ~4x less heap than the dict on MicroPython, and 32 of them are
-        # most of the runtime's live state after a burst of commands.
-        self._cache[cid] = (
-            result["success"],
-            result["result"],
-            result["error_code"],
-            result["error_message"],
-            result["duration_us"],
-        )
+        self._cache[cid] = _pack(result)
         self._lru.append(cid)
         while len(self._lru) > self.cache_size:
             del self._cache[self._lru.pop(0)]
@@ -284,14 +276,26 @@ def check_json(value, where, depth=0):
     raise ToolError("%s: result is not JSON data (%s)" % (where, type(value).__name__))
 
 
+def _pack(result):
+    # One bytes object per cached result: [code index][duration_us, 4 bytes][payload or
+    # message]. A dict costs ~4x more heap on MicroPython, and these are most of the
+    # runtime's live state after a burst of commands.
+    code = 0 if result["success"] else CODES.index(result["error_code"]) + 1
+    body = result["result"] if result["success"] else result["error_message"].encode()
+    took = min(result["duration_us"], 0xFFFFFFFF)
+    return bytes((code,)) + took.to_bytes(4, "big") + body
+
+
 def _expand(cid, entry):
+    code = entry[0]
+    body = entry[5:]
     return {
         "command_id": cid,
-        "success": entry[0],
-        "result": entry[1],
-        "error_code": entry[2],
-        "error_message": entry[3],
-        "duration_us": entry[4],
+        "success": code == 0,
+        "result": body if code == 0 else b"",
+        "error_code": "" if code == 0 else CODES[code - 1],
+        "error_message": "" if code == 0 else body.decode(),
+        "duration_us": int.from_bytes(entry[1:5], "big"),
     }
 
 

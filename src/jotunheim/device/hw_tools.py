@@ -4,7 +4,7 @@ Drivers are created on first use (`DriverSet`), so a device only loads the drive
 the sensors and actuators a command actually touches.
 """
 
-from jotunheim.device.tools import InvalidArgument, Tool, ToolError
+from jotunheim.device.tools import InvalidArgument, Tool, ToolError, check_name
 
 # What each sensor driver's read() returns, for the tool description an agent reads.
 SENSOR_FIELDS = {
@@ -28,9 +28,11 @@ def _p(name, kind, required, description, lo=None, hi=None, enum=None):
 
 
 # Parameter definitions shared by every generated tool: built once at import, not per tool.
-_ON_REQUIRED = _p("on", "Boolean", True, "true switches it on")
-_ON_OPTIONAL = _p("on", "Boolean", False, "switch fully on/off")
-_BRIGHTNESS = _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1)
+_SWITCH_PARAMS = (_p("on", "Boolean", True, "true switches it on"),)
+_PWM_LED_PARAMS = (
+    _p("on", "Boolean", False, "switch fully on/off"),
+    _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1),
+)
 _LED_ON = _p("on", "Boolean", True, "true lights it")
 _VALUE = _p("value", "Integer", True, "0 or 1", 0, 1)
 _DUTY = _p("duty", "Number", True, "duty cycle 0.0 .. 1.0", 0, 1)
@@ -69,46 +71,57 @@ class DriverSet:
         return drv
 
 
-def _sensor_tool(cfg, drivers):
-    name = cfg["name"]
-    driver = cfg.get("driver", "")
-    fields = SENSOR_FIELDS.get(driver)
-    desc = cfg.get("description") or "Read sensor %s (%s)" % (name, driver)
-    if fields:
-        desc += "; returns " + fields
+class SensorTool(Tool):
+    """read_<sensor>: returns the driver's reading (no parameters)."""
 
-    def handler(params):
-        return drivers.get(name).read()
+    parameters = ()
 
-    return Tool("read_" + name, desc, [], "Object", handler)
+    def __init__(self, cfg, drivers):
+        check_name("read_" + cfg["name"])
+        self.name = "read_" + cfg["name"]
+        self.cfg = cfg
+        self._drivers = drivers
+
+    @property
+    def description(self):  # built when capabilities are, not kept per tool
+        cfg = self.cfg
+        fields = SENSOR_FIELDS.get(cfg.get("driver", ""))
+        desc = cfg.get("description") or "Read sensor %s (%s)" % (cfg["name"], cfg.get("driver"))
+        return desc + "; returns " + fields if fields else desc
+
+    def handler(self, params):
+        return self._drivers.get(self.cfg["name"]).read()
 
 
-def _actuator_tool(cfg, drivers):
-    name = cfg["name"]
-    if is_pwm_led(cfg):
-        params = [_ON_OPTIONAL, _BRIGHTNESS]
+class ActuatorTool(Tool):
+    """set_<actuator>: `on` (Boolean); a PWM LED takes `on` and/or `brightness` (0..1)."""
 
-        def handler(p):
+    def __init__(self, cfg, drivers):
+        check_name("set_" + cfg["name"])
+        self.name = "set_" + cfg["name"]
+        self.cfg = cfg
+        self._drivers = drivers
+        self.parameters = _PWM_LED_PARAMS if is_pwm_led(cfg) else _SWITCH_PARAMS
+
+    @property
+    def description(self):
+        cfg = self.cfg
+        return cfg.get("description") or "Set actuator %s (%s)" % (cfg["name"], cfg.get("driver"))
+
+    def handler(self, p):
+        name = self.cfg["name"]
+        if self.parameters is _PWM_LED_PARAMS:
             if "brightness" in p:
                 value = float(p["brightness"])
             elif "on" in p:
                 value = 1.0 if p["on"] else 0.0
             else:
                 raise InvalidArgument("set_%s: give 'on' or 'brightness'" % name)
-            drv = drivers.get(name)
-            drv.set(value)
-            return {"name": name, "state": drv.state}
-
-    else:
-        params = [_ON_REQUIRED]
-
-        def handler(p):
-            drv = drivers.get(name)
-            drv.set(bool(p["on"]))
-            return {"name": name, "state": drv.state}
-
-    desc = cfg.get("description") or "Set actuator %s (%s)" % (name, cfg.get("driver", ""))
-    return Tool("set_" + name, desc, params, "Object", handler)
+        else:
+            value = bool(p["on"])
+        drv = self._drivers.get(name)
+        drv.set(value)
+        return {"name": name, "state": drv.state}
 
 
 def _set_led_tool(leds, drivers):
@@ -204,10 +217,10 @@ def hardware_tools(hal, capcfg, drivers):
     """Every auto-generated tool for this capability configuration, in a stable order."""
     out = []
     for cfg in capcfg.get("sensors") or []:
-        out.append(_sensor_tool(cfg, drivers))
+        out.append(SensorTool(cfg, drivers))
     leds = []
     for cfg in capcfg.get("actuators") or []:
-        out.append(_actuator_tool(cfg, drivers))
+        out.append(ActuatorTool(cfg, drivers))
         if is_led(cfg) and isinstance(cfg.get("pin"), int):
             leds.append(cfg)
     if leds:

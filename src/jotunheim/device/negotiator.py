@@ -62,17 +62,15 @@ class CapabilityNegotiator:
         reg = getattr(self.builder, "registry", None)
         return None if reg is None else reg.version
 
-    async def _build(self):
-        caps = self.builder.build()
-        if hasattr(caps, "send"):  # a builder may need to await (e.g. a remote source)
-            caps = await caps
-        return caps
-
     async def capabilities(self, timeout_ms=None):
         """A freshly built capabilities dict, within the timeout (NegotiationTimeout if not)."""
+        caps = self.builder.build()
+        if not hasattr(caps, "send"):
+            # A synchronous build cannot be interrupted anyway: skip wait_for's task.
+            return caps
         ms = self.timeout_ms if timeout_ms is None else timeout_ms
-        try:
-            return await asyncio.wait_for(self._build(), ms / 1000)
+        try:  # a builder that awaits (e.g. a remote source) gets the deadline
+            return await asyncio.wait_for(caps, ms / 1000)
         except asyncio.TimeoutError:
             raise NegotiationTimeout("capabilities not built within %d ms" % ms) from None
 

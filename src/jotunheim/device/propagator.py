@@ -53,8 +53,8 @@ class CapabilityPropagator:
         if caps is None:
             return None
         encoded = self._encode(caps)
-        if encoded == self.last_encoded:
-            return None
+        if encoded is not None and encoded == self.last_encoded:
+            return None  # (when encoding failed nothing can be compared: announce anyway)
         first = self.last_encoded is None
         self.last_encoded = encoded
         if first and not self.is_connected:

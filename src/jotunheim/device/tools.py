@@ -73,8 +73,23 @@ def _check_definition(tool_name, params):
             raise ToolDefinitionError(where + ".enum: expected a list")
 
 
+def check_name(name):
+    """Raises ToolDefinitionError unless `name` can be a tool name."""
+    if not _valid_name(name):
+        raise ToolDefinitionError("tool name %r: expected an identifier" % (name,))
+
+
 class Tool:
-    """A callable tool: `handler(params)` returns a JSON-able value (or a coroutine of one)."""
+    """A callable tool: `handler(params)` returns a JSON-able value (or a coroutine of one).
+
+    Subclasses (the generated hardware tools) may define `handler` as a method and
+    `description` as a property instead of storing them: that saves heap per tool.
+    """
+
+    description = ""
+    return_type = "Object"
+    kind = "builtin"
+    handler = None
 
     def __init__(
         self,
@@ -85,18 +100,22 @@ class Tool:
         handler=None,
         kind="builtin",
     ):
-        if not _valid_name(name):
-            raise ToolDefinitionError("tool name %r: expected an identifier" % (name,))
+        check_name(name)
         if kind not in KINDS:
             raise ToolDefinitionError("tool %s: kind must be one of %s" % (name, ", ".join(KINDS)))
         params = [] if parameters is None else parameters
         _check_definition(name, params)
         self.name = name
-        self.description = description or ""
         self.parameters = params
-        self.return_type = return_type or "Object"
-        self.handler = handler
-        self.kind = kind
+        # Only values that differ from the class defaults take a slot in the instance.
+        if description:
+            self.description = description
+        if return_type and return_type != "Object":
+            self.return_type = return_type
+        if handler is not None:
+            self.handler = handler
+        if kind != "builtin":
+            self.kind = kind
 
     def definition(self):
         """The capability.proto Tool dict (only the fields the wire carries)."""

@@ -1,0 +1,45 @@
+"""Settings.reload() (devA's real Settings) re-derives tools and emits one "updated" event.
+
+Its own module: reloading re-imports the settings schema, which needs heap of its own.
+"""
+
+import json
+
+from capsdev import RecordingHal, example_settings, fake_drivers
+from devtest import tmpdir
+
+from jotunheim.device.capabilities import CapabilityBuilder
+from jotunheim.device.propagator import CapabilityPropagator
+from jotunheim.device.settings import Settings
+from jotunheim.device.tools import ToolRegistry
+
+# The codec at import, while the heap is empty: compiling it from .py after the settings
+# schema was loaded needs more than MicroPython's 256 KB test heap.
+from jotunheim.wire import protobuf  # noqa: F401
+
+
+def test_real_settings_reload_emits_updated():
+    path = tmpdir("capset") + "/device.json"
+    data = example_settings()
+    with open(path, "w") as f:
+        f.write(json.dumps(data))
+    settings = Settings.load(path)
+    b = CapabilityBuilder(settings, RecordingHal(), ToolRegistry(), fake_drivers())
+    prop = CapabilityPropagator(b, settings)
+    events = []
+    prop.add_listener(events.append)
+    prop.connected()
+    data["capability_configuration"]["actuators"] = data["capability_configuration"]["actuators"][
+        1:
+    ]
+    data["identity"]["name"] = "Kitchen 2"
+    with open(path, "w") as f:
+        f.write(json.dumps(data))
+    settings.reload()
+    assert [e["event_type"] for e in events] == ["connected", "updated"]
+    caps = events[-1]["capabilities"]
+    assert caps["device_name"] == "Kitchen 2"
+    names = [t["name"] for t in caps["tools"]]
+    assert "set_status" not in names and "set_led" not in names and "set_pump" in names
+    settings.reload()  # same file again: nothing changed, nothing emitted
+    assert len(events) == 2
