@@ -60,7 +60,7 @@ class SimDS18B20:
     Read/Write Scratchpad. `convert_polls` read slots report "busy" after Convert T."""
 
     def __init__(
-        self, rom=None, temperature_c=20.0, convert_polls=1, corrupt_crc=False, parasite=False
+        self, rom=None, temperature_c=20.0, convert_polls=0, corrupt_crc=False, parasite=False
     ):
         if rom is None:
             _serial[0] += 1
