@@ -6,17 +6,19 @@ from jotunheim.wire.grpc import (
     GrpcError,
     MessageReader,
     Status,
+    frame_message,
+    http_status_to_grpc,
+    reset_to_grpc,
+    status_name,
+)
+from jotunheim.wire.grpc_headers import (
     check_response_headers,
     decode_metadata,
     encode_metadata,
     encode_timeout,
-    frame_message,
-    http_status_to_grpc,
     percent_decode,
     request_headers,
-    reset_to_grpc,
     status_from_trailers,
-    status_name,
 )
 
 

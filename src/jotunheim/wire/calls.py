@@ -5,14 +5,10 @@ import asyncio
 
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire import protobuf as pb
-from jotunheim.wire.grpc import (
-    GrpcError,
-    MessageReader,
-    Status,
+from jotunheim.wire.grpc import GrpcError, MessageReader, Status, http_status_to_grpc, reset_to_grpc
+from jotunheim.wire.grpc_headers import (
     check_response_headers,
     decode_metadata,
-    http_status_to_grpc,
-    reset_to_grpc,
     status_from_trailers,
 )
 

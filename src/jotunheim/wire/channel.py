@@ -4,7 +4,6 @@ control, MAX_CONCURRENT_STREAMS, deadlines and PING liveness; and typed Stubs.""
 import asyncio
 
 from jotunheim.compat import ticks_diff, ticks_ms
-from jotunheim.wire import h2events as ev
 from jotunheim.wire.calls import (
     Call,
     StreamStreamCall,
@@ -13,14 +12,15 @@ from jotunheim.wire.calls import (
     UnaryUnaryCall,
     unary_result,
 )
+from jotunheim.wire.channel_events import HANDLERS
 from jotunheim.wire.grpc import (
     MAX_RECEIVE_MESSAGE_SIZE,
     GrpcError,
     Status,
     frame_message,
     message_prefix,
-    request_headers,
 )
+from jotunheim.wire.grpc_headers import request_headers
 from jotunheim.wire.h2conn import H2Connection, H2ProtocolError
 from jotunheim.wire.stub import Stub  # noqa: F401 - part of this module's API
 from jotunheim.wire.transport import open_transport
@@ -270,7 +270,7 @@ class Channel:
                     transport.send(conn.data_to_send())  # our GOAWAY, best effort
                     raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
                 for e in events:
-                    handler = _HANDLERS.get(type(e))
+                    handler = HANDLERS.get(type(e))
                     if handler is not None:
                         handler(self, e)
                 await self.flush()
@@ -297,64 +297,3 @@ class Channel:
                 msg = "keepalive PING not acknowledged within %d ms" % self.ping_timeout_ms
                 self._fail(GrpcError(Status.UNAVAILABLE, msg))
                 return
-
-    def _on_headers(self, e):
-        call = self._calls.get(e.stream_id)
-        if call is not None:
-            call.on_headers(e.headers, e.end_stream)
-
-    def _on_trailers(self, e):
-        call = self._calls.get(e.stream_id)
-        if call is not None:
-            call.on_trailers(e.headers)
-
-    def _on_data(self, e):
-        call = self._calls.get(e.stream_id)
-        if call is not None:
-            call.on_data(e.data, e.flow_controlled_length)
-        else:
-            self.ack(e.flow_controlled_length, e.stream_id)
-
-    def _on_ended(self, e):
-        call = self._calls.get(e.stream_id)
-        if call is not None:
-            call.on_end()
-
-    def _on_reset(self, e):
-        call = self._calls.get(e.stream_id)
-        if call is not None:
-            call.on_reset(e.error_code)
-
-    def _on_changed(self, e):
-        self._changed.set()
-
-    def _on_settings(self, e):
-        self._settings.set()
-        self._changed.set()
-
-    def _on_ping_ack(self, e):
-        self._ping_ack.set()
-
-    def _on_goaway(self, e):
-        # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
-        self._goaway = True
-        err = GrpcError(Status.UNAVAILABLE, "server sent GOAWAY (%d)" % e.error_code)
-        for sid in list(self._calls):
-            if sid > e.last_stream_id:
-                self._calls[sid].finish(err)
-        if not self._calls:
-            self._fail(err)
-        self._changed.set()
-
-
-_HANDLERS = {
-    ev.HeadersReceived: Channel._on_headers,
-    ev.TrailersReceived: Channel._on_trailers,
-    ev.DataReceived: Channel._on_data,
-    ev.StreamEnded: Channel._on_ended,
-    ev.StreamReset: Channel._on_reset,
-    ev.WindowUpdated: Channel._on_changed,
-    ev.RemoteSettingsChanged: Channel._on_settings,
-    ev.PingAckReceived: Channel._on_ping_ack,
-    ev.ConnectionTerminated: Channel._on_goaway,
-}
