@@ -28,3 +28,8 @@ def files_for(version, data_size=5000):
 
 def payload_for(version, data_size=5000):
     return b"".join(data for _, data in files_for(version, data_size))
+
+
+def image_for(version, size=10000):
+    """A single-file 'app image' for the esp32 partition backend."""
+    return _prng_bytes(sum(ord(c) for c in version) + 99, size)

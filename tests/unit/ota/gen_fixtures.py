@@ -26,6 +26,7 @@ CASES = (
     ("MIN_VERSION_200", "2.1.0", "2.0.0", False, "k1", "k1"),
     ("BAD_SIGNATURE", "1.1.0", "1.0.0", False, "rogue", "k1"),
     ("UNKNOWN_KEY", "1.1.0", "1.0.0", False, "rogue", "k9"),
+    ("ESP32_IMAGE_110", "1.1.0", "1.0.0", False, "k1", "k1"),
 )
 
 
@@ -49,7 +50,10 @@ def main(tmp=Path("/tmp/jotunheim-ota-fixtures")):
         src.mkdir(parents=True, exist_ok=True)
         for p in src.iterdir():
             p.unlink()
-        for fname, data in td.files_for(version):
+        files = td.files_for(version)
+        if const.startswith("ESP32"):
+            files = [("firmware.bin", td.image_for(version))]
+        for fname, data in files:
             (src / fname).write_bytes(data)
         manifest, _ = build_update(src, version, min_version, td.TARGET, allow)
         sig = sign(keys[signer], manifest)
