@@ -64,26 +64,33 @@ def main():
     cp = run([sys.executable, str(WORKLOAD), str(RUNS)])
     kb = 1024.0
     print("device runtime precompiled: %d modules, %.1f KB of .mpy" % (modules, mpy_bytes / kb))
-    print("MicroPython unix port, heap %s:" % HEAP)
+    if mp["late_imports"]:
+        print("  note: modules imported after the baseline: %s" % ", ".join(mp["late_imports"]))
+    settings = mp["settings_heap"]
+    caps = mp["after_caps_heap"] - settings
+    drivers = mp["after_warmup_heap"] - mp["after_caps_heap"]
+    cache = mp["live_heap"] - mp["after_warmup_heap"]
+    print("MicroPython unix port (64-bit), heap %s, runtime as .mpy:" % HEAP)
     print(
-        "  heap after importing the runtime         %7.1f KB (code, excluded below)"
+        "  heap after importing the runtime         %7.1f KB  (code: excluded below)"
         % (mp["import_heap"] / kb)
     )
-    print("  live: settings (examples/device.json)    %7.1f KB" % (mp["settings_heap"] / kb))
+    print("  live state, step by step:")
+    print("    settings (examples/device/device.json)  %6.1f KB" % (settings / kb))
     print(
-        "  live: + capabilities, %2d tools, encoded  %7.1f KB (CapabilityResponse %d B)"
-        % (mp["tools"], mp["after_caps_heap"] / kb, mp["caps_bytes"])
+        "    capabilities: %2d tools + encoded (%d B) %6.1f KB"
+        % (mp["tools"], mp["caps_bytes"], caps / kb)
     )
-    print("  live: + drivers (first use of 5 tools)   %7.1f KB" % (mp["after_warmup_heap"] / kb))
-    verdict = "OK" if mp["live_heap"] <= LIVE_TARGET else "OVER TARGET"
+    print("    drivers, created on first use           %6.1f KB" % (drivers / kb))
     print(
-        "  live: + 100 commands handled             %7.1f KB  target <= %.0f KB: %s"
-        % (mp["live_heap"] / kb, LIVE_TARGET / kb, verdict)
+        "    100 commands (result cache of %2d)       %6.1f KB" % (mp["cached_results"], cache / kb)
     )
+    verdict = "within" if mp["live_heap"] <= LIVE_TARGET else "OVER"
     print(
-        "    (%d/100 commands succeeded; result cache holds %d)"
-        % (mp["ok_commands"], mp["cached_results"])
+        "  live state after capabilities + 100 commands: %.1f KB (%s the %.0f KB target; %d/100 ok)"
+        % (mp["live_heap"] / kb, verdict, LIVE_TARGET / kb, mp["ok_commands"])
     )
+    print("    of which capabilities + commands: %.1f KB" % ((caps + cache) / kb))
     print("  heap free at the end                     %7.1f KB" % (mp["heap_free"] / kb))
     print("set_led, %d runs          MicroPython     CPython    ratio" % RUNS)
     for key, label in (("handle", "handle() end to end"), ("tool", "tool body (duration_us)")):

@@ -45,19 +45,29 @@ def main(timed_runs):
     from jotunheim.device.capabilities import CapabilityBuilder
     from jotunheim.device.commands import CommandHandler
     from jotunheim.device.drivers import dht22, led, relay  # noqa: F401
+    from jotunheim.device.hal import sim_devices  # noqa: F401  (SimHal loads it lazily)
     from jotunheim.device.hal.sim import SimHal
-    from jotunheim.device.negotiator import CapabilityNegotiator
+    from jotunheim.device.negotiator import CapabilityNegotiator, encode_response
     from jotunheim.device.propagator import CapabilityPropagator
     from jotunheim.device.settings import Settings
     from jotunheim.device.tools import ToolRegistry
     from jotunheim.wire import protobuf  # noqa: F401
 
+    # The codec materializes a descriptor's field tables on first use: per-firmware constants
+    # (code, in effect), so they are made before the baseline too.
+    warm = {"device_id": "w", "tools": [{"name": "t", "parameters": [{"name": "p"}]}]}
+    warm["hardware"] = {"gpio": {"available_pins": [1]}, "sensors": ["a"]}
+    warm["resources"] = {"max_cpu_percent": 1}
+    warm["features"] = {"streaming": True}
+    encode_response(warm)
+    warm = None
     out["import_heap"] = alloc() - start
     keep = []  # holds the runtime objects across measurements
 
     async def run():
         # asyncio's own first-use state (loop queues) is not the runtime's: warm it first.
         await asyncio.wait_for(_yield(), 1)
+        asyncio.Event()  # asyncio.event is imported on first use
         baseline = alloc()
         settings = Settings.load(SETTINGS)
         keep.append(settings)
