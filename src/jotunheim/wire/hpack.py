@@ -2,7 +2,7 @@
 
 from jotunheim.errors import DecodeError
 from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
-from jotunheim.wire.hpack_static import STATIC_LENGTH, STATIC_TABLE, static_lookups
+from jotunheim.wire.hpack_static import STATIC_LENGTH, static_entry, static_find
 
 # Limits on everything the peer controls (checked before allocating).
 DEFAULT_TABLE_SIZE = 4096  # RFC 7541 / RFC 9113 SETTINGS_HEADER_TABLE_SIZE default
@@ -36,7 +36,7 @@ class _DynamicTable:
         if index <= STATIC_LENGTH:
             if index == 0:
                 raise HpackError("hpack: index 0 is not valid")
-            return STATIC_TABLE[index - 1]
+            return static_entry(index)
         pos = len(self.entries) - (index - STATIC_LENGTH)
         if pos < 0:
             raise HpackError("hpack: index %d is beyond the table" % index)
@@ -149,21 +149,21 @@ class HpackEncoder:
             _encode_int(out, self._pending_final, 5, 0x20)
             table.resize(self._pending_final)
             self._pending_min = self._pending_final = None
-        static_pairs, static_names = static_lookups()
         for header in headers:
             name = _as_bytes(header[0])
             value = _as_bytes(header[1])
             sensitive = (len(header) > 2 and header[2]) or name in NEVER_INDEXED_NAMES
-            pair = (name, value)
-            index = static_pairs.get(pair)
-            if index is None and not sensitive:
-                seq = table.pairs.get(pair)
+            if not sensitive:
+                # Dynamic table first: it is a dict lookup, and a pair found there cannot be
+                # in the static table (static pairs are always sent indexed, never inserted).
+                seq = table.pairs.get((name, value))
                 if seq is not None:
-                    index = table.index_of(seq)
-            if index is not None and not sensitive:
+                    _encode_int(out, table.index_of(seq), 7, 0x80)
+                    continue
+            index, name_index = static_find(name, value)
+            if index and not sensitive:
                 _encode_int(out, index, 7, 0x80)
                 continue
-            name_index = static_names.get(name, 0)
             if not name_index:
                 seq = table.names.get(name)
                 if seq is not None:

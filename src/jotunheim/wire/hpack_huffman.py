@@ -1,5 +1,7 @@
 """HPACK Huffman code (RFC 7541 Appendix B): canonical code lengths as bytes, codes derived."""
 
+from array import array
+
 from jotunheim.errors import DecodeError
 
 # Code length in bits of each symbol 0..255 and EOS (256), from RFC 7541 Appendix B. The
@@ -27,12 +29,13 @@ MAX_CODE_LENGTH = 30
 
 def _build():
     # Canonical assignment: walk symbols ordered by (length, symbol), incrementing the code
-    # and shifting left whenever the length grows.
+    # and shifting left whenever the length grows. Compact containers: codes in a 4-byte
+    # array, symbol order in a bytearray (EOS, the very last code, is index 256 implicitly).
     order = sorted(range(257), key=lambda s: (_LENGTHS[s], s))
-    codes = [0] * 257
-    first = [0] * (MAX_CODE_LENGTH + 2)  # first code value of each length
-    count = [0] * (MAX_CODE_LENGTH + 2)  # number of codes of each length
-    base = [0] * (MAX_CODE_LENGTH + 2)  # index in `order` of the first code of each length
+    codes = array("I", bytes(4 * 257))
+    first = array("I", bytes(4 * (MAX_CODE_LENGTH + 2)))  # first code value of each length
+    count = bytearray(MAX_CODE_LENGTH + 2)  # number of codes of each length
+    base = array("H", bytes(2 * (MAX_CODE_LENGTH + 2)))  # index in order of each length's first
     code = 0
     prev = _LENGTHS[order[0]]
     for i, sym in enumerate(order):
@@ -45,7 +48,7 @@ def _build():
             base[length] = i
         count[length] += 1
         codes[sym] = code
-    return codes, first, count, base, order
+    return codes, first, count, base, bytearray(order[:256])
 
 
 _CODES, _FIRST, _COUNT, _BASE, _ORDER = _build()
@@ -149,11 +152,11 @@ def _long_code(acc, bits):
     count = _COUNT
     for n in range(9, min(bits, MAX_CODE_LENGTH) + 1):
         code = (acc >> (bits - n)) & ((1 << n) - 1)
-        if code - first[n] < count[n]:
-            sym = _ORDER[_BASE[n] + code - first[n]]
-            if sym == EOS:
+        if first[n] <= code < first[n] + count[n]:
+            index = _BASE[n] + code - first[n]
+            if index >= EOS:  # EOS sorts last of all codes
                 raise DecodeError("hpack: Huffman string contains EOS")
-            return sym, n
+            return _ORDER[index], n
     if bits >= MAX_CODE_LENGTH:
         # Unreachable with the RFC table (every 30-bit string is a code); kept as a guard.
         raise DecodeError("hpack: invalid Huffman code")
