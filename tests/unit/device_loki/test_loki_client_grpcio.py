@@ -5,6 +5,7 @@ import asyncio
 import json
 import os
 import subprocess
+import sys
 
 import grpc
 import pytest
@@ -185,3 +186,35 @@ def test_micropython_device_calls_grpcio_loki(loki, tmp_path):
     assert steps["list"] == ["add", "mp_echo"]
     assert steps["bad"] == "INVALID_ARGUMENT"
     assert steps["fallback"] == [True, 3]
+
+
+LAZY_CHECK = """
+import sys
+import asyncio
+from jotunheim.device.capabilities import CapabilityBuilder
+from jotunheim.device.commands import CommandHandler
+from jotunheim.device.tools import ToolRegistry
+data = {"identity": {"device_id": "d"}, "loki": {"mode": "remote", "address": "127.0.0.1:1"},
+        "capability_configuration": {"gpio": {"pins": [3]},
+            "tools": [{"name": "sum", "kind": "loki", "loki_script": "add"}]}}
+b = CapabilityBuilder(data, None, ToolRegistry())
+b.build()
+h = CommandHandler(b.registry)
+r = asyncio.run(h.handle({"command_id": "1", "tool": "nope"}))
+loaded = [m for m in ("jotunheim.wire.channel", "jotunheim.wire.grpc",
+                      "jotunheim.device.loki_client") if m in sys.modules]
+print("LOADED", ",".join(loaded) or "-", r["error_code"])
+"""
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_loki_and_grpc_code_is_not_loaded_until_a_loki_tool_runs(runtime):
+    if runtime == "cpython":
+        cmd = [sys.executable, "-c", LAZY_CHECK]
+        env = dict(os.environ)
+    else:
+        cmd = [micropython_binary(), "-X", "heapsize=256k", "-c", LAZY_CHECK]
+        env = dict(os.environ, MICROPYPATH=".frozen:" + str(ROOT / "src"))
+    proc = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "LOADED - NOT_FOUND" in proc.stdout, proc.stdout
