@@ -9,7 +9,7 @@ import os
 
 from jotunheim.device.ota import bootstate
 from jotunheim.device.ota.bootstate import SlotError, other
-from jotunheim.device.ota.digest import PayloadHasher
+from jotunheim.device.ota.digest import PayloadHasher, VerifyError
 from jotunheim.device.ota.flashfs import clear_slot as _clear
 from jotunheim.device.ota.flashfs import mkdir as _mkdir
 from jotunheim.device.ota.flashfs import read_json as _read_json
@@ -240,45 +240,38 @@ class FileSlotStore(SlotStore):
         return 0
 
     def _rehash(self, manifest):
-        # Rebuild the running hashes from what is already on flash (hash objects cannot be
-        # saved), so the resumed download is checked exactly like an uninterrupted one.
-        buf = bytearray(_READ)
-        fdir = self.files_dir(self._slot)
-        for name, _, size, _ in manifest.files:
-            try:
-                have = os.stat(fdir + "/" + name)[6]
-            except OSError:
-                have = 0
-            have = min(have, size)
-            if have:
-                with open(fdir + "/" + name, "rb") as f:
-                    left = have
-                    while left:
-                        n = f.readinto(buf)
-                        if not n:
-                            break
-                        n = min(n, left)
-                        self.hasher.feed(memoryview(buf)[:n])
-                        left -= n
-            if have < size:
-                truncate(fdir + "/" + name, have)
-                break
+        # Hash objects cannot be saved: rebuild them from what is already on flash, so a
+        # resumed download is checked exactly like an uninterrupted one.
+        self._read_files(self._slot, manifest, self.hasher, resume=True)
         return self.hasher.offset
 
     def _read_slot(self, slot, manifest, hasher):
+        self._read_files(slot, manifest, hasher, resume=False)
+
+    def _read_files(self, slot, manifest, hasher, resume):
+        """Feed the slot's files through hasher up to the first short one (trimmed on resume)."""
         buf = bytearray(_READ)
-        for name, _, size, _ in manifest.files:
-            with open(self.files_dir(slot) + "/" + name, "rb") as f:
-                left = size
-                while left:
-                    n = f.readinto(buf)
-                    if not n:
-                        break  # short file: finish() reports the truncation
-                    n = min(n, left)
-                    hasher.feed(memoryview(buf)[:n])
-                    left -= n
-            if left:
-                return
+        for i, (name, _, size, _) in enumerate(manifest.files):
+            path = self.files_dir(slot) + "/" + name
+            fed = 0
+            try:
+                if not resume and os.stat(path)[6] != size:
+                    # Bytes past the hashed size would run unverified: refuse the slot.
+                    raise VerifyError("files[%d] (%s): size differs from the manifest" % (i, name))
+                with open(path, "rb") as f:
+                    while fed < size:
+                        n = f.readinto(buf)
+                        if not n:
+                            break
+                        n = min(n, size - fed)
+                        hasher.feed(memoryview(buf)[:n])
+                        fed += n
+            except OSError:
+                pass  # missing file: fed stays short
+            if fed < size:
+                if resume:
+                    truncate(path, fed)
+                return  # on verification, hasher.finish() reports the truncation
 
     def _sink(self, index, piece):
         if index != self._fh_index:
