@@ -6,7 +6,7 @@ import json
 from capsdev import RecordingHal, command, example_settings, fake_drivers
 
 from jotunheim.device.capabilities import CapabilityBuilder
-from jotunheim.device.commands import CommandHandler
+from jotunheim.device.commands import CommandHandler, ConcurrencyLimiter
 from jotunheim.device.scheduler import PriorityScheduler
 from jotunheim.device.tools import Tool, ToolError, ToolRegistry
 
@@ -149,8 +149,14 @@ async def test_deadline_exceeded_is_reported():
     assert h.active == 0
 
 
-async def test_max_concurrent_limit_and_queue_overflow():
-    h, _ = _handler(max_concurrent=2, max_waiting=2)
+async def test_default_limiter_is_devb_scheduler_with_the_limits():
+    h, _ = _handler(max_concurrent=3, max_waiting=5)
+    assert isinstance(h.limiter, PriorityScheduler)
+    assert h.limiter.max_concurrent == 3 and h.limiter.user_queue_size == 5
+
+
+async def test_own_limiter_enforces_limit_and_queue_overflow():
+    h, _ = _handler(scheduler=ConcurrencyLimiter(2, 2))
     probe = _Probe(0.05)
     _add(h.registry, "probe", probe)
     rs = await asyncio.gather(*[h.handle(command("q%d" % i, "probe", {"n": i})) for i in range(5)])
@@ -242,3 +248,18 @@ async def test_cached_results_round_trip_every_field():
     again = await h.handle(command("l", "set_led", {"pin": 2, "on": True}))
     assert again == ok and json.loads(again["result"]) == {"pin": 2, "on": False}
     assert again["duration_us"] == ok["duration_us"]
+
+
+async def test_own_limiter_survives_deadline_while_queued():
+    limiter = ConcurrencyLimiter(1, 4)
+    h, _ = _handler(scheduler=limiter)
+    probe = _Probe(0.05)
+    _add(h.registry, "probe", probe)
+    first = asyncio.create_task(h.handle(command("a", "probe", {"n": 1})))
+    await asyncio.sleep(0.005)
+    late = await h.handle(command("b", "probe", {"n": 2}, deadline_ms=10))  # times out queued
+    assert late["error_code"] == "DEADLINE_EXCEEDED"
+    assert (await first)["success"]
+    third = await h.handle(command("c", "probe", {"n": 3}))
+    assert third["success"] and limiter.active == 0 and limiter._waiters == []
+    assert probe.calls == 2 and probe.peak == 1

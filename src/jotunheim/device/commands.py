@@ -82,6 +82,16 @@ class ConcurrencyLimiter:
             self.active -= 1
 
 
+def _default_limiter(max_concurrent, max_waiting):
+    # devB's PriorityScheduler when the firmware ships it (the device agent normally injects
+    # one wired to the memory monitor); the same run() shape from ConcurrencyLimiter otherwise.
+    try:
+        from jotunheim.device.scheduler import PriorityScheduler
+    except ImportError:
+        return ConcurrencyLimiter(max_concurrent, max_waiting)
+    return PriorityScheduler(max(1, max_concurrent), max(0, max_waiting))
+
+
 class _InFlight:
     def __init__(self):
         self.event = asyncio.Event()
@@ -132,8 +142,7 @@ class CommandHandler:
         self.log = logger
         self.cache_size = max(1, cache_size)
         self.default_deadline_ms = default_deadline_ms
-        # devB's PriorityScheduler when the device has one; the same run() shape otherwise.
-        self.limiter = scheduler or ConcurrencyLimiter(max_concurrent, max_waiting)
+        self.limiter = scheduler or _default_limiter(max_concurrent, max_waiting)
         self._cache = {}
         self._lru = []  # ids, least recently used first (MicroPython dicts are unordered)
         self._inflight = {}
