@@ -228,3 +228,37 @@ def test_unknown_frames_and_priority_ignored():
     data = frame(0x20, 0xFF, sid, b"whatever") + frame(f.PRIORITY, 0, sid, b"\x00\x00\x00\x03\x10")
     assert conn.receive_data(data) == []
     assert isinstance(conn.receive_data(peer.headers(sid, RESPONSE))[0], ev.HeadersReceived)
+
+
+def test_send_headers_rejects_bad_names_before_any_state_change():
+    conn, peer = connected()
+    sid = conn.get_next_available_stream_id()
+    for bad in ([(b"Content-Type", b"x")], [(b"", b"x")], [(5, b"x")], [(b"x-a",)]):
+        with raises(H2Error, match="lowercase"):
+            conn.send_headers(sid, REQUEST + bad)
+    with raises(Exception):
+        conn.send_headers(sid, REQUEST + [(b"x-n", 5)])
+    assert conn.data_to_send() == b"" and not conn._streams
+    assert conn._encoder._table.size == 0
+    conn.send_headers(sid, REQUEST, end_stream=True)
+    frames = peer.frames(conn.data_to_send())
+    assert peer.decoder.decode(frames[0][3]) == REQUEST
+
+
+def test_send_headers_on_half_closed_stream_leaves_hpack_state_alone():
+    conn, peer = connected()
+    sid = open_stream(conn, peer)  # END_STREAM sent: half-closed (local)
+    size = conn._encoder._table.size
+    with raises(StreamClosedError):
+        conn.send_headers(sid, [(b"x-late", b"1")])
+    assert conn._encoder._table.size == size and conn.data_to_send() == b""
+
+
+def test_close_connection_after_protocol_error_sends_one_goaway():
+    conn, peer = connected()
+    try:
+        conn.receive_data(frame(f.PING, 0, 1, b"12345678"))
+    except Exception:  # noqa: BLE001 - the error itself is tested in test_h2_errors
+        pass
+    conn.close_connection()
+    assert [fr[0] for fr in peer.frames(conn.data_to_send())] == [f.GOAWAY]

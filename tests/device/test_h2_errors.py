@@ -209,6 +209,16 @@ def test_stream_window_update_zero_and_bad_priority_are_stream_errors():
     _stream_error(conn, peer, sid, frame(f.PRIORITY, 0, sid, b"\x00" * 4), f.FRAME_SIZE_ERROR)
 
 
+def test_self_dependency_is_stream_error():
+    conn, peer, sid = _stream()
+    dep = sid.to_bytes(4, "big") + b"\x10"
+    _stream_error(conn, peer, sid, frame(f.PRIORITY, 0, sid, dep), f.PROTOCOL_ERROR)
+    conn, peer, sid = _stream()
+    block = peer.encoder.encode(RESPONSE)
+    data = frame(f.HEADERS, f.FLAG_END_HEADERS | f.FLAG_PRIORITY, sid, dep + block)
+    _stream_error(conn, peer, sid, data, f.PROTOCOL_ERROR)
+
+
 def test_stream_error_leaves_connection_usable():
     conn, peer, sid = _stream()
     s2 = open_stream(conn, peer)

@@ -2,7 +2,7 @@
 
 from devtest import raises
 
-from jotunheim.errors import DecodeError
+from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.hpack import HpackDecoder, HpackEncoder, HpackError
 from jotunheim.wire.hpack_huffman import huffman_decode
 
@@ -155,3 +155,17 @@ def test_encoder_accepts_str_and_reuses_dynamic_entries():
     expected = [(b"content-type", b"application/grpc"), (b"x-id", b"42")]
     assert dec.decode(first) == expected
     assert dec.decode(second) == expected
+
+
+def test_encoder_rejects_bad_types_without_touching_its_table():
+    enc = HpackEncoder()
+    dec = HpackDecoder()
+    with raises(EncodeError, match="value must be bytes or str"):
+        enc.encode([(b"x-first", b"ok"), (b"x-count", 5)])
+    with raises(EncodeError, match="pair"):
+        enc.encode([(b"x-only",)])
+    assert enc._table.size == 0
+    # The peer never saw the failed block; the next one still decodes against its table.
+    block = enc.encode([(b"x-first", b"ok")])
+    assert dec.decode(block) == [(b"x-first", b"ok")]
+    assert enc.encode([(b"x-first", bytearray(b"ok"))]) == b"\xbe"

@@ -13,7 +13,7 @@ from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public er
     StreamClosedError,
 )
 from jotunheim.wire.h2recv import ReceiveMixin
-from jotunheim.wire.h2streams import CLOSED, ENDED, RESET_SENT, H2Stream
+from jotunheim.wire.h2streams import CLOSED, ENDED, RESET_SENT, SEND_HEADERS, H2Stream
 from jotunheim.wire.hpack import (
     DEFAULT_MAX_HEADER_LIST_SIZE,
     HpackDecoder,
@@ -134,9 +134,19 @@ class H2Connection(FlowMixin, ReceiveMixin):
                 raise H2Error("stream %d is not a new client stream id" % stream_id)
             if not self.open_stream_allowed():
                 raise H2Error("no new streams allowed (GOAWAY or MAX_CONCURRENT_STREAMS)")
-            stream = self._new_stream(stream_id)
-        stream.transition(0)  # SEND_HEADERS
+        else:
+            stream.check(SEND_HEADERS)
+        for header in headers:
+            name = header[0] if len(header) > 1 else None
+            # Section 8.2.1: field names are lowercase; the peer would reset the stream.
+            if not isinstance(name, (bytes, str)) or not name or name.lower() != name:
+                raise H2Error("header name %r must be a non-empty lowercase string" % (name,))
+        # Every check is done: encoding changes HPACK state the peer must see, so nothing
+        # may fail between here and queuing the frames.
         block = self._encoder.encode(headers)
+        if stream is None:
+            stream = self._new_stream(stream_id)
+        stream.transition(SEND_HEADERS)
         view = memoryview(block)  # frame pieces without copying the block again
         size = self.max_outbound_frame_size
         ftype = f.HEADERS
@@ -175,7 +185,10 @@ class H2Connection(FlowMixin, ReceiveMixin):
         self._frame(f.PING, 0, 0, bytes(opaque_data))
 
     def close_connection(self, error_code=f.NO_ERROR, last_stream_id=None, additional_data=b""):
-        """Send GOAWAY; as a client we accept no streams, so last_stream_id defaults to 0."""
+        """Send GOAWAY; as a client we accept no streams, so last_stream_id defaults to 0.
+        A no-op once a protocol error has already sent its GOAWAY."""
+        if self._dead is not None:
+            return
         if last_stream_id is None:
             last_stream_id = 0
         payload = struct.pack(">II", last_stream_id, error_code) + additional_data
@@ -232,6 +245,7 @@ class H2Connection(FlowMixin, ReceiveMixin):
         self.close_connection(exc.code, 0, exc.message.encode())
         exc.events = events
         self._dead = exc
+        self._header_block = None
         raise exc
 
     def _stream_error(self, exc, events):

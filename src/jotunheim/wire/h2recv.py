@@ -56,6 +56,7 @@ class ReceiveMixin:
         if flags & f.FLAG_PRIORITY:
             if len(payload) < 5:
                 raise H2ProtocolError(f.FRAME_SIZE_ERROR, "HEADERS too short for priority")
+            self._check_dependency(sid, payload)
             payload = payload[5:]
         end_stream = bool(flags & f.FLAG_END_STREAM)
         if flags & f.FLAG_END_HEADERS:
@@ -133,6 +134,12 @@ class ReceiveMixin:
             raise H2ProtocolError(f.PROTOCOL_ERROR, "PRIORITY on stream 0")
         if len(payload) != 5:
             raise H2StreamError(sid, f.FRAME_SIZE_ERROR, "PRIORITY of %d bytes" % len(payload))
+        self._check_dependency(sid, payload)
+
+    def _check_dependency(self, sid, payload):
+        # Section 5.3.1 of RFC 7540 (kept by RFC 9113 for the fields it still parses).
+        if struct.unpack_from(">I", payload, 0)[0] & 0x7FFFFFFF == sid:
+            raise H2StreamError(sid, f.PROTOCOL_ERROR, "stream %d depends on itself" % sid)
 
     def _on_rst_stream(self, flags, sid, payload, events):
         if sid == 0:

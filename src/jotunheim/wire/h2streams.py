@@ -80,6 +80,11 @@ class H2Stream:
         self.inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
         self.headers_received = False
 
+    def check(self, event):
+        """Raise as transition() would, without changing state."""
+        if (self.state, event) not in _TRANSITIONS:
+            self.transition(event)
+
     def transition(self, event):
         """Apply a local or received input; rejects what the table does not know."""
         nxt = _TRANSITIONS.get((self.state, event))

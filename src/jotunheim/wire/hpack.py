@@ -1,6 +1,6 @@
 """HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables."""
 
-from jotunheim.errors import DecodeError
+from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
 from jotunheim.wire.hpack_static import STATIC_LENGTH, static_entry, static_find
 
@@ -103,10 +103,31 @@ def _encode_int(out, value, prefix_bits, flags):
     out.append(value)
 
 
-def _as_bytes(value):
+def _as_bytes(value, what):
+    if isinstance(value, bytes):
+        return value
     if isinstance(value, str):
         return value.encode()
-    return bytes(value)
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    # bytes(5) would silently become five zero bytes: refuse anything else.
+    raise EncodeError(
+        "hpack: header %s must be bytes or str, not %s" % (what, type(value).__name__)
+    )
+
+
+def _fields(headers):
+    """Validated (name, value, sensitive) triples; raises before any table is touched, so a
+    bad header list never leaves the encoder's table out of step with the peer's."""
+    fields = []
+    for header in headers:
+        if len(header) < 2:
+            raise EncodeError("hpack: a header is a (name, value) pair")
+        name = _as_bytes(header[0], "name")
+        value = _as_bytes(header[1], "value")
+        sensitive = (len(header) > 2 and header[2]) or name in NEVER_INDEXED_NAMES
+        fields.append((name, value, sensitive))
+    return fields
 
 
 class HpackEncoder:
@@ -138,7 +159,9 @@ class HpackEncoder:
         self._pending_final = value
 
     def encode(self, headers):
-        """Return the header block (bytes) for `headers`, updating the dynamic table."""
+        """Return the header block (bytes) for `headers`, updating the dynamic table; a
+        third tuple item that is true marks a field sensitive (never indexed)."""
+        fields = _fields(headers)
         out = bytearray()
         table = self._table
         if self._pending_final is not None:
@@ -149,10 +172,7 @@ class HpackEncoder:
             _encode_int(out, self._pending_final, 5, 0x20)
             table.resize(self._pending_final)
             self._pending_min = self._pending_final = None
-        for header in headers:
-            name = _as_bytes(header[0])
-            value = _as_bytes(header[1])
-            sensitive = (len(header) > 2 and header[2]) or name in NEVER_INDEXED_NAMES
+        for name, value, sensitive in fields:
             if not sensitive:
                 # Dynamic table first: it is a dict lookup, and a pair found there cannot be
                 # in the static table (static pairs are always sent indexed, never inserted).
