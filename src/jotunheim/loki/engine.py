@@ -1,0 +1,212 @@
+"""A sandboxed PUC Lua 5.4 runtime (lupa) running scripts under memory, instruction, time limits."""
+
+import threading
+import time
+
+from lupa import lua54
+
+from jotunheim.loki.errors import (
+    ConfigError,
+    DeadlineExceeded,
+    LokiError,
+    ResourceExhausted,
+    ScriptRuntimeError,
+)
+from jotunheim.loki.params import lua_to_python, python_to_lua
+from jotunheim.loki.sandbox import SANDBOX_LUA
+
+# Garbage a runtime may keep between calls before we force a full collection; the
+# per-call memory limit is relative to what is in use when a call starts.
+GC_SLACK_BYTES = 4 * 1024 * 1024
+MAX_CHUNK_CACHE = 512
+
+
+def _refuse_attribute(obj, name, is_setting):
+    # No Python attribute is ever reachable from Lua, whatever object leaks in.
+    raise AttributeError("access to Python attributes is not allowed from Lua")
+
+
+class CallContext:
+    """What one execution knows: its deadline, where print() goes, resources to close after."""
+
+    def __init__(self, script_name, deadline, on_output=None, max_output=1024 * 1024):
+        self.script_name = script_name
+        self.deadline = deadline  # time.monotonic() seconds
+        self.on_output = on_output
+        self.output = []
+        self.output_bytes = 0
+        self.max_output = max_output
+        self.truncated = False
+        self.cleanups = []
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline; DeadlineExceeded when none."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceeded("%s: time limit exceeded" % self.script_name)
+        return left
+
+    def emit(self, text: str) -> None:
+        if self.on_output is not None:
+            self.on_output(text)
+            return
+        self.output_bytes += len(text) + 1
+        if self.output_bytes > self.max_output:
+            self.truncated = True
+            return
+        self.output.append(text)
+
+    def close(self) -> None:
+        for fn in reversed(self.cleanups):
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - closing a socket must never mask the result
+                pass
+        self.cleanups.clear()
+
+
+class LuaEngine:
+    """A LuaRuntime plus its trusted helpers; used by one thread at a time (the pool ensures it)."""
+
+    def __init__(self, children=None, hook_interval=1000):
+        self.rt = lua54.LuaRuntime(
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_filter=_refuse_attribute,
+            max_memory=0,  # enables lupa's allocator; the real limit is set per call
+        )
+        self.ctx = None
+        self.hook_interval = hook_interval
+        modules = {}
+        for mod_name, funcs in (children or {}).items():
+            modules[mod_name] = self.rt.table_from(
+                {fname: self._bind(fn) for fname, fn in funcs.items()}
+            )
+        api = self.rt.execute(SANDBOX_LUA, time.monotonic, self._emit, self.rt.table_from(modules))
+        self._state = api["state"]
+        self._hook = api["hook"]
+        self._sethook = api["sethook"]
+        self._prepare = api["prepare"]
+        self._compile = api["compile"]
+        self._state["step"] = hook_interval
+        self._chunks = {}
+        self._baseline = self.rt.get_memory_used()
+
+    def _emit(self, text):
+        ctx = self.ctx
+        if ctx is not None:
+            ctx.emit(str(text))
+
+    def _bind(self, fn):
+        """Python child function as a Lua-callable returning (ok, value|message)."""
+
+        def call(*args):
+            ctx = self.ctx
+            try:
+                if ctx is None:
+                    raise LokiError("child called outside a script execution")
+                result = fn(ctx, *[lua_to_python(a) for a in args])
+                return True, python_to_lua(self.rt, result)
+            except LokiError as exc:
+                return False, str(exc)
+            except Exception as exc:  # noqa: BLE001 - a child failure is the script's error
+                return False, "%s: %s" % (type(exc).__name__, exc)
+
+        return call
+
+    def compile(self, source: str, name: str):
+        """Compiled main chunk (text mode, not run); ConfigError carrying Lua's syntax message."""
+        key = (name, source)
+        chunk = self._chunks.get(key)
+        if chunk is not None:
+            return chunk
+        result = self._compile(source, "=" + name)
+        chunk, message = result if isinstance(result, tuple) else (result, None)
+        if chunk is None:
+            raise ConfigError("%s: does not compile: %s" % (name, message))
+        if len(self._chunks) >= MAX_CHUNK_CACHE:
+            self._chunks.clear()
+        self._chunks[key] = chunk
+        return chunk
+
+    def run(self, name, source, params: dict, limits, ctx: CallContext):
+        """Runs the script once: (JSON-like first result, failure message or None); LokiError."""
+        chunk = self.compile(source, name)
+        rt = self.rt
+        self._prepare(chunk, python_to_lua(rt, params))
+        state = self._state
+        state["count"] = 0
+        state["ticks"] = 0
+        state["stopped"] = False
+        state["limit"] = limits.max_instructions
+        state["deadline"] = ctx.deadline
+        self.ctx = ctx
+        rt.set_max_memory(limits.memory_bytes, total=False)
+        self._sethook(self._hook, "", self.hook_interval)
+        try:
+            values = chunk()
+        except lua54.LuaMemoryError:
+            raise ResourceExhausted(
+                "%s: memory limit of %d bytes exceeded" % (name, limits.memory_bytes)
+            ) from None
+        except lua54.LuaError as exc:
+            stopped = state["stopped"]
+            if stopped:
+                self._raise_stopped(name, stopped, limits)
+            message = str(exc)
+            if message.endswith("not enough memory"):
+                raise ResourceExhausted(
+                    "%s: memory limit of %d bytes exceeded" % (name, limits.memory_bytes)
+                ) from None
+            raise ScriptRuntimeError(message) from None
+        finally:
+            # debug.sethook is a C function: clearing the hook runs no VM instruction the
+            # (possibly escalated) hook could stop.
+            self._sethook()
+            rt.set_max_memory(0)
+            self.ctx = None
+            ctx.close()
+            if rt.get_memory_used() > self._baseline + GC_SLACK_BYTES:
+                rt.gccollect()
+        if state["stopped"]:
+            self._raise_stopped(name, state["stopped"], limits)
+        if time.monotonic() > ctx.deadline:
+            raise DeadlineExceeded("%s: time limit of %d ms exceeded" % (name, limits.timeout_ms))
+        if isinstance(values, tuple):
+            if len(values) >= 2 and values[0] is None and values[1] is not None:
+                # Lua's idiom for failure: return nil, "message"
+                return None, str(
+                    lua_to_python(values[1]) if not isinstance(values[1], str) else values[1]
+                )
+            values = values[0] if values else None
+        return lua_to_python(values), None
+
+    @staticmethod
+    def _raise_stopped(name, stopped, limits):
+        if "instruction" in stopped:
+            raise ResourceExhausted(
+                "%s: instruction limit of %d exceeded" % (name, limits.max_instructions)
+            )
+        raise DeadlineExceeded("%s: time limit of %d ms exceeded" % (name, limits.timeout_ms))
+
+
+class EnginePool:
+    """Idle LuaEngines handed to one caller at a time; grows on demand up to the admission limit."""
+
+    def __init__(self, factory, warm=1):
+        self._factory = factory
+        self._idle = []
+        self._lock = threading.Lock()
+        for _ in range(warm):
+            self._idle.append(factory())
+
+    def acquire(self) -> LuaEngine:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._factory()
+
+    def release(self, engine: LuaEngine) -> None:
+        with self._lock:
+            self._idle.append(engine)
