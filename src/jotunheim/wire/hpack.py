@@ -2,92 +2,24 @@
 
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
-from jotunheim.wire.hpack_static import STATIC_LENGTH, static_entry, static_find
+from jotunheim.wire.hpack_static import static_find
+from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of this API)
+    ENTRY_OVERHEAD,
+    DynamicTable,
+    EncoderTable,
+    HpackError,
+)
 
 # Limits on everything the peer controls (checked before allocating).
 DEFAULT_TABLE_SIZE = 4096  # RFC 7541 / RFC 9113 SETTINGS_HEADER_TABLE_SIZE default
 # Decoded name + value + 32 per field (RFC 9113 6.5.2); 8 KiB is also gRPC's default limit.
 DEFAULT_MAX_HEADER_LIST_SIZE = 8192
 MAX_INTEGER_CONTINUATION_OCTETS = 4  # after the prefix: values up to ~2**28
-ENTRY_OVERHEAD = 32  # RFC 7541 4.1
 
 # Names whose values we never let an intermediary index (RFC 7541 7.1.3: secrets).
 NEVER_INDEXED_NAMES = (b"authorization", b"proxy-authorization")
 # Names whose values change on every request; indexing them would churn the table.
 UNINDEXED_NAMES = (b"grpc-timeout", b"content-length")
-
-
-class HpackError(DecodeError):
-    """Malformed or oversized HPACK data; HTTP/2 maps it to COMPRESSION_ERROR."""
-
-
-class _DynamicTable:
-    """Entries newest-last in a list; `inserted` counts every insertion ever made so an
-    entry's absolute sequence number survives evictions (the encoder indexes by it)."""
-
-    def __init__(self, max_size):
-        self.entries = []
-        self.size = 0
-        self.max_size = max_size
-        self.inserted = 0
-
-    def get(self, index):
-        """Entry at HPACK index (static table first, then dynamic, newest first)."""
-        if index <= STATIC_LENGTH:
-            if index == 0:
-                raise HpackError("hpack: index 0 is not valid")
-            return static_entry(index)
-        pos = len(self.entries) - (index - STATIC_LENGTH)
-        if pos < 0:
-            raise HpackError("hpack: index %d is beyond the table" % index)
-        return self.entries[pos]
-
-    def add(self, name, value):
-        size = len(name) + len(value) + ENTRY_OVERHEAD
-        # RFC 7541 4.4: an entry larger than the table empties it and is not added.
-        while self.entries and self.size + size > self.max_size:
-            self._evict()
-        self.inserted += 1
-        if size > self.max_size:
-            return
-        self.entries.append((name, value))
-        self.size += size
-
-    def resize(self, max_size):
-        self.max_size = max_size
-        while self.entries and self.size > max_size:
-            self._evict()
-
-    def _evict(self):
-        name, value = self.entries.pop(0)
-        self.size -= len(name) + len(value) + ENTRY_OVERHEAD
-        self.evicted(self.inserted - len(self.entries) - 1, name, value)
-
-    def evicted(self, seq, name, value):
-        """Hook for the encoder's reverse index; the decoder keeps no index."""
-
-
-class _EncoderTable(_DynamicTable):
-    def __init__(self, max_size):
-        _DynamicTable.__init__(self, max_size)
-        self.pairs = {}  # (name, value) -> sequence number of the newest copy
-        self.names = {}  # name -> sequence number
-
-    def add(self, name, value):
-        _DynamicTable.add(self, name, value)
-        if self.entries and self.entries[-1] == (name, value):
-            seq = self.inserted - 1
-            self.pairs[(name, value)] = seq
-            self.names[name] = seq
-
-    def evicted(self, seq, name, value):
-        if self.pairs.get((name, value)) == seq:
-            del self.pairs[(name, value)]
-        if self.names.get(name) == seq:
-            del self.names[name]
-
-    def index_of(self, seq):
-        return STATIC_LENGTH + self.inserted - seq
 
 
 def _encode_int(out, value, prefix_bits, flags):
@@ -137,7 +69,7 @@ class HpackEncoder:
         # Our own memory cap: the peer's SETTINGS_HEADER_TABLE_SIZE only lets us use up to
         # that much; we never use more than max_table_size.
         self._cap = max_table_size
-        self._table = _EncoderTable(min(DEFAULT_TABLE_SIZE, max_table_size))
+        self._table = EncoderTable(min(DEFAULT_TABLE_SIZE, max_table_size))
         self._pending_min = None
         self._pending_final = None
         self.huffman = huffman
@@ -224,7 +156,7 @@ class HpackDecoder:
         # The largest table the peer's encoder may ask for: our SETTINGS_HEADER_TABLE_SIZE.
         self.max_allowed_table_size = max_table_size
         self.max_header_list_size = max_header_list_size
-        self._table = _DynamicTable(max_table_size)
+        self._table = DynamicTable(max_table_size)
 
     @property
     def header_table_size(self):
