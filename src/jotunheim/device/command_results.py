@@ -1,0 +1,101 @@
+"""CommandResult dicts (hub.proto): error codes, exception mapping, JSON checks, compact storage.
+
+Split from commands.py so the handler module stays small; everything here is pure.
+"""
+
+import asyncio
+
+from jotunheim.device.tools import ToolError
+
+MAX_RESULT_BYTES = 32768  # a result must fit one DeviceMessage on a small heap
+MAX_MESSAGE_CHARS = 200
+MAX_RESULT_DEPTH = 16
+CODES = (
+    "INVALID_ARGUMENT",
+    "NOT_FOUND",
+    "DEADLINE_EXCEEDED",
+    "RESOURCE_EXHAUSTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+)
+# gRPC status (int) -> CommandResult error_code, for tools that call over gRPC (Loki).
+_GRPC_CODES = {3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND"}
+_GRPC_CODES[8] = "RESOURCE_EXHAUSTED"
+_GRPC_CODES[14] = "UNAVAILABLE"
+
+
+def error_result(command_id, code, message, duration_us=0):
+    """A failed CommandResult dict (an unknown code becomes INTERNAL)."""
+    return {
+        "command_id": command_id,
+        "success": False,
+        "result": b"",
+        "error_code": code if code in CODES else "INTERNAL",
+        "error_message": message[:MAX_MESSAGE_CHARS],
+        "duration_us": duration_us,
+    }
+
+
+def error_code_of(exc):
+    """The CommandResult error_code for an exception raised by a tool."""
+    code = getattr(exc, "error_code", None)
+    if code in CODES:
+        return code
+    if isinstance(exc, asyncio.TimeoutError):
+        return "DEADLINE_EXCEEDED"
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhausted":
+        return "RESOURCE_EXHAUSTED"
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status in _GRPC_CODES:
+        return _GRPC_CODES[status]
+    return "INTERNAL"
+
+
+def check_json(value, where, depth=0):
+    """Raises ToolError unless `value` is plain JSON data.
+
+    MicroPython's json.dumps writes `<object>` and `nan` instead of failing, so results are
+    checked here rather than trusting the encoder.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not (value == value and value - value == 0):
+            raise ToolError("%s: result holds a non-finite number" % where)
+        return
+    if depth >= MAX_RESULT_DEPTH:
+        raise ToolError("%s: result nested deeper than %d" % (where, MAX_RESULT_DEPTH))
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            check_json(item, where, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise ToolError("%s: result has a non-string key %r" % (where, key))
+            check_json(value[key], where, depth + 1)
+        return
+    raise ToolError("%s: result is not JSON data (%s)" % (where, type(value).__name__))
+
+
+def pack(result):
+    # One bytes object per cached result: [code index][duration_us, 4 bytes][payload or
+    # message]. A dict costs ~4x more heap on MicroPython, and these are most of the
+    # runtime's live state after a burst of commands.
+    code = 0 if result["success"] else CODES.index(result["error_code"]) + 1
+    body = result["result"] if result["success"] else result["error_message"].encode()
+    took = min(result["duration_us"], 0xFFFFFFFF)
+    return bytes((code,)) + took.to_bytes(4, "big") + body
+
+
+def expand(cid, entry):
+    code = entry[0]
+    body = entry[5:]
+    return {
+        "command_id": cid,
+        "success": code == 0,
+        "result": body if code == 0 else b"",
+        "error_code": "" if code == 0 else CODES[code - 1],
+        "error_message": "" if code == 0 else body.decode(),
+        "duration_us": int.from_bytes(entry[1:5], "big"),
+    }
