@@ -290,3 +290,25 @@ def test_encode_rejects_self_referencing_dicts_instead_of_recursing_forever():
     msg["f_nested"]["child"] = msg
     with raises(EncodeError, match="deeper"):
         pb.encode(S, msg)
+
+
+def test_nested_messages_longer_than_127_bytes_get_multi_byte_lengths():
+    for size in (125, 126, 127, 128, 300, 16383, 16384):
+        label = "x" * size
+        data = pb.encode(S, {"f_nested": {"label": label}, "f_int32": 1})
+        body = h("12") + _varint(size) + label.encode()
+        assert data == h("0801") + h("8a01") + _varint(len(body)) + body, size
+        assert pb.decode(S, data)["f_nested"]["label"] == label
+    packed = list(range(200))
+    data = pb.encode(S, {"r_int32": packed, "m_string": {"k": "v" * 200}})
+    back = pb.decode(S, data)
+    assert back["r_int32"] == packed and back["m_string"] == {"k": "v" * 200}
+
+
+def _varint(n):
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)

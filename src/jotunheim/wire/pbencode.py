@@ -68,14 +68,30 @@ def _index_name(fields, key):
     return -1
 
 
+def _open(out, num):
+    """Writes a length-delimited tag and reserves one length byte -> its position. Nested
+    messages are written straight into out (no buffer per level); _close fixes the length."""
+    put_varint(out, num << 3 | 2)
+    out.append(0)
+    return len(out) - 1
+
+
+def _close(out, start):
+    n = len(out) - start - 1
+    if n < 0x80:
+        out[start] = n
+    else:  # rare: widen the reserved byte (one memmove of the body, bytearray slice assign)
+        length = bytearray()
+        put_varint(length, n)
+        out[start : start + 1] = length
+
+
 def _put_message(out, num, sub, v, depth):
     if depth <= 0:
         raise EncodeError("messages nested deeper than the limit")
-    body = bytearray()
-    encode_message(sub, v, body, depth - 1)
-    put_varint(out, num << 3 | 2)
-    put_varint(out, len(body))
-    out.extend(body)
+    start = _open(out, num)
+    encode_message(sub, v, out, depth - 1)
+    _close(out, start)
 
 
 def _put_repeated(out, num, kind, sub, values, depth):
@@ -85,12 +101,10 @@ def _put_repeated(out, num, kind, sub, values, depth):
         return
     typ = kind & 31
     if kind & _PACKED:
-        body = bytearray()
+        start = _open(out, num)
         for v in values:
-            put_scalar(body, typ, v)
-        put_varint(out, num << 3 | 2)
-        put_varint(out, len(body))
-        out.extend(body)
+            put_scalar(out, typ, v)
+        _close(out, start)
         return
     for v in values:
         if typ == _MESSAGE:
@@ -132,17 +146,15 @@ def _put_map(out, num, entry, values, depth):
         raise EncodeError("map keys must all be of the key type") from None
     for k in keys:
         v = values[k]
-        body = bytearray()
+        start = _open(out, num)
         # Entries always carry key and value, defaults included (as protobuf writes them).
-        put_varint(body, 8 | WIRE_TYPE[ktyp])
-        put_scalar(body, ktyp, k)
+        out.append(8 | WIRE_TYPE[ktyp])
+        put_scalar(out, ktyp, k)
         if vtyp == _MESSAGE:
             if v is None:
                 raise EncodeError("None as the value of map key %r" % (k,))
-            _put_message(body, 2, ef[7], v, depth)
+            _put_message(out, 2, ef[7], v, depth)
         else:
-            put_varint(body, 16 | WIRE_TYPE[vtyp])
-            put_scalar(body, vtyp, v)
-        put_varint(out, num << 3 | 2)
-        put_varint(out, len(body))
-        out.extend(body)
+            out.append(16 | WIRE_TYPE[vtyp])
+            put_scalar(out, vtyp, v)
+        _close(out, start)

@@ -16,6 +16,7 @@ from jotunheim.wire.pbwire import (
     fixed_scalar,
     fixed_size,
     read_length,
+    read_text,
     read_value,
     read_varint,
     skip_field,
@@ -32,6 +33,8 @@ MAX_DEPTH = 32
 _REPEATED = const(32)
 _MAP = const(64)
 _MESSAGE = const(11)
+_STRING = const(9)
+_BYTES = const(12)
 # Default of an implicit-presence field by type number (messages: None = absent).
 _DEFAULTS = (None, 0.0, 0.0, 0, 0, 0, 0, 0, False, "", None, None, b"", 0, 0, 0, 0, 0, 0)
 
@@ -123,24 +126,54 @@ def _decode(desc, buf, pos, end, depth, msg):
             name = fields[i]
             kind = fields[i + 2]
             typ = kind & 31
-            if typ == _MESSAGE:
-                if wt != 2:
-                    raise DecodeError("wrong wire type %d for a message" % wt)
-                n, pos = read_length(buf, pos, end)
-                if depth <= 0:
-                    raise DecodeError("messages nested deeper than the limit")
-                if kind & _MAP:
-                    _map_entry(fields[i + 3], buf, pos, pos + n, depth - 1, msg[name])
-                    pos += n
+            if wt == 2:
+                # Length prefix: one byte in the common case, read without a helper call
+                # (each helper returns a tuple: one more allocation on MicroPython).
+                n = buf[pos] if pos < end else 0x80
+                if n < 0x80:
+                    pos += 1
+                else:
+                    n, pos = read_varint(buf, pos, end)
+                if n > end - pos:
+                    raise DecodeError(
+                        "length %d runs past the end (%d bytes left)" % (n, end - pos)
+                    )
+                stop = pos + n
+                if typ == _MESSAGE:
+                    if depth <= 0:
+                        raise DecodeError("messages nested deeper than the limit")
+                    if kind & _MAP:
+                        _map_entry(fields[i + 3], buf, pos, stop, depth - 1, msg[name])
+                        pos = stop
+                        continue
+                    cur = None if kind & _REPEATED else msg[name]
+                    v = _decode(fields[i + 3], buf, pos, stop, depth - 1, cur)  # merges into cur
+                elif typ == _STRING:
+                    v = read_text(buf, pos, stop)
+                elif typ == _BYTES:
+                    v = bytes(buf[pos:stop])
+                elif kind & _REPEATED:
+                    _unpack(buf, pos, stop, typ, msg[name])
+                    pos = stop
                     continue
-                cur = None if kind & _REPEATED else msg[name]
-                v = _decode(fields[i + 3], buf, pos, pos + n, depth - 1, cur)  # merges into cur
-                pos += n
-            elif wt == 2 and kind & _REPEATED and WIRE_TYPE[typ] != 2:
-                pos = _unpack(buf, pos, end, typ, msg[name])
-                continue
+                else:
+                    raise DecodeError("wrong wire type 2")
+                pos = stop
+            elif wt != WIRE_TYPE[typ] or typ == _MESSAGE:
+                raise DecodeError("wrong wire type %d" % wt)
+            elif wt == 0:
+                v = buf[pos] if pos < end else 0x80
+                if v < 0x80:
+                    pos += 1
+                else:
+                    v, pos = read_varint(buf, pos, end)
+                v = varint_scalar(typ, v)
             else:
-                v, pos = read_value(buf, pos, end, typ, wt)
+                size = 8 if wt == 1 else 4
+                if pos + size > end:
+                    raise DecodeError("truncated fixed-width value")
+                v = fixed_scalar(typ, buf, pos)
+                pos += size
             if kind & _REPEATED:
                 msg[name].append(v)
                 continue
@@ -195,19 +228,16 @@ def _map_entry(entry, buf, pos, end, depth, target):
     target[key] = value
 
 
-def _unpack(buf, pos, end, typ, out):
-    """Decodes a packed run of scalars into the list out -> new pos."""
-    n, pos = read_length(buf, pos, end)
-    stop = pos + n
+def _unpack(buf, pos, stop, typ, out):
+    """Decodes the packed run of scalars buf[pos:stop] into the list out."""
     if WIRE_TYPE[typ] == 0:
         while pos < stop:
             v, pos = read_varint(buf, pos, stop)
             out.append(varint_scalar(typ, v))
-        return stop
+        return
     size = fixed_size(typ)
-    if n % size:
-        raise DecodeError("packed length %d is not a multiple of %d" % (n, size))
+    if (stop - pos) % size:
+        raise DecodeError("packed length %d is not a multiple of %d" % (stop - pos, size))
     while pos < stop:
         out.append(fixed_scalar(typ, buf, pos))
         pos += size
-    return stop

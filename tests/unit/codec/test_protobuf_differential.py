@@ -69,3 +69,18 @@ def test_nan_payloads_travel_bit_exact(bits64, bits32):
     back = pb.decode(ts_d.Scalars, ours)
     assert struct.pack("<d", back["f_double"]) == struct.pack("<d", ref.f_double)
     assert struct.pack("<f", back["f_float"]) == struct.pack("<f", ref.f_float)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(st.text(min_size=100, max_size=300), st.lists(st.integers(0, 2**64 - 1), max_size=40))
+def test_long_nested_messages_match_protobuf_byte_for_byte(label, numbers):
+    # bodies of 128 bytes and more need multi-byte length prefixes at every nesting level
+    value = {
+        "nested": {"label": label, "child": {"f_string": label, "r_uint64_unpacked": numbers}},
+        "payload": {"r_nested": [{"label": label}] * 3, "m_string": {label: label}},
+    }
+    cls, desc = scalars_pb2.Envelope, ts_d.Envelope
+    ref = to_pb(cls, value)
+    ours = pb.encode(desc, value)
+    assert ours == ref.SerializeToString(deterministic=True)
+    assert pb.decode(desc, ours) == from_pb(ref)
