@@ -78,7 +78,7 @@ def main():
     print("  live state, step by step:")
     print("    settings (examples/device/device.json)  %6.1f KB" % (settings / kb))
     print(
-        "    capabilities: %2d tools + encoded (%d B) %6.1f KB"
+        "    capabilities: %2d tools, %4d B encoded  %6.1f KB"
         % (mp["tools"], mp["caps_bytes"], caps / kb)
     )
     print("    drivers, created on first use           %6.1f KB" % (drivers / kb))

@@ -42,6 +42,7 @@ def main(timed_runs):
     start = alloc()
     from jotunheim._gen.device import capability  # noqa: F401
     from jotunheim.compat import ticks_diff, ticks_us
+    from jotunheim.device import scheduler  # noqa: F401  (CommandHandler loads it lazily)
     from jotunheim.device.capabilities import CapabilityBuilder
     from jotunheim.device.commands import CommandHandler
     from jotunheim.device.drivers import dht22, led, relay  # noqa: F401
@@ -83,9 +84,9 @@ def main(timed_runs):
         encoded = None
         out["tools"] = len(builder.registry)
         out["after_caps_heap"] = alloc() - baseline
+        mods_before = list(sys.modules)
         handler = CommandHandler(builder.registry)
         keep.append(handler)
-        mods_before = list(sys.modules)
         kinds = (
             ("set_led", '{"pin": 2, "on": true}'),
             ("set_pump", '{"on": false}'),
