@@ -214,9 +214,14 @@ class Channel:
         """Writes what the HTTP/2 connection queued, then drains (one drainer at a time)."""
         if self._error is not None or self._conn is None:
             return
+        if len(self._calls) > 1:
+            # Other calls are in flight: let them queue their frames too, so one write
+            # (one syscall) carries them all instead of one per call.
+            await asyncio.sleep(0)
         data = self._conn.data_to_send()
-        if data:
-            self._transport.send(data)
+        if not data:
+            return
+        self._transport.send(data)
         async with self._lock:
             await self._transport.drain()
 

@@ -10,7 +10,7 @@ from jotunheim.wire.grpc import GrpcError, Status
 # both return what is available (up to n) rather than waiting for n bytes. On MicroPython we
 # read into one reused buffer instead (readinto), so reads leave no garbage on the heap.
 READ_SIZE = 16384
-MP_READ_SIZE = 4096
+MP_READ_SIZE = 2048
 
 # MicroPython's ssl runs the TLS handshake lazily, inside the first drain()/read(), and
 # reports mbedTLS failures (bad certificate, handshake) as ValueError, not OSError.
