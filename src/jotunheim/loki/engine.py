@@ -155,6 +155,11 @@ class LuaEngine:
             if stopped:
                 self._raise_stopped(name, stopped, limits)
             message = str(exc)
+            if time.monotonic() > ctx.deadline:
+                # e.g. a child call (sleep, network) ran into the deadline and raised
+                raise DeadlineExceeded(
+                    "%s: time limit of %d ms exceeded (%s)" % (name, limits.timeout_ms, message)
+                ) from None
             if message.endswith("not enough memory"):
                 raise ResourceExhausted(
                     "%s: memory limit of %d bytes exceeded" % (name, limits.memory_bytes)

@@ -10,7 +10,7 @@ class Limits:
     """Per-script execution limits; every tool may override any of them."""
 
     memory_bytes: int = 32 * 1024 * 1024
-    max_instructions: int = 50_000_000
+    max_instructions: int = 200_000_000
     timeout_ms: int = 5_000
     max_concurrent: int = 4
 

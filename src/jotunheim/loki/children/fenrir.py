@@ -2,6 +2,7 @@
 
 import glob
 import threading
+import time
 
 from jotunheim.loki.children import Child
 from jotunheim.loki.errors import ChildError
@@ -122,7 +123,18 @@ class Fenrir(Child):
             "sensor_read": self.sensor_read,
             "actuator_set": self.actuator_set,
             "actuator_get": self.actuator_get,
+            "sleep_ms": self.sleep_ms,
         }
+
+    def sleep_ms(self, ctx, ms):
+        """Blocks the script (not the service) for `ms`, never past the script's deadline."""
+        if isinstance(ms, bool) or not isinstance(ms, (int, float)) or ms < 0:
+            raise ChildError("fenrir: sleep_ms takes a non-negative number")
+        left = ctx.remaining()
+        time.sleep(min(ms / 1000.0, left))
+        if ms / 1000.0 > left:
+            ctx.remaining()  # raises DeadlineExceeded: the sleep ran into the time limit
+        return True
 
     def gpio_read(self, ctx, pin):
         return self.board.gpio_read(self._allowed(pin))
