@@ -28,6 +28,11 @@ from jotunheim.wire.pbwire import (
 MAX_MESSAGE_SIZE = 64 * 1024
 # Message nesting levels below the top one; bounds recursion (C stack on a board).
 MAX_DEPTH = 32
+# Decoded fields allowed per input byte (plus a fixed allowance): an empty sub-message costs
+# two bytes on the wire but a dict entry for every field of its type, so without this cap a
+# 64 KiB message of empty messages could expand to tens of megabytes.
+MAX_FIELDS_PER_BYTE = 4
+_FIELD_ALLOWANCE = const(1024)
 
 # Field kind bits, as tools/devicegen.py writes them.
 _REPEATED = const(32)
@@ -52,7 +57,8 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
         )
     if not isinstance(data, bytes):
         data = memoryview(data)  # slices of values then copy once, from the caller's buffer
-    return _decode(desc, data, 0, n, max_depth, None)
+    budget = [_FIELD_ALLOWANCE + MAX_FIELDS_PER_BYTE * n]  # shared by every nested level
+    return _decode(desc, data, 0, n, max_depth, None, budget)
 
 
 def encode(desc, msg):
@@ -98,9 +104,10 @@ def _index(fields, num):
     return -1
 
 
-def _decode(desc, buf, pos, end, depth, msg):
+def _decode(desc, buf, pos, end, depth, msg, budget):
     if msg is None:
         msg = new_message(desc)  # also turns a generated field string into the tuple
+        _spend(budget, len(msg), desc)
     fields = desc[1]
     nf = len(fields)
     name = None
@@ -143,11 +150,13 @@ def _decode(desc, buf, pos, end, depth, msg):
                     if depth <= 0:
                         raise DecodeError("messages nested deeper than the limit")
                     if kind & _MAP:
-                        _map_entry(fields[i + 3], buf, pos, stop, depth - 1, msg[name])
+                        _map_entry(fields[i + 3], buf, pos, stop, depth - 1, msg[name], budget)
                         pos = stop
                         continue
                     cur = None if kind & _REPEATED else msg[name]
-                    v = _decode(fields[i + 3], buf, pos, stop, depth - 1, cur)  # merges into cur
+                    v = _decode(
+                        fields[i + 3], buf, pos, stop, depth - 1, cur, budget
+                    )  # merges into cur
                 elif typ == _STRING:
                     v = read_text(buf, pos, stop)
                 elif typ == _BYTES:
@@ -191,7 +200,16 @@ def _decode(desc, buf, pos, end, depth, msg):
     return msg
 
 
-def _map_entry(entry, buf, pos, end, depth, target):
+def _spend(budget, n, desc):
+    budget[0] -= n
+    if budget[0] < 0:
+        raise FieldDecodeError(
+            "%s: message expands to more than %d fields per input byte"
+            % (desc[0], MAX_FIELDS_PER_BYTE)
+        )
+
+
+def _map_entry(entry, buf, pos, end, depth, target, budget):
     """Decodes one map entry (key = 1, value = 2) into the dict target. An absent key or value
     takes its default (an empty message for message values). An entry carrying any other
     field is dropped as unknown data, as the protobuf (upb) library does, so both agree."""
@@ -212,7 +230,7 @@ def _map_entry(entry, buf, pos, end, depth, target):
             n, pos = read_length(buf, pos, end)
             if depth <= 0:
                 raise DecodeError("messages nested deeper than the limit")
-            value = _decode(ef[7], buf, pos, pos + n, depth - 1, value)
+            value = _decode(ef[7], buf, pos, pos + n, depth - 1, value, budget)
             pos += n
         elif num == 2:
             value, pos = read_value(buf, pos, end, vtyp, wt)
@@ -224,7 +242,11 @@ def _map_entry(entry, buf, pos, end, depth, target):
     if unknown:
         return
     if value is None:
-        value = new_message(ef[7]) if vtyp == _MESSAGE else _DEFAULTS[vtyp]
+        if vtyp == _MESSAGE:
+            value = new_message(ef[7])
+            _spend(budget, len(value), entry)
+        else:
+            value = _DEFAULTS[vtyp]
     target[key] = value
 
 
