@@ -1,0 +1,141 @@
+"""`jotunheim device run`: runs the device agent on this host, in CPython or in the MicroPython
+unix port (with the device runtime precompiled by mpy-cross, as it would be on a board)."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SRC_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the jotunheim package
+# Device-side packages and modules: everything the agent can import under MicroPython.
+DEVICE_PARTS = (
+    "jotunheim/__init__.py",
+    "jotunheim/compat.py",
+    "jotunheim/errors.py",
+    "jotunheim/wire",
+    "jotunheim/_gen/__init__.py",
+    "jotunheim/_gen/device",
+    "jotunheim/device",
+)
+AGENT_MODULE = "jotunheim.device.agent"
+# The whole agent (wire stack ~105 KB + device stack ~120 KB of .mpy code and tables on the
+# 64-bit unix port) needs ~270 KB live; see docs/micropython-notes.md, "Device session".
+DEFAULT_HEAP = "320k"
+
+
+def register(sub):
+    p = sub.add_parser("device", help="run a device agent on this host")
+    dsub = p.add_subparsers(dest="device_command", metavar="ACTION")
+    r = dsub.add_parser(
+        "run",
+        help="run the device agent from a settings file (simulated hardware)",
+        description="Runs the device agent: connects to the hub of the settings and serves "
+        "its commands until interrupted. --runtime micropython runs the same agent in the "
+        "MicroPython unix port with a fixed heap, like a board.",
+    )
+    r.add_argument("--settings", required=True, help="device settings JSON (docs/settings.md)")
+    r.add_argument("--runtime", choices=("cpython", "micropython"), default="cpython")
+    r.add_argument(
+        "--heap", default=DEFAULT_HEAP, help="MicroPython heap (default %s)" % DEFAULT_HEAP
+    )
+    r.add_argument(
+        "--no-precompile",
+        action="store_true",
+        help="MicroPython: import the .py sources (needs a larger heap for the compiler)",
+    )
+    r.set_defaults(func=cmd_run)
+    p.set_defaults(func=lambda args: p.print_help() or 2)
+
+
+def micropython_binary():
+    """The unix-port `micropython` next to this Python (the venv), else on PATH."""
+    candidate = Path(sys.executable).parent / "micropython"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("micropython")
+    if not found:
+        raise SystemExit(
+            "micropython binary not found (install requirements.txt or put it on PATH)"
+        )
+    return found
+
+
+def _device_sources(src_root):
+    for part in DEVICE_PARTS:
+        p = src_root / part
+        for src in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            yield src
+
+
+def precompile(src_root=SRC_ROOT, cache_root=None):
+    """mpy-cross the device runtime into a cache directory keyed by the sources' content hash;
+    returns the directory (reused while no source changes)."""
+    mpy_cross = Path(micropython_binary()).parent / "mpy-cross"
+    if not mpy_cross.exists():
+        found = shutil.which("mpy-cross")
+        if not found:
+            return None
+        mpy_cross = Path(found)
+    sources = list(_device_sources(src_root))
+    digest = hashlib.sha256()
+    for src in sources:
+        digest.update(str(src.relative_to(src_root)).encode())
+        digest.update(src.read_bytes())
+    cache_root = Path(cache_root or os.path.join(tempfile.gettempdir(), "jotunheim-mpy"))
+    out = cache_root / digest.hexdigest()[:16]
+    if (out / ".complete").exists():
+        return str(out)
+    tmp = Path(tempfile.mkdtemp(prefix="build-", dir=_mkdir(cache_root)))
+    for src in sources:
+        rel = src.relative_to(src_root)
+        dest = tmp / rel.with_suffix(".mpy")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [str(mpy_cross), "-o", str(dest), "-s", str(rel), str(src)],
+            check=True,
+            capture_output=True,
+        )
+    (tmp / ".complete").write_text("ok\n")
+    try:
+        os.rename(tmp, out)
+    except OSError:  # another process built it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return str(out)
+
+
+def _mkdir(path):
+    os.makedirs(path, exist_ok=True)
+    return str(path)
+
+
+def micropython_command(settings, heap=DEFAULT_HEAP, precompiled=True):
+    """(argv, env) that run the agent in the MicroPython unix port."""
+    path = [".frozen"]  # MicroPython's frozen modules first, as on a board
+    if precompiled:
+        built = precompile()
+        if built:
+            path.append(built)
+    path.append(str(SRC_ROOT))
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ":".join(path)
+    argv = [micropython_binary(), "-X", "heapsize=" + heap, "-m", AGENT_MODULE, settings]
+    return argv, env
+
+
+def cmd_run(args):
+    settings = os.path.abspath(args.settings)
+    if not os.path.exists(settings):
+        print("error: settings file %s does not exist" % settings, file=sys.stderr)
+        return 2
+    if args.runtime == "cpython":
+        from jotunheim.device import agent
+
+        return agent.main(["--settings", settings])
+    argv, env = micropython_command(settings, args.heap, not args.no_precompile)
+    # exec: the agent becomes this process, so signals reach it directly.
+    sys.stdout.flush()
+    os.execve(argv[0], argv, env)
+    return 1  # not reached

@@ -1,0 +1,124 @@
+"""The device agent: builds the whole device runtime from one settings file and keeps it
+connected to the hub forever. `python -m jotunheim.device.agent --settings F` on CPython,
+`micropython -m jotunheim.device.agent F` in the unix port, `run("/device.json")` on a board."""
+
+import asyncio
+import sys
+
+DEFAULT_SETTINGS = "/device.json"  # where a board keeps its settings (examples/device/main.py)
+
+
+def _dirname(path):
+    # os.path is missing on MicroPython.
+    head, sep, _ = path.rpartition("/")
+    return head if sep else ""
+
+
+class Agent:
+    """All device parts wired together; `await agent.run()` serves until `agent.stop()`."""
+
+    def __init__(self, settings_path, hal=None, logger=None, channel_factory=None):
+        from jotunheim.device.capabilities import CapabilityBuilder
+        from jotunheim.device.commands import CommandHandler
+        from jotunheim.device.log import logger_from_settings
+        from jotunheim.device.memory import MemoryMonitor
+        from jotunheim.device.negotiator import CapabilityNegotiator
+        from jotunheim.device.propagator import CapabilityPropagator
+        from jotunheim.device.resmon import ResourceMonitor
+        from jotunheim.device.scheduler import PriorityScheduler
+        from jotunheim.device.session import DeviceSession
+        from jotunheim.device.settings import Settings
+
+        settings = Settings.load(settings_path)
+        self.settings = settings
+        self.log = logger or logger_from_settings("agent", settings)
+        if hal is None:
+            from jotunheim.device.hal import get_hal
+
+            hal = get_hal()  # the simulated HAL unless the board has machine.Pin
+        self.hal = hal
+        limits = settings["resource_limits"]
+        memory = MemoryMonitor.from_settings(limits)
+        scheduler = PriorityScheduler.from_settings(limits, memory)
+        self.builder = CapabilityBuilder(settings, hal, script_dir=_dirname(settings_path))
+        self.registry = self.builder.registry
+        self.handler = CommandHandler(
+            self.registry,
+            limits.get("max_concurrent_tools", 2),
+            logger=self.log.child("commands"),
+            scheduler=scheduler,
+        )
+        self.propagator = CapabilityPropagator(self.builder, settings, logger=self.log)
+        self.negotiator = CapabilityNegotiator(self.builder, propagator=self.propagator)
+        self.monitor = ResourceMonitor(memory=memory, scheduler=scheduler)
+        self.session = DeviceSession(
+            settings,
+            self.negotiator,
+            self.handler,
+            propagator=self.propagator,
+            monitor=self.monitor,
+            logger=self.log.child("session"),
+            channel_factory=channel_factory,
+        )
+
+    @property
+    def device_id(self):
+        return self.session.device_id
+
+    async def run(self):
+        ident = self.settings["identity"]
+        self.log.warn(
+            "device %s (%s) starting; hub %s",
+            ident["device_id"],
+            ident.get("firmware_version") or "?",
+            ",".join(self.settings["hub"]["addresses"]),
+        )
+        try:
+            await self.session.run()
+        finally:
+            loki = self.builder._loki
+            if loki is not None and hasattr(loki, "close"):
+                await loki.close()
+
+    def stop(self):
+        self.session.stop()
+
+
+def run(settings_path=DEFAULT_SETTINGS):
+    """Builds the agent from `settings_path` and runs it until the process ends."""
+    agent = Agent(settings_path)
+    try:
+        asyncio.run(agent.run())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def settings_path_from_argv(argv):
+    """`--settings F`, `--settings=F` or a bare `F` (MicroPython has no argparse)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--settings" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--settings="):
+            return arg[len("--settings=") :]
+        if not arg.startswith("-"):
+            return arg
+        i += 1
+    return DEFAULT_SETTINGS
+
+
+def main(argv=None):
+    if argv is None:
+        argv = sys.argv[1:]
+    path = settings_path_from_argv(argv)
+    try:
+        return run(path)
+    except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback, on bad settings
+        print("jotunheim agent: %s: %s" % (type(exc).__name__, exc))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

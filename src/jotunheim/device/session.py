@@ -1,0 +1,347 @@
+"""The device end of DeviceHub.Connect: dial the hub, prove the device key, then serve the
+hub's capability requests, commands and pings over one bidi stream, with heartbeats,
+dead-peer detection and reconnects (full-jitter backoff, resume token) - hub.proto header."""
+
+import asyncio
+import sys
+
+from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.device.backoff import Backoff
+from jotunheim.device.deadpeer import DeadPeerDetector
+from jotunheim.device.hmac_sha256 import HmacSha256
+from jotunheim.errors import JotunheimError
+
+PROTOCOL_VERSION = 1
+PROOF_LABEL = b"jotunheim-v1|"
+CONNECT_PATH = "/jotunheim.hub.DeviceHub/Connect"
+HANDSHAKE_TIMEOUT_MS = 10000
+# Refusals that another attempt with the same identity cannot fix: wait the backoff cap
+# before trying again rather than hammering the hub with a bad key.
+FATAL_REFUSALS = ("unknown_device", "revoked", "bad_proof", "unsupported_protocol")
+
+
+class SessionRefused(JotunheimError):
+    """The hub refused the Hello (`code` is the hub.proto Refusal code)."""
+
+    def __init__(self, code, reason, leader_address=""):
+        JotunheimError.__init__(self, "hub refused the device: %s (%s)" % (code, reason))
+        self.code = code
+        self.leader_address = leader_address
+
+
+class SessionProtocolError(JotunheimError):
+    """The hub sent something the session protocol does not allow at that point."""
+
+
+def runtime_name():
+    impl = sys.implementation
+    return "%s %s" % (impl.name, ".".join(str(v) for v in impl.version[:3]))
+
+
+def _default_channel(host, port, ssl, server_hostname):
+    from jotunheim.wire.channel import Channel  # lazy: the wire stack loads only here
+
+    return Channel(host, port, ssl=ssl, server_hostname=server_hostname)
+
+
+class DeviceSession:
+    """`await run()` keeps the device connected until `stop()`; see the module docstring."""
+
+    def __init__(
+        self, settings, negotiator, handler, propagator=None, monitor=None, logger=None,
+        channel_factory=None, rng=None,
+    ):  # fmt: skip
+        data = getattr(settings, "data", settings)
+        ident = data["identity"]
+        hub = data["hub"]
+        res = data["network_resilience_settings"]
+        self.device_id = ident["device_id"]
+        self.firmware_version = ident.get("firmware_version") or ""
+        # Only the padded HMAC state is kept; the key itself is never stored or logged.
+        self._mac = HmacSha256(_unhex(ident["key"]))
+        self.addresses = list(hub["addresses"])
+        self._tls = hub.get("tls", False)
+        self._ca_cert = hub.get("ca_cert")
+        self._server_hostname = hub.get("server_hostname")
+        self.backoff = Backoff.from_settings(res, rng)
+        self.max_retries = res.get("max_retries", 0)
+        self.heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
+        self.dead_peer_ms = res.get("dead_peer_timeout_ms", 45000)
+        self.negotiator = negotiator
+        self.handler = handler
+        self.propagator = propagator
+        self.monitor = monitor
+        self.log = logger
+        self._factory = channel_factory or _default_channel
+        self.resume_token = ""
+        self.pending = {}  # command_id -> CommandResult dict, kept until ResultAck
+        self._running = {}  # command_id -> task running it
+        self.state = "idle"  # idle | connecting | online | waiting | stopped
+        self.connects = 0  # Welcomes received
+        self.last_error = None
+        self.last_refusal = None
+        self._call = None
+        self._channel = None
+        self._send_lock = asyncio.Lock()
+        self._stopped = False
+        self._next = 0  # index into addresses
+        self._redirect = None  # leader address from a not_leader refusal
+        self._seq = 0
+        self._welcomed = False
+        self._dead = DeadPeerDetector(self.dead_peer_ms)
+        self._hb_task = None
+        if propagator is not None:
+            propagator.add_listener(self._on_capability_event)
+
+    # ---- connection loop -----------------------------------------------------------------
+    async def run(self):
+        """Connects, serves, reconnects; returns after stop(). Raises once max_retries
+        consecutive attempts failed (0 = retry forever)."""
+        failures = 0
+        while not self._stopped:
+            addr = self._redirect or self.addresses[self._next % len(self.addresses)]
+            self._redirect = None
+            self.state = "connecting"
+            delay = None
+            self._welcomed = False
+            try:
+                await self._session(addr)
+            except SessionRefused as exc:
+                self.last_refusal = exc.code
+                self._note_error(exc)
+                if exc.code == "not_leader" and exc.leader_address:
+                    self._redirect = exc.leader_address
+                elif exc.code in FATAL_REFUSALS:
+                    delay = self.backoff.cap_ms
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure means: reconnect later
+                self._note_error(exc)
+            finally:
+                await self._drop_connection()
+            if self._stopped:
+                break
+            if self._welcomed:
+                failures = 0  # the stream was up: count failures from here
+            if not self._welcomed:
+                failures += 1
+                self._next += 1  # try the next hub address
+            if self.max_retries and failures >= self.max_retries:
+                self.state = "stopped"
+                raise JotunheimError("hub unreachable after %d attempts" % failures)
+            if delay is None:
+                delay = self.backoff.next_delay_ms()
+            self.state = "waiting"
+            self._info("reconnecting to the hub in %d ms", delay)
+            await self._sleep_ms(delay)
+        self.state = "stopped"
+
+    def stop(self):
+        """Ends run(): closes the stream; running commands keep their results."""
+        self._stopped = True
+        if self._channel is not None:
+            asyncio.create_task(self._drop_connection())
+
+    async def _sleep_ms(self, ms):
+        # In short slices, so that stop() is noticed quickly.
+        start = ticks_ms()
+        while not self._stopped:
+            left = ms - ticks_diff(ticks_ms(), start)
+            if left <= 0:
+                return
+            await asyncio.sleep(min(200, left) / 1000)
+
+    async def _session(self, addr):
+        from jotunheim._gen.device import hub as hub_d
+
+        host, _, port = addr.rpartition(":")
+        ssl = None
+        if self._tls:
+            from jotunheim.wire.transport import client_ssl_context
+
+            ssl = client_ssl_context(cafile=self._ca_cert)
+        ch = self._factory(host, int(port), ssl, self._server_hostname)
+        self._channel = ch
+        timeout = HANDSHAKE_TIMEOUT_MS / 1000
+        await asyncio.wait_for(ch.connect(), timeout)
+        call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
+        self._call = call
+        kind, body = await self._recv(call, timeout)
+        if kind != "challenge":
+            raise SessionProtocolError("expected a challenge, got %s" % kind)
+        proof = self._mac.digest(PROOF_LABEL + self.device_id.encode() + b"|" + body["nonce"])
+        await self._send({
+            "hello": {
+                "device_id": self.device_id, "proof": proof,
+                "firmware_version": self.firmware_version,
+                "protocol_version": PROTOCOL_VERSION, "resume_token": self.resume_token,
+                "runtime": runtime_name(), "pending_results": list(self.pending),
+            }
+        })  # fmt: skip
+        kind, body = await self._recv(call, timeout)
+        if kind != "welcome":
+            raise SessionProtocolError("expected welcome, got %s" % kind)
+        self._on_welcome(body)
+        await self._serve(call)
+
+    def _on_welcome(self, w):
+        self.resume_token = w["resume_token"]
+        for cid in w["acked_results"]:
+            self.pending.pop(cid, None)
+        if w["heartbeat_interval_ms"]:
+            self.heartbeat_ms = min(self.heartbeat_ms, w["heartbeat_interval_ms"])
+        self.connects += 1
+        self._welcomed = True
+        self.state = "online"
+        self.backoff.reset()
+        self._dead.seen()
+        self._info("connected to the hub (session resumed: %s)", w["resumed"])
+
+    async def _serve(self, call):
+        self._hb_task = asyncio.create_task(self._heartbeats(call))
+        for cid in list(self.pending):  # results the hub has not acknowledged yet
+            await self._send_result(self.pending[cid])
+        if self.propagator is not None:
+            self.propagator.connected()  # emits "connected": sent by _on_capability_event
+        while True:
+            kind, body = await self._recv(call, None)
+            if kind is None:
+                self.state = "ended"
+                return
+            handler = getattr(self, "_handle_" + kind, None)
+            if handler is None:
+                self._info("ignoring hub message %s", kind)
+                continue
+            await handler(body)
+
+    async def _recv(self, call, timeout):
+        from jotunheim._gen.device import hub as hub_d
+        from jotunheim.wire import protobuf as pb
+
+        msg = await (call.recv() if timeout is None else asyncio.wait_for(call.recv(), timeout))
+        if msg is None:
+            return None, None
+        self._dead.seen()
+        kind = pb.which_oneof(hub_d.HubMessage, msg, "body")
+        if kind == "refusal":
+            r = msg["refusal"]
+            raise SessionRefused(r["code"], r["reason"], r["leader_address"])
+        if kind is None:
+            raise SessionProtocolError("empty HubMessage")
+        return kind, msg[kind]
+
+    async def _drop_connection(self):
+        if self.state == "online":
+            self.state = "ended"
+        if self.propagator is not None and self.propagator.is_connected:
+            self.propagator.is_connected = False  # nothing to tell the hub: the stream is gone
+        task, self._hb_task = self._hb_task, None
+        if task is not None:
+            task.cancel()
+        ch, self._channel, self._call = self._channel, None, None
+        if ch is not None:
+            try:
+                await ch.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+
+    # ---- sending -------------------------------------------------------------------------
+    async def _send(self, message, raw=None):
+        """Sends a DeviceMessage dict (or pre-encoded bytes) on the live stream, if any."""
+        call = self._call
+        if call is None:
+            return False
+        async with self._send_lock:
+            if raw is None:
+                await call.send(message)
+            else:  # the negotiator hands out its cached, already-encoded DeviceMessage
+                await call.start()
+                await self._channel.send_message(call, raw, False)
+        return True
+
+    async def _send_result(self, result):
+        try:
+            await self._send({"command_result": result})
+        except Exception as exc:  # noqa: BLE001 - kept in pending, re-sent after reconnect
+            self._note_error(exc)
+
+    def _on_capability_event(self, event):
+        if self._call is not None and self.state == "online":
+            asyncio.create_task(self._send_event(event))
+
+    async def _send_event(self, event):
+        try:
+            await self._send({"capability_update": event})
+        except Exception as exc:  # noqa: BLE001 - the reconnect re-announces anyway
+            self._note_error(exc)
+
+    async def _heartbeats(self, call):
+        try:
+            while self._call is call:
+                await asyncio.sleep(self.heartbeat_ms / 1000)
+                if self._dead.is_dead():
+                    self._info("hub silent for %d ms: reconnecting", self._dead.ms_since_seen())
+                    await call.cancel()  # the serve loop's recv() fails -> reconnect
+                    return
+                self._seq += 1
+                hb = self.monitor.snapshot() if self.monitor is not None else {}
+                hb["seq"] = self._seq
+                hb["active_tools"] = getattr(self.handler, "active", 0)
+                await self._send({"heartbeat": hb})
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - a failed write ends the session elsewhere
+            self._note_error(exc)
+            await call.cancel()
+
+    # ---- hub messages --------------------------------------------------------------------
+    async def _handle_capability_request(self, body):
+        raw = await self.negotiator.device_message(body)
+        await self._send(None, raw)
+
+    async def _handle_command(self, cmd):
+        cid = cmd["command_id"]
+        done = self.pending.get(cid)
+        if done is not None:  # already applied: report the kept result again
+            await self._send_result(done)
+        elif cid not in self._running:  # (a re-sent id still running is answered when done)
+            self._running[cid] = asyncio.create_task(self._run_command(cmd))
+
+    async def _run_command(self, cmd):
+        cid = cmd["command_id"]
+        try:
+            result = await self.handler.handle(cmd)
+        finally:
+            self._running.pop(cid, None)
+        if cid:
+            self.pending[cid] = result
+        await self._send_result(result)
+
+    async def _handle_result_ack(self, body):
+        for cid in body["command_ids"]:
+            self.pending.pop(cid, None)
+
+    async def _handle_ping(self, body):
+        await self._send({"pong": {"nonce": body["nonce"]}})
+
+    async def _handle_welcome(self, body):
+        raise SessionProtocolError("unexpected welcome after the handshake")
+
+    # ---- logging (never the key, the proof or the resume token) --------------------------
+    def _note_error(self, exc):
+        self.last_error = "%s: %s" % (type(exc).__name__, exc)
+        if self.log is not None:
+            self.log.warn("hub session: %s", self.last_error)
+
+    def _info(self, msg, *args):
+        if self.log is not None:
+            self.log.info(msg, *args)
+
+
+def _unhex(text):
+    import binascii
+
+    try:
+        return binascii.unhexlify(text)
+    except (ValueError, TypeError):
+        raise JotunheimError("identity.key: expected hex digits") from None
