@@ -63,9 +63,9 @@ class LokiClient:
             timeout=10,
         )
 
-    def call(self, name, timeout=10, **params):
+    def call(self, _script, timeout=10, **params):
         method = self.channel.unary_unary(
-            "/loki.LokiService/Script_" + name,
+            "/loki.LokiService/Script_" + _script,
             request_serializer=pb.ScriptInput.SerializeToString,
             response_deserializer=pb.ScriptResult.FromString,
         )
@@ -73,9 +73,9 @@ class LokiClient:
             pb.ScriptInput(parameters={k: str(v) for k, v in params.items()}), timeout=timeout
         )
 
-    def call_future(self, name, timeout=10, **params):
+    def call_future(self, _script, timeout=10, **params):
         method = self.channel.unary_unary(
-            "/loki.LokiService/Script_" + name,
+            "/loki.LokiService/Script_" + _script,
             request_serializer=pb.ScriptInput.SerializeToString,
             response_deserializer=pb.ScriptResult.FromString,
         )
@@ -83,9 +83,9 @@ class LokiClient:
             pb.ScriptInput(parameters={k: str(v) for k, v in params.items()}), timeout=timeout
         )
 
-    def stream(self, name, timeout=10, **params):
+    def stream(self, _script, timeout=10, **params):
         method = self.channel.unary_stream(
-            "/loki.LokiService/StreamScript_" + name,
+            "/loki.LokiService/StreamScript_" + _script,
             request_serializer=pb.ScriptInput.SerializeToString,
             response_deserializer=pb.ScriptChunk.FromString,
         )

@@ -126,7 +126,11 @@ class Jormungandr(Child):
             raise ChildError("jormungandr: only ws:// and wss:// URLs are allowed")
         self._check_host(parsed.hostname)
         try:
-            conn = connect(url, open_timeout=_timeout(ctx, opts), max_size=MAX_BODY_BYTES)
+            # legacy=True: a plain connection object (websockets >= 16 otherwise expects a
+            # context manager); the call's cleanup list closes it.
+            conn = connect(
+                url, open_timeout=_timeout(ctx, opts), max_size=MAX_BODY_BYTES, legacy=True
+            )
         except TimeoutError:
             raise DeadlineExceeded("jormungandr: websocket connect to %s timed out" % url) from None
         except Exception as exc:  # noqa: BLE001 - websockets raises many kinds; the script sees one
