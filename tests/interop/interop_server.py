@@ -86,13 +86,16 @@ class TestService(test_pb2_grpc.TestServiceServicer):
                 yield messages_pb2.StreamingOutputCallResponse(payload=_payload(params.size))
 
 
-def start_server(host="127.0.0.1", port=0, workers=16, options=()):
-    """Starts the server; returns (server, bound_port)."""
+def start_server(host="127.0.0.1", port=0, workers=16, options=(), credentials=None):
+    """Starts the server (TLS with credentials); returns (server, bound_port)."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers), options=SERVER_OPTIONS + list(options)
     )
     test_pb2_grpc.add_TestServiceServicer_to_server(TestService(), server)
-    bound = server.add_insecure_port("%s:%d" % (host, port))
+    if credentials is not None:
+        bound = server.add_secure_port("%s:%d" % (host, port), credentials)
+    else:
+        bound = server.add_insecure_port("%s:%d" % (host, port))
     server.start()
     return server, bound
 

@@ -123,3 +123,37 @@ def test_micropython_tls_rejects_untrusted_server(tls_port, certs, mpy_dir, tmp_
     proc = run_mp(args, mpy_dir)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "UNAVAILABLE" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def grpcio_tls_port(certs):
+    """A grpcio server on its own TLS port (which, like every grpcio TLS port, needs ALPN)."""
+    import grpc
+
+    from tests.interop.interop_server import start_server
+
+    with open(certs["key"], "rb") as k, open(certs["cert"], "rb") as c:
+        creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+    server, port = start_server(credentials=creds)
+    yield port
+    server.stop(None)
+
+
+def test_cpython_reaches_grpcio_tls_port_directly_with_alpn(grpcio_tls_port, certs):
+    ctx = client_ssl_context(cafile=certs["ca_pem"])
+    results = asyncio.run(
+        interop.run_cases(
+            "127.0.0.1", grpcio_tls_port, ["empty_unary"], ssl=ctx, server_hostname="localhost"
+        )
+    )
+    assert results == [("empty_unary", None)]
+
+
+def test_micropython_cannot_reach_grpcio_tls_port_without_alpn(grpcio_tls_port, certs, mpy_dir):
+    """Why tls_front exists: grpcio drops a TLS client that negotiated no ALPN."""
+    args = ["--server_port", str(grpcio_tls_port), "--test_case", "empty_unary"]
+    args += ["--use_tls", "true", "--ca_file", certs["ca_der"]]
+    args += ["--server_host_override", "localhost"]
+    proc = run_mp(args, mpy_dir)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "UNAVAILABLE" in proc.stdout, proc.stdout + proc.stderr

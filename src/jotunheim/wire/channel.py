@@ -255,6 +255,7 @@ class Channel:
         for call in calls:
             call.finish(err)
         self._changed.set()
+        self._settings.set()  # wakes connect() if the connection died before SETTINGS
         self._transport.abort()
         me = asyncio.current_task()
         for task in self._tasks:
