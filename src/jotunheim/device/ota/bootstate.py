@@ -43,12 +43,9 @@ def _valid(d):
 
 
 def _load(path):
-    try:
-        with open(path, "rb") as f:
-            data = f.read(4096)
-        d = json.loads(data)
-    except (OSError, ValueError):
-        return None
+    from jotunheim.device.ota.flashfs import read_json
+
+    d = read_json(path, 4096)
     return d if _valid(d) else None
 
 

@@ -10,7 +10,8 @@ import json
 
 from jotunheim.device.ota.bootstate import SlotError
 from jotunheim.device.ota.digest import PayloadHasher
-from jotunheim.device.ota.flashfs import mkdir, read_json
+from jotunheim.device.ota.flashfs import mkdir, read_json, read_small
+from jotunheim.device.ota.manifest import MAX_MANIFEST_SIZE
 from jotunheim.device.ota.slots import SlotStore
 
 BLOCK = 4096  # ESP32 flash erase unit; Partition's block size
@@ -76,14 +77,9 @@ class Esp32SlotStore(SlotStore):
         return "%s/%s.%s.json" % (self.state_dir, slot, kind)
 
     def stored_manifest(self, slot):
-        try:
-            with open(self._meta(slot, "manifest"), "rb") as f:
-                data = f.read(9000)
-            with open(self._meta(slot, "signature"), "rb") as f:
-                sig = json.loads(f.read(4096))
-        except (OSError, ValueError):
-            return None
-        return data, sig
+        data = read_small(self._meta(slot, "manifest"), MAX_MANIFEST_SIZE)
+        sig = read_json(self._meta(slot, "signature"), 4096)
+        return None if data is None or not isinstance(sig, dict) else (data, sig)
 
     def begin(self, manifest, manifest_bytes, sig_record):
         import hashlib

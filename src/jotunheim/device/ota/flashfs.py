@@ -25,11 +25,28 @@ def truncate(path, size):
     os.rename(tmp, path)
 
 
-def read_json(path):
+def read_small(path, limit):
+    """The bytes of a small file, or None if missing or over `limit`.
+
+    MicroPython's f.read(n) allocates n bytes up front, so read the exact size instead.
+    """
     try:
+        size = os.stat(path)[6]
+        if size > limit:
+            return None
         with open(path, "rb") as f:
-            return json.loads(f.read(1024))
-    except (OSError, ValueError):
+            return f.read(size)
+    except OSError:
+        return None
+
+
+def read_json(path, limit=1024):
+    data = read_small(path, limit)
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
         return None
 
 

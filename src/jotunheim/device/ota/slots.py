@@ -13,7 +13,8 @@ from jotunheim.device.ota.digest import PayloadHasher, VerifyError
 from jotunheim.device.ota.flashfs import clear_slot as _clear
 from jotunheim.device.ota.flashfs import mkdir as _mkdir
 from jotunheim.device.ota.flashfs import read_json as _read_json
-from jotunheim.device.ota.flashfs import truncate
+from jotunheim.device.ota.flashfs import read_small, truncate
+from jotunheim.device.ota.manifest import MAX_MANIFEST_SIZE
 
 _READ = 1024  # read-back buffer when a download resumes (bounded memory)
 
@@ -202,14 +203,9 @@ class FileSlotStore(SlotStore):
 
     def stored_manifest(self, slot):
         base = "%s/%s/" % (self.slot_dir, slot)
-        try:
-            with open(base + "manifest.json", "rb") as f:
-                data = f.read(9000)
-            with open(base + "signature.json", "rb") as f:
-                sig = json.loads(f.read(4096))
-        except (OSError, ValueError):
-            return None
-        return data, sig
+        data = read_small(base + "manifest.json", MAX_MANIFEST_SIZE)
+        sig = _read_json(base + "signature.json", 4096)
+        return None if data is None or not isinstance(sig, dict) else (data, sig)
 
     def begin(self, manifest, manifest_bytes, sig_record):
         import hashlib

@@ -225,6 +225,10 @@ class Updater:
         self._event("installed")
         self._report(progress=self.offset)
 
+    def _source_failed(self, exc):
+        if self.state == DOWNLOADING:  # write_chunk already reported its own failures
+            self._fail(exc)
+
     def _broken(self, exc, breaks, max_resumes):
         if breaks > max_resumes:
             self._fail(exc)
@@ -246,6 +250,9 @@ class Updater:
             except OSError as exc:
                 breaks += 1
                 self._broken(exc, breaks, max_resumes)
+            except Exception as exc:  # noqa: BLE001 - the source gave up: report, re-raise
+                self._source_failed(exc)
+                raise
         self.install()
 
     async def apply_async(self, resp, source, max_resumes=5):
@@ -260,4 +267,7 @@ class Updater:
             except OSError as exc:
                 breaks += 1
                 self._broken(exc, breaks, max_resumes)
+            except Exception as exc:  # noqa: BLE001 - the source gave up: report, re-raise
+                self._source_failed(exc)
+                raise
         self.install()
