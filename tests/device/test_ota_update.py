@@ -33,6 +33,12 @@ def test_good_update_installs_boots_on_trial_and_confirms():
     for want in ("downloading", "verifying", "installing", "rebooting", "confirmed"):
         assert want in states, (want, states)
     assert st2[-1]["running_version"] == "1.1.0"
+    # every status is a hub.proto OtaStatus in dict form: it round-trips through the codec
+    from jotunheim._gen.device import hub as hub_d
+    from jotunheim.wire import protobuf as pb
+
+    for s in statuses + st2:
+        assert pb.decode(hub_d.OtaStatus, pb.encode(hub_d.OtaStatus, s)) == s
 
 
 def test_key_rotation_accepts_the_second_trusted_key():
