@@ -51,6 +51,9 @@ class _Partition:
         self.flash.parts[self.label][start : start + len(buf)] = buf
         self.flash.writes += 1
 
+    def get_next_update(self):
+        return type(self)("ota_1" if self.label == "ota_0" else "ota_0")
+
     def set_boot(self):
         self.flash.boot = self.label
 

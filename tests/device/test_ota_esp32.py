@@ -100,3 +100,26 @@ def test_restart_resumes_from_the_last_persisted_block():
         assert esp.flash.boot == "ota_1"
     finally:
         es._PROGRESS_EVERY = old
+
+
+def test_boot_state_disagreeing_with_the_bootloader_is_refused():
+    esp, d, store, up, _ = _make()
+    esp.flash.running = "ota_1"  # running ota_1 while the boot state says slot a is active
+    with raises(SlotError, "next update partition is ota_0"):
+        up.prepare(fx.ESP32_IMAGE_110)
+    assert esp.flash.writes == 0
+
+
+def test_cut_between_set_boot_and_the_state_write_boots_the_recorded_slot():
+    esp, d, store, up, _ = _make()
+    up.prepare(fx.ESP32_IMAGE_110)
+    for off, data in source_for(IMAGE)(0):
+        up.write_chunk(off, data)
+    store.finish()
+    store._activate("b")  # set_boot(ota_1) happened, then power was lost
+    esp.reset()
+    s2 = _make(esp, d)[2]
+    boot = select_boot_slot(s2, 3)
+    assert boot["slot"] == "a" and esp.flash.boot == "ota_0" and boot["version"] == "1.0.0"
+    esp.reset()  # what boot.py does when info["slot"] != running_slot()
+    assert select_boot_slot(_make(esp, d)[2], 3)["slot"] == "a" and esp.flash.running == "ota_0"

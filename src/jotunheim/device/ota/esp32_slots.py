@@ -65,11 +65,14 @@ class Esp32SlotStore(SlotStore):
     def boot(self, max_attempts):
         st = self.state()
         running = self.running_slot()
-        if running != st["active"] and st["previous"] == running:
-            # The bootloader already went back (the new image did not start): record it.
-            return self.rollback(
-                "bootloader rolled back: %s did not start" % st["versions"].get(st["active"])
-            )
+        if running != st["active"]:
+            if st["previous"] == running:
+                # The bootloader already went back (the new image did not start): record it.
+                version = st["versions"].get(st["active"])
+                return self.rollback("bootloader rolled back: %s did not start" % version)
+            # A cut between set_boot() and the state write (switch): the state is the truth,
+            # point the bootloader back at it; the board's boot.py resets into it.
+            self._activate(st["active"])
         return SlotStore.boot(self, max_attempts)
 
     # -- writing the image -------------------------------------------------------------------
@@ -89,6 +92,12 @@ class Esp32SlotStore(SlotStore):
             raise SlotError("esp32: the manifest must list exactly one file, the app image")
         slot = self.inactive_slot()
         part = self._partition(slot)
+        P = self.esp32.Partition
+        nxt = P(P.RUNNING).get_next_update().info()[4]  # HW: what the bootloader would take
+        if nxt != _LABELS[slot]:
+            raise SlotError(
+                "esp32: next update partition is %s, boot state expects %s" % (nxt, _LABELS[slot])
+            )
         capacity = part.ioctl(4, 0) * BLOCK  # HW: block count
         if manifest.payload_size > capacity:
             raise SlotError(
