@@ -275,3 +275,29 @@ def test_stream_ending_inside_a_message_is_internal():
 
 def test_goaway_fails_unprocessed_calls_with_unavailable():
     assert asyncio.run(_fake_call("goaway")).status == Status.UNAVAILABLE
+
+
+def test_graceful_server_shutdown_lets_running_call_finish_then_redials():
+    server, port = start_server()
+
+    async def body():
+        ch = Channel("127.0.0.1", port)
+        await ch.connect()
+        stub = Stub(ch, test_d.TestService)
+        call = stub.StreamingOutputCall(
+            {"response_parameters": [{"size": 7, "interval_us": 300000}]}
+        )
+        await call.start()
+        await asyncio.sleep(0.1)
+        stopping = server.stop(grace=5)  # GOAWAY; the running call may finish
+        msgs = [m async for m in call]
+        assert [len(m["payload"]["body"]) for m in msgs] == [7]
+        err = await _status_of(stub.EmptyCall({}))
+        assert err.status == Status.UNAVAILABLE
+        stopping.wait(5)
+        return ch
+
+    try:
+        asyncio.run(body())
+    finally:
+        server.stop(None)

@@ -46,8 +46,12 @@ class Call:
     def on_headers(self, headers, end_stream):
         if self._initial is not None or end_stream:
             return self.on_trailers(headers)
-        err = check_response_headers(headers)
-        self._initial = decode_metadata(headers)
+        try:
+            err = check_response_headers(headers)
+            self._initial = decode_metadata(headers)
+        except GrpcError as exc:  # malformed -bin metadata: this call fails, not the channel
+            self._initial = []
+            err = exc
         if err is not None:
             self.abort(err)
         self.event.set()
@@ -60,12 +64,15 @@ class Call:
             raw = _header(headers, b":status")
             if raw is not None and raw != b"200" and _header(headers, b"grpc-status") is None:
                 try:
-                    code = http_status_to_grpc(int(raw))
+                    http = int(raw)
                 except ValueError:
-                    code = Status.INTERNAL
-                return self.finish(GrpcError(code, "HTTP status %s" % raw.decode()))
-        self._trailing = decode_metadata(headers)
-        code, message, details = status_from_trailers(headers)
+                    return self.finish(GrpcError(Status.INTERNAL, "invalid HTTP :status"))
+                return self.finish(GrpcError(http_status_to_grpc(http), "HTTP status %d" % http))
+        try:
+            self._trailing = decode_metadata(headers)
+            code, message, details = status_from_trailers(headers)
+        except GrpcError as exc:
+            return self.finish(exc)
         if code == Status.OK and self._reader.pending():
             code, message = Status.INTERNAL, "stream ended inside a message"
         self.finish(GrpcError(code, message, details))

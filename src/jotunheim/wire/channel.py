@@ -243,6 +243,9 @@ class Channel:
     def call_done(self, call):
         if self._calls.pop(call.sid, None) is not None:
             self._changed.set()
+            if self._goaway and not self._calls:
+                # The last call a GOAWAY let finish is done: close, so connect() can redial.
+                self._fail(GrpcError(Status.UNAVAILABLE, "connection closed after GOAWAY"))
 
     # -- connection machinery --------------------------------------------------------------
     def _fail(self, err):

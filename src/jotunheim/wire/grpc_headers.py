@@ -83,12 +83,20 @@ def decode_metadata(headers):
     for name, value in headers:
         if name[:1] == b":" or name in _NOT_METADATA:
             continue
-        key = name.decode()
+        key = _text(name)
         if key.endswith("-bin"):
             out.append((key, b64decode(value)))
         else:
-            out.append((key, value.decode()))
+            out.append((key, _text(value)))
     return out
+
+
+def _text(raw):
+    """UTF-8 text of a header; bytes that are not UTF-8 become '?' (never an exception)."""
+    try:
+        return raw.decode()
+    except UnicodeError:
+        return "".join(chr(b) if b < 128 else "?" for b in raw)
 
 
 def request_headers(path, authority, scheme=b"http", timeout=None, metadata=None, ua=None):
@@ -138,10 +146,7 @@ def percent_decode(raw):
             out.append(c)
             i += 1
         out = bytes(out)
-    try:
-        return out.decode()
-    except UnicodeError:
-        return "".join(chr(b) if b < 128 else "?" for b in out)
+    return _text(out)
 
 
 def _get(headers, name):
