@@ -134,17 +134,11 @@ class LuaEngine:
         """Runs the script once: (JSON-like first result, failure message or None); LokiError."""
         chunk = self.compile(source, name)
         rt = self.rt
-        self._prepare(chunk, python_to_lua(rt, params))
         state = self._state
-        state["count"] = 0
-        state["ticks"] = 0
-        state["stopped"] = False
-        state["limit"] = limits.max_instructions
-        state["deadline"] = ctx.deadline
         self.ctx = ctx
         rt.set_max_memory(limits.memory_bytes, total=False)
-        self._sethook(self._hook, "", self.hook_interval)
         try:
+            self._prepare(chunk, python_to_lua(rt, params), limits.max_instructions, ctx.deadline)
             values = chunk()
         except lua54.LuaMemoryError:
             raise ResourceExhausted(

@@ -147,9 +147,13 @@ local function make_env(params)
   return env
 end
 
-local function prepare(chunk, params)
+-- Per call: fresh environment, reset budget, then arm the hook on the main thread last, so
+-- only this function's return runs under it before the chunk starts.
+local function prepare(chunk, params, limit, deadline)
   debug_setupvalue(chunk, 1, make_env(params))
-  return chunk
+  local s = state
+  s.count, s.ticks, s.stopped, s.limit, s.deadline = 0, 0, false, limit, deadline
+  debug_sethook(hook, "", s.step)
 end
 
 local function compile(source, name)

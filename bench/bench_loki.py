@@ -1,0 +1,200 @@
+"""Loki benchmark: Script_ call throughput and latency over gRPC beside the in-process floors.
+
+Floors measured in the same run: the bare Lua function through lupa (no sandbox), one sandboxed
+LuaEngine.run (fresh env, hook, memory limit), LokiCore.run (typed params, admission, engine),
+and a grpcio echo server with the same messages (the cost of gRPC itself).
+Targets (issue 4): >= 5,000 calls/s and <= 200 us server-side overhead for a trivial script.
+"""
+
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent import futures
+
+import grpc
+from lupa import lua54
+
+from jotunheim._gen import loki_pb2 as pb
+from jotunheim.loki.engine import CallContext, LuaEngine
+from jotunheim.loki.server import LokiServer
+from jotunheim.loki.settings import Limits, LokiSettings
+
+SOURCE = "return params.a + params.b"
+PARAMS = {"a": "1", "b": "2"}
+
+
+def per_call_us(fn, n):
+    for _ in range(min(n // 10, 2000)):
+        fn()
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n * 1e6
+
+
+def latencies_us(fn, n):
+    for _ in range(200):
+        fn()
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1e6)
+    out.sort()
+    return statistics.median(out), out[int(len(out) * 0.99) - 1]
+
+
+def throughput(method, request, seconds=3.0, window=64):
+    """Calls/s with `window` calls in flight from one client (futures on one channel)."""
+    done = 0
+    sem = threading.Semaphore(window)
+    lock = threading.Lock()
+    errors = []
+
+    def finished(f):
+        nonlocal done
+        if f.exception() is not None:
+            errors.append(f.exception())
+        with lock:
+            done += 1
+        sem.release()
+
+    end = time.perf_counter() + seconds
+    start = time.perf_counter()
+    issued = 0
+    while time.perf_counter() < end:
+        sem.acquire()
+        method.future(request, timeout=10).add_done_callback(finished)
+        issued += 1
+    for _ in range(window):
+        sem.acquire()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise RuntimeError("%d calls failed, first: %s" % (len(errors), errors[0]))
+    return issued / elapsed
+
+
+def echo_server():
+    def handler(request, context):
+        return pb.ScriptResult(success=True, output="3", metadata={"type": "Integer"})
+
+    generic = grpc.method_handlers_generic_handler(
+        "bench.Echo",
+        {
+            "Call": grpc.unary_unary_rpc_method_handler(
+                handler,
+                request_deserializer=pb.ScriptInput.FromString,
+                response_serializer=pb.ScriptResult.SerializeToString,
+            ),
+        },
+    )
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=48))
+    server.add_generic_rpc_handlers((generic,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port
+
+
+def unary(channel, path):
+    return channel.unary_unary(
+        path,
+        request_serializer=pb.ScriptInput.SerializeToString,
+        response_deserializer=pb.ScriptResult.FromString,
+    )
+
+
+def main() -> int:
+    n = 20000
+    rt = lua54.LuaRuntime()
+    bare = rt.eval("function(p) return p.a + p.b end")
+    table = rt.table_from({"a": 1, "b": 2})
+    bare_us = per_call_us(lambda: bare(table), n)
+
+    engine = LuaEngine()
+    limits = Limits()
+    engine_us = per_call_us(
+        lambda: engine.run(
+            "add", SOURCE, {"a": 1, "b": 2}, limits, CallContext("add", time.monotonic() + 5)
+        ),
+        n,
+    )
+
+    with tempfile.TemporaryDirectory() as data:
+        loki = LokiServer(LokiSettings(data_dir=data, port=0)).start()
+        core = loki.core
+        core.register(
+            "add",
+            "",
+            "lua",
+            [{"name": "a", "type": "Number"}, {"name": "b", "type": "Number"}],
+            "Number",
+            SOURCE,
+            None,
+        )
+        definition = core.lookup("add")
+        core_us = per_call_us(lambda: core.run(definition, PARAMS), n)
+
+        echo, echo_port = echo_server()
+        loki_ch = grpc.insecure_channel("127.0.0.1:%d" % loki.port)
+        echo_ch = grpc.insecure_channel("127.0.0.1:%d" % echo_port)
+        script = unary(loki_ch, "/loki.LokiService/Script_add")
+        plain = unary(echo_ch, "/bench.Echo/Call")
+        request = pb.ScriptInput(parameters=PARAMS)
+        assert script(request).output == "3"
+        server_elapsed = []
+        for _ in range(2000):
+            server_elapsed.append(int(script(request).metadata["elapsed_us"]))
+        loki_p50, loki_p99 = latencies_us(lambda: script(request), 3000)
+        echo_p50, echo_p99 = latencies_us(lambda: plain(request), 3000)
+        loki_rate = throughput(script, request)
+        echo_rate = throughput(plain, request)
+        loki_ch.close()
+        echo_ch.close()
+        echo.stop(0)
+        loki.stop(0)
+
+    handler_p50 = statistics.median(server_elapsed)
+    print(
+        "Loki Script_add (return params.a + params.b), CPython %s, lupa Lua 5.4"
+        % sys.version.split()[0]
+    )
+    print("in-process floors (per call, sequential):")
+    print("  bare lupa Lua call (no sandbox)        %8.1f us" % bare_us)
+    print(
+        "  LuaEngine.run (sandbox, hook, limits)  %8.1f us  (%.1fx bare)"
+        % (engine_us, engine_us / bare_us)
+    )
+    print(
+        "  LokiCore.run (params, admission, run)  %8.1f us  (%.1fx bare)"
+        % (core_us, core_us / bare_us)
+    )
+    print("over gRPC (grpcio client, same process, loopback):")
+    print("  Script_add latency   p50 %7.1f us   p99 %7.1f us" % (loki_p50, loki_p99))
+    print(
+        "  grpcio echo latency  p50 %7.1f us   p99 %7.1f us   (peer: gRPC alone)"
+        % (echo_p50, echo_p99)
+    )
+    print("  Script_add throughput %8.0f calls/s (64 in flight)" % loki_rate)
+    print(
+        "  grpcio echo throughput %7.0f calls/s  -> Loki at %.0f%% of the echo peer"
+        % (echo_rate, 100 * loki_rate / echo_rate)
+    )
+    print("server-side overhead of Loki:")
+    print("  handler time inside Loki (metadata elapsed_us) p50 %6.1f us" % handler_p50)
+    print("  p50 latency over the grpcio echo peer            %6.1f us" % (loki_p50 - echo_p50))
+    print(
+        "targets: >= 5000 calls/s: %s (%.0f); <= 200 us overhead: %s (%.1f us)"
+        % (
+            "met" if loki_rate >= 5000 else "NOT met",
+            loki_rate,
+            "met" if loki_p50 - echo_p50 <= 200 else "NOT met",
+            loki_p50 - echo_p50,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
