@@ -31,7 +31,7 @@ MAX_DEPTH = 32
 # Decoded fields allowed per input byte (plus a fixed allowance): an empty sub-message costs
 # two bytes on the wire but a dict entry for every field of its type, so without this cap a
 # 64 KiB message of empty messages could expand to tens of megabytes.
-MAX_FIELDS_PER_BYTE = 4
+MAX_FIELDS_PER_BYTE = 2
 _FIELD_ALLOWANCE = const(1024)
 
 # Field kind bits, as tools/devicegen.py writes them.
