@@ -12,7 +12,7 @@ from jotunheim.wire.calls import (
     UnaryUnaryCall,
     unary_result,
 )
-from jotunheim.wire.channel_events import HANDLERS
+from jotunheim.wire.channel_events import read_loop
 from jotunheim.wire.grpc import (
     MAX_RECEIVE_MESSAGE_SIZE,
     GrpcError,
@@ -21,7 +21,7 @@ from jotunheim.wire.grpc import (
     message_prefix,
 )
 from jotunheim.wire.grpc_headers import request_headers
-from jotunheim.wire.h2conn import H2Connection, H2ProtocolError
+from jotunheim.wire.h2conn import H2Connection
 from jotunheim.wire.stub import Stub  # noqa: F401 - part of this module's API
 from jotunheim.wire.transport import open_transport
 
@@ -38,7 +38,14 @@ CONNECT_TIMEOUT = 10  # seconds for the server's first SETTINGS after TCP (and T
 
 
 class Channel:
-    """A client connection to one gRPC server (see CONTRACTS.md section 3)."""
+    """A client connection to one gRPC server (see CONTRACTS.md section 3).
+
+    ping_interval_ms: PING after that long without receiving anything; no ACK within
+    ping_timeout_ms fails every call with UNAVAILABLE. grpcio servers answer pings more
+    frequent than their grpc.http2.min_ping_interval_without_data_ms (5 min by default)
+    with GOAWAY "too_many_pings": set that option <= ping_interval_ms (and
+    grpc.keepalive_permit_without_calls=1 to ping while no call runs).
+    """
 
     def __init__(
         self,
@@ -88,7 +95,7 @@ class Channel:
         self._last_recv = ticks_ms()
         transport.send(conn.data_to_send())
         self._settings.clear()
-        self._tasks = [asyncio.create_task(self._read_loop(conn, transport))]
+        self._tasks = [asyncio.create_task(read_loop(self, conn, transport))]
         if self.ping_interval_ms:
             self._tasks.append(asyncio.create_task(self._ping_loop(conn)))
         await self.flush()
@@ -265,30 +272,6 @@ class Channel:
             if task is not me:
                 task.cancel()
         self._tasks = []
-
-    async def _read_loop(self, conn, transport):
-        try:
-            while True:
-                data = await transport.read()
-                if not data:
-                    raise GrpcError(Status.UNAVAILABLE, "connection closed by the server")
-                self._last_recv = ticks_ms()
-                try:
-                    events = conn.receive_data(data)
-                except H2ProtocolError as exc:
-                    transport.send(conn.data_to_send())  # our GOAWAY, best effort
-                    raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
-                for e in events:
-                    handler = HANDLERS.get(type(e))
-                    if handler is not None:
-                        handler(self, e)
-                await self.flush()
-        except GrpcError as exc:
-            self._fail(exc)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - never leave calls hanging on a bug
-            self._fail(GrpcError(Status.INTERNAL, "channel reader failed: %r" % exc))
 
     async def _ping_loop(self, conn):
         interval = self.ping_interval_ms

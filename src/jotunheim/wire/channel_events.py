@@ -1,8 +1,12 @@
-"""How a Channel reacts to each HTTP/2 event (dispatch by event class): routes stream
-events to their call, wakes writers on window/settings changes, handles PING acks and GOAWAY."""
+"""A Channel's receive side: the read loop, and how it reacts to each HTTP/2 event (dispatch
+by event class): stream events go to their call, window/settings changes wake writers."""
 
+import asyncio
+
+from jotunheim.compat import ticks_ms
 from jotunheim.wire import h2events as ev
 from jotunheim.wire.grpc import GrpcError, Status
+from jotunheim.wire.h2conn import H2ProtocolError
 
 
 def on_headers(ch, e):
@@ -73,3 +77,30 @@ HANDLERS = {
     ev.PingAckReceived: on_ping_ack,
     ev.ConnectionTerminated: on_goaway,
 }
+
+
+async def read_loop(ch, conn, transport):
+    """Feeds received bytes to the HTTP/2 connection and dispatches its events until the
+    connection fails; the failure ends every call (never leaves one hanging)."""
+    try:
+        while True:
+            data = await transport.read()
+            if not data:
+                raise GrpcError(Status.UNAVAILABLE, "connection closed by the server")
+            ch._last_recv = ticks_ms()
+            try:
+                events = conn.receive_data(data)
+            except H2ProtocolError as exc:
+                transport.send(conn.data_to_send())  # our GOAWAY, best effort
+                raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
+            for e in events:
+                handler = HANDLERS.get(type(e))
+                if handler is not None:
+                    handler(ch, e)
+            await ch.flush()
+    except GrpcError as exc:
+        ch._fail(exc)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never leave calls hanging on a bug
+        ch._fail(GrpcError(Status.INTERNAL, "channel reader failed: %r" % exc))
