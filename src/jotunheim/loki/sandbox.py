@@ -129,22 +129,40 @@ local function print_(...)
   emit(table_concat(parts, "\t"))
 end
 
--- A fresh environment per call: library tables are copies, so nothing a script changes
--- survives into the next call on this runtime.
-local function make_env(params)
-  local env = {}
-  for k, v in next, FUNCS do env[k] = v end
-  for k, v in next, LIBS do env[k] = copy(v) end
-  for k, v in next, MODULES do env[k] = copy(v) end
-  env._G = env
-  env.params = params
-  env.print = print_
-  -- Text chunks only (Lua does not verify bytecode), and never the real global table.
-  env.load = function(chunk, name, mode, e)
-    if e == nil then e = env end
-    return load(chunk, name, "t", e)
+-- A fresh environment per call, filled lazily: a library or module table is copied on first
+-- use, so nothing a script changes survives into the next call on this runtime and a call
+-- pays only for what it touches. The shared metatable is protected (__metatable = false).
+local SHARED = {print = print_}
+for k, v in next, FUNCS do SHARED[k] = v end
+local TABLES = {}
+for k, v in next, LIBS do TABLES[k] = v end
+for k, v in next, MODULES do TABLES[k] = v end
+
+local env_mt = {__metatable = false}
+env_mt.__index = function(env, key)
+  local v = SHARED[key]
+  if v == nil then
+    local lib = TABLES[key]
+    if lib ~= nil then
+      v = copy(lib)
+    elseif key == "_G" then
+      v = env
+    elseif key == "load" then
+      -- Text chunks only (Lua does not verify bytecode), and never the real global table.
+      v = function(chunk, name, mode, e)
+        if e == nil then e = env end
+        return load(chunk, name, "t", e)
+      end
+    else
+      return nil
+    end
   end
-  return env
+  rawset(env, key, v)
+  return v
+end
+
+local function make_env(params)
+  return setmetatable({params = params}, env_mt)
 end
 
 -- Per call: fresh environment, reset budget, then arm the hook on the main thread last, so

@@ -113,3 +113,10 @@ def test_escape_attempt_does_not_stop_the_service(loki):
     assert err.code() == grpc.StatusCode.UNKNOWN and "io" in err.details()
     loki.client.register("ok", "return 'fine'")
     assert loki.client.call("ok").output == "fine"
+
+
+def test_environment_metatable_is_protected(loki):
+    loki.client.register(
+        "envmt", "local ok = pcall(setmetatable, _G, {}) return {getmetatable(_G), ok, _G == _ENV}"
+    )
+    assert json.loads(loki.client.call("envmt").output) == [False, False, True]
