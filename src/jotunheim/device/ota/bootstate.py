@@ -67,7 +67,7 @@ def write_state(path, state, step=None):
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(json.dumps(state).encode())
-        f.flush()
+        durable_flush(f)
     if step:
         step("state-tmp")
     try:
@@ -82,5 +82,30 @@ def write_state(path, state, step=None):
         if step:
             step("state-removed")
         os.rename(tmp, path)
+    _sync_dir(path)
     if step:
         step("state-renamed")
+
+
+def durable_flush(f):
+    """Flush `f` to the medium: MicroPython's flush() already syncs; CPython needs fsync()."""
+    f.flush()
+    if hasattr(os, "fsync"):
+        os.fsync(f.fileno())
+
+
+def _sync_dir(path):
+    # POSIX (CPython on Linux): a rename is durable only once its directory is synced.
+    if not hasattr(os, "fsync") or not hasattr(os, "O_RDONLY"):
+        return
+    d = path.rsplit("/", 1)[0] if "/" in path else "."
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
