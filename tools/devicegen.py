@@ -1,29 +1,27 @@
 """Generates compact, MicroPython-safe message/service descriptors from proto/ via protoc.
 
-protoc (grpc_tools) compiles the .proto files into a FileDescriptorSet; this module turns each
-file into one Python module under src/jotunheim/_gen/device/ that jotunheim.wire.protobuf reads.
-
-Layout of a message descriptor (a list, opaque to users of the codec):
-    [name, fields, oneofs, subs]
-    name    the attribute name ("Outer_Inner"), for error messages
-    fields  as generated, one string "name,number,kind;..." sorted by field number; the
-            codec turns it on first use into a flat tuple, four slots per field:
-            field name, field number, kind, sub-descriptor (message/map entry) or None
-    oneofs  tuple of oneof names, or None
-    subs    descriptors of the message-typed fields, in field order, or None
-kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
-       | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9
-Why a string: on MicroPython every identifier-like constant is interned (~64 bytes each on
-the 64-bit unix port) when the module loads, used or not; a string costs its length until the
-codec first touches the message. Messages are emitted dependencies-first; subs that reach a
-message later in the file (a cycle) are bound at the end. Enum values become module
-constants `<Enum>_<VALUE>`.
-"""
+protoc (grpc_tools) compiles the .proto files into a FileDescriptorSet; each file becomes one
+module under src/jotunheim/_gen/device/ that jotunheim.wire.protobuf reads."""
 
 import os
 import tempfile
 from pathlib import Path
 
+# Layout of a message descriptor (a list, opaque to users of the codec):
+#     [name, fields, oneofs, subs]
+#     name    the attribute name ("Outer_Inner"), for error messages
+#     fields  as generated, one string "name,number,kind;..." sorted by field number; the
+#             codec turns it on first use into a flat tuple, four slots per field:
+#             field name, field number, kind, sub-descriptor (message/map entry) or None
+#     oneofs  tuple of oneof names, or None
+#     subs    descriptors of the message-typed fields, in field order, or None
+# kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
+#        | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9
+# Why a string: on MicroPython every identifier-like constant is interned (~64 bytes each on
+# the 64-bit unix port) when the module loads, used or not; a string costs its length until the
+# codec first touches the message. Messages are emitted dependencies-first; subs that reach a
+# message later in the file (a cycle) are bound at the end. Enum values become module
+# constants `<Enum>_<VALUE>`.
 REPEATED = 32
 MAP = 64
 PACKED = 128
@@ -32,7 +30,6 @@ ONEOF_SHIFT = 9
 
 _TYPE_MESSAGE = 11
 _TYPE_GROUP = 10
-_TYPE_ENUM = 14
 # Length-delimited types cannot be packed (protobuf encoding spec, "Packed Repeated Fields").
 _UNPACKABLE = (9, 10, 11, 12)
 

@@ -1,5 +1,5 @@
-"""Protobuf wire primitives for the protobuf-lite codec: varints, fixed-width scalars, UTF-8
-checks and skipping of unknown fields (MicroPython-safe, no allocation beyond the values)."""
+"""Protobuf wire primitives for the protobuf-lite codec: varints, fixed-width scalars, strict
+UTF-8, descriptor field tables and skipping of unknown fields (MicroPython-safe)."""
 
 import struct
 

@@ -1,11 +1,5 @@
 """protobuf-lite: proto3 messages as plain dicts <-> bytes, driven by the compact descriptors
-in jotunheim._gen.device (MicroPython-safe; the contract is CONTRACTS.md section 1).
-
-Decoding fills in every field (proto3 defaults), skips unknown fields, merges repeated
-occurrences of a message field like protobuf does, and rejects malformed input with a
-DecodeError naming the message and field. Encoding (jotunheim.wire.pbencode) is canonical:
-byte-identical to protobuf's SerializeToString(deterministic=True).
-"""
+in jotunheim._gen.device (MicroPython-safe; the contract is CONTRACTS.md section 1)."""
 
 from jotunheim.compat import const
 from jotunheim.errors import DecodeError
@@ -22,6 +16,17 @@ from jotunheim.wire.pbwire import (
     skip_field,
     varint_scalar,
 )
+
+# Behaviour, beyond CONTRACTS.md section 1:
+# - decode() fills in every field, skips unknown fields of every wire type (deprecated groups
+#   to their end tag, nesting counted against max_depth), merges repeated occurrences of a
+#   message field and lets the last oneof member on the wire win, as protobuf does.
+# - A known field sent with the wrong wire type is malformed (protobuf would keep it as an
+#   unknown field); groups are never a valid proto3 field value.
+# - A map entry carrying fields other than key/value is dropped, as the protobuf (upb) library
+#   does, so both decoders agree; an entry without a value gets the default (an empty message).
+# - Every error is a DecodeError/EncodeError naming "Message.field"; encoding is canonical,
+#   byte-identical to protobuf's SerializeToString(deterministic=True) (jotunheim.wire.pbencode).
 
 # Largest message decode() accepts by default: bigger than any Jotunheim message (an OTA
 # chunk is 4 KiB) yet small enough to stay clear of a microcontroller's heap.
