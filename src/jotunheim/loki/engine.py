@@ -148,7 +148,8 @@ class LuaEngine:
             stopped = state["stopped"]
             if stopped:
                 self._raise_stopped(name, stopped, limits)
-            message = str(exc)
+            # lupa renders only string error values; error({...}) arrives as ""
+            message = str(exc) or "script raised a non-string error value"
             if time.monotonic() > ctx.deadline:
                 # e.g. a child call (sleep, network) ran into the deadline and raised
                 raise DeadlineExceeded(

@@ -120,3 +120,11 @@ def test_environment_metatable_is_protected(loki):
         "envmt", "local ok = pcall(setmetatable, _G, {}) return {getmetatable(_G), ok, _G == _ENV}"
     )
     assert json.loads(loki.client.call("envmt").output) == [False, False, True]
+
+
+def test_error_values_with_metamethods_cannot_hang_the_error_path(loki):
+    loki.client.register(
+        "meta_err", "error(setmetatable({}, {__tostring = function() while true do end end}))"
+    )
+    err = rpc_error(loki.client.call, "meta_err")
+    assert err.code() == grpc.StatusCode.UNKNOWN and "non-string error" in err.details()
