@@ -118,3 +118,11 @@ def test_new_update_after_rollback_reuses_the_slot():
     up3.at_boot()
     up3.apply(fx.UPDATE_120_K2, source_for(td.payload_for("1.2.0")))
     assert s3.state()["versions"]["b"] == "1.2.0" and s3.state()["active"] == "b"
+
+
+def test_rollback_is_refused_mid_download():
+    store, up, _, _ = make()
+    up.prepare(fx.UPDATE_110)
+    with raises(UpdateError, "rollback not allowed while downloading"):
+        up.rollback()
+    assert store.state()["active"] == "a"

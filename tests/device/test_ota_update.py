@@ -136,3 +136,18 @@ def test_update_refused_while_a_trial_is_running():
     up2.at_boot()
     with raises(DecodeError, "still on trial"):
         up2.prepare(fx.UPDATE_120_K2)
+
+
+def test_flash_write_failure_fails_the_update_without_retrying():
+    store, up, statuses, _ = make()
+    calls = []
+
+    def broken_write(data):
+        calls.append(len(data))
+        raise OSError(28, "no space left")
+
+    store.write = broken_write
+    with raises(DecodeError, "flash write failed"):
+        up.apply(fx.UPDATE_110, source_for(td.payload_for("1.1.0")))
+    assert len(calls) == 1 and statuses[-1]["state"] == "failed"
+    assert store.state()["active"] == "a"

@@ -140,6 +140,8 @@ class Updater:
 
     def rollback(self, reason="manual rollback"):
         """Boot the previous version again (by command or on timeout); reboot afterwards."""
+        if (self.state, "rollback") not in _TABLE:
+            raise UpdateError("ota: rollback not allowed while %s" % self.state)
         if self.state != TRIAL:
             self.version = self.store.running_version()
         self.store.rollback(reason)
@@ -182,6 +184,9 @@ class Updater:
             }
             self._event("start")
             offset = self.store.begin(m, data, record)
+        except OSError as exc:  # flash, not the network: do not retry
+            self._fail(exc)
+            raise UpdateError("ota: cannot stage the update: %s" % exc) from None
         except DecodeError as exc:
             self._fail(exc)
             raise
@@ -200,6 +205,9 @@ class Updater:
             if offset != self.offset:
                 raise VerifyError("chunk: offset %d, expected %d" % (offset, self.offset))
             self.store.write(data)
+        except OSError as exc:  # flash full or failing: apply() must not take it for a drop
+            self._fail(exc)
+            raise UpdateError("ota: flash write failed: %s" % exc) from None
         except DecodeError as exc:
             self._fail(exc)
             raise
