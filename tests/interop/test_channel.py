@@ -301,3 +301,24 @@ def test_graceful_server_shutdown_lets_running_call_finish_then_redials():
         asyncio.run(body())
     finally:
         server.stop(None)
+
+
+def test_caller_timeout_resets_the_unary_stream(interop_port):
+    async def body(ch, stub):
+        req = {"response_parameters": [{"size": 1, "interval_us": 3000000}]}
+        slow = ch.unary_unary(
+            "/grpc.testing.TestService/StreamingOutputCall",
+            msg_d.StreamingOutputCallRequest,
+            msg_d.StreamingOutputCallResponse,
+            req,
+        )
+        try:
+            await asyncio.wait_for(slow, 0.2)
+        except asyncio.TimeoutError:
+            pass
+        else:
+            raise AssertionError("the slow call returned")
+        assert ch._calls == {}  # forgotten at once, its stream reset
+        assert await stub.EmptyCall({}) == {}
+
+    run(interop_port, body)

@@ -126,9 +126,16 @@ class Channel:
         call._half_closed = True
         data = call.encode(request)
         request = None  # noqa: F841 - frees a large request before the response arrives
-        await self.open_call(call, data)
-        data = None
-        return await unary_result(call)
+        try:
+            await self.open_call(call, data)
+            data = None
+            return await unary_result(call)
+        except asyncio.CancelledError:
+            # The caller gave up (e.g. asyncio.wait_for): reset the stream so the server
+            # stops working on it and the stream slot is freed.
+            call.abort(GrpcError(Status.CANCELLED, "cancelled by the caller"))
+            self.flush_nowait()
+            raise
 
     def unary_unary_call(self, path, req_d, resp_d, request, timeout=None, metadata=None):
         """Like unary_unary, but returns the call (for its metadata): await call.response()."""
@@ -231,6 +238,13 @@ class Channel:
         self._transport.send(data)
         async with self._lock:
             await self._transport.drain()
+
+    def flush_nowait(self):
+        """Queues what the HTTP/2 connection has to send without waiting (cancel paths)."""
+        if self._error is None and self._conn is not None:
+            data = self._conn.data_to_send()
+            if data:
+                self._transport.send(data)
 
     def ack(self, n, sid):
         """Returns n consumed bytes to the peer's send window (sent with the next flush)."""
