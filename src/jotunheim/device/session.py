@@ -3,9 +3,10 @@ hub's capability requests, commands and pings over one bidi stream, with heartbe
 dead-peer detection and reconnects (full-jitter backoff, resume token) - hub.proto header."""
 
 import asyncio
+import gc
 import sys
 
-from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms
 from jotunheim.device.backoff import Backoff
 from jotunheim.device.deadpeer import DeadPeerDetector
 from jotunheim.device.hmac_sha256 import HmacSha256
@@ -65,7 +66,7 @@ class DeviceSession:
         self._server_hostname = hub.get("server_hostname")
         self.backoff = Backoff.from_settings(res, rng)
         self.max_retries = res.get("max_retries", 0)
-        self.heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
+        self.heartbeat_ms = self._cfg_heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
         self.dead_peer_ms = res.get("dead_peer_timeout_ms", 45000)
         self.negotiator = negotiator
         self.handler = handler
@@ -188,8 +189,11 @@ class DeviceSession:
         self.resume_token = w["resume_token"]
         for cid in w["acked_results"]:
             self.pending.pop(cid, None)
-        if w["heartbeat_interval_ms"]:
-            self.heartbeat_ms = min(self.heartbeat_ms, w["heartbeat_interval_ms"])
+        # Beat at least as often as the hub expects, and never call the hub dead before its
+        # own ping period has had a chance to run (hub pings every <= heartbeat interval).
+        hb = w["heartbeat_interval_ms"]
+        self.heartbeat_ms = min(self._cfg_heartbeat_ms, hb) if hb else self._cfg_heartbeat_ms
+        self._dead.timeout_ms = max(self.dead_peer_ms, w["dead_peer_timeout_ms"], 3 * hb)
         self.connects += 1
         self._welcomed = True
         self.state = "online"
@@ -315,6 +319,8 @@ class DeviceSession:
             self._running.pop(cid, None)
         if cid:
             self.pending[cid] = result
+        if IS_MICROPYTHON:
+            gc.collect()  # tools (script compiles above all) fragment a small heap
         await self._send_result(result)
 
     async def _handle_result_ack(self, body):
