@@ -43,6 +43,12 @@ def encode_message(desc, msg, out, depth):
                 _put_repeated(out, num, kind, fields[i + 3], v, depth)
             elif typ == _MESSAGE:
                 _put_message(out, num, fields[i + 3], v, depth)
+            elif typ == _STRING and type(v) is str:  # the common case, inline
+                if v or kind >> 8:
+                    v = v.encode("utf-8")
+                    put_varint(out, num << 3 | 2)
+                    put_varint(out, len(v))
+                    out.extend(v)
             elif kind >> 8 or not is_default(typ, v):
                 put_varint(out, num << 3 | WIRE_TYPE[typ])
                 put_scalar(out, typ, v)
@@ -55,6 +61,10 @@ def encode_message(desc, msg, out, depth):
         raise
     except EncodeError as e:
         raise FieldEncodeError("%s.%s: %s" % (desc[0], name, e)) from None
+    except UnicodeError:  # lone surrogates (CPython str can hold them)
+        raise FieldEncodeError(
+            "%s.%s: string is not encodable as UTF-8" % (desc[0], name)
+        ) from None
     if seen != len(msg):
         for key in msg:
             if _index_name(fields, key) < 0:

@@ -84,3 +84,14 @@ def test_long_nested_messages_match_protobuf_byte_for_byte(label, numbers):
     ours = pb.encode(desc, value)
     assert ours == ref.SerializeToString(deterministic=True)
     assert pb.decode(desc, ours) == from_pb(ref)
+
+
+def test_lone_surrogates_are_an_encode_error_like_protobuf():
+    from jotunheim.errors import EncodeError
+
+    with pytest.raises(EncodeError, match="Scalars.f_string: string is not encodable"):
+        pb.encode(ts_d.Scalars, {"f_string": "a\ud800"})
+    with pytest.raises(EncodeError, match="Scalars.r_string"):
+        pb.encode(ts_d.Scalars, {"r_string": ["\udfff"]})
+    with pytest.raises(Exception):  # noqa: B017 - protobuf refuses them too
+        scalars_pb2.Scalars(f_string="a\ud800").SerializeToString()
