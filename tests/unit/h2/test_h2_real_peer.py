@@ -9,6 +9,8 @@ import h2.connection
 import h2.errors
 import h2.events as he
 import h2.settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jotunheim.wire import h2events as ev
 from jotunheim.wire import h2frames as frames
@@ -313,3 +315,63 @@ def test_client_goaway_is_understood():
     client.conn.close_connection()
     pump(client, server)
     assert any(isinstance(e, he.ConnectionTerminated) for e in server.events)
+
+
+def pump_chunked(client, server, sizes, limit=200000):
+    """Like pump, but delivers bytes in the given chunk sizes (cycled) in both directions."""
+    c2s = bytearray()
+    s2c = bytearray()
+    i = 0
+    for _ in range(limit):
+        c2s += client.flush()
+        s2c += server.flush()
+        if not c2s and not s2c:
+            return
+        n = sizes[i % len(sizes)]
+        i += 1
+        if c2s:
+            server.receive(bytes(c2s[:n]))
+            del c2s[:n]
+        if s2c:
+            client.receive(bytes(s2c[:n]))
+            del s2c[:n]
+    raise AssertionError("no quiescence")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    bodies=st.lists(st.integers(0, 100000), min_size=1, max_size=6),
+    window=st.sampled_from([1000, 65535, 1 << 20]),
+    frame_size=st.sampled_from([16384, 20000, 1 << 20]),
+    table_size=st.sampled_from([0, 100, 4096]),
+    concurrent=st.sampled_from([1, 3, 100]),
+    chunks=st.lists(st.sampled_from([9, 100, 1000, 4096, 70000]), min_size=1, max_size=4),
+    client_window=st.sampled_from([None, 1000, 1 << 20]),
+)
+def test_random_workloads_echo_intact(
+    bodies, window, frame_size, table_size, concurrent, chunks, client_window
+):
+    codes = h2.settings.SettingCodes
+    client = Client({4: client_window} if client_window else None)
+    server = Server(
+        {
+            codes.INITIAL_WINDOW_SIZE: window,
+            codes.MAX_FRAME_SIZE: frame_size,
+            codes.HEADER_TABLE_SIZE: table_size,
+            codes.MAX_CONCURRENT_STREAMS: concurrent,
+        }
+    )
+    pump(client, server)  # h2 applies acked settings from its next receive_data call
+    expected = {}
+    pending = [bytes([i % 251]) * size for i, size in enumerate(bodies)]
+    for _ in range(1000):
+        while pending and client.conn.open_stream_allowed():
+            body = pending.pop(0)
+            expected[client.start(body, path=b"/echo/%d" % len(expected))] = body
+        pump_chunked(client, server, chunks)
+        if not pending and all(client.responses[s]["ended"] for s in expected):
+            break
+    for sid, body in expected.items():
+        r = client.responses[sid]
+        assert r["ended"] and r["body"] == body and r["trailers"] == TRAILERS
+    assert not client.conn._streams
