@@ -16,6 +16,18 @@ def register(subparsers) -> None:
         "--data-dir", required=True, help="where scripts, files and the KV store live"
     )
     serve.add_argument("--tools", default=None, help="tool config JSON (hot-reloaded)")
+    serve.add_argument(
+        "--max-running",
+        type=int,
+        default=8,
+        help="scripts running at once, all scripts together (default 8)",
+    )
+    serve.add_argument(
+        "--queue-size",
+        type=int,
+        default=32,
+        help="calls waiting for a slot before RESOURCE_EXHAUSTED (default 32)",
+    )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     serve.set_defaults(func=_serve)
     loki.set_defaults(func=lambda args: loki.print_help() or 2)
@@ -29,8 +41,16 @@ def _serve(args) -> int:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.max_running < 2 or args.queue_size < 0:
+        print("loki: --max-running must be >= 2 and --queue-size >= 0", file=sys.stderr)
+        return 2
     settings = LokiSettings(
-        data_dir=args.data_dir, host=args.host, port=args.port, tools_path=args.tools
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        tools_path=args.tools,
+        max_running=args.max_running,
+        queue_size=args.queue_size,
     )
     try:
         server = LokiServer(settings).start()
