@@ -322,3 +322,23 @@ def test_caller_timeout_resets_the_unary_stream(interop_port):
         assert await stub.EmptyCall({}) == {}
 
     run(interop_port, body)
+
+
+def test_deadline_counts_while_waiting_for_a_stream_slot():
+    server, port = start_server(options=[("grpc.max_concurrent_streams", 1)])
+    try:
+
+        async def body(ch, stub):
+            busy = stub.StreamingOutputCall(
+                {"response_parameters": [{"size": 1, "interval_us": 1500000}]}
+            )
+            await busy.start()
+            t0 = time.monotonic()
+            err = await _status_of(stub.EmptyCall({}, timeout=0.2))
+            assert err.status == Status.DEADLINE_EXCEEDED
+            assert time.monotonic() - t0 < 1.0  # did not wait for the busy call
+            assert len([m async for m in busy]) == 1
+
+        run(port, body)
+    finally:
+        server.stop(None)

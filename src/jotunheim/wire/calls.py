@@ -9,15 +9,9 @@ from jotunheim.wire.grpc import GrpcError, MessageReader, Status, http_status_to
 from jotunheim.wire.grpc_headers import (
     check_response_headers,
     decode_metadata,
+    header_value,
     status_from_trailers,
 )
-
-
-def _header(headers, name):
-    for k, v in headers:
-        if k == name:
-            return v
-    return None
 
 
 class Call:
@@ -61,8 +55,8 @@ class Call:
             return
         if self._initial is None:  # trailers-only response (no DATA, one HEADERS)
             self._initial = []
-            raw = _header(headers, b":status")
-            if raw is not None and raw != b"200" and _header(headers, b"grpc-status") is None:
+            raw = header_value(headers, b":status")
+            if raw is not None and raw != b"200" and header_value(headers, b"grpc-status") is None:
                 try:
                     http = int(raw)
                 except ValueError:
@@ -132,6 +126,7 @@ class Call:
         await asyncio.sleep(seconds)
         self._timer = None
         self.abort(GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"))
+        self._ch._changed.set()  # wakes open_call if the call still waits for a stream slot
         await self._ch.flush()
 
     def encode(self, message):

@@ -12,7 +12,7 @@ from jotunheim.wire.calls import (
     UnaryUnaryCall,
     unary_result,
 )
-from jotunheim.wire.channel_events import read_loop
+from jotunheim.wire.channel_events import ping_loop, read_loop
 from jotunheim.wire.grpc import (
     MAX_RECEIVE_MESSAGE_SIZE,
     GrpcError,
@@ -33,7 +33,6 @@ _INITIAL_WINDOW_SIZE = 4
 RECEIVE_WINDOW = 256 * 1024
 # Largest piece of a message queued for sending at once (memory bound, see send_message).
 SEND_CHUNK = 16384
-_PING_DATA = b"jotunhm\x00"
 CONNECT_TIMEOUT = 10  # seconds for the server's first SETTINGS after TCP (and TLS) connect
 
 
@@ -97,7 +96,7 @@ class Channel:
         self._settings.clear()
         self._tasks = [asyncio.create_task(read_loop(self, conn, transport))]
         if self.ping_interval_ms:
-            self._tasks.append(asyncio.create_task(self._ping_loop(conn)))
+            self._tasks.append(asyncio.create_task(ping_loop(self, conn)))
         await self.flush()
         # Wait for the server's SETTINGS: until then we do not know its
         # MAX_CONCURRENT_STREAMS, and grpcio resets streams opened beyond it.
@@ -152,26 +151,33 @@ class Channel:
 
     # -- used by calls ---------------------------------------------------------------------
     async def open_call(self, call, request=None):
-        """Waits for a stream slot, sends HEADERS (and the one request of unary calls)."""
-        headers = request_headers(
-            call.path, self._authority, self._scheme, call.timeout, call.metadata, USER_AGENT
-        )
+        """Waits for a stream slot, sends HEADERS (and the one request of unary calls).
+        The deadline runs from here: waiting for a slot counts against it."""
+        timeout = call.timeout
+        if timeout is not None:
+            start = ticks_ms()
+            call._timer = asyncio.create_task(call._expire(timeout))
         while True:
-            if self._error is not None:
-                raise self._error
-            if self._goaway:
-                raise GrpcError(Status.UNAVAILABLE, "server is going away (GOAWAY)")
+            err = call.status or self._error
+            if err is None and self._goaway:
+                err = GrpcError(Status.UNAVAILABLE, "server is going away (GOAWAY)")
+            if err is not None:
+                call.finish(err)  # also stops the deadline timer
+                raise err
             if self._conn.open_stream_allowed():
                 break
             self._changed.clear()
             await self._changed.wait()
+        if timeout is not None:  # grpc-timeout carries what is left
+            timeout = max(timeout - ticks_diff(ticks_ms(), start) / 1000, 0.000001)
+        headers = request_headers(
+            call.path, self._authority, self._scheme, timeout, call.metadata, USER_AGENT
+        )
         conn = self._conn
         sid = conn.get_next_available_stream_id()
         call.sid = sid
         self._calls[sid] = call
         conn.send_headers(sid, headers, end_stream=False)
-        if call.timeout is not None:
-            call._timer = asyncio.create_task(call._expire(call.timeout))
         if request is not None:
             await self.send_message(call, request, True)
         else:
@@ -286,20 +292,3 @@ class Channel:
             if task is not me:
                 task.cancel()
         self._tasks = []
-
-    async def _ping_loop(self, conn):
-        interval = self.ping_interval_ms
-        while self._error is None:
-            await asyncio.sleep(interval / 1000)
-            if self._error is not None or ticks_diff(ticks_ms(), self._last_recv) < interval:
-                continue
-            self._ping_ack.clear()
-            conn.ping(_PING_DATA)
-            # No drain here: on a dead link drain may block, and the timeout must still fire.
-            self._transport.send(conn.data_to_send())
-            try:
-                await asyncio.wait_for(self._ping_ack.wait(), self.ping_timeout_ms / 1000)
-            except asyncio.TimeoutError:
-                msg = "keepalive PING not acknowledged within %d ms" % self.ping_timeout_ms
-                self._fail(GrpcError(Status.UNAVAILABLE, msg))
-                return

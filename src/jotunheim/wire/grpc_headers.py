@@ -149,7 +149,8 @@ def percent_decode(raw):
     return _text(out)
 
 
-def _get(headers, name):
+def header_value(headers, name):
+    """Value of the first header called name (bytes), or None."""
     for k, v in headers:
         if k == name:
             return v
@@ -158,14 +159,14 @@ def _get(headers, name):
 
 def check_response_headers(headers):
     """Validates the first HEADERS; returns a GrpcError to end the call with, or None."""
-    raw = _get(headers, b":status")
+    raw = header_value(headers, b":status")
     try:
         code = int(raw)
     except (TypeError, ValueError):
         return GrpcError(Status.INTERNAL, "response without a valid :status")
     if code != 200:
         return GrpcError(http_status_to_grpc(code), "HTTP status %d" % code)
-    ctype = _get(headers, b"content-type")
+    ctype = header_value(headers, b"content-type")
     if ctype is None or not ctype.startswith(b"application/grpc"):
         return GrpcError(Status.UNKNOWN, "response content-type %r is not gRPC" % ctype)
     return None
@@ -173,15 +174,15 @@ def check_response_headers(headers):
 
 def status_from_trailers(headers):
     """(status, message, details) from trailers (or a trailers-only response)."""
-    raw = _get(headers, b"grpc-status")
+    raw = header_value(headers, b"grpc-status")
     if raw is None:
         return Status.UNKNOWN, "missing grpc-status in trailers", None
     try:
         code = int(raw)
     except ValueError:
         return Status.UNKNOWN, "invalid grpc-status %r" % raw, None
-    msg = _get(headers, b"grpc-message")
+    msg = header_value(headers, b"grpc-message")
     message = percent_decode(msg) if msg else ""
-    det = _get(headers, b"grpc-status-details-bin")
+    det = header_value(headers, b"grpc-status-details-bin")
     details = b64decode(det) if det else None
     return code, message, details
