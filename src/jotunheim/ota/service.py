@@ -11,12 +11,28 @@ MAX_CHUNK = 65536
 
 
 class OtaServicer(ota_pb2_grpc.OtaServicer):
-    """Serves an UpdateStore; mount with add_to_server(server, store)."""
+    """Serves an UpdateStore; mount with add_to_server(server, store) or generic_handler().
 
-    def __init__(self, store: UpdateStore):
+    `authorize(metadata, device_id) -> bool` (sync or async) lets the hub admit devices by
+    its own credentials; None admits every caller. Updates are signed, so an open service
+    cannot be used to install anything, but it does hand out the payload.
+    """
+
+    def __init__(self, store: UpdateStore, authorize=None):
         self.store = store
+        self.authorize = authorize
+
+    async def _check(self, request, context):
+        if self.authorize is None:
+            return
+        ok = self.authorize(context.invocation_metadata(), request.device_id)
+        if hasattr(ok, "__await__"):
+            ok = await ok
+        if not ok:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "device not authorized for OTA")
 
     async def GetManifest(self, request, context):
+        await self._check(request, context)
         if request.version:
             update = self.store.get(request.version, request.target)
         else:
@@ -33,6 +49,7 @@ class OtaServicer(ota_pb2_grpc.OtaServicer):
         return ota_pb2.ManifestResponse(**update.manifest_response())
 
     async def Download(self, request, context):
+        await self._check(request, context)
         size = request.chunk_size or DEFAULT_CHUNK
         if size > MAX_CHUNK:
             await context.abort(
@@ -58,8 +75,26 @@ class OtaServicer(ota_pb2_grpc.OtaServicer):
                     return
 
 
-def add_to_server(server, store: UpdateStore) -> OtaServicer:
+def add_to_server(server, store: UpdateStore, authorize=None) -> OtaServicer:
     """Mount the Ota service on a grpc.aio server."""
-    servicer = OtaServicer(store)
+    servicer = OtaServicer(store, authorize)
     ota_pb2_grpc.add_OtaServicer_to_server(servicer, server)
     return servicer
+
+
+def generic_handler(store: UpdateStore, authorize=None):
+    """The Ota service as one grpc generic handler (for the hub's `extra_handlers`)."""
+    servicer = OtaServicer(store, authorize)
+    handlers = {
+        "GetManifest": grpc.unary_unary_rpc_method_handler(
+            servicer.GetManifest,
+            request_deserializer=ota_pb2.ManifestRequest.FromString,
+            response_serializer=ota_pb2.ManifestResponse.SerializeToString,
+        ),
+        "Download": grpc.unary_stream_rpc_method_handler(
+            servicer.Download,
+            request_deserializer=ota_pb2.DownloadRequest.FromString,
+            response_serializer=ota_pb2.Chunk.SerializeToString,
+        ),
+    }
+    return grpc.method_handlers_generic_handler("jotunheim.ota.Ota", handlers)

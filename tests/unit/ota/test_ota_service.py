@@ -26,9 +26,14 @@ def data_dir(tmp_path):
     return tmp_path / "d"
 
 
-async def _with_server(data_dir, body):
+async def _with_server(data_dir, body, authorize=None, generic=False):
     server = grpc.aio.server()
-    ota_service.add_to_server(server, UpdateStore(data_dir))
+    if generic:
+        server.add_generic_rpc_handlers(
+            (ota_service.generic_handler(UpdateStore(data_dir), authorize),)
+        )
+    else:
+        ota_service.add_to_server(server, UpdateStore(data_dir), authorize)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:
@@ -104,3 +109,26 @@ def test_download_errors_have_clear_statuses(data_dir, request_kw, code, text):
         assert info.value.code() == code and text in info.value.details()
 
     asyncio.run(_with_server(data_dir, body))
+
+
+def test_authorize_hook_admits_by_metadata_through_the_generic_handler(data_dir):
+    seen = []
+
+    async def authorize(metadata, device_id):
+        seen.append(device_id)
+        return ("x-device-token", "ok") in [(m.key, m.value) for m in metadata]
+
+    async def body(stub):
+        req = ota_pb2.ManifestRequest(device_id="d7", target="sim")
+        r = await stub.GetManifest(req, metadata=[("x-device-token", "ok")])
+        assert r.available
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await stub.GetManifest(req)
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            async for _ in stub.Download(ota_pb2.DownloadRequest(device_id="d7", version="1.1.0")):
+                pass
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert seen == ["d7", "d7", "d7"]
+
+    asyncio.run(_with_server(data_dir, body, authorize, generic=True))
