@@ -2,7 +2,7 @@
 in jotunheim._gen.device (MicroPython-safe; the contract is CONTRACTS.md section 1)."""
 
 from jotunheim.compat import const
-from jotunheim.errors import DecodeError
+from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.pbencode import FieldEncodeError, encode_message  # noqa: F401
 from jotunheim.wire.pbwire import (
     WIRE_TYPE,
@@ -31,8 +31,10 @@ from jotunheim.wire.pbwire import (
 # Largest message decode() accepts by default: bigger than any Jotunheim message (an OTA
 # chunk is 4 KiB) yet small enough to stay clear of a microcontroller's heap.
 MAX_MESSAGE_SIZE = 64 * 1024
-# Message nesting levels below the top one; bounds recursion (C stack on a board).
-MAX_DEPTH = 32
+# Message nesting levels below the top one; bounds recursion, which on MicroPython uses the
+# C stack: ~1 KB per level measured on the 64-bit unix port, and an ESP32 task has 16 KB.
+# Jotunheim's own messages nest at most 5 levels.
+MAX_DEPTH = 16
 # Decoded fields allowed per input byte (plus a fixed allowance): an empty sub-message costs
 # two bytes on the wire but a dict entry for every field of its type, so without this cap a
 # 64 KiB message of empty messages could expand to tens of megabytes.
@@ -63,13 +65,19 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
     if not isinstance(data, bytes):
         data = memoryview(data)  # slices of values then copy once, from the caller's buffer
     budget = [_FIELD_ALLOWANCE + MAX_FIELDS_PER_BYTE * n]  # shared by every nested level
-    return _decode(desc, data, 0, n, max_depth, None, budget)
+    try:
+        return _decode(desc, data, 0, n, max_depth, None, budget)
+    except RuntimeError:  # recursion limit / stack check hit before max_depth (small stacks)
+        raise DecodeError("%s: nesting exhausted the stack" % desc[0]) from None
 
 
 def encode(desc, msg):
     """dict -> canonical bytes; a missing or None key is absent; raises EncodeError."""
     out = bytearray()
-    encode_message(desc, msg, out, MAX_DEPTH)
+    try:
+        encode_message(desc, msg, out, MAX_DEPTH)
+    except RuntimeError:  # as in decode(): a stack smaller than MAX_DEPTH levels need
+        raise EncodeError("%s: nesting exhausted the stack" % desc[0]) from None
     return bytes(out)
 
 

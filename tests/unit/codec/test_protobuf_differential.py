@@ -95,3 +95,39 @@ def test_lone_surrogates_are_an_encode_error_like_protobuf():
         pb.encode(ts_d.Scalars, {"r_string": ["\udfff"]})
     with pytest.raises(Exception):  # noqa: B017 - protobuf refuses them too
         scalars_pb2.Scalars(f_string="a\ud800").SerializeToString()
+
+
+def test_stack_exhaustion_before_max_depth_is_a_decode_error():
+    import inspect
+    import sys
+
+    from jotunheim.errors import DecodeError, EncodeError
+
+    inner = b""
+    for i in range(299, -1, -1):  # 300 levels Scalars.f_nested -> Nested.child -> ...
+        body = inner
+        tag = b"\x8a\x01" if i % 2 == 0 else b"\x1a"
+        length = bytearray()
+        n = len(body)
+        while n > 0x7F:
+            length.append((n & 0x7F) | 0x80)
+            n >>= 7
+        length.append(n)
+        inner = tag + bytes(length) + body
+    deep = {"f_int32": 1}
+    for _ in range(150):
+        deep = {"f_nested": {"child": deep}}
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 60)  # a small stack, as on a board
+    try:
+        with pytest.raises(DecodeError, match="exhausted the stack"):
+            pb.decode(ts_d.Scalars, inner, max_depth=1000)
+        old_max = pb.MAX_DEPTH
+        pb.MAX_DEPTH = 1000
+        try:
+            with pytest.raises(EncodeError, match="exhausted the stack"):
+                pb.encode(ts_d.Scalars, deep)
+        finally:
+            pb.MAX_DEPTH = old_max
+    finally:
+        sys.setrecursionlimit(old)
