@@ -4,45 +4,21 @@ dead-peer detection and reconnects (full-jitter backoff, resume token) - hub.pro
 
 import asyncio
 import gc
-import sys
 
 from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms
 from jotunheim.device.backoff import Backoff
 from jotunheim.device.deadpeer import DeadPeerDetector
-from jotunheim.device.hmac_sha256 import HmacSha256
+from jotunheim.device.session_wire import (  # noqa: F401 - errors re-exported for callers
+    CONNECT_PATH,
+    FATAL_REFUSALS,
+    HANDSHAKE_TIMEOUT_MS,
+    DeviceIdentity,
+    SessionProtocolError,
+    SessionRefused,
+    default_channel,
+    parse_hub_message,
+)
 from jotunheim.errors import JotunheimError
-
-PROTOCOL_VERSION = 1
-PROOF_LABEL = b"jotunheim-v1|"
-CONNECT_PATH = "/jotunheim.hub.DeviceHub/Connect"
-HANDSHAKE_TIMEOUT_MS = 10000
-# Refusals that another attempt with the same identity cannot fix: wait the backoff cap
-# before trying again rather than hammering the hub with a bad key.
-FATAL_REFUSALS = ("unknown_device", "revoked", "bad_proof", "unsupported_protocol")
-
-
-class SessionRefused(JotunheimError):
-    """The hub refused the Hello (`code` is the hub.proto Refusal code)."""
-
-    def __init__(self, code, reason, leader_address=""):
-        JotunheimError.__init__(self, "hub refused the device: %s (%s)" % (code, reason))
-        self.code = code
-        self.leader_address = leader_address
-
-
-class SessionProtocolError(JotunheimError):
-    """The hub sent something the session protocol does not allow at that point."""
-
-
-def runtime_name():
-    impl = sys.implementation
-    return "%s %s" % (impl.name, ".".join(str(v) for v in impl.version[:3]))
-
-
-def _default_channel(host, port, ssl, server_hostname):
-    from jotunheim.wire.channel import Channel  # lazy: the wire stack loads only here
-
-    return Channel(host, port, ssl=ssl, server_hostname=server_hostname)
 
 
 class DeviceSession:
@@ -56,10 +32,8 @@ class DeviceSession:
         ident = data["identity"]
         hub = data["hub"]
         res = data["network_resilience_settings"]
-        self.device_id = ident["device_id"]
-        self.firmware_version = ident.get("firmware_version") or ""
-        # Only the padded HMAC state is kept; the key itself is never stored or logged.
-        self._mac = HmacSha256(_unhex(ident["key"]))
+        self.identity = DeviceIdentity(ident)
+        self.device_id = self.identity.device_id
         self.addresses = list(hub["addresses"])
         self._tls = hub.get("tls", False)
         self._ca_cert = hub.get("ca_cert")
@@ -73,7 +47,7 @@ class DeviceSession:
         self.propagator = propagator
         self.monitor = monitor
         self.log = logger
-        self._factory = channel_factory or _default_channel
+        self._factory = channel_factory or default_channel
         self.resume_token = ""
         self.pending = {}  # command_id -> CommandResult dict, kept until ResultAck
         self._running = {}  # command_id -> task running it
@@ -170,15 +144,8 @@ class DeviceSession:
         kind, body = await self._recv(call, timeout)
         if kind != "challenge":
             raise SessionProtocolError("expected a challenge, got %s" % kind)
-        proof = self._mac.digest(PROOF_LABEL + self.device_id.encode() + b"|" + body["nonce"])
-        await self._send({
-            "hello": {
-                "device_id": self.device_id, "proof": proof,
-                "firmware_version": self.firmware_version,
-                "protocol_version": PROTOCOL_VERSION, "resume_token": self.resume_token,
-                "runtime": runtime_name(), "pending_results": list(self.pending),
-            }
-        })  # fmt: skip
+        hello = self.identity.hello(body["nonce"], self.resume_token, list(self.pending))
+        await self._send({"hello": hello})
         kind, body = await self._recv(call, timeout)
         if kind != "welcome":
             raise SessionProtocolError("expected welcome, got %s" % kind)
@@ -219,20 +186,11 @@ class DeviceSession:
             await handler(body)
 
     async def _recv(self, call, timeout):
-        from jotunheim._gen.device import hub as hub_d
-        from jotunheim.wire import protobuf as pb
-
         msg = await (call.recv() if timeout is None else asyncio.wait_for(call.recv(), timeout))
         if msg is None:
             return None, None
         self._dead.seen()
-        kind = pb.which_oneof(hub_d.HubMessage, msg, "body")
-        if kind == "refusal":
-            r = msg["refusal"]
-            raise SessionRefused(r["code"], r["reason"], r["leader_address"])
-        if kind is None:
-            raise SessionProtocolError("empty HubMessage")
-        return kind, msg[kind]
+        return parse_hub_message(msg)
 
     async def _drop_connection(self):
         if self.state == "online":
@@ -342,12 +300,3 @@ class DeviceSession:
     def _info(self, msg, *args):
         if self.log is not None:
             self.log.info(msg, *args)
-
-
-def _unhex(text):
-    import binascii
-
-    try:
-        return binascii.unhexlify(text)
-    except (ValueError, TypeError):
-        raise JotunheimError("identity.key: expected hex digits") from None

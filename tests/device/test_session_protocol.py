@@ -1,0 +1,212 @@
+"""The device session against a scripted hub (both runtimes): handshake proof, capabilities,
+pings, heartbeats, commands at most once, results kept until acknowledged, reconnects."""
+
+import asyncio
+import binascii
+
+from devtest import run
+from sessiondev import KEY_HEX, Counter, ScriptedHub, make_session
+
+from jotunheim.device.hmac_sha256 import hmac_sha256
+from jotunheim.device.log import Logger
+
+
+async def _started(hub, session):
+    task = asyncio.create_task(session.run())
+    hello = await hub.handshake()
+    return task, hello
+
+
+async def _stop(session, task):
+    session.stop()
+    await asyncio.wait_for(task, 3)
+
+
+def test_hello_carries_identity_and_a_valid_proof():
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub)
+        task, hello = await _started(hub, session)
+        want = hmac_sha256(binascii.unhexlify(KEY_HEX), b"jotunheim-v1|dev-1|" + b"n" * 16)
+        assert hello["proof"] == want
+        assert hello["device_id"] == "dev-1"
+        assert hello["firmware_version"] == "2.0.0"
+        assert hello["protocol_version"] == 1
+        assert hello["resume_token"] == ""
+        assert hello["runtime"].split()[0] in ("cpython", "micropython")
+        assert hello["pending_results"] == []
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_capabilities_pong_and_heartbeats():
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub, heartbeat_ms=30)
+        task, _ = await _started(hub, session)
+        hub.push("capability_request", {})
+        caps = await hub.wait_for("capabilities")
+        assert caps["capabilities"]["device_id"] == "dev-1"
+        hub.push("ping", {"nonce": 77})
+        assert (await hub.wait_for("pong"))["nonce"] == 77
+        first = await hub.wait_for("heartbeat")
+        second = await hub.wait_for("heartbeat", 2)
+        assert second["seq"] == first["seq"] + 1
+        assert session.state == "online"
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_command_runs_once_and_result_is_kept_until_acknowledged():
+    async def main():
+        hub = ScriptedHub()
+        counter = Counter()
+        counter.block = True
+        session = make_session(hub, counter)
+        task, _ = await _started(hub, session)
+        cmd = {"command_id": "c1", "tool": "count", "args_json": "{}", "deadline_ms": 2000}
+        hub.push("command", cmd)
+        hub.push("command", cmd)  # a duplicate while the first still runs
+        await asyncio.sleep(0.05)
+        counter.release.set()
+        res = await hub.wait_for("command_result")
+        assert res["command_id"] == "c1" and res["success"]
+        assert res["result"] == b'{"runs": 1}'
+        hub.push("command", cmd)  # after it finished: the kept result, not a second run
+        again = await hub.wait_for("command_result", 2)
+        assert again["result"] == res["result"]
+        assert counter.runs == 1
+        assert "c1" in session.pending
+        hub.push("result_ack", {"command_ids": ["c1"]})
+        await asyncio.sleep(0.02)
+        assert "c1" not in session.pending
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_unacknowledged_result_is_resent_after_reconnect_with_resume_token():
+    async def main():
+        hub = ScriptedHub()
+        counter = Counter()
+        session = make_session(hub, counter)
+        task, _ = await _started(hub, session)
+        hub.push("command", {"command_id": "c2", "tool": "count", "args_json": "{}"})
+        await hub.wait_for("command_result")
+        hub.calls[-1].end("eof")  # the hub ends the stream without acknowledging
+        await hub.wait_calls(2)
+        hello = await hub.handshake(n=2)
+        assert hello["pending_results"] == ["c2"]
+        assert hello["resume_token"] == "tok-1"
+        resent = await hub.wait_for("command_result", 2)
+        assert resent["command_id"] == "c2"
+        hub.push("command", {"command_id": "c2", "tool": "count", "args_json": "{}"})
+        await hub.wait_for("command_result", 3)
+        assert counter.runs == 1
+        assert session.connects == 2
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_welcome_acked_results_are_dropped_not_resent():
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub)
+        task, _ = await _started(hub, session)
+        hub.push("command", {"command_id": "c3", "tool": "count", "args_json": "{}"})
+        await hub.wait_for("command_result")
+        hub.calls[-1].end("eof")
+        await hub.wait_calls(2)
+        await hub.handshake(acked=["c3"], n=2)
+        await asyncio.sleep(0.05)
+        assert hub.count("command_result") == 1
+        assert session.pending == {}
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_bad_credentials_back_off_to_the_cap_and_key_is_never_logged():
+    async def main():
+        hub = ScriptedHub()
+        lines = []
+        session = make_session(hub, logger=Logger("t", "DEBUG", lines.append), cap_ms=400)
+        delays = []
+        real_sleep = session._sleep_ms
+
+        async def sleep_ms(ms):
+            delays.append(ms)
+            session.stop()
+            await real_sleep(0)
+
+        session._sleep_ms = sleep_ms
+        task = asyncio.create_task(session.run())
+        await hub.wait_calls(1)
+        hub.push("challenge", {"nonce": b"x" * 16})
+        await hub.wait_for("hello")
+        hub.push("refusal", {"code": "bad_proof", "reason": "proof does not match"})
+        await asyncio.wait_for(task, 3)
+        assert delays == [400]
+        assert session.last_refusal == "bad_proof"
+        assert session.connects == 0
+        text = "\n".join(lines)
+        assert "bad_proof" in text
+        assert KEY_HEX not in text and KEY_HEX[:16] not in text
+
+    run(main())
+
+
+def test_not_leader_refusal_redirects_to_the_leader():
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub)
+        task = asyncio.create_task(session.run())
+        await hub.wait_calls(1)
+        hub.push("refusal", {"code": "not_leader", "reason": "", "leader_address": "10.0.0.9:7"})
+        await hub.wait_calls(2)
+        assert hub.dials[-1] == "10.0.0.9:7"
+        await hub.handshake(n=2)
+        await asyncio.sleep(0.01)
+        assert session.state == "online"
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_unreachable_hub_rotates_addresses_with_backoff():
+    async def main():
+        hub = ScriptedHub()
+        hub.down = True
+        session = make_session(hub)
+        task = asyncio.create_task(session.run())
+        while len(hub.dials) < 3:
+            await asyncio.sleep(0.01)
+        assert hub.dials[:3] == ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1"]
+        assert session.backoff.attempt >= 2
+        hub.down = False
+        await hub.handshake()
+        await asyncio.sleep(0.01)
+        assert session.state == "online"
+        assert session.backoff.attempt == 0  # reset by the Welcome
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_silent_hub_is_declared_dead_and_redialled():
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub, heartbeat_ms=20, dead_peer_ms=120)
+        task, _ = await _started(hub, session)
+        # Heartbeats go out but nothing comes back: the hub is dead after 120 ms.
+        await hub.wait_calls(2, timeout=3)
+        assert "silent" in (session.last_error or "") or session.connects == 1
+        await hub.handshake(n=2)
+        await asyncio.sleep(0.01)
+        assert session.connects == 2
+        await _stop(session, task)
+
+    run(main())
