@@ -262,3 +262,13 @@ def test_close_connection_after_protocol_error_sends_one_goaway():
         pass
     conn.close_connection()
     assert [fr[0] for fr in peer.frames(conn.data_to_send())] == [f.GOAWAY]
+
+
+def test_send_headers_respects_peer_max_header_list_size():
+    conn, peer = connected(server_settings={6: 400})
+    sid = conn.get_next_available_stream_id()
+    with raises(H2Error, match="exceeds the peer's limit 400"):
+        conn.send_headers(sid, REQUEST + [(b"x-big", b"v" * 200)])
+    assert conn.data_to_send() == b""
+    conn.send_headers(sid, REQUEST, end_stream=True)
+    assert peer.decoder.decode(peer.frames(conn.data_to_send())[0][3]) == REQUEST

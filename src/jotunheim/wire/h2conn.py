@@ -136,11 +136,17 @@ class H2Connection(FlowMixin, ReceiveMixin):
                 raise H2Error("no new streams allowed (GOAWAY or MAX_CONCURRENT_STREAMS)")
         else:
             stream.check(SEND_HEADERS)
+        size = 0
         for header in headers:
             name = header[0] if len(header) > 1 else None
             # Section 8.2.1: field names are lowercase; the peer would reset the stream.
             if not isinstance(name, (bytes, str)) or not name or name.lower() != name:
                 raise H2Error("header name %r must be a non-empty lowercase string" % (name,))
+            size += len(name) + len(header[1]) + 32
+        limit = self.peer_max_header_list_size
+        if limit is not None and size > limit:
+            # Advisory (section 6.5.2), but a peer that announced it will refuse the request.
+            raise H2Error("header list of %d bytes exceeds the peer's limit %d" % (size, limit))
         # Every check is done: encoding changes HPACK state the peer must see, so nothing
         # may fail between here and queuing the frames.
         block = self._encoder.encode(headers)
