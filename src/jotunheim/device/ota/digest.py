@@ -73,3 +73,29 @@ class PayloadHasher:
             )
         if self._payload.digest() != self.manifest.payload_sha256:
             raise VerifyError("payload: sha256 does not match the manifest")
+
+
+def verify_stored(store, slot, keys):
+    """Re-check a slot from storage: its manifest's signature, then every hash.
+
+    Returns the Manifest; raises DecodeError subclasses. A slot that never received an
+    update (the factory image) has no manifest and returns None.
+    """
+    from binascii import unhexlify
+
+    from jotunheim.device.ota import manifest as mf
+
+    stored = store.stored_manifest(slot)
+    if stored is None:
+        return None
+    data, sig = stored
+    try:
+        signature = unhexlify(sig.get("signature", ""))
+    except ValueError:
+        raise VerifyError("slot %s: signature record is not hex" % slot) from None
+    keys.verify(sig.get("key_id", ""), sig.get("scheme", ""), data, signature)
+    m = mf.parse(data)
+    hasher = PayloadHasher(m)
+    store._read_slot(slot, m, hasher)
+    hasher.finish()
+    return m

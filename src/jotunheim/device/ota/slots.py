@@ -115,29 +115,10 @@ class SlotStore:
             self._save(st)
 
     def verify_slot(self, slot, keys):
-        """Re-check `slot` from storage: signature of its manifest, then every hash.
+        """Re-check `slot` from storage (digest.verify_stored): the Manifest, or None."""
+        from jotunheim.device.ota.digest import verify_stored
 
-        Returns the Manifest; raises DecodeError subclasses. A slot that never received an
-        update (the factory image) has no manifest and returns None.
-        """
-        from jotunheim.device.ota import manifest as mf
-
-        stored = self.stored_manifest(slot)
-        if stored is None:
-            return None
-        data, sig = stored
-        from binascii import unhexlify
-
-        try:
-            signature = unhexlify(sig.get("signature", ""))
-        except ValueError:
-            raise SlotError("slot %s: signature record is not hex" % slot) from None
-        keys.verify(sig.get("key_id", ""), sig.get("scheme", ""), data, signature)
-        m = mf.parse(data)
-        hasher = PayloadHasher(m)
-        self._read_slot(slot, m, hasher)
-        hasher.finish()
-        return m
+        return verify_stored(self, slot, keys)
 
     def _read_slot(self, slot, manifest, hasher):
         """Feed the stored payload of `slot` through hasher (backend-specific)."""
