@@ -312,3 +312,10 @@ def _varint(n):
         n >>= 7
     out.append(n)
     return bytes(out)
+
+
+def test_encode_into_appends_after_existing_bytes():
+    out = bytearray(b"\x00\x00\x00\x00\x05")  # e.g. a reserved gRPC message prefix
+    n = pb.encode_into(S, {"f_int32": 150, "f_nested": {"label": "x" * 200}}, out)
+    assert out[:5] == b"\x00\x00\x00\x00\x05" and n == len(out) - 5
+    assert bytes(out[5:]) == pb.encode(S, {"f_int32": 150, "f_nested": {"label": "x" * 200}})

@@ -74,11 +74,20 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
 def encode(desc, msg):
     """dict -> canonical bytes; a missing or None key is absent; raises EncodeError."""
     out = bytearray()
+    encode_into(desc, msg, out)
+    return bytes(out)
+
+
+def encode_into(desc, msg, out):
+    """Appends the encoding of msg to the bytearray out (e.g. after a reserved 5-byte gRPC
+    prefix) -> number of bytes written; spares encode()'s final copy. On error out may hold
+    a partial message: discard it."""
+    start = len(out)
     try:
         encode_message(desc, msg, out, MAX_DEPTH)
-    except RuntimeError:  # as in decode(): a stack smaller than MAX_DEPTH levels need
+    except RuntimeError:
         raise EncodeError("%s: nesting exhausted the stack" % desc[0]) from None
-    return bytes(out)
+    return len(out) - start
 
 
 def which_oneof(desc, msg, oneof):
