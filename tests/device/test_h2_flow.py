@@ -150,3 +150,12 @@ def test_local_initial_window_applies_on_ack():
     assert conn._streams[sid].inbound_window == 1000
     conn.receive_data(settings(ack=True))
     assert conn._streams[sid].inbound_window == 3000
+
+
+def test_raising_local_window_later_raises_connection_window_too():
+    conn, peer = connected()
+    conn.update_settings({4: 100000})
+    frames = peer.frames(conn.data_to_send())
+    assert frames[-1] == (f.WINDOW_UPDATE, 0, 0, (100000 - 65535).to_bytes(4, "big"))
+    conn.update_settings({4: 1000})  # lowering never shrinks the connection window
+    assert [fr[0] for fr in peer.frames(conn.data_to_send())] == [f.SETTINGS]

@@ -83,6 +83,7 @@ class H2Connection(FlowMixin, ReceiveMixin):
         """Send changed local settings; they take effect when the peer acknowledges them."""
         self.local_settings.update(changes)
         self._send_settings(changes)
+        self._init_connection_window()  # a larger stream window needs a larger connection one
 
     def _send_settings(self, settings):
         for key, value in settings.items():
