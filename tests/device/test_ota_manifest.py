@@ -59,6 +59,13 @@ def test_malformed_manifests_name_the_field():
             mf.parse(data)
 
 
+def test_deeply_nested_manifest_is_refused_before_decoding():
+    with raises(mf.ManifestError, "nested deeper than 4 levels"):
+        mf.parse(b"[" * 4000 + b"]" * 4000)
+    # brackets inside strings do not count
+    mf.parse(_with(target="[[[[[[x"))
+
+
 def test_oversized_manifest_is_refused_before_decoding():
     with raises(mf.ManifestError, "exceeds the limit of 8192"):
         mf.parse(b" " * 8193)

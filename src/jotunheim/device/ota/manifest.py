@@ -9,6 +9,7 @@ MAX_FILES = 64
 MAX_NAME = 64
 MAX_FILE_SIZE = 16 * 1024 * 1024
 FORMAT = 1
+MAX_DEPTH = 4  # object > files list > file object (+1 spare)
 
 _KEYS = ("allow_downgrade", "files", "format", "min_version", "payload", "target", "version")
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
@@ -96,6 +97,30 @@ def _check_name(name, where):
         raise ManifestError("%sname: invalid file name %r" % (where, name))
 
 
+def _check_depth(data):
+    # json.loads recurses per nesting level: "[[[[..." within 8 KB exhausts CPython's stack
+    # (RecursionError) and MicroPython's heap. A manifest nests 3 deep; refuse more first.
+    depth = 0
+    in_str = False
+    escaped = False
+    for c in data:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif c == 0x5C:  # backslash
+                escaped = True
+            elif c == 0x22:  # quote
+                in_str = False
+        elif c == 0x22:
+            in_str = True
+        elif c == 0x5B or c == 0x7B:  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ManifestError("manifest: nested deeper than %d levels" % MAX_DEPTH)
+        elif c == 0x5D or c == 0x7D:
+            depth -= 1
+
+
 def parse(data):
     """Validate manifest bytes and return a Manifest; raise ManifestError with the field's name."""
     if not isinstance(data, (bytes, bytearray)):
@@ -104,6 +129,7 @@ def parse(data):
         raise ManifestError(
             "manifest: %d bytes exceeds the limit of %d" % (len(data), MAX_MANIFEST_SIZE)
         )
+    _check_depth(data)
     try:
         d = json.loads(bytes(data))
     except (ValueError, UnicodeError):
