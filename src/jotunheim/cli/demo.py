@@ -4,10 +4,12 @@ real processes, then the whole flow narrated with round-trip times. The process 
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 PY = sys.executable
@@ -281,3 +283,210 @@ def precompile_micropython():
     from jotunheim.cli.device_cmd import precompile
 
     return precompile()
+
+
+# ---- the narrated demo ---------------------------------------------------------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+LOKI_TOOLS = os.path.join(ROOT, "examples", "loki", "tools.json")
+DEMO_DEVICES = (("kitchen-1", "cpython"), ("garage-1", "cpython"), ("attic-1", "micropython"))
+
+
+class Narrator:
+    def __init__(self):
+        self.t0 = time.monotonic()
+        self.rtts = []  # (what, ms)
+
+    def step(self, text):
+        print("\n== %s" % text, flush=True)
+
+    def say(self, text):
+        print("   %s" % text, flush=True)
+
+    def rtt(self, what, ms, shown):
+        self.rtts.append((what, ms))
+        self.say("%-34s %-36s %7.2f ms" % (what, shown, ms))
+
+
+class LokiProcess(Proc):
+    """`jotunheim loki serve` with the example tools (when the examples are present)."""
+
+    def __init__(self, data_dir, log_path):
+        argv = [PY, "-m", "jotunheim", "loki", "serve", "--port", "0", "--data-dir", data_dir]
+        if os.path.exists(LOKI_TOOLS):
+            argv += ["--tools", LOKI_TOOLS]
+        Proc.__init__(self, argv, log_path)
+        self.address = None
+
+    def start(self):
+        Proc.start(self)
+
+        def listening():
+            for line in self.output().splitlines():
+                if line.startswith("loki listening on "):
+                    return line.split()[-1]
+            return None
+
+        self.address = _wait_for(listening, START_TIMEOUT_S, "loki start", self.proc)
+        return self
+
+
+def register_loki_script(address, name, source, params):
+    import grpc
+
+    from jotunheim._gen import loki_pb2 as pb
+    from jotunheim._gen import loki_pb2_grpc
+
+    with grpc.insecure_channel(address) as ch:
+        stub = loki_pb2_grpc.LokiServiceStub(ch)
+        resp = stub.RegisterScript(
+            pb.RegisterScriptRequest(
+                name=name,
+                language="lua",
+                return_type="Number",
+                inline_script=source,
+                parameters=[pb.ParameterDefinition(name=p, type="Number", required=True)
+                            for p in params],
+            ),
+            timeout=10,
+        )  # fmt: skip
+        if not resp.success:
+            raise RuntimeError("Loki refused script %s: %s" % (name, resp))
+
+
+def _call(n, op, device, tool, params=None, what=None, **kw):
+    resp, ms = op.call(device, tool, params, **kw)
+    if not resp.success:
+        raise RuntimeError("%s on %s failed: %s" % (tool, device, resp.error_message))
+    value = json.loads(resp.result) if resp.result else None
+    n.rtt(what or "%s %s" % (device, tool), ms, json.dumps(value)[:36])
+    return value
+
+
+def _tools(op, device):
+    st = op.status(device)
+    return [t["name"] for t in json.loads(st.capabilities or "{}").get("tools", [])]
+
+
+def run_demo(work):
+    n = Narrator()
+    procs = []
+    n.step("Starting a hub, Loki and three devices on simulated hardware (work dir %s)" % work)
+    hub = LocalHub(os.path.join(work, "hub"), log_path=os.path.join(work, "hub.log"))
+    procs.append(hub)
+    hub.start()
+    n.say("hub   listening on %s" % hub.address)
+    loki = LokiProcess(os.path.join(work, "loki"), os.path.join(work, "loki.log"))
+    procs.append(loki)
+    loki.start()
+    n.say("loki  listening on %s" % loki.address)
+    if not os.path.exists(LOKI_TOOLS):  # the example config defines `add` already
+        register_loki_script(loki.address, "add", "return params.a + params.b", ["a", "b"])
+    op = Operator(hub.address, hub.token())
+    precompile_micropython()
+    devices, logs, settings = {}, {}, {}
+    try:
+        for device_id, runtime in DEMO_DEVICES:
+            key = op.provision(device_id)
+            path = os.path.join(work, device_id + ".json")
+            logs[device_id] = device_settings(
+                path, device_id, key, hub.address, work, loki_address=loki.address
+            )
+            settings[device_id] = path
+            dev = DeviceProcess(path, runtime, log_path=os.path.join(work, device_id + ".log"))
+            procs.append(dev.start())
+            devices[device_id] = dev
+            n.say("device %-10s provisioned, agent started (%s)" % (device_id, runtime))
+
+        n.step("Connect: challenge -> hello (HMAC proof) -> welcome -> capabilities")
+        for device_id, _ in DEMO_DEVICES:
+            start = time.monotonic()
+            st = op.wait_status(device_id, proc=devices[device_id].proc)
+            caps = json.loads(st.capabilities)
+            n.say("%-10s online after %5.0f ms, %2d tools: %s" % (
+                device_id, (time.monotonic() - start) * 1000, len(caps["tools"]),
+                ", ".join(sorted(t["name"] for t in caps["tools"]))[:60]))  # fmt: skip
+
+        n.step("Remote control: set_led and a sensor read on every device")
+        for device_id, _ in DEMO_DEVICES:
+            _call(n, op, device_id, "set_led", {"pin": 2, "on": True})
+            _call(n, op, device_id, "read_room")
+
+        n.step("A Loki Script_ call through a device tool of kind 'loki'")
+        for device_id, _ in DEMO_DEVICES:
+            value = _call(n, op, device_id, "add", {"a": 2, "b": 40}, "%s add -> Loki" % device_id)
+            if value != 42:
+                raise RuntimeError("Loki add returned %r" % (value,))
+
+        n.step("A script registered at runtime appears as a new tool (capability update)")
+        register_loki_script(loki.address, "double", "return params.x * 2", ["x"])
+        n.say("registered Script_double in Loki; adding tool 'double' to garage-1's settings")
+        with open(settings["garage-1"]) as f:
+            data = json.load(f)
+        data["capability_configuration"]["tools"].append({
+            "name": "double", "description": "Double a number in Loki", "kind": "loki",
+            "loki_script": "double", "return_type": "Number",
+            "parameters": [{"name": "x", "type": "Number", "required": True}]})  # fmt: skip
+        with open(settings["garage-1"] + ".tmp", "w") as f:
+            json.dump(data, f, indent=1)
+        os.replace(settings["garage-1"] + ".tmp", settings["garage-1"])
+        start = time.monotonic()
+        _wait_for(lambda: "double" in _tools(op, "garage-1"), 20, "tool double announced")
+        n.say("hub saw the update event after %.0f ms" % ((time.monotonic() - start) * 1000))
+        _call(n, op, "garage-1", "double", {"x": 21}, "garage-1 double -> Loki")
+
+        n.step("Kill a device mid-life and restart it: it reconnects; no command runs twice")
+        victim = "attic-1"
+        _call(n, op, victim, "count", {"tag": "once"}, command_id="demo-once")
+        devices[victim].kill()
+        op.wait_status(victim, "offline", timeout_s=10)
+        n.say("%s killed (SIGKILL); hub marks it offline" % victim)
+        start = time.monotonic()
+        devices[victim] = DeviceProcess(
+            settings[victim], "micropython", log_path=os.path.join(work, victim + ".log")
+        )
+        procs.append(devices[victim].start())
+        op.wait_status(victim, proc=devices[victim].proc)
+        n.say("%s restarted and back online after %.0f ms" % (
+            victim, (time.monotonic() - start) * 1000))  # fmt: skip
+        _call(n, op, victim, "count", {"tag": "once"}, "retry with the same command id",
+              command_id="demo-once")  # fmt: skip
+        _call(n, op, victim, "count", {"tag": "twice"})
+        with open(logs[victim]) as f:
+            runs = [line.strip() for line in f]
+        n.say("tool runs recorded on the device: %s" % runs)
+        if runs.count("once") != 1:
+            raise RuntimeError("command demo-once ran %d times" % runs.count("once"))
+        n.say("command demo-once ran exactly once")
+
+        n.step("Round trips (operator -> hub -> device -> tool -> back)")
+        ms = sorted(m for _, m in n.rtts)
+        n.say("%d calls: min %.2f ms, median %.2f ms, max %.2f ms" % (
+            len(ms), ms[0], ms[len(ms) // 2], ms[-1]))  # fmt: skip
+    finally:
+        op.close()
+        for proc in reversed(procs):
+            proc.stop()
+    n.step("Done: every process stopped.")
+    return 0
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="jotunheim-demo-")
+    try:
+        return run_demo(work)
+    except Exception as exc:  # noqa: BLE001 - a failed step: say which, show the logs' tails
+        print("\ndemo failed: %s: %s" % (type(exc).__name__, exc), file=sys.stderr)
+        for name in sorted(os.listdir(work)):
+            if name.endswith(".log"):
+                with open(os.path.join(work, name), errors="replace") as f:
+                    tail = f.read()[-1500:]
+                print("---- %s ----\n%s" % (name, tail), file=sys.stderr)
+        return 1
+    finally:
+        if not os.environ.get("JOTUNHEIM_DEMO_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,9 @@ import asyncio
 import sys
 
 DEFAULT_SETTINGS = "/device.json"  # where a board keeps its settings (examples/device/main.py)
+# How often the settings file is checked for edits (0 = never). An edit is applied with
+# Settings.reload(): new tools are announced to the hub as a capability update.
+WATCH_MS = 2000
 
 
 def _dirname(path):
@@ -17,7 +20,9 @@ def _dirname(path):
 class Agent:
     """All device parts wired together; `await agent.run()` serves until `agent.stop()`."""
 
-    def __init__(self, settings_path, hal=None, logger=None, channel_factory=None):
+    def __init__(
+        self, settings_path, hal=None, logger=None, channel_factory=None, watch_ms=WATCH_MS
+    ):
         import gc
 
         # The wire stack is the largest import (~105 KB on the 64-bit unix port): load it
@@ -38,6 +43,8 @@ class Agent:
 
         settings = Settings.load(settings_path)
         self.settings = settings
+        self.settings_path = settings_path
+        self.watch_ms = watch_ms
         self.log = logger or logger_from_settings("agent", settings)
         if hal is None:
             from jotunheim.device.hal import get_hal
@@ -81,15 +88,43 @@ class Agent:
             ident.get("firmware_version") or "?",
             ",".join(self.settings["hub"]["addresses"]),
         )
+        watcher = asyncio.create_task(self._watch_settings()) if self.watch_ms else None
         try:
             await self.session.run()
         finally:
+            if watcher is not None:
+                watcher.cancel()
             loki = self.builder._loki
             if loki is not None and hasattr(loki, "close"):
                 await loki.close()
 
     def stop(self):
         self.session.stop()
+
+    async def _watch_settings(self):
+        last = _stamp(self.settings_path)
+        while True:
+            await asyncio.sleep(self.watch_ms / 1000)
+            stamp = _stamp(self.settings_path)
+            if stamp == last:
+                continue
+            last = stamp
+            try:
+                self.settings.reload()  # listeners (propagator, logger) see what changed
+                self.log.info("settings reloaded")
+            except Exception as exc:  # a bad edit keeps the old settings running
+                self.log.warn("settings reload failed, keeping the old ones: %s", exc)
+
+
+def _stamp(path):
+    """(size, mtime) of a file, None if it cannot be read; os.stat is a tuple on MicroPython."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st[6], st[8])
 
 
 def run(settings_path=DEFAULT_SETTINGS):
