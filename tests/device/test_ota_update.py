@@ -151,3 +151,18 @@ def test_flash_write_failure_fails_the_update_without_retrying():
         up.apply(fx.UPDATE_110, source_for(td.payload_for("1.1.0")))
     assert len(calls) == 1 and statuses[-1]["state"] == "failed"
     assert store.state()["active"] == "a"
+
+
+def test_updater_runs_from_validated_device_settings():
+    from settingsdev import minimal
+
+    from jotunheim.device.settings import Settings
+
+    raw = minimal()
+    raw["ota_update_settings"] = {"trusted_keys": [fx.KEY_K1, fx.KEY_K2], "chunk_size": 2048}
+    ota = Settings(raw)["ota_update_settings"]
+    assert ota["max_boot_attempts"] == 3 and ota["allow_downgrade"] is False
+    store, up, _, _ = make()
+    up.settings = ota
+    up.apply(fx.UPDATE_120_K2, source_for(td.payload_for("1.2.0"), chunk=ota["chunk_size"]))
+    assert store.state()["versions"]["b"] == "1.2.0"
