@@ -372,20 +372,21 @@ def run_demo(work):
     n = Narrator()
     procs = []
     n.step("Starting a hub, Loki and three devices on simulated hardware (work dir %s)" % work)
-    hub = LocalHub(os.path.join(work, "hub"), log_path=os.path.join(work, "hub.log"))
-    procs.append(hub)
-    hub.start()
-    n.say("hub   listening on %s" % hub.address)
-    loki = LokiProcess(os.path.join(work, "loki"), os.path.join(work, "loki.log"))
-    procs.append(loki)
-    loki.start()
-    n.say("loki  listening on %s" % loki.address)
-    if not os.path.exists(LOKI_TOOLS):  # the example config defines `add` already
-        register_loki_script(loki.address, "add", "return params.a + params.b", ["a", "b"])
-    op = Operator(hub.address, hub.token())
-    precompile_micropython()
+    op = None
     devices, logs, settings = {}, {}, {}
     try:
+        hub = LocalHub(os.path.join(work, "hub"), log_path=os.path.join(work, "hub.log"))
+        procs.append(hub)
+        hub.start()
+        n.say("hub   listening on %s" % hub.address)
+        loki = LokiProcess(os.path.join(work, "loki"), os.path.join(work, "loki.log"))
+        procs.append(loki)
+        loki.start()
+        n.say("loki  listening on %s" % loki.address)
+        if not os.path.exists(LOKI_TOOLS):  # the example config defines `add` already
+            register_loki_script(loki.address, "add", "return params.a + params.b", ["a", "b"])
+        op = Operator(hub.address, hub.token())
+        precompile_micropython()
         for device_id, runtime in DEMO_DEVICES:
             key = op.provision(device_id)
             path = os.path.join(work, device_id + ".json")
@@ -464,7 +465,8 @@ def run_demo(work):
         n.say("%d calls: min %.2f ms, median %.2f ms, max %.2f ms" % (
             len(ms), ms[0], ms[len(ms) // 2], ms[-1]))  # fmt: skip
     finally:
-        op.close()
+        if op is not None:
+            op.close()
         for proc in reversed(procs):
             proc.stop()
     n.step("Done: every process stopped.")
