@@ -157,3 +157,11 @@ def test_micropython_cannot_reach_grpcio_tls_port_without_alpn(grpcio_tls_port, 
     proc = run_mp(args, mpy_dir)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "UNAVAILABLE" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_micropython_tls_checks_the_server_name(tls_port, certs, mpy_dir):
+    base = ["--server_port", str(tls_port), "--test_case", "empty_unary", "--use_tls", "true"]
+    base += ["--ca_file", certs["ca_der"]]
+    _assert_passed(run_mp(base, mpy_dir), ["empty_unary"])  # IP SAN 127.0.0.1 matches
+    proc = run_mp(base + ["--server_host_override", "wrong.example"], mpy_dir)
+    assert proc.returncode == 1 and "does not match" in proc.stdout, proc.stdout + proc.stderr
