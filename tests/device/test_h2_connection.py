@@ -272,3 +272,35 @@ def test_send_headers_respects_peer_max_header_list_size():
     assert conn.data_to_send() == b""
     conn.send_headers(sid, REQUEST, end_stream=True)
     assert peer.decoder.decode(peer.frames(conn.data_to_send())[0][3]) == REQUEST
+
+
+def test_data_with_end_stream_and_client_ending_last():
+    conn, peer = connected()
+    sid = open_stream(conn, peer, end_stream=False)
+    events = conn.receive_data(
+        peer.headers(sid, RESPONSE) + frame(f.DATA, f.FLAG_END_STREAM, sid, b"all")
+    )
+    assert types(events) == ["HeadersReceived", "DataReceived", "StreamEnded"]
+    assert events[1].end_stream is True
+    assert conn._streams[sid].state == 3  # half-closed (remote): we may still send
+    conn.send_data(sid, b"late", end_stream=True)
+    assert sid not in conn._streams
+    assert peer.frames(conn.data_to_send()) == [(f.DATA, f.FLAG_END_STREAM, sid, b"late")]
+
+
+def test_local_settings_are_validated():
+    for bad in ({4: 1 << 31}, {5: 100}, {5: 1 << 24}, {1: -1}):
+        with raises(H2Error):
+            H2Connection(bad).initiate_connection()
+
+
+def test_local_misuse_errors():
+    conn, peer = connected()
+    with raises(H2Error, match="never opened"):
+        conn.send_data(7, b"x")
+    with raises(H2Error, match="never opened"):
+        conn.local_flow_control_window(7)
+    with raises(H2Error, match="negative"):
+        conn.acknowledge_received_data(-1, 1)
+    conn.acknowledge_received_data(0, 1)  # nothing to do
+    assert conn.data_to_send() == b""

@@ -232,3 +232,10 @@ def test_events_before_violation_are_kept_on_the_error():
     data = peer.headers(sid, RESPONSE) + frame(f.PING, 0, 1, b"12345678")
     err = _connection_error(conn, peer, data, f.PROTOCOL_ERROR)
     assert types(err.events) == ["HeadersReceived"]
+
+
+def test_informational_response_with_end_stream_is_stream_error():
+    conn, peer, sid = _stream()
+    _stream_error(
+        conn, peer, sid, peer.headers(sid, [(b":status", b"103")], True), f.PROTOCOL_ERROR
+    )
