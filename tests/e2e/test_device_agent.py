@@ -214,3 +214,27 @@ def test_wrong_key_and_unknown_device_are_refused(cluster):
     finally:
         for dev in procs:
             dev.kill()
+
+
+@pytest.mark.parametrize("device_id", [d for d, _ in DEVICES])
+def test_tool_added_to_settings_is_announced_and_callable(cluster, device_id):
+    """Editing the settings file adds a tool: the agent reloads, the propagator sends an
+    "updated" capability event, and the hub can route the new tool at once."""
+    path = cluster.settings[device_id]
+    with open(path) as f:
+        data = json.load(f)
+    tools = data["capability_configuration"]["tools"]
+    extra = dict(tools[0], name="count_more", description="added at runtime")
+    tools.append(extra)
+    with open(path + ".tmp", "w") as f:
+        json.dump(data, f)
+    os.replace(path + ".tmp", path)
+
+    def announced():
+        caps = json.loads(cluster.op.status(device_id).capabilities)
+        return "count_more" in {t["name"] for t in caps["tools"]}
+
+    _wait_for(announced, 15, "count_more announced")
+    resp, _ = cluster.op.call(device_id, "count_more", {"tag": "more"})
+    assert _result(resp) == {"tag": "more"}
+    assert cluster.runs(device_id, "more") == 1
