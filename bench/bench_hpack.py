@@ -102,5 +102,54 @@ def main():
     print("block sizes, two calls (hpack): %s" % sizes_theirs)
 
 
+MP_SCRIPT = """
+import time
+from jotunheim.wire.hpack import HpackDecoder, HpackEncoder
+CALL = %r
+def rate(fn):
+    n = 0
+    start = time.ticks_ms()
+    while time.ticks_diff(time.ticks_ms(), start) < 500:
+        fn()
+        n += 1
+    return n * 1000 * len(CALL) / time.ticks_diff(time.ticks_ms(), start)
+wire = [HpackEncoder().encode(b) for b in CALL]
+print("mp encode first call", rate(lambda: [HpackEncoder().encode(b) for b in CALL]))
+enc = HpackEncoder()
+print("mp encode repeat call", rate(lambda: [enc.encode(b) for b in CALL]))
+print("mp decode first call", rate(lambda: [HpackDecoder().decode(w) for w in wire]))
+"""
+
+
+def micropython_figures():
+    """The same codec under the MicroPython unix port (no `hpack` there: absolute rates)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    binary = Path(sys.executable).parent / "micropython"
+    binary = str(binary) if binary.exists() else shutil.which("micropython")
+    if not binary:
+        print("micropython not found: skipping the MicroPython figures")
+        return
+    env = dict(os.environ, MICROPYPATH=".frozen:" + str(root / "src"))
+    proc = subprocess.run(
+        [binary, "-X", "heapsize=256k", "-c", MP_SCRIPT % (CALL,)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    for line in proc.stdout.splitlines():
+        name, value = line.rsplit(" ", 1)
+        print("%-40s %14.0f blocks/s (MicroPython unix port)" % (name[3:], float(value)))
+    if proc.returncode:
+        print("MicroPython run failed: " + proc.stderr.strip())
+
+
 if __name__ == "__main__":
     main()
+    micropython_figures()
