@@ -64,7 +64,8 @@ class Agent:
         )
         self.propagator = CapabilityPropagator(self.builder, settings, logger=self.log)
         self.negotiator = CapabilityNegotiator(self.builder, propagator=self.propagator)
-        self.monitor = ResourceMonitor(memory=memory, scheduler=scheduler)
+        self.wifi = _wifi(settings, self.log)
+        self.monitor = ResourceMonitor(memory=memory, scheduler=scheduler, wifi=self.wifi)
         self.session = DeviceSession(
             settings,
             self.negotiator,
@@ -88,6 +89,10 @@ class Agent:
             ident.get("firmware_version") or "?",
             ",".join(self.settings["hub"]["addresses"]),
         )
+        if self.wifi is not None:
+            self.wifi.start()  # keeps the station joined, with backoff, for the process life
+            await self.wifi.wait_connected()
+            self.log.warn("wifi: joined %s", self.wifi.ssid)
         watcher = asyncio.create_task(self._watch_settings()) if self.watch_ms else None
         try:
             await self.session.run()
@@ -114,6 +119,24 @@ class Agent:
                 self.log.info("settings reloaded")
             except Exception as exc:  # a bad edit keeps the old settings running
                 self.log.warn("settings reload failed, keeping the old ones: %s", exc)
+
+
+def _wifi(settings, log):
+    """A WifiManager when the settings name a network and the board has a WLAN interface;
+    None on hosts (CPython, the unix port), which use the host's network."""
+    if not settings["network"]["wifi"].get("ssid"):
+        return None
+    try:
+        import network
+
+        network.WLAN  # noqa: B018 - probing: the unix port's `network` has no WLAN
+    except (ImportError, AttributeError):
+        log.info("no WLAN interface here: using the host network")
+        return None
+    from jotunheim.device.wifi import WifiManager
+    from jotunheim.device.wlan import NetworkWlan
+
+    return WifiManager.from_settings(settings.data, NetworkWlan(), log.child("wifi"))
 
 
 def _stamp(path):
