@@ -136,7 +136,9 @@ class LuaEngine:
         rt = self.rt
         state = self._state
         self.ctx = ctx
-        rt.set_max_memory(limits.memory_bytes, total=False)
+        # lupa's total=False limit is relative to the runtime's size at creation, not to
+        # what is in use now (compiled chunks, garbage): make it relative to now ourselves.
+        rt.set_max_memory(rt.get_memory_used() + limits.memory_bytes, total=True)
         try:
             self._prepare(chunk, python_to_lua(rt, params), limits.max_instructions, ctx.deadline)
             values = chunk()

@@ -130,6 +130,13 @@ class LokiServicer(loki_pb2_grpc.LokiServiceServicer):
             return loki_pb2.RegisterScriptResponse(
                 success=False, script_name=request.name, error_message=str(exc)
             )
+        except OSError as exc:
+            log.error("cannot persist script %s: %s", request.name, exc)
+            return loki_pb2.RegisterScriptResponse(
+                success=False,
+                script_name=request.name,
+                error_message="cannot persist the script in the data directory: %s" % exc.strerror,
+            )
         log.info("script %s registered", request.name)
         return loki_pb2.RegisterScriptResponse(success=True, script_name=request.name)
 
