@@ -342,3 +342,16 @@ def test_deadline_counts_while_waiting_for_a_stream_slot():
         run(port, body)
     finally:
         server.stop(None)
+
+
+def test_send_encoded_sends_a_pre_encoded_request(interop_port):
+    from jotunheim.wire import protobuf as pb
+
+    async def body(ch, stub):
+        call = stub.StreamingInputCall()
+        raw = pb.encode(msg_d.StreamingInputCallRequest, {"payload": {"body": bytes(123)}})
+        await call.send_encoded(raw)
+        await call.send({"payload": {"body": bytes(7)}})
+        assert (await call.response())["aggregated_payload_size"] == 130
+
+    run(interop_port, body)

@@ -142,6 +142,13 @@ class Call:
             raise GrpcError(Status.INTERNAL, "send() after done_writing()")
         await self._ch.send_message(self, self.encode(message), False)
 
+    async def send_encoded(self, data):
+        """Sends one request message that is already protobuf-encoded (cached messages)."""
+        await self.start()
+        if self._half_closed:
+            raise GrpcError(Status.INTERNAL, "send() after done_writing()")
+        await self._ch.send_message(self, data, False)
+
     async def done_writing(self):
         """Half-closes: no more requests."""
         await self.start()
