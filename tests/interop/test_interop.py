@@ -165,3 +165,8 @@ def test_micropython_tls_checks_the_server_name(tls_port, certs, mpy_dir):
     _assert_passed(run_mp(base, mpy_dir), ["empty_unary"])  # IP SAN 127.0.0.1 matches
     proc = run_mp(base + ["--server_host_override", "wrong.example"], mpy_dir)
     assert proc.returncode == 1 and "does not match" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_all_cases_in_one_micropython_process(interop_port, mpy_dir):
+    args = ["--server_port", str(interop_port), "--test_case", "all"]
+    _assert_passed(run_mp(args, mpy_dir, MP_HEAPS["custom_metadata"]), interop.CASES)
