@@ -355,3 +355,19 @@ def test_send_encoded_sends_a_pre_encoded_request(interop_port):
         assert (await call.response())["aggregated_payload_size"] == 130
 
     run(interop_port, body)
+
+
+def test_exhausted_stream_ids_fail_the_connection_and_connect_redials(interop_port):
+    from jotunheim.wire.h2conn import H2Error
+
+    async def body(ch, stub):
+        def exhausted():
+            raise H2Error("stream ids exhausted; open a new connection")
+
+        ch._conn.get_next_available_stream_id = exhausted
+        err = await _status_of(stub.EmptyCall({}))
+        assert err.status == Status.UNAVAILABLE and "exhausted" in err.message
+        await ch.connect()  # a fresh connection with fresh stream ids
+        assert await stub.EmptyCall({}) == {}
+
+    run(interop_port, body)

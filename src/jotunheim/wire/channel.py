@@ -21,7 +21,7 @@ from jotunheim.wire.grpc import (
     message_prefix,
 )
 from jotunheim.wire.grpc_headers import request_headers
-from jotunheim.wire.h2conn import H2Connection
+from jotunheim.wire.h2conn import H2Connection, H2Error
 from jotunheim.wire.stub import Stub  # noqa: F401 - part of this module's API
 from jotunheim.wire.transport import open_transport
 
@@ -174,10 +174,16 @@ class Channel:
             call.path, self._authority, self._scheme, timeout, call.metadata, USER_AGENT
         )
         conn = self._conn
-        sid = conn.get_next_available_stream_id()
+        try:
+            sid = conn.get_next_available_stream_id()
+            conn.send_headers(sid, headers, end_stream=False)
+        except H2Error as exc:  # stream ids exhausted or connection dead: redial needed
+            err = GrpcError(Status.UNAVAILABLE, "cannot open a stream: %s" % exc)
+            call.finish(err)
+            self._fail(err)
+            raise err from None
         call.sid = sid
         self._calls[sid] = call
-        conn.send_headers(sid, headers, end_stream=False)
         if request is not None:
             await self.send_message(call, request, True)
         else:
@@ -187,6 +193,14 @@ class Channel:
         """Sends one message (None: just END_STREAM) as the windows allow. Large messages go
         out in SEND_CHUNK pieces, flushed one by one, so neither the 5-byte prefix nor the
         HTTP/2 output buffer ever holds a second copy of the whole message."""
+        try:
+            await self._send(call, payload, end_stream)
+        except H2Error as exc:  # the stream closed under us: report the call's own end
+            err = call.status or GrpcError(Status.INTERNAL, "cannot send: %s" % exc)
+            if err.status != Status.OK:
+                raise err from None
+
+    async def _send(self, call, payload, end_stream):
         if payload is None:
             bufs = ()
         elif len(payload) <= SEND_CHUNK:
