@@ -317,9 +317,11 @@ class LokiServer:
             EinherjarServicer(self.core), self.server
         )
         self.server.add_generic_rpc_handlers((DynamicScripts(self.core),))
-        self.port = self.server.add_insecure_port("%s:%d" % (settings.host, settings.port))
-        if not self.port:
-            raise OSError("cannot bind %s:%d" % (settings.host, settings.port))
+        try:
+            self.port = self.server.add_insecure_port("%s:%d" % (settings.host, settings.port))
+        except RuntimeError as exc:  # grpcio reports a failed bind as RuntimeError
+            self.core.close()
+            raise OSError("cannot bind %s:%d: %s" % (settings.host, settings.port, exc)) from None
 
     def start(self) -> "LokiServer":
         self.server.start()

@@ -87,3 +87,29 @@ def test_loki_serve_refuses_a_broken_tool_config(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2 and "tools[0] (x)" in proc.stderr
+
+
+def test_loki_serve_reports_a_port_in_use(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jotunheim",
+                "loki",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path / "d"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 1 and "cannot bind" in proc.stderr
