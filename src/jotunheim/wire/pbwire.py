@@ -3,17 +3,20 @@ UTF-8, descriptor field tables and skipping of unknown fields (MicroPython-safe)
 
 import struct
 
-from jotunheim.compat import IS_MICROPYTHON, const
+from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.errors import DecodeError, EncodeError
 
-MASK32 = const(0xFFFFFFFF)
-MASK64 = 0xFFFFFFFFFFFFFFFF  # not const(): above MicroPython's small-int range on 32-bit boards
+# Plain ints, not const(): both are above the small-int range of 32-bit boards (31 bits).
+MASK32 = 0xFFFFFFFF
+MASK64 = 0xFFFFFFFFFFFFFFFF
 
 # Expected wire type per FieldDescriptorProto.Type (index 0 and GROUP=10 are unused, 7 = none):
 # 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
 WIRE_TYPE = b"\x07\x01\x05\x00\x00\x00\x01\x05\x00\x02\x07\x02\x02\x00\x00\x05\x01\x00\x00"
 # struct formats of the fixed-width types, by type number.
 _FIXED = {1: "<d", 2: "<f", 6: "<Q", 7: "<I", 15: "<i", 16: "<q"}
+_INF = float("inf")
+_ZERO = {1: bytes(8), 2: bytes(4)}
 # Value ranges of the integer types (lo, hi), checked before encoding.
 _RANGE = {
     3: (-(1 << 63), (1 << 63) - 1),
@@ -166,10 +169,7 @@ def put_scalar(out, typ, v):
     if typ == 1 or typ == 2:
         if not isinstance(v, (float, int)) or isinstance(v, bool):
             raise EncodeError("expected float, got %s" % type(v).__name__)
-        try:
-            out.extend(struct.pack(_FIXED[typ], v))
-        except (OverflowError, ValueError):
-            raise EncodeError("%r out of range for float" % (v,)) from None
+        out.extend(pack_float(typ, v))
         return
     if not isinstance(v, int) or isinstance(v, bool):
         raise EncodeError("expected int, got %s" % type(v).__name__)
@@ -185,11 +185,26 @@ def put_scalar(out, typ, v):
         put_varint(out, v & MASK64)
 
 
+def pack_float(typ, v):
+    """Little-endian IEEE 754 bytes of a float (2) or double (1) field value. A value beyond
+    float32's range becomes +-inf, as protobuf's C conversion stores it (CPython's struct
+    would raise; MicroPython's already does this)."""
+    try:
+        return struct.pack(_FIXED[typ], v)
+    except OverflowError:
+        if isinstance(v, int):  # an int too large for any float
+            raise EncodeError("%d out of range for a float field" % v) from None
+        return struct.pack(_FIXED[typ], _INF if v > 0 else -_INF)
+
+
 def is_default(typ, v):
     """True when a proto3 implicit-presence scalar holds its default and is omitted."""
     if typ == 1 or typ == 2:
-        # Compare bits, not value: -0.0 is not the default (matches protobuf's encoders).
-        return v == 0 and not str(v).startswith("-")
+        # Compare the stored bits, as protobuf does: -0.0 is written, while a double that
+        # rounds to +0.0 in a float field (1e-50) is omitted.
+        if not isinstance(v, (float, int)) or isinstance(v, bool):
+            return False  # put_scalar reports the type error
+        return pack_float(typ, v) == _ZERO[typ]
     if typ == 9 or typ == 12:
         return len(v) == 0 if isinstance(v, (str, bytes, bytearray, memoryview)) else False
     return v is False or (v == 0 and isinstance(v, int))

@@ -60,7 +60,8 @@ def scalar_strategy(f):
             return st.one_of(known, st.integers(lo, hi))
         return st.one_of(edges, st.integers(lo, hi))
     if t == F.TYPE_FLOAT:
-        return st.floats(width=32, allow_nan=False)
+        # exact float32 values, and doubles that must round (or overflow to inf) on the way
+        return st.one_of(st.floats(width=32, allow_nan=False), st.floats(allow_nan=False))
     if t == F.TYPE_DOUBLE:
         return st.floats(allow_nan=False)
     if t == F.TYPE_BOOL:

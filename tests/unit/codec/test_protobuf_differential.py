@@ -131,3 +131,16 @@ def test_stack_exhaustion_before_max_depth_is_a_decode_error():
             pb.MAX_DEPTH = old_max
     finally:
         sys.setrecursionlimit(old)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1e300, -1e300, 3.4028235e38, 3.4028236e38, 1e-50, -1e-50, 5e-324, 1.5e-45, float("inf")],
+)
+def test_float_fields_round_and_overflow_like_protobuf(value):
+    # a Python float stored in a proto `float` field: rounded to float32, +-inf beyond range,
+    # omitted when it rounds to +0.0; -0.0 keeps its sign bit and is written
+    ref = scalars_pb2.Scalars(f_float=value, r_double=[value], f_double=value)
+    ours = pb.encode(ts_d.Scalars, {"f_float": value, "r_double": [value], "f_double": value})
+    assert ours == ref.SerializeToString(deterministic=True)
+    assert pb.decode(ts_d.Scalars, ours) == from_pb(ref)
