@@ -371,3 +371,16 @@ def test_exhausted_stream_ids_fail_the_connection_and_connect_redials(interop_po
         assert await stub.EmptyCall({}) == {}
 
     run(interop_port, body)
+
+
+def test_concurrent_connects_share_one_connection(interop_port):
+    async def body():
+        ch = Channel("127.0.0.1", interop_port)
+        await asyncio.gather(ch.connect(), ch.connect(), ch.connect())
+        first = ch._transport
+        await ch.connect()
+        assert ch._transport is first
+        assert await Stub(ch, test_d.TestService).EmptyCall({}) == {}
+        await ch.close()
+
+    asyncio.run(body())

@@ -13,13 +13,8 @@ from jotunheim.wire.calls import (
     unary_result,
 )
 from jotunheim.wire.channel_events import ping_loop, read_loop
-from jotunheim.wire.grpc import (
-    MAX_RECEIVE_MESSAGE_SIZE,
-    GrpcError,
-    Status,
-    frame_message,
-    message_prefix,
-)
+from jotunheim.wire.channel_send import SendMixin
+from jotunheim.wire.grpc import MAX_RECEIVE_MESSAGE_SIZE, GrpcError, Status
 from jotunheim.wire.grpc_headers import request_headers
 from jotunheim.wire.h2conn import H2Connection, H2Error
 from jotunheim.wire.stub import Stub  # noqa: F401 - part of this module's API
@@ -31,12 +26,10 @@ USER_AGENT = b"grpc-python-jotunheim/0.1"
 _ENABLE_PUSH = 2
 _INITIAL_WINDOW_SIZE = 4
 RECEIVE_WINDOW = 256 * 1024
-# Largest piece of a message queued for sending at once (memory bound, see send_message).
-SEND_CHUNK = 16384
 CONNECT_TIMEOUT = 10  # seconds for the server's first SETTINGS after TCP (and TLS) connect
 
 
-class Channel:
+class Channel(SendMixin):
     """A client connection to one gRPC server (see CONTRACTS.md section 3).
 
     ping_interval_ms: PING after that long without receiving anything; no ACK within
@@ -74,15 +67,20 @@ class Channel:
         self._goaway = False
         self._tasks = []
         self._lock = asyncio.Lock()
+        self._connect_lock = asyncio.Lock()
         self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
         self._ping_ack = asyncio.Event()
         self._settings = asyncio.Event()
         self._last_recv = 0
 
     async def connect(self):
-        """Opens the connection (again, after a failure or close)."""
-        if self._error is None:
-            return
+        """Opens the connection (again, after a failure or close); concurrent callers share
+        one attempt."""
+        async with self._connect_lock:
+            if self._error is not None:
+                await self._connect()
+
+    async def _connect(self):
         transport = await open_transport(self.host, self.port, self._ssl, self._server_hostname)
         conn = H2Connection(local_settings={_ENABLE_PUSH: 0, _INITIAL_WINDOW_SIZE: self._window})
         conn.initiate_connection()
@@ -120,6 +118,7 @@ class Channel:
 
     # -- the four call types ---------------------------------------------------------------
     async def unary_unary(self, path, req_d, resp_d, request, timeout=None, metadata=None):
+        """One request, one response (dict); GrpcError for any other outcome."""
         call = Call(self, path, req_d, resp_d, timeout, metadata)
         call._started = True
         call._half_closed = True
@@ -141,12 +140,15 @@ class Channel:
         return UnaryUnaryCall(self, path, req_d, resp_d, request, timeout, metadata)
 
     def unary_stream(self, path, req_d, resp_d, request, timeout=None, metadata=None):
+        """One request, a stream of responses: `async for msg in call`."""
         return UnaryStreamCall(self, path, req_d, resp_d, request, timeout, metadata)
 
     def stream_unary(self, path, req_d, resp_d, timeout=None, metadata=None):
+        """A stream of requests, one response: send(), done_writing(), response()."""
         return StreamUnaryCall(self, path, req_d, resp_d, timeout, metadata)
 
     def stream_stream(self, path, req_d, resp_d, timeout=None, metadata=None):
+        """Both directions streaming: send(), recv() (None at the end), done_writing()."""
         return StreamStreamCall(self, path, req_d, resp_d, timeout, metadata)
 
     # -- used by calls ---------------------------------------------------------------------
@@ -188,61 +190,6 @@ class Channel:
             await self.send_message(call, request, True)
         else:
             await self.flush()
-
-    async def send_message(self, call, payload, end_stream):
-        """Sends one message (None: just END_STREAM) as the windows allow. Large messages go
-        out in SEND_CHUNK pieces, flushed one by one, so neither the 5-byte prefix nor the
-        HTTP/2 output buffer ever holds a second copy of the whole message."""
-        try:
-            await self._send(call, payload, end_stream)
-        except H2Error as exc:  # the stream closed under us: report the call's own end
-            err = call.status or GrpcError(Status.INTERNAL, "cannot send: %s" % exc)
-            if err.status != Status.OK:
-                raise err from None
-
-    async def _send(self, call, payload, end_stream):
-        if payload is None:
-            bufs = ()
-        elif len(payload) <= SEND_CHUNK:
-            bufs = (frame_message(payload),)
-        else:
-            bufs = (message_prefix(len(payload)), memoryview(payload))
-        sid = call.sid
-        last = len(bufs) - 1
-        for i, buf in enumerate(bufs):
-            pos = 0
-            total = len(buf)
-            while pos < total:
-                conn = self._check_sendable(call)
-                if conn is None:
-                    return
-                room = min(conn.local_flow_control_window(sid), SEND_CHUNK, total - pos)
-                if room <= 0:
-                    await self.flush()
-                    self._changed.clear()
-                    await self._changed.wait()
-                    continue
-                pos += room
-                fin = end_stream and i == last and pos >= total
-                conn.send_data(sid, buf if room == total else buf[pos - room : pos], fin)
-                if pos < total or i < last:
-                    await self.flush()
-        if not bufs and end_stream:
-            conn = self._check_sendable(call)
-            if conn is None:
-                return
-            conn.end_stream(sid)
-        await self.flush()
-
-    def _check_sendable(self, call):
-        """The connection, None if the call already ended OK; raises if it failed."""
-        if call.status is not None:
-            if call.status.status == Status.OK:
-                return None  # the server already finished; extra requests are moot
-            raise call.status
-        if self._error is not None:
-            raise self._error
-        return self._conn
 
     async def flush(self):
         """Writes what the HTTP/2 connection queued, then drains (one drainer at a time)."""
