@@ -11,7 +11,7 @@ from jotunheim.loki.errors import ResourceExhausted
 from jotunheim.loki.scheduler import Admission
 from jotunheim.loki.settings import Limits
 
-from .lokihelp import rpc_error, write_json
+from .lokihelp import rpc_error, wait_until, write_json
 
 BOMB = "local t = {} local s = string.rep('x', 1024) for i = 1, 1e9 do t[i] = s .. i end"
 
@@ -147,7 +147,7 @@ def test_per_script_concurrency_limit_queues_then_fails(start_loki, tmp_path):
     # With a short queue timeout the waiting call fails with RESOURCE_EXHAUSTED.
     loki = start_loki(data_dir=tmp_path / "d2", tools=tools, queue_timeout_ms=100)
     blocker = loki.client.call_future("slow", ms=1500)
-    time.sleep(0.2)
+    assert wait_until(lambda: loki.core.admission.snapshot()["running"] == 1)
     err = rpc_error(loki.client.call, "slow", ms=1)
     assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "no execution slot" in err.details()
     assert blocker.result().output == "1"
@@ -166,13 +166,12 @@ def test_full_queue_fails_at_once(start_loki, tmp_path):
     )
     loki = start_loki(tools=tools, queue_size=1, queue_timeout_ms=5000)
     running = loki.client.call_future("slow")
-    time.sleep(0.2)
+    assert wait_until(lambda: loki.core.admission.snapshot()["running"] == 1)
     queued = loki.client.call_future("slow")
-    time.sleep(0.2)
-    started = time.monotonic()
+    assert wait_until(lambda: loki.core.admission.snapshot()["queued"] == 1)
     err = rpc_error(loki.client.call, "slow")
     assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "queued" in err.details()
-    assert time.monotonic() - started < 0.5
+    assert not running.done()  # refused at once, not after waiting for a slot
     assert running.result().output == "1" and queued.result().output == "1"
 
 
@@ -180,17 +179,17 @@ def test_system_scripts_jump_the_user_queue(start_loki, tmp_path):
     tools = _tools(
         tmp_path,
         [
-            {"name": "user", "script": "fenrir.sleep_ms(600) return 'u'"},
+            {"name": "user", "script": "fenrir.sleep_ms(1500) return 'u'"},
             {"name": "sys", "script": "return 's'", "system": True},
         ],
     )
     # Two slots, one reserved for system scripts: the second user call must wait.
     loki = start_loki(tools=tools, max_running=2, system_reserved=1, queue_timeout_ms=5000)
     users = [loki.client.call_future("user") for _ in range(2)]
-    time.sleep(0.2)
-    started = time.monotonic()
+    assert wait_until(lambda: loki.core.admission.snapshot() == {"running": 1, "queued": 1})
     assert loki.client.call("sys").output == "s"
-    assert time.monotonic() - started < 0.5  # did not wait behind the queued user call
+    # the system call ran while the second user call was still waiting for its slot
+    assert loki.core.admission.snapshot()["queued"] == 1
     assert [f.result().output for f in users] == ["u", "u"]
 
 
@@ -206,11 +205,12 @@ def test_admission_orders_system_before_user_and_fifo():
         adm.release(name)
 
     threads = []
-    for name, system in (("u1", False), ("u2", False), ("s1", True)):
+    for queued, (name, system) in enumerate((("u1", False), ("u2", False), ("s1", True)), 1):
         t = threading.Thread(target=waiter, args=(name, system))
         t.start()
         threads.append(t)
-        time.sleep(0.05)
+        # arrival order is part of the behaviour under test: wait until this one queued
+        assert wait_until(lambda q=queued: adm.snapshot()["queued"] == q)
     adm.release("a")
     for t in threads:
         t.join(5)
