@@ -47,14 +47,15 @@ class CallContext:
         return left
 
     def emit(self, text: str) -> None:
-        if self.on_output is not None:
-            self.on_output(text)
-            return
+        # Bounded for streams too: a script printing in a loop must not queue without end.
         self.output_bytes += len(text) + 1
         if self.output_bytes > self.max_output:
             self.truncated = True
             return
-        self.output.append(text)
+        if self.on_output is not None:
+            self.on_output(text)
+        else:
+            self.output.append(text)
 
     def close(self) -> None:
         for fn in reversed(self.cleanups):

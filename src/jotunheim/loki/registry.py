@@ -168,11 +168,13 @@ class ScriptStore:
         self.dir = os.path.join(data_dir, "scripts")
         self.index_path = os.path.join(self.dir, "index.json")
 
-    def save(self, defs) -> None:
-        """Writes every script file first, then the index (atomic), so the index never dangles."""
+    def save(self, defs, changed=None) -> None:
+        """Writes the changed script file (all when None) first, then the index (atomic), so
+        the index never names a file that is not there yet."""
         entries = []
         for d in defs:
-            atomic_write(os.path.join(self.dir, d.name + ".lua"), d.source.encode("utf-8"))
+            if changed is None or d.name == changed:
+                atomic_write(os.path.join(self.dir, d.name + ".lua"), d.source.encode("utf-8"))
             entries.append(
                 {
                     "name": d.name,
@@ -186,12 +188,6 @@ class ScriptStore:
             )
         body = json.dumps({"version": 1, "scripts": entries}, indent=2, sort_keys=True)
         atomic_write(self.index_path, body.encode("utf-8"))
-
-    def remove_file(self, name: str) -> None:
-        try:
-            os.remove(os.path.join(self.dir, name + ".lua"))
-        except FileNotFoundError:
-            pass
 
     def load(self, limits: Limits):
         """(definitions, errors): a broken entry is skipped with a message, never fatal."""
@@ -263,7 +259,9 @@ class Registry:
             registered = dict(self._registered)
             registered[definition.name] = definition
             if self._store is not None:
-                self._store.save(sorted(registered.values(), key=lambda d: d.name))
+                self._store.save(
+                    sorted(registered.values(), key=lambda d: d.name), changed=definition.name
+                )
             self._registered = registered
             self._rebuild()
 

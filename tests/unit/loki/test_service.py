@@ -234,3 +234,13 @@ def test_execute_script_by_id_and_inline(loki):
         c.stub.ExecuteScript, pb.ExecuteScriptRequest(script_id="add", parameters={"a": "x"})
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_printed_output_is_bounded(start_loki):
+    loki = start_loki(max_output_bytes=1000)
+    loki.client.register("flood", "for i = 1, 10000 do print(string.rep('x', 50)) end return 1")
+    result = loki.client.call("flood")
+    assert result.metadata["printed_truncated"] == "true"
+    assert len(result.metadata["printed"]) <= 1000
+    chunks = loki.client.stream("flood")
+    assert len(chunks) <= 1000 // 51 + 1 and chunks[-1].result.output == "1"
