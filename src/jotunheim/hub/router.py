@@ -96,6 +96,7 @@ class CommandRouter:
         self.sessions = {}  # device_id -> live DeviceSession (on the leader)
         self._done = {}  # command_id -> Future set when the command completes
         self._online = {}  # device_id -> Event set while a session is attached
+        self.last_disconnect = {}  # device_id -> (grpc status or None, reason) of the last drop
 
     # ---- sessions ------------------------------------------------------------------------
 
@@ -113,6 +114,7 @@ class CommandRouter:
         self._event(session.device_id).set()
 
     def detach(self, session):
+        self.last_disconnect[session.device_id] = (session.close_status, session.close_reason)
         if self.sessions.get(session.device_id) is session:
             del self.sessions[session.device_id]
             self._event(session.device_id).clear()

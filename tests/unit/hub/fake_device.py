@@ -42,6 +42,11 @@ def make_caps(device_id, tools=("echo",), device_type="simulator"):
     return caps
 
 
+def _serialize(msg):
+    # Raw bytes pass through untouched so tests can put malformed frames on the wire.
+    return msg if isinstance(msg, bytes) else msg.SerializeToString()
+
+
 class FakeDevice:
     """One simulated device. `tools` maps a name to fn(args) -> result (JSON-able)."""
 
@@ -96,7 +101,7 @@ class FakeDevice:
         self._channel = grpc.aio.insecure_channel(addr)
         mc = self._channel.stream_stream(
             CONNECT,
-            request_serializer=hub_pb2.DeviceMessage.SerializeToString,
+            request_serializer=_serialize,
             response_deserializer=hub_pb2.HubMessage.FromString,
         )
         call = self._call = mc()
@@ -151,6 +156,7 @@ class FakeDevice:
         finally:
             try:
                 self.end_code = await call.code()
+                self.end_details = await call.details()
             except BaseException:
                 self.end_code = None
             self.closed.set()
