@@ -60,7 +60,7 @@ def test_decode_fills_every_field_with_its_proto3_default():
     assert msg["f_enum"] == 0 and msg["f_nested"] is None
     assert msg["r_int32"] == [] and msg["r_nested"] == [] and msg["m_string"] == {}
     assert msg["o_string"] is None and msg["o_nested"] is None and msg["opt_int32"] is None
-    assert len(msg) == 37
+    assert len(msg) == 39
 
 
 def test_default_values_are_omitted_and_none_means_absent():
@@ -277,6 +277,10 @@ def test_encode_rejects_wrong_types_and_out_of_range_values_naming_the_field():
         ({"m_string": {"a": 1}}, "Scalars.m_string"),
         ({"m_string": {1: "a"}}, "Scalars.m_string"),
         ({"f_nested": 3}, "Scalars_Nested"),
+        ({"f_double": 10**400}, "Scalars.f_double"),
+        ({"m_string": ["a"]}, "Scalars.m_string"),
+        ({"m_nested": {1: None}}, "Scalars.m_nested"),
+        ({"m_fixed_double": {-1: 1.0}}, "Scalars.m_fixed_double"),
         ({"f_nested": {"nope": 1}}, "nope"),
         ({"no_such_field": 1}, "no_such_field"),
     ]
@@ -319,3 +323,13 @@ def test_encode_into_appends_after_existing_bytes():
     n = pb.encode_into(S, {"f_int32": 150, "f_nested": {"label": "x" * 200}}, out)
     assert out[:5] == b"\x00\x00\x00\x00\x05" and n == len(out) - 5
     assert bytes(out[5:]) == pb.encode(S, {"f_int32": 150, "f_nested": {"label": "x" * 200}})
+
+
+def test_maps_with_fixed_width_keys_bool_keys_and_enum_values():
+    msg = {"m_fixed_double": {7: 0.5, 0: 0.0}, "m_bool_enum": {True: -3, False: 0}}
+    data = pb.encode(S, msg)
+    # fixed32 key 7 then double 0.5; bool keys in protobuf's order (True first)
+    assert h("92020e0d0700000011000000000000e03f") in data
+    assert data.index(h("9a020d0801")) < data.index(h("9a0204080010"))
+    assert pb.decode(S, data)["m_fixed_double"] == {7: 0.5, 0: 0.0}
+    assert pb.decode(S, data)["m_bool_enum"] == {True: -3, False: 0}

@@ -189,11 +189,17 @@ def pack_float(typ, v):
     """Little-endian IEEE 754 bytes of a float (2) or double (1) field value. A value beyond
     float32's range becomes +-inf, as protobuf's C conversion stores it (CPython's struct
     would raise; MicroPython's already does this)."""
+    if isinstance(v, int):
+        try:
+            f = float(v)
+        except OverflowError:  # CPython; MicroPython returns inf
+            f = _INF
+        if f == _INF or f == -_INF:
+            raise EncodeError("%d out of range for a float field" % v)
+        v = f
     try:
         return struct.pack(_FIXED[typ], v)
     except OverflowError:
-        if isinstance(v, int):  # an int too large for any float
-            raise EncodeError("%d out of range for a float field" % v) from None
         return struct.pack(_FIXED[typ], _INF if v > 0 else -_INF)
 
 

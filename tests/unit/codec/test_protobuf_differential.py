@@ -144,3 +144,31 @@ def test_float_fields_round_and_overflow_like_protobuf(value):
     ours = pb.encode(ts_d.Scalars, {"f_float": value, "r_double": [value], "f_double": value})
     assert ours == ref.SerializeToString(deterministic=True)
     assert pb.decode(ts_d.Scalars, ours) == from_pb(ref)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.one_of(
+        st.binary(max_size=12),
+        st.text(max_size=6).map(lambda t: t.encode("utf-8")),
+        st.lists(st.sampled_from([0x80, 0xBF, 0xC0, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0x41])).map(
+            bytes
+        ),
+    )
+)
+def test_strict_utf8_check_agrees_with_cpython(data):
+    # pbwire.check_utf8 runs on MicroPython only; CPython's strict decoder is its oracle.
+    from jotunheim.errors import DecodeError
+    from jotunheim.wire.pbwire import check_utf8
+
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    try:
+        check_utf8(data, 0, len(data))
+        ours = True
+    except DecodeError:
+        ours = False
+    assert ours == valid, data.hex()

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15testing/scalars.proto\x12\x11jotunheim.testing\"\xe2\n\n\x07Scalars\x12\x0f\n\x07\x66_int32\x18\x01 \x01(\x05\x12\x0f\n\x07\x66_int64\x18\x02 \x01(\x03\x12\x10\n\x08\x66_uint32\x18\x03 \x01(\r\x12\x10\n\x08\x66_uint64\x18\x04 \x01(\x04\x12\x10\n\x08\x66_sint32\x18\x05 \x01(\x11\x12\x10\n\x08\x66_sint64\x18\x06 \x01(\x12\x12\x11\n\tf_fixed32\x18\x07 \x01(\x07\x12\x11\n\tf_fixed64\x18\x08 \x01(\x06\x12\x12\n\nf_sfixed32\x18\t \x01(\x0f\x12\x12\n\nf_sfixed64\x18\n \x01(\x10\x12\x0f\n\x07\x66_float\x18\x0b \x01(\x02\x12\x10\n\x08\x66_double\x18\x0c \x01(\x01\x12\x0e\n\x06\x66_bool\x18\r \x01(\x08\x12\x10\n\x08\x66_string\x18\x0e \x01(\t\x12\x0f\n\x07\x66_bytes\x18\x0f \x01(\x0c\x12(\n\x06\x66_enum\x18\x10 \x01(\x0e\x32\x18.jotunheim.testing.Color\x12\x33\n\x08\x66_nested\x18\x11 \x01(\x0b\x32!.jotunheim.testing.Scalars.Nested\x12\x0f\n\x07r_int32\x18\x14 \x03(\x05\x12\x10\n\x08r_sint64\x18\x15 \x03(\x12\x12\x11\n\tr_fixed32\x18\x16 \x03(\x07\x12\x10\n\x08r_double\x18\x17 \x03(\x01\x12\x0e\n\x06r_bool\x18\x18 \x03(\x08\x12\x10\n\x08r_string\x18\x19 \x03(\t\x12\x0f\n\x07r_bytes\x18\x1a \x03(\x0c\x12(\n\x06r_enum\x18\x1b \x03(\x0e\x32\x18.jotunheim.testing.Color\x12\x33\n\x08r_nested\x18\x1c \x03(\x0b\x32!.jotunheim.testing.Scalars.Nested\x12\x1d\n\x11r_uint64_unpacked\x18\x1d \x03(\x04\x42\x02\x10\x00\x12\x39\n\x08m_string\x18\x1e \x03(\x0b\x32\'.jotunheim.testing.Scalars.MStringEntry\x12\x39\n\x08m_nested\x18\x1f \x03(\x0b\x32\'.jotunheim.testing.Scalars.MNestedEntry\x12\x42\n\rm_uint64_bool\x18  \x03(\x0b\x32+.jotunheim.testing.Scalars.MUint64BoolEntry\x12\x44\n\x0em_sint32_bytes\x18! \x03(\x0b\x32,.jotunheim.testing.Scalars.MSint32BytesEntry\x12\x12\n\x08o_string\x18( \x01(\tH\x00\x12\x11\n\x07o_int64\x18) \x01(\x03H\x00\x12\x35\n\x08o_nested\x18* \x01(\x0b\x32!.jotunheim.testing.Scalars.NestedH\x00\x12\x10\n\x06o_bool\x18+ \x01(\x08H\x00\x12\x16\n\topt_int32\x18\x32 \x01(\x05H\x01\x88\x01\x01\x12\x15\n\tfar_field\x18\xff\xff\xff\xff\x01 \x01(\x05\x1a.\n\x0cMStringEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1aQ\n\x0cMNestedEntry\x12\x0b\n\x03key\x18\x01 \x01(\x05\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.jotunheim.testing.Scalars.Nested:\x02\x38\x01\x1a\x32\n\x10MUint64BoolEntry\x12\x0b\n\x03key\x18\x01 \x01(\x04\x12\r\n\x05value\x18\x02 \x01(\x08:\x02\x38\x01\x1a\x33\n\x11MSint32BytesEntry\x12\x0b\n\x03key\x18\x01 \x01(\x11\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\x1aN\n\x06Nested\x12\n\n\x02id\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12)\n\x05\x63hild\x18\x03 \x01(\x0b\x32\x1a.jotunheim.testing.ScalarsB\x08\n\x06\x63hoiceB\x0c\n\n_opt_int32\"\x93\x01\n\x08\x45nvelope\x12\x31\n\x06nested\x18\x01 \x01(\x0b\x32!.jotunheim.testing.Scalars.Nested\x12+\n\x07payload\x18\x02 \x01(\x0b\x32\x1a.jotunheim.testing.Scalars\x12\'\n\x05\x65mpty\x18\x03 \x01(\x0b\x32\x18.jotunheim.testing.Empty\"\x07\n\x05\x45mpty*W\n\x05\x43olor\x12\x15\n\x11\x43OLOR_UNSPECIFIED\x10\x00\x12\r\n\tCOLOR_RED\x10\x01\x12\x0f\n\x0b\x43OLOR_GREEN\x10\x02\x12\x17\n\nCOLOR_BLUE\x10\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15testing/scalars.proto\x12\x11jotunheim.testing\"\xe9\x0c\n\x07Scalars\x12\x0f\n\x07\x66_int32\x18\x01 \x01(\x05\x12\x0f\n\x07\x66_int64\x18\x02 \x01(\x03\x12\x10\n\x08\x66_uint32\x18\x03 \x01(\r\x12\x10\n\x08\x66_uint64\x18\x04 \x01(\x04\x12\x10\n\x08\x66_sint32\x18\x05 \x01(\x11\x12\x10\n\x08\x66_sint64\x18\x06 \x01(\x12\x12\x11\n\tf_fixed32\x18\x07 \x01(\x07\x12\x11\n\tf_fixed64\x18\x08 \x01(\x06\x12\x12\n\nf_sfixed32\x18\t \x01(\x0f\x12\x12\n\nf_sfixed64\x18\n \x01(\x10\x12\x0f\n\x07\x66_float\x18\x0b \x01(\x02\x12\x10\n\x08\x66_double\x18\x0c \x01(\x01\x12\x0e\n\x06\x66_bool\x18\r \x01(\x08\x12\x10\n\x08\x66_string\x18\x0e \x01(\t\x12\x0f\n\x07\x66_bytes\x18\x0f \x01(\x0c\x12(\n\x06\x66_enum\x18\x10 \x01(\x0e\x32\x18.jotunheim.testing.Color\x12\x33\n\x08\x66_nested\x18\x11 \x01(\x0b\x32!.jotunheim.testing.Scalars.Nested\x12\x0f\n\x07r_int32\x18\x14 \x03(\x05\x12\x10\n\x08r_sint64\x18\x15 \x03(\x12\x12\x11\n\tr_fixed32\x18\x16 \x03(\x07\x12\x10\n\x08r_double\x18\x17 \x03(\x01\x12\x0e\n\x06r_bool\x18\x18 \x03(\x08\x12\x10\n\x08r_string\x18\x19 \x03(\t\x12\x0f\n\x07r_bytes\x18\x1a \x03(\x0c\x12(\n\x06r_enum\x18\x1b \x03(\x0e\x32\x18.jotunheim.testing.Color\x12\x33\n\x08r_nested\x18\x1c \x03(\x0b\x32!.jotunheim.testing.Scalars.Nested\x12\x1d\n\x11r_uint64_unpacked\x18\x1d \x03(\x04\x42\x02\x10\x00\x12\x39\n\x08m_string\x18\x1e \x03(\x0b\x32\'.jotunheim.testing.Scalars.MStringEntry\x12\x39\n\x08m_nested\x18\x1f \x03(\x0b\x32\'.jotunheim.testing.Scalars.MNestedEntry\x12\x42\n\rm_uint64_bool\x18  \x03(\x0b\x32+.jotunheim.testing.Scalars.MUint64BoolEntry\x12\x44\n\x0em_sint32_bytes\x18! \x03(\x0b\x32,.jotunheim.testing.Scalars.MSint32BytesEntry\x12\x44\n\x0em_fixed_double\x18\" \x03(\x0b\x32,.jotunheim.testing.Scalars.MFixedDoubleEntry\x12>\n\x0bm_bool_enum\x18# \x03(\x0b\x32).jotunheim.testing.Scalars.MBoolEnumEntry\x12\x12\n\x08o_string\x18( \x01(\tH\x00\x12\x11\n\x07o_int64\x18) \x01(\x03H\x00\x12\x35\n\x08o_nested\x18* \x01(\x0b\x32!.jotunheim.testing.Scalars.NestedH\x00\x12\x10\n\x06o_bool\x18+ \x01(\x08H\x00\x12\x16\n\topt_int32\x18\x32 \x01(\x05H\x01\x88\x01\x01\x12\x15\n\tfar_field\x18\xff\xff\xff\xff\x01 \x01(\x05\x1a.\n\x0cMStringEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1aQ\n\x0cMNestedEntry\x12\x0b\n\x03key\x18\x01 \x01(\x05\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.jotunheim.testing.Scalars.Nested:\x02\x38\x01\x1a\x32\n\x10MUint64BoolEntry\x12\x0b\n\x03key\x18\x01 \x01(\x04\x12\r\n\x05value\x18\x02 \x01(\x08:\x02\x38\x01\x1a\x33\n\x11MSint32BytesEntry\x12\x0b\n\x03key\x18\x01 \x01(\x11\x12\r\n\x05value\x18\x02 \x01(\x0c:\x02\x38\x01\x1a\x33\n\x11MFixedDoubleEntry\x12\x0b\n\x03key\x18\x01 \x01(\x07\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1aJ\n\x0eMBoolEnumEntry\x12\x0b\n\x03key\x18\x01 \x01(\x08\x12\'\n\x05value\x18\x02 \x01(\x0e\x32\x18.jotunheim.testing.Color:\x02\x38\x01\x1aN\n\x06Nested\x12\n\n\x02id\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12)\n\x05\x63hild\x18\x03 \x01(\x0b\x32\x1a.jotunheim.testing.ScalarsB\x08\n\x06\x63hoiceB\x0c\n\n_opt_int32\"\x93\x01\n\x08\x45nvelope\x12\x31\n\x06nested\x18\x01 \x01(\x0b\x32!.jotunheim.testing.Scalars.Nested\x12+\n\x07payload\x18\x02 \x01(\x0b\x32\x1a.jotunheim.testing.Scalars\x12\'\n\x05\x65mpty\x18\x03 \x01(\x0b\x32\x18.jotunheim.testing.Empty\"\x07\n\x05\x45mpty*W\n\x05\x43olor\x12\x15\n\x11\x43OLOR_UNSPECIFIED\x10\x00\x12\r\n\tCOLOR_RED\x10\x01\x12\x0f\n\x0b\x43OLOR_GREEN\x10\x02\x12\x17\n\nCOLOR_BLUE\x10\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,24 +39,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCALARS_MUINT64BOOLENTRY']._serialized_options = b'8\001'
   _globals['_SCALARS_MSINT32BYTESENTRY']._loaded_options = None
   _globals['_SCALARS_MSINT32BYTESENTRY']._serialized_options = b'8\001'
+  _globals['_SCALARS_MFIXEDDOUBLEENTRY']._loaded_options = None
+  _globals['_SCALARS_MFIXEDDOUBLEENTRY']._serialized_options = b'8\001'
+  _globals['_SCALARS_MBOOLENUMENTRY']._loaded_options = None
+  _globals['_SCALARS_MBOOLENUMENTRY']._serialized_options = b'8\001'
   _globals['_SCALARS'].fields_by_name['r_uint64_unpacked']._loaded_options = None
   _globals['_SCALARS'].fields_by_name['r_uint64_unpacked']._serialized_options = b'\020\000'
-  _globals['_COLOR']._serialized_start=1584
-  _globals['_COLOR']._serialized_end=1671
+  _globals['_COLOR']._serialized_start=1847
+  _globals['_COLOR']._serialized_end=1934
   _globals['_SCALARS']._serialized_start=45
-  _globals['_SCALARS']._serialized_end=1423
-  _globals['_SCALARS_MSTRINGENTRY']._serialized_start=1085
-  _globals['_SCALARS_MSTRINGENTRY']._serialized_end=1131
-  _globals['_SCALARS_MNESTEDENTRY']._serialized_start=1133
-  _globals['_SCALARS_MNESTEDENTRY']._serialized_end=1214
-  _globals['_SCALARS_MUINT64BOOLENTRY']._serialized_start=1216
-  _globals['_SCALARS_MUINT64BOOLENTRY']._serialized_end=1266
-  _globals['_SCALARS_MSINT32BYTESENTRY']._serialized_start=1268
-  _globals['_SCALARS_MSINT32BYTESENTRY']._serialized_end=1319
-  _globals['_SCALARS_NESTED']._serialized_start=1321
-  _globals['_SCALARS_NESTED']._serialized_end=1399
-  _globals['_ENVELOPE']._serialized_start=1426
-  _globals['_ENVELOPE']._serialized_end=1573
-  _globals['_EMPTY']._serialized_start=1575
-  _globals['_EMPTY']._serialized_end=1582
+  _globals['_SCALARS']._serialized_end=1686
+  _globals['_SCALARS_MSTRINGENTRY']._serialized_start=1219
+  _globals['_SCALARS_MSTRINGENTRY']._serialized_end=1265
+  _globals['_SCALARS_MNESTEDENTRY']._serialized_start=1267
+  _globals['_SCALARS_MNESTEDENTRY']._serialized_end=1348
+  _globals['_SCALARS_MUINT64BOOLENTRY']._serialized_start=1350
+  _globals['_SCALARS_MUINT64BOOLENTRY']._serialized_end=1400
+  _globals['_SCALARS_MSINT32BYTESENTRY']._serialized_start=1402
+  _globals['_SCALARS_MSINT32BYTESENTRY']._serialized_end=1453
+  _globals['_SCALARS_MFIXEDDOUBLEENTRY']._serialized_start=1455
+  _globals['_SCALARS_MFIXEDDOUBLEENTRY']._serialized_end=1506
+  _globals['_SCALARS_MBOOLENUMENTRY']._serialized_start=1508
+  _globals['_SCALARS_MBOOLENUMENTRY']._serialized_end=1582
+  _globals['_SCALARS_NESTED']._serialized_start=1584
+  _globals['_SCALARS_NESTED']._serialized_end=1662
+  _globals['_ENVELOPE']._serialized_start=1689
+  _globals['_ENVELOPE']._serialized_end=1836
+  _globals['_EMPTY']._serialized_start=1838
+  _globals['_EMPTY']._serialized_end=1845
 # @@protoc_insertion_point(module_scope)
