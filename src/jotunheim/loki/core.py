@@ -15,7 +15,7 @@ from jotunheim.loki.registry import (
     parse_parameters,
     read_script_file,
 )
-from jotunheim.loki.scheduler import Admission
+from jotunheim.loki.scheduler import Admission, StuckCallWatchdog
 from jotunheim.loki.settings import LokiSettings
 from jotunheim.loki.toolconfig import ToolConfigWatcher, read_children_config
 
@@ -46,6 +46,7 @@ class LokiCore:
         self.admission = Admission(
             settings.max_running, settings.system_reserved, settings.queue_size
         )
+        self.watchdog = StuckCallWatchdog(self.admission, settings.stuck_grace_ms / 1000.0, log=log)
         self.store = ScriptStore(settings.data_dir)
         self.registry = Registry(self.store)
         defs, errors = self.store.load(settings.limits)
@@ -71,10 +72,12 @@ class LokiCore:
             self.watcher.load_initial()
 
     def start(self):
+        self.watchdog.start()
         if self.watcher is not None:
             self.watcher.start()
 
     def close(self):
+        self.watchdog.stop()
         if self.watcher is not None:
             self.watcher.stop()
         for child in self.children:
@@ -128,23 +131,20 @@ class LokiCore:
         if client_timeout is not None:
             wait = min(wait, client_timeout)
         self.admission.acquire(definition.name, limits.max_concurrent, definition.system, wait)
+        budget = limits.timeout_ms / 1000.0
+        if client_timeout is not None:
+            budget = min(budget, client_timeout - (time.monotonic() - start))
+        deadline = time.monotonic() + budget
+        ticket = self.watchdog.begin(definition.name, deadline)  # releases the slot at end()
         try:
-            budget = limits.timeout_ms / 1000.0
-            if client_timeout is not None:
-                budget = min(budget, client_timeout - (time.monotonic() - start))
-            ctx = CallContext(
-                definition.name,
-                time.monotonic() + budget,
-                on_output,
-                self.settings.max_output_bytes,
-            )
+            ctx = CallContext(definition.name, deadline, on_output, self.settings.max_output_bytes)
             engine = self.pool.acquire()
             try:
                 value, failure = engine.run(definition.name, definition.source, params, limits, ctx)
             finally:
                 self.pool.release(engine)
         finally:
-            self.admission.release(definition.name)
+            self.watchdog.end(ticket)
         if failure is None:
             value = check_return(value, definition.return_type)
         return RunResult(value, failure, ctx, time.monotonic() - start)

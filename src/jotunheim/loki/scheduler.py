@@ -94,3 +94,78 @@ class Admission:
     def snapshot(self) -> dict:
         with self._lock:
             return {"running": self._running, "queued": len(self._waiters)}
+
+
+class _Ticket:
+    __slots__ = ("script", "deadline", "abandoned")
+
+    def __init__(self, script, deadline):
+        self.script = script
+        self.deadline = deadline
+        self.abandoned = False
+
+
+class StuckCallWatchdog:
+    """Writes off the slot of a call still running `grace_s` past its deadline.
+
+    The limit hook only runs between Lua instructions, so one long C call (a pathological
+    string pattern, a child blocked in the OS) can outlive its deadline. Its thread cannot be
+    stopped, but its slot is handed back so the rest of the service keeps its capacity."""
+
+    def __init__(self, admission: Admission, grace_s=1.0, interval_s=0.25, log=None):
+        self.admission = admission
+        self.grace_s = grace_s
+        self.interval_s = interval_s
+        self.log = log
+        self.abandoned = 0
+        self._lock = threading.Lock()
+        self._tickets = set()
+        self._stop = threading.Event()
+        self._thread = None
+
+    def begin(self, script: str, deadline: float) -> _Ticket:
+        ticket = _Ticket(script, deadline)
+        with self._lock:
+            self._tickets.add(ticket)
+        return ticket
+
+    def end(self, ticket: _Ticket) -> None:
+        """The call finished: release its slot unless the watchdog already wrote it off."""
+        with self._lock:
+            self._tickets.discard(ticket)
+            abandoned = ticket.abandoned
+        if not abandoned:
+            self.admission.release(ticket.script)
+
+    def check(self, now=None) -> int:
+        now = time.monotonic() if now is None else now
+        stuck = []
+        with self._lock:
+            for ticket in self._tickets:
+                if not ticket.abandoned and now > ticket.deadline + self.grace_s:
+                    ticket.abandoned = True
+                    stuck.append(ticket)
+            self.abandoned += len(stuck)
+        for ticket in stuck:
+            self.admission.release(ticket.script)
+            if self.log is not None:
+                self.log.error(
+                    "script %s is stuck %.1f s past its deadline inside a native call; "
+                    "its slot is released, its thread continues until the call returns",
+                    ticket.script,
+                    now - ticket.deadline,
+                )
+        return len(stuck)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="loki-watchdog", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(self.interval_s):
+            self.check()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

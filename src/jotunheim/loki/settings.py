@@ -52,4 +52,7 @@ class LokiSettings:
     # Debug-hook granularity: the hook runs every `hook_interval` VM instructions.
     hook_interval: int = 1_000
     max_output_bytes: int = 1024 * 1024
+    # A call still running this long after its deadline is stuck in native code: its slot
+    # is written off (see scheduler.StuckCallWatchdog).
+    stuck_grace_ms: int = 1_000
     children: dict = field(default_factory=dict)

@@ -248,3 +248,29 @@ def test_memory_is_reclaimed_between_calls(start_loki, tmp_path):
     loki = start_loki(tools=tools)
     for _ in range(10):
         assert json.loads(loki.client.call("big").output) == 100000
+
+
+def test_call_stuck_in_native_code_gives_its_slot_back(start_loki, tmp_path, monkeypatch):
+    from jotunheim.loki.children.fenrir import Fenrir
+
+    # Stand-in for a native call the hook cannot interrupt: a sleep that ignores the deadline.
+    monkeypatch.setattr(Fenrir, "sleep_ms", lambda self, ctx, ms: time.sleep(ms / 1000) or True)
+    tools = _tools(
+        tmp_path,
+        [
+            {
+                "name": "native",
+                "script": "fenrir.sleep_ms(params.ms) return 1",
+                "parameters": [{"name": "ms", "type": "Integer"}],
+                "limits": {"timeout_ms": 200, "max_concurrent": 1},
+            },
+        ],
+    )
+    loki = start_loki(tools=tools, stuck_grace_ms=300, queue_timeout_ms=100)
+    stuck = loki.client.call_future("native", ms=2500)
+    assert wait_until(lambda: loki.core.watchdog.abandoned == 1)
+    assert not stuck.done()
+    # the only slot of this script was written off, so the next call runs at once
+    assert loki.client.call("native", ms=1).output == "1"
+    assert stuck.exception().code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert loki.core.admission.snapshot() == {"running": 0, "queued": 0}
