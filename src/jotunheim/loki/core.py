@@ -6,7 +6,7 @@ import time
 
 from jotunheim.loki.children import build_children
 from jotunheim.loki.engine import CallContext, EnginePool, LuaEngine
-from jotunheim.loki.errors import ConfigError, InvalidArgument, ScriptNotFound
+from jotunheim.loki.errors import ConfigError, InvalidArgument, LokiError, ScriptNotFound
 from jotunheim.loki.params import check_return, convert_params
 from jotunheim.loki.registry import (
     Registry,
@@ -40,7 +40,16 @@ class LokiCore:
         children_config = dict(settings.children)
         if settings.tools_path and not children_config:
             children_config = read_children_config(settings.tools_path)
-        self.children = build_children(settings.data_dir, children_config)
+        for name, section in children_config.items():
+            if name not in ("fenrir", "jormungandr", "hel") or not isinstance(section, dict):
+                raise ConfigError(
+                    "children.%s: expected one of fenrir, jormungandr, hel "
+                    "with an object as value" % name
+                )
+        try:
+            self.children = build_children(settings.data_dir, children_config)
+        except (LokiError, ValueError, TypeError, AttributeError) as exc:
+            raise ConfigError("children: %s" % exc) from None
         functions = {c.name: c.functions() for c in self.children}
         self.pool = EnginePool(lambda: LuaEngine(functions, settings.hook_interval), warm=2)
         self.admission = Admission(

@@ -40,8 +40,13 @@ class ToolConfig:
 
 def read_children_config(path: str) -> dict:
     """Only the "children" section (read once at start; children are not hot-reloaded)."""
-    with open(path, "rb") as fh:
-        data = json.loads(fh.read(MAX_CONFIG_BYTES).decode("utf-8"))
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read(MAX_CONFIG_BYTES).decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError("%s: cannot read: %s" % (path, exc.strerror)) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError("%s: not valid JSON: %s" % (path, exc)) from None
     children = data.get("children", {}) if isinstance(data, dict) else {}
     if not isinstance(children, dict):
         raise ConfigError(path + ": children: expected an object")

@@ -351,3 +351,23 @@ def test_fenrir_gpiochip_backend_missing_is_reported(start_loki, tmp_path):
     fenrir = next(c for c in loki.core.children if c.name == "fenrir")
     available, message = fenrir.status()
     assert not available and "nochip" in message and "sim" in message
+
+
+def test_allowed_hosts_restricts_network_calls(start_loki, tmp_path, http_base):
+    path = tmp_path / "tools.json"
+    write_json(
+        path,
+        {
+            "children": {"jormungandr": {"allowed_hosts": ["example.invalid"]}},
+            "tools": [
+                {
+                    "name": "get",
+                    "script": "return jormungandr.http_get(params.u).status",
+                    "parameters": [{"name": "u", "type": "String"}],
+                }
+            ],
+        },
+    )
+    loki = start_loki(tools=str(path))
+    err = rpc_error(loki.client.call, "get", u=http_base + "/x")
+    assert "not in allowed_hosts" in err.details()

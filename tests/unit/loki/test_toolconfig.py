@@ -188,3 +188,24 @@ def test_broken_config_at_start_is_an_error(tmp_path):
     path.write_text(json.dumps(_config([{"name": "x", "script": "return ("}])))
     with pytest.raises(ConfigError, match="does not compile"):
         LokiServer(LokiSettings(data_dir=str(tmp_path / "d"), port=0, tools_path=str(path)))
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("{ nope", "not valid JSON"),
+        (json.dumps({"children": {"odin": {}}, "tools": []}), "children.odin"),
+        (
+            json.dumps({"children": {"fenrir": {"actuators": {"pump": {"pin": "x"}}}}}),
+            "pin must be",
+        ),
+    ],
+)
+def test_bad_children_or_json_at_start_is_a_config_error(tmp_path, content, fragment):
+    from jotunheim.loki.server import LokiServer
+    from jotunheim.loki.settings import LokiSettings
+
+    path = tmp_path / "tools.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=fragment):
+        LokiServer(LokiSettings(data_dir=str(tmp_path / "d"), port=0, tools_path=str(path)))

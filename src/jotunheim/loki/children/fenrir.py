@@ -108,6 +108,10 @@ class Fenrir(Child):
                 "active_low": bool(spec.get("active_low", False)),
             }
         self.pins = config.get("pins")  # optional allow-list of usable pins
+        if self.pins is not None:
+            if not isinstance(self.pins, list):
+                raise ChildError("fenrir.pins: expected a list of pin numbers")
+            self.pins = [_pin(p) for p in self.pins]
 
     def _allowed(self, pin):
         pin = _pin(pin)

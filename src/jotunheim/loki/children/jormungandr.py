@@ -31,6 +31,11 @@ class Jormungandr(Child):
         self.mqtt_host = mqtt.get("host")
         self.mqtt_port = int(mqtt.get("port", 1883))
         self.allowed_hosts = config.get("allowed_hosts")  # None = any host
+        if self.allowed_hosts is not None and (
+            not isinstance(self.allowed_hosts, list)
+            or not all(isinstance(h, str) for h in self.allowed_hosts)
+        ):
+            raise ChildError("jormungandr.allowed_hosts: expected a list of host names")
         self._status_cache = (0.0, None)
 
     def functions(self):
