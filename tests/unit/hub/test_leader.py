@@ -42,7 +42,9 @@ class HubProc:
         self.address = None
 
     def wait_ready(self):
+        self.first_lines = ""
         for line in self.proc.stdout:
+            self.first_lines += line
             if " listening on " in line:
                 self.address = line.split(" listening on ")[1].split()[0]
                 return self
