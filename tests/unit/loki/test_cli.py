@@ -60,6 +60,7 @@ def test_loki_serve_runs_as_a_process_with_the_example_tools(tmp_path):
         names = {s.name for s in client.stub.ListScripts(pb.ListScriptsRequest()).scripts}
         assert {"add", "blink", "climate", "counter", "publish_reading", "ping"} <= names
         client.close()
+        _client_commands(tmp_path, line.rsplit(" ", 1)[1].strip())
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
@@ -113,3 +114,47 @@ def test_loki_serve_reports_a_port_in_use(tmp_path):
             timeout=60,
         )
     assert proc.returncode == 1 and "cannot bind" in proc.stderr
+
+
+def _jotunheim(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "jotunheim", "loki", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _client_commands(tmp_path, address):
+    """The client subcommands a user runs against a live server."""
+    out = _jotunheim("list", "--address", address, "c*")
+    assert out.returncode == 0
+    assert "climate(max_c: Number?) -> Object" in out.stdout and "counter(" in out.stdout
+    out = _jotunheim("call", "--address", address, "add", "a=2", "b=40")
+    assert out.returncode == 0 and out.stdout.strip() == "42"
+    out = _jotunheim(
+        "call", "--address", address, "blink", "pin=3", "times=2", "period_ms=1", "--stream"
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "2"
+    assert out.stderr.splitlines() == ["blink\t1", "blink\t2"]
+    out = _jotunheim("call", "--address", address, "add", "a=x", "b=1")
+    assert out.returncode == 1 and "INVALID_ARGUMENT" in out.stderr and "'a'" in out.stderr
+    script = tmp_path / "twice.lua"
+    script.write_text("return params.x * 2")
+    out = _jotunheim(
+        "register",
+        "--address",
+        address,
+        "twice",
+        str(script),
+        "--param",
+        "x:Integer",
+        "--returns",
+        "Integer",
+    )
+    assert out.returncode == 0, out.stderr
+    out = _jotunheim("call", "--address", address, "twice", "x=21")
+    assert out.stdout.strip() == "42"
+    script.write_text("return (")
+    out = _jotunheim("register", "--address", address, "broken", str(script))
+    assert out.returncode == 1 and "does not compile" in out.stderr
