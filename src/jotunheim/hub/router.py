@@ -224,7 +224,11 @@ class CommandRouter:
                 grpc.StatusCode.UNAVAILABLE,
                 "device %r: still offline after %d ms" % (device_id, wait_ms),
             ) from None
-        return self.sessions[device_id]
+        session = self.sessions.get(device_id)
+        if session is None:  # attached and gone again in between
+            self.fail(command_id, "UNAVAILABLE", "device offline")
+            raise CommandError(grpc.StatusCode.UNAVAILABLE, "device %r: offline" % device_id)
+        return session
 
     async def _await_done(self, fut, command_id, timeout_s):
         try:

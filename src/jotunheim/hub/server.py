@@ -69,6 +69,11 @@ class Hub:
             options=[
                 ("grpc.max_receive_message_length", max(MAX_DEVICE_MESSAGE, MAX_OPERATOR_MESSAGE)),
                 ("grpc.so_reuseport", 0),
+                # Devices' own clients PING to judge the link (wire/channel.py); grpcio would
+                # answer frequent pings with GOAWAY too_many_pings without these.
+                ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.http2.max_ping_strikes", 0),
             ],
         )
         connect = grpc.stream_stream_rpc_method_handler(

@@ -18,7 +18,7 @@ from jotunheim.hub import registry as reg
 log = logging.getLogger("jotunheim.hub.session")
 
 PROTOCOL_VERSION = 1
-MAX_DEVICE_MESSAGE = 256 * 1024  # grpc enforces it on receive (server option)
+MAX_DEVICE_MESSAGE = 256 * 1024  # larger device messages are malformed (checked on parse)
 _CLOSE = object()
 
 
@@ -260,6 +260,8 @@ class DeviceSession:
         """(DeviceMessage, None) or (None, reason)."""
         if not isinstance(raw, bytes):
             return None, "unexpected frame type"
+        if len(raw) > MAX_DEVICE_MESSAGE:
+            return None, "DeviceMessage of %d bytes exceeds %d" % (len(raw), MAX_DEVICE_MESSAGE)
         try:
             return hub_pb2.DeviceMessage.FromString(raw), None
         except (ProtoDecodeError, RuntimeError, ValueError) as exc:
