@@ -19,6 +19,7 @@ from jotunheim.loki.sandbox import SANDBOX_LUA
 # per-call memory limit is relative to what is in use when a call starts.
 GC_SLACK_BYTES = 4 * 1024 * 1024
 MAX_CHUNK_CACHE = 512
+_NOT_UTF8 = "%s: a string leaving Lua (result, print or child argument) is not valid UTF-8"
 
 
 def _refuse_attribute(obj, name, is_setting):
@@ -143,6 +144,10 @@ class LuaEngine:
         try:
             self._prepare(chunk, python_to_lua(rt, params), limits.max_instructions, ctx.deadline)
             values = chunk()
+        except UnicodeDecodeError:
+            # lupa converts every string that reaches Python (results, print, child
+            # arguments) from UTF-8; binary strings cannot cross.
+            raise ScriptRuntimeError(_NOT_UTF8 % name) from None
         except lua54.LuaMemoryError:
             raise ResourceExhausted(
                 "%s: memory limit of %d bytes exceeded" % (name, limits.memory_bytes)
@@ -176,14 +181,15 @@ class LuaEngine:
             self._raise_stopped(name, state["stopped"], limits)
         if time.monotonic() > ctx.deadline:
             raise DeadlineExceeded("%s: time limit of %d ms exceeded" % (name, limits.timeout_ms))
-        if isinstance(values, tuple):
-            if len(values) >= 2 and values[0] is None and values[1] is not None:
-                # Lua's idiom for failure: return nil, "message"
-                return None, str(
-                    lua_to_python(values[1]) if not isinstance(values[1], str) else values[1]
-                )
-            values = values[0] if values else None
-        return lua_to_python(values), None
+        try:
+            if isinstance(values, tuple):
+                if len(values) >= 2 and values[0] is None and values[1] is not None:
+                    # Lua's idiom for failure: return nil, "message"
+                    return None, str(lua_to_python(values[1]))
+                values = values[0] if values else None
+            return lua_to_python(values), None
+        except UnicodeDecodeError:
+            raise ScriptRuntimeError(_NOT_UTF8 % name) from None
 
     @staticmethod
     def _raise_stopped(name, stopped, limits):

@@ -253,6 +253,9 @@ class DynamicScripts(grpc.GenericRpcHandler):
             result = self.core.run(definition, dict(request.parameters), _timeout(context))
         except LokiError as exc:
             _abort(context, exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must still answer, with a clear status
+            log.exception("Script_%s failed inside Loki", name)
+            context.abort(grpc.StatusCode.INTERNAL, "internal error: %s" % exc)
         return _result_message(result)
 
     def _stream(self, name, request, context):

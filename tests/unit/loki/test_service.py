@@ -244,3 +244,15 @@ def test_printed_output_is_bounded(start_loki):
     assert len(result.metadata["printed"]) <= 1000
     chunks = loki.client.stream("flood")
     assert len(chunks) <= 1000 // 51 + 1 and chunks[-1].result.output == "1"
+
+
+def test_binary_strings_cannot_leave_lua_but_the_error_is_clear(loki):
+    loki.client.register("bin", "return string.char(255, 254)")
+    err = rpc_error(loki.client.call, "bin")
+    assert err.code() == grpc.StatusCode.UNKNOWN and "not valid UTF-8" in err.details()
+    loki.client.register(
+        "hex",
+        "return (string.char(255, 254):gsub('.', function(c) "
+        "return string.format('%02x', c:byte()) end))",
+    )
+    assert loki.client.call("hex").output == "fffe"
