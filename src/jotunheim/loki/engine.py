@@ -1,5 +1,6 @@
 """A sandboxed PUC Lua 5.4 runtime (lupa) running scripts under memory, instruction, time limits."""
 
+import json
 import threading
 import time
 
@@ -20,6 +21,26 @@ from jotunheim.loki.sandbox import SANDBOX_LUA
 GC_SLACK_BYTES = 4 * 1024 * 1024
 MAX_CHUNK_CACHE = 512
 _NOT_UTF8 = "%s: a string leaving Lua (result, print or child argument) is not valid UTF-8"
+
+
+def _json_encode(ctx, value=None):
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise ScriptRuntimeError("json.encode: %s" % exc) from None
+
+
+def _json_decode(ctx, text=None):
+    if not isinstance(text, str):
+        raise ScriptRuntimeError("json.decode: expected a string")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ScriptRuntimeError("json.decode: %s" % exc) from None
+
+
+# Modules every script gets besides the children.
+BUILTIN_MODULES = {"json": {"encode": _json_encode, "decode": _json_decode}}
 
 
 def _refuse_attribute(obj, name, is_setting):
@@ -81,7 +102,7 @@ class LuaEngine:
         self.ctx = None
         self.hook_interval = hook_interval
         modules = {}
-        for mod_name, funcs in (children or {}).items():
+        for mod_name, funcs in {**BUILTIN_MODULES, **(children or {})}.items():
             modules[mod_name] = self.rt.table_from(
                 {fname: self._bind(fn) for fname, fn in funcs.items()}
             )

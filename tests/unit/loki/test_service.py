@@ -256,3 +256,14 @@ def test_binary_strings_cannot_leave_lua_but_the_error_is_clear(loki):
         "return string.format('%02x', c:byte()) end))",
     )
     assert loki.client.call("hex").output == "fffe"
+
+
+def test_json_module_encodes_and_decodes(loki):
+    loki.client.register(
+        "js",
+        "local t = json.decode(params.s) t.added = true "
+        "return {json.encode({1, 2}), t, pcall(json.decode, '{bad')}",
+        [("s", "String")],
+    )
+    out = json.loads(loki.client.call("js", s='{"k": [1, {"n": null}]}').output)
+    assert out[0] == "[1,2]" and out[1] == {"k": [1, {}], "added": True} and out[2] is False
