@@ -39,16 +39,24 @@ def per_call_us(fn, n):
     return (time.perf_counter() - start) / n * 1e6
 
 
-def latencies_us(fn, n):
+def paired_latencies_us(fn_a, fn_b, n):
+    """(p50, p99) of fn_a and of fn_b, calls interleaved so both see the same machine load."""
     for _ in range(200):
-        fn()
-    out = []
+        fn_a()
+        fn_b()
+    a, b = [], []
     for _ in range(n):
         t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1e6)
-    out.sort()
-    return statistics.median(out), out[int(len(out) * 0.99) - 1]
+        fn_a()
+        t2 = time.perf_counter()
+        fn_b()
+        t3 = time.perf_counter()
+        a.append((t2 - t) * 1e6)
+        b.append((t3 - t2) * 1e6)
+    a.sort()
+    b.sort()
+    p99 = int(n * 0.99) - 1
+    return (statistics.median(a), a[p99]), (statistics.median(b), b[p99])
 
 
 def throughput(method, request, seconds=3.0, window=16):
@@ -211,19 +219,30 @@ def main() -> int:
             if script(request).output != "3":
                 raise RuntimeError("Script_add returned a wrong result")
             handler = sorted(int(script(request).metadata["elapsed_us"]) for _ in range(2000))
-            loki_p50, loki_p99 = latencies_us(lambda: script(request), 3000)
-            echo_p50, echo_p99 = latencies_us(lambda: plain(request), 3000)
+            (loki_p50, loki_p99), (echo_p50, echo_p99) = paired_latencies_us(
+                lambda: script(request), lambda: plain(request), 3000
+            )
             loki_ch.close()
             echo_ch.close()
             with multiprocessing.get_context("spawn").Pool(clients) as pool:
-                loki_rate = sum(
-                    pool.map(
-                        client_rate, [(loki_port, "/loki.LokiService/Script_add", 3.0)] * clients
+                # alternate the two servers and keep each one's best run: load comes and goes
+                loki_rate = echo_rate = 0.0
+                for _ in range(2):
+                    loki_rate = max(
+                        loki_rate,
+                        sum(
+                            pool.map(
+                                client_rate,
+                                [(loki_port, "/loki.LokiService/Script_add", 2.0)] * clients,
+                            )
+                        ),
                     )
-                )
-                echo_rate = sum(
-                    pool.map(client_rate, [(echo_port, "/bench.Echo/Call", 3.0)] * clients)
-                )
+                    echo_rate = max(
+                        echo_rate,
+                        sum(
+                            pool.map(client_rate, [(echo_port, "/bench.Echo/Call", 2.0)] * clients)
+                        ),
+                    )
         finally:
             for proc in (loki, echo):
                 proc.send_signal(signal.SIGTERM)
@@ -253,7 +272,7 @@ def main() -> int:
         % (echo_p50, echo_p99)
     )
     print(
-        "  Script_add throughput %8.0f calls/s (%d client processes x 16 in flight)"
+        "  Script_add throughput %8.0f calls/s (%d client processes x 16 in flight, best of 2)"
         % (loki_rate, clients)
     )
     print(
