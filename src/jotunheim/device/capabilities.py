@@ -18,8 +18,11 @@ def settings_data(settings):
     return settings if data is None else data
 
 
-def _section(data, name):
-    value = data.get(name)
+def _section(settings, name):
+    # Settings.section() reads a section without keeping it open (parsed on demand), so the
+    # builder holds no settings dicts between builds; plain dicts and test doubles work too.
+    peek = getattr(settings, "section", None)
+    value = peek(name, None) if peek is not None else settings_data(settings).get(name)
     return value if isinstance(value, dict) else {}
 
 
@@ -54,16 +57,15 @@ class CapabilityBuilder:
             return self._loki
         from jotunheim.device.loki_client import LokiClient
 
-        loki = _section(settings_data(self.settings), "loki")
+        loki = _section(self.settings, "loki")
         self._loki = LokiClient(loki, local=self.registry)
         return self._loki
 
     def configure(self):
         """(Re)registers the generated tools from the current settings; listeners not told."""
-        data = settings_data(self.settings)
-        capcfg = _section(data, "capability_configuration")
-        self.drivers = DriverSet(self.hal, capcfg, self._given_drivers)
-        loki_mode = _section(data, "loki").get("mode", "off")
+        capcfg = _section(self.settings, "capability_configuration")
+        self.drivers = DriverSet(self.hal, self._capcfg, self._given_drivers)
+        loki_mode = _section(self.settings, "loki").get("mode", "off")
         loki = None if loki_mode == "off" and self._loki is None else self._loki_client
         env = {"hal": self.hal, "drivers": self.drivers}
         tools = hardware_tools(self.hal, capcfg, self.drivers)
@@ -78,25 +80,32 @@ class CapabilityBuilder:
         self._owned = names
         self._configured = True
 
+    def _capcfg(self):
+        return _section(self.settings, "capability_configuration")
+
     def build(self):
         """The JotunheimCapabilities dict for the current settings and registry."""
         if not self._configured:
             self.configure()
-        data = settings_data(self.settings)
-        ident = _section(data, "identity")
-        capcfg = _section(data, "capability_configuration")
+        ident = _section(self.settings, "identity")
+        capcfg = _section(self.settings, "capability_configuration")
         gpio = capcfg.get("gpio") or {}
-        limits = _section(data, "resource_limits")
+        limits = _section(self.settings, "resource_limits")
         interfaces = []
         for itf in capcfg.get("interfaces") or []:
             interfaces.append(itf.get("name") or itf.get("type") or "")
+        self.drivers.pin(capcfg)  # tool descriptions read this one copy
+        try:
+            tools = self.registry.definitions()
+        finally:
+            self.drivers.pin(None)
         return {
             "device_id": ident.get("device_id") or "",
             "device_name": ident.get("name") or "",
             "device_type": ident.get("type") or "",
             "firmware_version": ident.get("firmware_version") or "",
             "protocol_version": PROTOCOL_VERSION,
-            "tools": self.registry.definitions(),
+            "tools": tools,
             "hardware": {
                 "gpio": {
                     "available_pins": [p for p in gpio.get("pins") or [] if isinstance(p, int)],
@@ -116,7 +125,7 @@ class CapabilityBuilder:
             "features": {
                 "streaming": bool(self._features.get("streaming", True)),
                 "compression": bool(self._features.get("compression", False)),
-                "encryption": bool(_section(data, "hub").get("tls", False)),
+                "encryption": bool(_section(self.settings, "hub").get("tls", False)),
             },
         }
 

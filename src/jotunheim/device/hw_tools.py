@@ -48,25 +48,46 @@ def is_pwm_led(cfg):
 
 
 class DriverSet:
-    """Drivers of the declared sensors/actuators by name, built lazily through devA's factory."""
+    """Drivers of the declared sensors/actuators by name, built lazily through devA's factory.
+
+    `capcfg` is the capability_configuration dict or a zero-argument callable returning it:
+    the builder passes a reader of the settings, so neither this set nor the tools keep the
+    configuration's dicts alive between uses.
+    """
 
     def __init__(self, hal, capcfg, drivers=None):
         self._hal = hal
-        self._interfaces = capcfg.get("interfaces") or []
-        self._configs = {}
-        for cfg in (capcfg.get("sensors") or []) + (capcfg.get("actuators") or []):
-            self._configs[cfg.get("name")] = cfg
+        self._source = capcfg
+        self._pinned = None  # one configuration read shared by a whole build()
         self._drivers = dict(drivers) if drivers else {}
+
+    def capcfg(self):
+        if self._pinned is not None:
+            return self._pinned
+        src = self._source
+        return src() if callable(src) else src
+
+    def pin(self, capcfg):
+        """Use `capcfg` for config() until pin(None) (saves re-reading it per tool)."""
+        self._pinned = capcfg
+
+    def config(self, name, capcfg=None):
+        """The sensor or actuator config called `name` (ToolError when none is declared)."""
+        capcfg = capcfg or self.capcfg()
+        for key in ("sensors", "actuators"):
+            for cfg in capcfg.get(key) or ():
+                if cfg.get("name") == name:
+                    return cfg
+        raise ToolError("no driver declared for %r" % (name,))
 
     def get(self, name):
         drv = self._drivers.get(name)
         if drv is None:
-            cfg = self._configs.get(name)
-            if cfg is None:
-                raise ToolError("no driver declared for %r" % (name,))
+            capcfg = self.capcfg()
+            cfg = self.config(name, capcfg)
             from jotunheim.device.drivers import make_driver  # lazy: only when first used
 
-            drv = make_driver(self._hal, cfg, self._interfaces)
+            drv = make_driver(self._hal, cfg, capcfg.get("interfaces") or [])
             self._drivers[name] = drv
         return drv
 
@@ -78,38 +99,39 @@ class SensorTool(Tool):
 
     def __init__(self, cfg, drivers):
         check_name("read_" + cfg["name"])
-        self.name = "read_" + cfg["name"]
-        self.cfg = cfg
+        self.name = "read_" + cfg["name"]  # the sensor is name[5:]: nothing else kept
         self._drivers = drivers
 
     @property
     def description(self):  # built when capabilities are, not kept per tool
-        cfg = self.cfg
+        cfg = self._drivers.config(self.name[5:])
         fields = SENSOR_FIELDS.get(cfg.get("driver", ""))
         desc = cfg.get("description") or "Read sensor %s (%s)" % (cfg["name"], cfg.get("driver"))
         return desc + "; returns " + fields if fields else desc
 
     def handler(self, params):
-        return self._drivers.get(self.cfg["name"]).read()
+        return self._drivers.get(self.name[5:]).read()
 
 
 class ActuatorTool(Tool):
     """set_<actuator>: `on` (Boolean); a PWM LED takes `on` and/or `brightness` (0..1)."""
 
+    parameters = _SWITCH_PARAMS
+
     def __init__(self, cfg, drivers):
         check_name("set_" + cfg["name"])
-        self.name = "set_" + cfg["name"]
-        self.cfg = cfg
+        self.name = "set_" + cfg["name"]  # the actuator is name[4:]
         self._drivers = drivers
-        self.parameters = _PWM_LED_PARAMS if is_pwm_led(cfg) else _SWITCH_PARAMS
+        if is_pwm_led(cfg):
+            self.parameters = _PWM_LED_PARAMS
 
     @property
     def description(self):
-        cfg = self.cfg
+        cfg = self._drivers.config(self.name[4:])
         return cfg.get("description") or "Set actuator %s (%s)" % (cfg["name"], cfg.get("driver"))
 
     def handler(self, p):
-        name = self.cfg["name"]
+        name = self.name[4:]
         if self.parameters is _PWM_LED_PARAMS:
             if "brightness" in p:
                 value = float(p["brightness"])
@@ -124,26 +146,24 @@ class ActuatorTool(Tool):
         return {"name": name, "state": drv.state}
 
 
-def _set_led_tool(leds, drivers):
-    by_pin = {}
-    for cfg in leds:
-        by_pin[cfg.get("pin")] = cfg
-    pins = sorted([p for p in by_pin if isinstance(p, int)])
+class LedTool(Tool):
+    """set_led(pin, on): switches the declared LED on that pin (full brightness if PWM)."""
 
-    def handler(p):
-        cfg = by_pin[p["pin"]]
-        drv = drivers.get(cfg["name"])
-        if is_pwm_led(cfg):
-            drv.set(1.0 if p["on"] else 0.0)
-        else:
-            drv.set(bool(p["on"]))
+    name = "set_led"
+    description = "Switch a declared LED by pin"
+
+    def __init__(self, leds, drivers):
+        self._by_pin = {}  # pin -> LED name
+        for cfg in leds:
+            self._by_pin[cfg.get("pin")] = cfg["name"]
+        pins = sorted([p for p in self._by_pin if isinstance(p, int)])
+        self.parameters = (_p("pin", "Integer", True, "pin of a declared LED", enum=pins), _LED_ON)
+        self._drivers = drivers
+
+    def handler(self, p):
+        # A PWM LED takes True as full brightness, so one call serves both kinds.
+        self._drivers.get(self._by_pin[p["pin"]]).set(bool(p["on"]))
         return {"pin": p["pin"], "on": bool(p["on"])}
-
-    params = [
-        _p("pin", "Integer", True, "pin of a declared LED", enum=pins),
-        _LED_ON,
-    ]
-    return Tool("set_led", "Switch a declared LED by pin", params, "Object", handler)
 
 
 class GpioTools:
@@ -152,7 +172,8 @@ class GpioTools:
     def __init__(self, hal, gpio):
         self._hal = hal
         self.pins = sorted([p for p in (gpio.get("pins") or []) if isinstance(p, int)])
-        self._gpio = gpio
+        # Only the switches tools() needs, not the settings' dict.
+        self._kinds = (gpio.get("digital", True), gpio.get("pwm"), gpio.get("analog"))
         self._objs = {}  # pin -> (mode, object): reading an output must not reconfigure it
         self._pwms = {}
 
@@ -199,16 +220,17 @@ class GpioTools:
             return []
         pin = _p("pin", "Integer", True, "a declared GPIO pin", enum=self.pins)
         out = []
-        if self._gpio.get("digital", True):
+        digital, pwm, analog = self._kinds
+        if digital:
             out.append(Tool("gpio_read", "Read a digital pin (0/1)", [pin], "Object", self.read))
             value = _p("value", "Integer", True, "0 or 1", 0, 1)
             out.append(
                 Tool("gpio_write", "Drive a digital pin", [pin, value], "Object", self.write)
             )
-        if self._gpio.get("pwm"):
+        if pwm:
             params = [pin, _DUTY, _FREQ]
             out.append(Tool("pwm_set", "Set PWM on a pin", params, "Object", self.pwm))
-        if self._gpio.get("analog"):
+        if analog:
             out.append(Tool("adc_read", "Read an analog pin (0..65535)", [pin], "Object", self.adc))
         return out
 
@@ -224,6 +246,6 @@ def hardware_tools(hal, capcfg, drivers):
         if is_led(cfg) and isinstance(cfg.get("pin"), int):
             leds.append(cfg)
     if leds:
-        out.append(_set_led_tool(leds, drivers))
+        out.append(LedTool(leds, drivers))
     out.extend(GpioTools(hal, capcfg.get("gpio") or {}).tools())
     return out
