@@ -65,14 +65,14 @@ def main(timed_runs):
     out["import_heap"] = alloc() - start
     keep = []  # holds the runtime objects across measurements
 
-    async def run():
-        # asyncio's own first-use state (loop queues) is not the runtime's: warm it first.
-        await asyncio.wait_for(_yield(), 1)
-        asyncio.Event()  # asyncio.event is imported on first use
-        baseline = alloc()
-        settings = Settings.load(SETTINGS)
-        keep.append(settings)
-        out["settings_heap"] = alloc() - baseline
+    # Each phase is its own coroutine: a coroutine's frame lives on the heap and MicroPython's
+    # GC scans all of it, so stale value-stack slots of one long coroutine (a dropped event
+    # dict, encoded bytes) would be counted as live state. Returning ends the frame.
+    async def load_settings():
+        keep.append(Settings.load(SETTINGS))
+
+    async def build_capabilities():
+        settings = keep[0]
         hal = SimHal()
         builder = CapabilityBuilder(settings, hal, ToolRegistry())
         prop = CapabilityPropagator(builder, settings)
@@ -81,39 +81,33 @@ def main(timed_runs):
         prop.connected()
         keep.append((hal, builder, prop, neg))
         out["caps_bytes"] = len(encoded)
-        encoded = None
         out["tools"] = len(builder.registry)
-        out["after_caps_heap"] = alloc() - baseline
+
+    async def warm_up(kinds):
         mods_before = list(sys.modules)
-        handler = CommandHandler(builder.registry)
+        handler = CommandHandler(keep[1][1].registry)
         keep.append(handler)
-        kinds = (
-            ("set_led", '{"pin": 2, "on": true}'),
-            ("set_pump", '{"on": false}'),
-            ("gpio_write", '{"pin": 13, "value": 1}'),
-            ("read_room", ""),
-            ("gpio_read", '{"pin": 12}'),
-        )
         ok = 0
         for i in range(len(kinds)):  # first use of each tool creates its driver
             tool, args = kinds[i]
             w = {"command_id": "w%d" % i, "tool": tool, "args_json": args, "deadline_ms": 1000}
             ok += 1 if (await handler.handle(w))["success"] else 0
-        w = None
         out["late_imports"] = [m for m in sys.modules if m not in mods_before]
         out["warm_ok"] = ok
-        out["after_warmup_heap"] = alloc() - baseline
+
+    async def commands(kinds):
+        handler = keep[2]
         ok = 0
         for i in range(100):
             tool, args = kinds[i % len(kinds)]
             cmd = {"command_id": "c%d" % i, "tool": tool, "args_json": args, "deadline_ms": 1000}
             r = await handler.handle(cmd)
             ok += 1 if r["success"] else 0
-        r = cmd = None
         out["ok_commands"] = ok
-        out["cached_results"] = handler.cache_size
-        out["live_heap"] = alloc() - baseline
+        out["cached_results"] = len(handler._cache)
 
+    async def timed():
+        handler = keep[2]
         for i in range(timed_runs):
             args = '{"pin": 2, "on": true}' if i & 1 else '{"pin": 2, "on": false}'
             cmd = {"command_id": "t%d" % i, "tool": "set_led", "args_json": args}
@@ -121,6 +115,28 @@ def main(timed_runs):
             r = await handler.handle(cmd)
             total[i] = ticks_diff(ticks_us(), t0)
             tool_us[i] = r["duration_us"]
+
+    async def run():
+        # asyncio's own first-use state (loop queues) is not the runtime's: warm it first.
+        await asyncio.wait_for(_yield(), 1)
+        asyncio.Event()  # asyncio.event is imported on first use
+        kinds = (
+            ("set_led", '{"pin": 2, "on": true}'),
+            ("set_pump", '{"on": false}'),
+            ("gpio_write", '{"pin": 13, "value": 1}'),
+            ("read_room", ""),
+            ("gpio_read", '{"pin": 12}'),
+        )
+        baseline = alloc()
+        await load_settings()
+        out["settings_heap"] = alloc() - baseline
+        await build_capabilities()
+        out["after_caps_heap"] = alloc() - baseline
+        await warm_up(kinds)
+        out["after_warmup_heap"] = alloc() - baseline
+        await commands(kinds)
+        out["live_heap"] = alloc() - baseline
+        await timed()
         total.sort()
         tool_us.sort()
         out["handle_p50_us"] = percentile(total, 50)

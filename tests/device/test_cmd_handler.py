@@ -135,7 +135,7 @@ async def test_cache_is_bounded_lru():
     await h.handle(command("id3", "probe", {"n": 3}))
     assert h.cached("id1") is None
     assert h.cached("id0") is not None and h.cached("id3") is not None
-    assert len(h._cache) == 3 and len(h._lru) == 3
+    assert len(h._cache) == 3
     await h.handle(command("id1", "probe", {"n": 1}))  # evicted: runs again
     assert probe.calls == 5
 
@@ -263,3 +263,24 @@ async def test_own_limiter_survives_deadline_while_queued():
     third = await h.handle(command("c", "probe", {"n": 3}))
     assert third["success"] and limiter.active == 0 and limiter._waiters == []
     assert probe.calls == 2 and probe.peak == 1
+
+
+def test_result_cache_keys_are_exact_ids():
+    # Entries are found by a length-prefixed id: "id1" must never match "id10" or "id1x".
+    from jotunheim.device.command_results import ResultCache, error_result
+
+    c = ResultCache(4)
+    ok = {"command_id": "id10", "success": True, "result": b'{"v": 1}', "error_code": "",
+          "error_message": "", "duration_us": 70000}  # fmt: skip
+    c.put("id10", ok)
+    assert c.get("id1") is None and c.get("id1x") is None
+    assert c.get("id10") == ok
+    c.put("\u00e9" * 300, error_result("\u00e9" * 300, "NOT_FOUND", "no tool", 5))
+    back = c.get("\u00e9" * 300)
+    assert back["error_code"] == "NOT_FOUND" and back["error_message"] == "no tool"
+    assert back["duration_us"] == 5 and back["command_id"] == "\u00e9" * 300
+    c.put("id10", error_result("id10", "INTERNAL", "again"))  # replaces, no duplicate
+    assert len(c) == 2 and c.get("id10")["error_message"] == "again"
+    for i in range(4):
+        c.put("n%d" % i, ok)
+    assert len(c) == 4 and c.get("id10") is None and c.drop("n3") and not c.drop("n3")

@@ -78,6 +78,60 @@ def check_json(value, where, depth=0):
     raise ToolError("%s: result is not JSON data (%s)" % (where, type(value).__name__))
 
 
+class ResultCache:
+    """The last `size` CommandResults by command id, least recently used dropped first.
+
+    Each entry is one bytes object: [id length, 2 bytes][id][code index][duration_us, 4
+    bytes][payload or message]. A dict per result cost ~250 B on the 64-bit unix port, a
+    dict of packed entries ~160 B; one bytes object in a list ~64-80 B. Lookups scan at most
+    `size` entries (16 by default), cheaper than hashing at this size and allocation-free.
+    """
+
+    def __init__(self, size):
+        self.size = max(1, size)
+        self._entries = []  # least recently used first
+
+    def __len__(self):
+        return len(self._entries)
+
+    def _find(self, cid):
+        key = _id_prefix(cid)
+        entries = self._entries
+        for i in range(len(entries)):
+            if entries[i].startswith(key):
+                return i, len(key)
+        return -1, 0
+
+    def get(self, cid, touch=True):
+        """The CommandResult dict stored for `cid` (made most recent), or None."""
+        i, skip = self._find(cid)
+        if i < 0:
+            return None
+        entry = self._entries[i]
+        if touch and i != len(self._entries) - 1:
+            self._entries.append(self._entries.pop(i))
+        return _expand(cid, entry, skip)
+
+    def put(self, cid, result):
+        i, _ = self._find(cid)
+        if i >= 0:
+            self._entries.pop(i)
+        elif len(self._entries) >= self.size:
+            self._entries.pop(0)
+        self._entries.append(_id_prefix(cid) + pack(result))
+
+    def drop(self, cid):
+        i, _ = self._find(cid)
+        if i >= 0:
+            self._entries.pop(i)
+        return i >= 0
+
+
+def _id_prefix(cid):
+    raw = cid.encode()
+    return len(raw).to_bytes(2, "big") + raw
+
+
 def pack(result):
     # One bytes object per cached result: [code index][duration_us, 4 bytes][payload or
     # message]. A dict costs ~4x more heap on MicroPython, and these are most of the
@@ -89,13 +143,17 @@ def pack(result):
 
 
 def expand(cid, entry):
-    code = entry[0]
-    body = entry[5:]
+    return _expand(cid, entry, 0)
+
+
+def _expand(cid, entry, at):
+    code = entry[at]
+    body = entry[at + 5 :]
     return {
         "command_id": cid,
         "success": code == 0,
         "result": body if code == 0 else b"",
         "error_code": "" if code == 0 else CODES[code - 1],
         "error_message": "" if code == 0 else body.decode(),
-        "duration_us": int.from_bytes(entry[1:5], "big"),
+        "duration_us": int.from_bytes(entry[at + 1 : at + 5], "big"),
     }
