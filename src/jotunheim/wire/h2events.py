@@ -5,7 +5,11 @@ class Event:
     """Base class: repr lists the public attributes so logs and test failures read well."""
 
     def __repr__(self):
-        fields = ", ".join("%s=%r" % (k, v) for k, v in sorted(self.__dict__.items()))
+        # DATA payloads may be bytes or bytearray (see FrameBuffer); both read as bytes.
+        fields = ", ".join(
+            "%s=%r" % (k, bytes(v) if isinstance(v, bytearray) else v)
+            for k, v in sorted(self.__dict__.items())
+        )
         return "%s(%s)" % (type(self).__name__, fields)
 
 

@@ -114,60 +114,91 @@ class H2StreamError(H2ProtocolError):
 class FrameBuffer:
     """Collects received bytes in arbitrary chunks and yields complete frames.
 
-    A frame longer than `max_frame_size` is rejected as soon as its 9-byte header is seen,
-    so the buffer never grows past one maximal frame plus one received chunk.
+    A frame longer than `max_frame_size` is rejected as soon as its 9-byte header is seen.
+    Memory: the header goes into a fixed 9-byte buffer; a payload that arrives whole within
+    one chunk is copied out once; one split across chunks is copied piece by piece into a
+    bytearray of exactly its length, allocated once its header is known. So the buffer never
+    grows by concatenation (which fragments a small heap), and once next_frame() has
+    returned None it keeps no reference to the caller's chunk (a transport may reuse it).
     """
 
     def __init__(self, max_frame_size=DEFAULT_MAX_FRAME_SIZE):
         self.max_frame_size = max_frame_size
-        self._buf = b""
+        self._head = bytearray(FRAME_HEADER_SIZE)
+        self._hlen = 0  # header bytes held in _head
+        self._body = None  # payload being filled (bytearray of the frame length)
+        self._blen = 0  # payload bytes held in _body
+        self._data = b""  # the chunk being consumed (a memoryview), and how far
         self._pos = 0
 
     def add(self, data):
-        """Append received bytes. A `bytes` chunk arriving with nothing pending is kept by
-        reference, not copied: on a device a frame is then held once, not twice."""
-        rest = len(self._buf) - self._pos
-        if not rest:
-            self._buf = data if isinstance(data, bytes) else bytes(data)
-        else:
-            buf = bytearray(rest + len(data))
-            buf[:rest] = memoryview(self._buf)[self._pos :]
-            buf[rest:] = data
-            self._buf = buf
+        """Queues a received chunk (bytes, bytearray or memoryview); read it with next_frame()
+        until that returns None before the chunk's buffer is reused."""
+        rest = len(self._data) - self._pos
+        if rest:  # added again before draining (not the connection's way): keep both
+            data = bytes(self._data[self._pos :]) + bytes(data)
+        self._data = memoryview(data)
         self._pos = 0
 
     def next_frame(self):
-        """(type, flags, stream_id, payload bytes) of the next complete frame, or None."""
-        buf = self._buf
+        """(type, flags, stream_id, payload) of the next complete frame, or None. The payload
+        is bytes, except a DATA payload assembled from several chunks: a bytearray (not
+        copied again; DATA consumers copy what they keep)."""
+        data = self._data
         pos = self._pos
-        if len(buf) - pos < FRAME_HEADER_SIZE:
+        avail = len(data) - pos
+        head = self._head
+        if self._body is None:
+            if self._hlen < FRAME_HEADER_SIZE:
+                take = min(FRAME_HEADER_SIZE - self._hlen, avail)
+                head[self._hlen : self._hlen + take] = data[pos : pos + take]
+                self._hlen += take
+                pos += take
+                avail -= take
+                if self._hlen < FRAME_HEADER_SIZE:
+                    return self._consumed(pos)
+            length = (head[0] << 16) | (head[1] << 8) | head[2]
+            if length > self.max_frame_size:
+                self._pos = pos
+                raise H2ProtocolError(
+                    FRAME_SIZE_ERROR,
+                    "frame of %d bytes exceeds SETTINGS_MAX_FRAME_SIZE %d"
+                    % (length, self.max_frame_size),
+                )
+            if avail >= length:  # the whole payload is here: one copy
+                self._consumed(pos + length)
+                return self._frame(bytes(data[pos : pos + length]))
+            self._body = bytearray(length)
+            self._blen = 0
+        body = self._body
+        take = min(len(body) - self._blen, avail)
+        body[self._blen : self._blen + take] = data[pos : pos + take]
+        self._blen += take
+        self._consumed(pos + take)
+        if self._blen < len(body):
             return None
-        length = (buf[pos] << 16) | (buf[pos + 1] << 8) | buf[pos + 2]
-        if length > self.max_frame_size:
-            raise H2ProtocolError(
-                FRAME_SIZE_ERROR,
-                "frame of %d bytes exceeds SETTINGS_MAX_FRAME_SIZE %d"
-                % (length, self.max_frame_size),
-            )
-        end = pos + FRAME_HEADER_SIZE + length
-        if len(buf) < end:
-            return None
-        ftype = buf[pos + 3]
-        flags = buf[pos + 4]
+        self._body = None
+        if self._head[3] != DATA:
+            body = bytes(body)  # small control/header frames: consumers slice them as bytes
+        return self._frame(body)
+
+    def _consumed(self, pos):
+        if pos >= len(self._data):
+            self._data = b""  # drop the caller's chunk (or view) as soon as it is read
+            pos = 0
+        self._pos = pos
+
+    def _frame(self, payload):
+        head = self._head
+        self._hlen = 0
         # The reserved high bit of the stream identifier is ignored on receipt (section 4.1).
-        stream_id = struct.unpack_from(">I", buf, pos + 5)[0] & 0x7FFFFFFF
-        # One copy through a memoryview (slicing the bytearray itself would copy twice).
-        payload = bytes(memoryview(buf)[pos + FRAME_HEADER_SIZE : end])
-        if end == len(buf):
-            self._buf = b""
-            self._pos = 0
-        else:
-            self._pos = end
-        return ftype, flags, stream_id, payload
+        stream_id = struct.unpack_from(">I", head, 5)[0] & 0x7FFFFFFF
+        return head[3], head[4], stream_id, payload
 
     def pending(self):
         """Bytes received but not yet returned as frames."""
-        return len(self._buf) - self._pos
+        held = self._hlen + (self._blen if self._body is not None else 0)
+        return held + len(self._data) - self._pos
 
 
 def frame_header(length, ftype, flags, stream_id):
