@@ -3,6 +3,7 @@
 from devtest import raises
 
 from jotunheim.wire.grpc import (
+    Gather,
     GrpcError,
     MessageReader,
     Status,
@@ -163,3 +164,19 @@ def test_grpc_error_carries_status_message_details():
     assert (e.status, e.message, e.details) == (5, "gone", b"\x01")
     assert "NOT_FOUND" in str(e)
     assert status_name(99) == "STATUS_99"
+
+
+def test_gather_keeps_large_bytes_by_reference_and_frames_exactly():
+    from jotunheim._gen.device import grpc_testing_messages as msg_d
+    from jotunheim.wire import protobuf as pb
+
+    for size in (0, 10, 511, 512, 5000, 20000):
+        body = bytes(size)
+        msg = {"response_size": 3, "payload": {"body": body}, "fill_username": True}
+        out = Gather(5)
+        pb.encode_into(msg_d.SimpleRequest, msg, out)
+        out.set_prefix()
+        assert b"".join(out.parts) == frame_message(pb.encode(msg_d.SimpleRequest, msg))
+        assert len(out) == len(b"".join(out.parts))
+        kept = [p for p in out.parts if p is body]
+        assert len(kept) == (1 if size >= 512 else 0)

@@ -5,7 +5,14 @@ import asyncio
 
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire import protobuf as pb
-from jotunheim.wire.grpc import GrpcError, MessageReader, Status, http_status_to_grpc, reset_to_grpc
+from jotunheim.wire.grpc import (
+    Gather,
+    GrpcError,
+    MessageReader,
+    Status,
+    http_status_to_grpc,
+    reset_to_grpc,
+)
 from jotunheim.wire.grpc_headers import (
     check_response_headers,
     decode_metadata,
@@ -130,10 +137,15 @@ class Call:
         await self._ch.flush()
 
     def encode(self, message):
+        """The framed request as a Gather: large bytes values are sent from the caller's
+        objects, never copied into an encoding buffer (small heaps, large messages)."""
+        out = Gather(5)
         try:
-            return pb.encode(self._req_d, message)
+            pb.encode_into(self._req_d, message, out)
         except EncodeError as exc:
             raise GrpcError(Status.INTERNAL, "cannot encode request: %s" % exc) from None
+        out.set_prefix()
+        return out
 
     async def send(self, message):
         """Sends one request message (waits for flow-control window)."""
