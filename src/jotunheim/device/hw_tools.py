@@ -222,17 +222,39 @@ class GpioTools:
         out = []
         digital, pwm, analog = self._kinds
         if digital:
-            out.append(Tool("gpio_read", "Read a digital pin (0/1)", [pin], "Object", self.read))
-            value = _p("value", "Integer", True, "0 or 1", 0, 1)
-            out.append(
-                Tool("gpio_write", "Drive a digital pin", [pin, value], "Object", self.write)
-            )
+            out.append(GpioTool("gpio_read", self, (pin,)))
+            out.append(GpioTool("gpio_write", self, (pin, _VALUE)))
         if pwm:
-            params = [pin, _DUTY, _FREQ]
-            out.append(Tool("pwm_set", "Set PWM on a pin", params, "Object", self.pwm))
+            out.append(GpioTool("pwm_set", self, (pin, _DUTY, _FREQ)))
         if analog:
-            out.append(Tool("adc_read", "Read an analog pin (0..65535)", [pin], "Object", self.adc))
+            out.append(GpioTool("adc_read", self, (pin,)))
         return out
+
+
+# GPIO tool name -> (description, GpioTools method): class-level, so a tool instance holds
+# only its name, its GpioTools and its parameters (no bound method or description per tool).
+_GPIO = {
+    "gpio_read": ("Read a digital pin (0/1)", GpioTools.read),
+    "gpio_write": ("Drive a digital pin", GpioTools.write),
+    "pwm_set": ("Set PWM on a pin", GpioTools.pwm),
+    "adc_read": ("Read an analog pin (0..65535)", GpioTools.adc),
+}
+
+
+class GpioTool(Tool):
+    """One of the GPIO tools of a GpioTools set."""
+
+    def __init__(self, name, gpio, parameters):
+        self.name = name
+        self._gpio = gpio
+        self.parameters = parameters
+
+    @property
+    def description(self):
+        return _GPIO[self.name][0]
+
+    def handler(self, p):
+        return _GPIO[self.name][1](self._gpio, p)
 
 
 def hardware_tools(hal, capcfg, drivers):

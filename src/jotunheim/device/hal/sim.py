@@ -18,7 +18,14 @@ class SimPin:
         self.mode = mode
         self.level = None
         self.out = 0
-        self.history = []
+        # Written levels, oldest first, as bytes: a list of ints costs 8 bytes a write on a
+        # 64-bit port and this simulator stands in for registers that cost no heap on a board.
+        self._hist = bytearray()
+
+    @property
+    def history(self):
+        """The last (up to 32) levels written, oldest first."""
+        return list(self._hist[-_HISTORY:])
 
     def init(self, mode):
         self.mode = mode
@@ -31,9 +38,9 @@ class SimPin:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
         self.out = 1 if v else 0
-        self.history.append(self.out)
-        if len(self.history) > _HISTORY:
-            self.history.pop(0)
+        self._hist.append(self.out)
+        if len(self._hist) >= 2 * _HISTORY:  # trimmed in batches, not on every write
+            self._hist = self._hist[-_HISTORY:]
         return None
 
     def on(self):
