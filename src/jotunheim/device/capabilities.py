@@ -69,8 +69,9 @@ class CapabilityBuilder:
         loki = None if loki_mode == "off" and self._loki is None else self._loki_client
         env = {"hal": self.hal, "drivers": self.drivers}
         tools = hardware_tools(self.hal, capcfg, self.drivers)
+        source = self.drivers.capcfg  # one bound method shared by the configured tools
         for cfg in capcfg.get("tools") or []:
-            tools.append(config_tool(cfg, self.script_dir, env, loki))
+            tools.append(config_tool(cfg, self.script_dir, env, loki, source))
         names = [t.name for t in tools]
         for old in self._owned:
             if old not in names:

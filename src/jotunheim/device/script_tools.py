@@ -59,8 +59,13 @@ def _join(base, path):
     return base.rstrip("/") + "/" + path
 
 
-def config_tool(cfg, script_dir="", env=None, loki=None):
-    """A Tool for one capability_configuration.tools entry."""
+def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
+    """A Tool for one capability_configuration.tools entry.
+
+    With `source` (a zero-argument callable returning the current capability_configuration)
+    the tool keeps only its name, kind and handler and reads its description and parameters
+    from there when asked, instead of holding the entry's dicts and strings.
+    """
     name = cfg.get("name")
     kind = cfg.get("kind", "script")
     params = cfg.get("parameters") or []
@@ -75,7 +80,41 @@ def config_tool(cfg, script_dir="", env=None, loki=None):
         handler = LokiCall(cfg.get("loki_script") or name, loki)
     else:
         raise ToolDefinitionError("tool %s: kind must be script or loki" % (name,))
-    return Tool(name, desc, params, ret, handler, kind)
+    tool = Tool(name, desc, params, ret, handler, kind)  # checks the whole definition
+    if source is None:
+        return tool
+    return ConfigTool(name, kind, ret, handler, source)
+
+
+class ConfigTool(Tool):
+    """A configured tool whose description and parameters stay in the settings.
+
+    The settings keep every section as compact text (settings.py), so holding the entry's
+    parsed dicts here would double them; a command to this tool re-reads them instead (a
+    script or Loki call costs far more than that parse).
+    """
+
+    def __init__(self, name, kind, return_type, handler, source):
+        self.name = name
+        self.kind = kind
+        if return_type != "Object":
+            self.return_type = return_type
+        self.handler = handler
+        self._source = source
+
+    def _entry(self):
+        for cfg in self._source().get("tools") or ():
+            if cfg.get("name") == self.name:
+                return cfg
+        return {}  # removed from the settings: the next configure() drops this tool
+
+    @property
+    def description(self):
+        return self._entry().get("description") or ""
+
+    @property
+    def parameters(self):
+        return self._entry().get("parameters") or []
 
 
 def script_tool(name, path, parameters=None, description="", return_type="Object", env=None):

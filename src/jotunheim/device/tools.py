@@ -120,7 +120,8 @@ class Tool:
     def definition(self):
         """The capability.proto Tool dict (only the fields the wire carries)."""
         out = []
-        for p in self.parameters:
+        params = self.parameters  # read once: subclasses may derive it on access
+        for p in params:
             out.append(
                 {
                     "name": p["name"],
@@ -140,14 +141,15 @@ class Tool:
         """Checks `args` against the declared parameters; returns the cleaned dict."""
         if not isinstance(args, dict):
             raise InvalidArgument("%s: arguments must be a JSON object" % self.name)
+        params = self.parameters  # read once: subclasses may derive it on access
         declared = {}
-        for p in self.parameters:
+        for p in params:
             declared[p["name"]] = p
         for key in args:
             if key not in declared:
                 raise InvalidArgument("%s: unknown parameter %r" % (self.name, key))
         out = {}
-        for p in self.parameters:
+        for p in params:
             name = p["name"]
             value = args.get(name)
             if value is None:
@@ -198,54 +200,68 @@ def _finite(x):
 
 
 class ToolRegistry:
-    """Tools by name; listeners (`callback(registry)`) hear about every change."""
+    """Tools by name; listeners (`callback(registry)`) hear about every change.
+
+    One list in registration order (the order tools appear in the capabilities): a device
+    has tens of tools, so a scan by name is quick, and it saves the heap of a dict beside
+    the list (~300 B for 12 tools on the 64-bit unix port).
+    """
 
     def __init__(self):
-        self._tools = {}
-        self._order = []  # MicroPython dicts are not guaranteed to keep insertion order
+        self._tools = []
         self._listeners = []
         self.version = 0
 
+    def _index(self, name):
+        tools = self._tools
+        for i in range(len(tools)):
+            if tools[i].name == name:
+                return i
+        return -1
+
     def register(self, tool, notify=True):
-        """Adds or replaces `tool`."""
-        if tool.name not in self._tools:
-            self._order.append(tool.name)
-        self._tools[tool.name] = tool
+        """Adds or replaces `tool` (a replacement keeps its place)."""
+        i = self._index(tool.name)
+        if i < 0:
+            self._tools.append(tool)
+        else:
+            self._tools[i] = tool
         self._changed(notify)
 
     def unregister(self, name, notify=True):
         """Removes a tool; returns True when it existed."""
-        if name not in self._tools:
+        i = self._index(name)
+        if i < 0:
             return False
-        del self._tools[name]
-        self._order.remove(name)
+        self._tools.pop(i)
         self._changed(notify)
         return True
 
     def get(self, name):
         """The tool called `name`; raises ToolNotFound."""
-        tool = self._tools.get(name) if isinstance(name, str) else None
+        tool = self.find(name) if isinstance(name, str) else None
         if tool is None:
             raise ToolNotFound("no tool named %r" % (name,))
         return tool
 
     def find(self, name):
-        return self._tools.get(name)
+        i = self._index(name)
+        return None if i < 0 else self._tools[i]
 
     def names(self):
-        return list(self._order)
+        return [t.name for t in self._tools]
 
     def tools(self):
-        return [self._tools[n] for n in self._order]
+        return list(self._tools)
 
     def definitions(self):
-        return [self._tools[n].definition() for n in self._order]
+        return [t.definition() for t in self._tools]
 
     def __len__(self):
-        return len(self._order)
+        return len(self._tools)
 
     def __contains__(self, name):
-        return name in self._tools
+        return self._index(name) >= 0
 
     def on_change(self, callback):
         self._listeners.append(callback)
