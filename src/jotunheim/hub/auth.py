@@ -20,11 +20,13 @@ TOKEN_FILE = "operator_token"
 TOKEN_ENV = "JOTUNHEIM_TOKEN"
 REPLAY_WINDOW_S = 3600  # proofs are remembered this long (a nonce never repeats anyway)
 REPLAY_MAX = 100_000  # bound on remembered proofs: oldest forgotten first
-# Methods that need no operator token: devices authenticate in-band, peers' Status is open.
+# Methods that need no operator token: devices authenticate in-band, peers' Status is open,
+# and the Ota service checks the device itself (server.py: online, authenticated devices).
 OPEN_METHODS = (
     "/jotunheim.hub.DeviceHub/Connect",
     "/jotunheim.hub.HubPeer/Status",
 )
+OPEN_PREFIXES = ("/jotunheim.ota.Ota/",)
 
 
 class AuthError(JotunheimError):
@@ -118,8 +120,11 @@ class OperatorTokenInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(self, continuation, handler_call_details):
         method = handler_call_details.method
-        if method in OPEN_METHODS or bearer_ok(
-            handler_call_details.invocation_metadata, self._token
+        metadata = handler_call_details.invocation_metadata
+        if (
+            method in OPEN_METHODS
+            or method.startswith(OPEN_PREFIXES)
+            or bearer_ok(metadata, self._token)
         ):
             return await continuation(handler_call_details)
         log.warning("refused %s: missing or wrong operator token", method)

@@ -42,6 +42,7 @@ class Hub:
         peer_interval_ms=1000,
         advertise=None,
         extra_handlers=(),
+        serve_ota=True,
     ):
         self.data_dir = data_dir
         self.host = host
@@ -60,6 +61,7 @@ class Hub:
         self.leader = None
         self.server = None
         self.extra_handlers = list(extra_handlers)
+        self.serve_ota = serve_ota
         self.ota_status_listeners = []
         self.device_listeners = []  # callbacks() on connect/disconnect/capability change
 
@@ -94,6 +96,8 @@ class Hub:
             services.HubOperatorServicer(self), self.server
         )
         hub_pb2_grpc.add_HubPeerServicer_to_server(hub_leader.HubPeerServicer(self), self.server)
+        if self.serve_ota:
+            self._mount_ota()
         if self.extra_handlers:
             self.server.add_generic_rpc_handlers(tuple(self.extra_handlers))
         self.port = self.server.add_insecure_port("%s:%d" % (self.host, self.requested_port))
@@ -105,6 +109,21 @@ class Hub:
         self.leader.start()
         await self.leader.wait_decided()
         log.info("hub %s listening on %s", self.hub_id[:8], self.address)
+
+    def _mount_ota(self):
+        """The Ota service over the data dir's update store (jotunheim.ota, when present).
+        Only a device with a live, authenticated session on this hub may download."""
+        try:
+            from jotunheim.ota.service import generic_handler
+            from jotunheim.ota.store import UpdateStore
+        except ImportError:
+            log.info("OTA package not present: Ota service not mounted")
+            return
+
+        def authorize(metadata, device_id):
+            return device_id in self.router.sessions
+
+        self.extra_handlers.append(generic_handler(UpdateStore(self.data_dir), authorize))
 
     async def stop(self, grace=0.5):
         if self.leader is not None:

@@ -174,3 +174,24 @@ def test_registry_survives_restart_with_same_identity_and_token(tmp_path):
         await hub.stop()
 
     run(go())
+
+
+def test_ota_service_is_mounted_for_online_devices_only(tmp_path):
+    from jotunheim._gen import ota_pb2, ota_pb2_grpc
+
+    async def go():
+        hub = await start_hub(tmp_path / "hub")
+        dev = FakeDevice([hub.address], "d1", provision(hub, "d1"))
+        async with grpc.aio.insecure_channel(hub.address) as ch:
+            ota = ota_pb2_grpc.OtaStub(ch)
+            req = ota_pb2.ManifestRequest(device_id="d1", target="esp32", current_version="1.0.0")
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await ota.GetManifest(req)  # no operator token needed, but d1 is offline
+            assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            await dev.connect()
+            resp = await ota.GetManifest(req)
+            assert not resp.available  # nothing published in this data dir
+        await dev.drop()
+        await hub.stop()
+
+    run(go())
