@@ -81,10 +81,9 @@ def check_json(value, where, depth=0):
 class ResultCache:
     """The last `size` CommandResults by command id, least recently used dropped first.
 
-    Each entry is one bytes object: [id length, 2 bytes][id][code index][duration_us, 4
-    bytes][payload or message]. A dict per result cost ~250 B on the 64-bit unix port, a
-    dict of packed entries ~160 B; one bytes object in a list ~64-80 B. Lookups scan at most
-    `size` entries (16 by default), cheaper than hashing at this size and allocation-free.
+    Each entry is one bytes object: [id length, varint][id][pack(result)]. A dict per result
+    cost ~250 B on the 64-bit unix port, a dict of packed entries ~160 B; one bytes object in
+    a list ~64 B. Lookups scan at most `size` entries (16 by default): no dict beside them.
     """
 
     def __init__(self, size):
@@ -129,31 +128,53 @@ class ResultCache:
 
 def _id_prefix(cid):
     raw = cid.encode()
-    return len(raw).to_bytes(2, "big") + raw
+    return _varint(len(raw)) + raw
+
+
+def _varint(n):
+    # LEB128: ids under 128 bytes and durations under ~2 s take 1 and 3 bytes, which keeps a
+    # typical entry inside a 32-byte heap block.
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _read_varint(data, at):
+    n = 0
+    shift = 0
+    while True:
+        b = data[at]
+        n |= (b & 0x7F) << shift
+        at += 1
+        if b < 0x80:
+            return n, at
+        shift += 7
 
 
 def pack(result):
-    # One bytes object per cached result: [code index][duration_us, 4 bytes][payload or
-    # message]. A dict costs ~4x more heap on MicroPython, and these are most of the
-    # runtime's live state after a burst of commands.
+    """One CommandResult as bytes: [code index][duration_us, varint][payload or message]."""
     code = 0 if result["success"] else CODES.index(result["error_code"]) + 1
     body = result["result"] if result["success"] else result["error_message"].encode()
-    took = min(result["duration_us"], 0xFFFFFFFF)
-    return bytes((code,)) + took.to_bytes(4, "big") + body
+    return bytes((code,)) + _varint(max(0, result["duration_us"])) + body
 
 
 def expand(cid, entry):
+    """The CommandResult dict for `cid` from pack()'s bytes."""
     return _expand(cid, entry, 0)
 
 
 def _expand(cid, entry, at):
     code = entry[at]
-    body = entry[at + 5 :]
+    took, at = _read_varint(entry, at + 1)
+    body = entry[at:]
     return {
         "command_id": cid,
         "success": code == 0,
         "result": body if code == 0 else b"",
         "error_code": "" if code == 0 else CODES[code - 1],
         "error_message": "" if code == 0 else body.decode(),
-        "duration_us": int.from_bytes(entry[at + 1 : at + 5], "big"),
+        "duration_us": took,
     }
