@@ -34,6 +34,14 @@ def register(sub):
     p.add_argument("--capability-timeout-ms", type=int, default=5000)
     p.add_argument("--caps-ttl-s", type=int, default=3600, help="capability cache fallback TTL")
     p.add_argument("--peer-interval-ms", type=int, default=1000, help="peer poll interval")
+    p.add_argument(
+        "--tls-port",
+        type=int,
+        help="also accept TLS here (ALPN optional, for MicroPython devices; docs/tls.md)",
+    )
+    p.add_argument("--tls-host", default="0.0.0.0", help="address of the TLS port")
+    p.add_argument("--tls-cert", help="PEM certificate chain for --tls-port")
+    p.add_argument("--tls-key", help="PEM private key for --tls-port")
     p.add_argument("--log-level", default=os.environ.get("JOTUNHEIM_LOG", "INFO"))
     p.set_defaults(func=run)
 
@@ -70,17 +78,33 @@ async def _main(args):
         peer_interval_ms=args.peer_interval_ms,
         advertise=args.advertise,
     )
+    if args.tls_port is not None and not (args.tls_cert and args.tls_key):
+        raise SystemExit("--tls-port needs --tls-cert and --tls-key")
     await hub.start()
+    front = None
+    if args.tls_port is not None:
+        from jotunheim.tls_front import TlsFront
+
+        # The front pipes decrypted bytes to our plaintext port over loopback.
+        backend = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        front = TlsFront(
+            args.tls_host, args.tls_port, backend, hub.port, args.tls_cert, args.tls_key
+        )
+        await front.start()
     if hub.token_created:
         print(
             "operator token (shown once; kept in %s, mode 0600): %s"
             % (os.path.join(args.data_dir, "operator_token"), hub.token)
         )
     role = "leader" if hub.leader.is_leader() else "follower of " + hub.leader.leader_address()
+    if front is not None:
+        print("hub tls on %s:%d" % (args.tls_host, front.port))
     print("hub %s listening on %s (%s)" % (hub.hub_id, hub.address, role), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if front is not None:
+        await front.stop()
     await hub.stop()

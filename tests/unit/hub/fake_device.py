@@ -50,8 +50,9 @@ def _serialize(msg):
 class FakeDevice:
     """One simulated device. `tools` maps a name to fn(args) -> result (JSON-able)."""
 
-    def __init__(self, addresses, device_id, key, tools=None, caps=None):
+    def __init__(self, addresses, device_id, key, tools=None, caps=None, credentials=None):
         self.addresses = list(addresses)
+        self.credentials = credentials  # grpc channel credentials for TLS, None: plaintext
         self.device_id = device_id
         self.key = key
         self.tools = tools or {"echo": lambda args: {"echo": args.get("value")}}
@@ -98,7 +99,10 @@ class FakeDevice:
     async def _connect_to(self, addr, pending):
         await self._close_channel()
         self.closed = asyncio.Event()
-        self._channel = grpc.aio.insecure_channel(addr)
+        if self.credentials is not None:
+            self._channel = grpc.aio.secure_channel(addr, self.credentials)
+        else:
+            self._channel = grpc.aio.insecure_channel(addr)
         mc = self._channel.stream_stream(
             CONNECT,
             request_serializer=_serialize,
