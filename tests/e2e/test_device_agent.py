@@ -14,6 +14,7 @@ import pytest
 from jotunheim.cli.demo import (
     DeviceProcess,
     LocalHub,
+    LokiProcess,
     Operator,
     _wait_for,
     device_settings,
@@ -28,6 +29,7 @@ class Cluster:
     def __init__(self, work):
         self.work = work
         self.hub = LocalHub(os.path.join(work, "hub"), port=free_port())
+        self.loki = LokiProcess(os.path.join(work, "loki"), os.path.join(work, "loki.log"))
         self.devices = {}
         self.settings = {}
         self.run_logs = {}
@@ -46,15 +48,25 @@ class Cluster:
         except OSError:
             return 0
 
+    def wait_online(self, device_id, status="online", timeout_s=30):
+        proc = self.devices[device_id].proc if status == "online" else None
+        try:
+            return self.op.wait_status(device_id, status, timeout_s=timeout_s, proc=proc)
+        except Exception:
+            self.dump()
+            raise
+
     def dump(self):
         """Prints every process's output (shown by pytest when a test fails)."""
-        for name, proc in [("hub", self.hub)] + sorted(self.devices.items()):
+        procs = [("hub", self.hub), ("loki", self.loki)] + sorted(self.devices.items())
+        for name, proc in procs:
             print("---- %s ----\n%s" % (name, proc.output()[-4000:]))
 
     def close(self):
         for dev in self.devices.values():
             dev.kill()
         self.hub.kill()
+        self.loki.kill()
         if self.op is not None:
             self.op.close()
 
@@ -66,11 +78,14 @@ def cluster():
     try:
         precompile_micropython()
         c.hub.start()
+        c.loki.start()
         c.op = Operator(c.hub.address, c.hub.token())
         for device_id, _ in DEVICES:
             key = c.op.provision(device_id)
             path = os.path.join(work, device_id + ".json")
-            c.run_logs[device_id] = device_settings(path, device_id, key, c.hub.address, work)
+            c.run_logs[device_id] = device_settings(
+                path, device_id, key, c.hub.address, work, loki_address=c.loki.address
+            )
             c.settings[device_id] = path
             c.start_device(device_id)
         for device_id, _ in DEVICES:
@@ -98,7 +113,7 @@ def test_device_online_with_its_capabilities(cluster, device_id):
     caps = json.loads(st.capabilities)
     assert caps["device_id"] == device_id
     names = {t["name"] for t in caps["tools"]}
-    assert {"set_led", "read_room", "read_air", "count", "led_state"} <= names
+    assert {"set_led", "read_room", "read_air", "count", "led_state", "add"} <= names
     out = cluster.devices[device_id].output()
     assert "connected to the hub" in out
 
@@ -116,6 +131,13 @@ def test_set_led_and_read_sensor(cluster, device_id):
     assert isinstance(room["temperature_c"], float) and "humidity_pct" in room
     air = _result(cluster.op.call(device_id, "read_air")[0])
     assert 300 < air["pressure_hpa"] < 1200
+
+
+@pytest.mark.parametrize("device_id", [d for d, _ in DEVICES])
+def test_loki_script_through_a_device_tool(cluster, device_id):
+    """operator -> hub -> device -> Loki Script_add (example tool config) -> back."""
+    resp, _ = cluster.op.call(device_id, "add", {"a": 2, "b": 40.5})
+    assert _result(resp) == 42.5
 
 
 @pytest.mark.parametrize("device_id", [d for d, _ in DEVICES])
@@ -169,7 +191,8 @@ def test_command_applied_once_across_a_hub_restart(cluster):
     cluster.op.close()
     cluster.op = Operator(cluster.hub.address, cluster.hub.token())
     for device_id, _ in DEVICES:
-        cluster.op.wait_status(device_id)
+        cluster.wait_online(device_id)
+        assert "session resumed: True" in cluster.devices[device_id].output()
         resp = _rejoin(cluster.op, device_id, "idem-" + device_id)
         assert _result(resp) == {"tag": "idem-" + device_id}
         assert cluster.runs(device_id, "idem-" + device_id) == 1
@@ -183,9 +206,9 @@ def test_killed_device_restarts_and_reconnects(cluster, device_id):
     resp, _ = cluster.op.call(device_id, "count", {"tag": "before"}, command_id="k-" + device_id)
     assert _result(resp) == {"tag": "before"}
     cluster.devices[device_id].kill()
-    cluster.op.wait_status(device_id, "offline", timeout_s=10)
+    cluster.wait_online(device_id, "offline", timeout_s=10)
     cluster.start_device(device_id)
-    cluster.op.wait_status(device_id, proc=cluster.devices[device_id].proc)
+    cluster.wait_online(device_id)
     # A retry with the same command id is answered from the hub's log, never run again.
     resp, _ = cluster.op.call(device_id, "count", {"tag": "before"}, command_id="k-" + device_id)
     assert _result(resp) == {"tag": "before"}

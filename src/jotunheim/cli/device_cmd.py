@@ -22,9 +22,9 @@ DEVICE_PARTS = (
 )
 AGENT_MODULE = "jotunheim.device.agent"
 # The whole agent (wire stack ~105 KB + device stack ~120 KB of .mpy code and tables on the
-# 64-bit unix port) needs ~270 KB live: 320k works, 384k leaves room for script tools.
-# docs/micropython-notes.md, "Device session and agent", has the figures.
-DEFAULT_HEAP = "384k"
+# 64-bit unix port) needs ~270 KB live, ~330 KB with drivers, scripts and a Loki channel:
+# 512k leaves room for fragmentation. docs/micropython-notes.md, "Device session and agent".
+DEFAULT_HEAP = "512k"
 
 
 def register(sub):

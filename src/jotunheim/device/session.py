@@ -65,6 +65,7 @@ class DeviceSession:
         self._welcomed = False
         self._dead = DeadPeerDetector(self.dead_peer_ms)
         self._hb_task = None
+        self._ch_tasks = ()
         if propagator is not None:
             propagator.add_listener(self._on_capability_event)
 
@@ -129,6 +130,8 @@ class DeviceSession:
     async def _session(self, addr):
         from jotunheim._gen.device import hub as hub_d
 
+        if IS_MICROPYTHON:
+            gc.collect()  # a fresh connection allocates its buffers: give them whole blocks
         host, _, port = addr.rpartition(":")
         ssl = None
         if self._tls:
@@ -139,6 +142,7 @@ class DeviceSession:
         self._channel = ch
         timeout = HANDSHAKE_TIMEOUT_MS / 1000
         await asyncio.wait_for(ch.connect(), timeout)
+        self._ch_tasks = list(getattr(ch, "_tasks", ()))
         call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
         self._call = call
         kind, body = await self._recv(call, timeout)
@@ -206,6 +210,13 @@ class DeviceSession:
                 await ch.close()
             except Exception:  # noqa: BLE001 - already broken
                 pass
+        # Workaround: after a GOAWAY the channel's reader task may still wait on the closed
+        # socket; on MicroPython that wait never ends and pins the whole connection (~8 KB per
+        # reconnect). Cancelling it releases the socket's I/O-queue entry.
+        tasks, self._ch_tasks = self._ch_tasks, ()
+        for t in tasks:
+            if not t.done():
+                t.cancel()
 
     # ---- sending -------------------------------------------------------------------------
     async def _send(self, message, raw=None):
