@@ -13,6 +13,7 @@ from jotunheim._gen import capability_pb2, hub_pb2
 
 DB_NAME = "hub.sqlite3"
 CAPS_TTL_S = 3600  # fallback expiry of cached capabilities when no update event arrives
+COMMAND_LOG_KEEP_MS = 7 * 24 * 3600 * 1000  # finished commands are kept a week (retries by id)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -353,6 +354,14 @@ class Registry:
             "WHERE command_id = ? AND state IN (?, ?)",
             (FAILED, code, message, now_ms(), command_id, QUEUED, SENT),
         )
+
+    def prune_commands(self, keep_ms):
+        """Forget finished commands older than keep_ms; returns how many were removed."""
+        cur = self.db.execute(
+            "DELETE FROM commands WHERE state IN (?, ?) AND completed_ms < ?",
+            (DONE, FAILED, now_ms() - keep_ms),
+        )
+        return cur.rowcount
 
     def in_flight(self, device_id):
         rows = self.db.execute(

@@ -16,7 +16,7 @@ from jotunheim._gen import (
 from jotunheim.hub import auth as hub_auth
 from jotunheim.hub import leader as hub_leader
 from jotunheim.hub import services
-from jotunheim.hub.registry import CAPS_TTL_S, Registry
+from jotunheim.hub.registry import CAPS_TTL_S, COMMAND_LOG_KEEP_MS, Registry
 from jotunheim.hub.router import CommandRouter
 from jotunheim.hub.session import MAX_DEVICE_MESSAGE, DeviceSession, SessionConfig
 
@@ -62,6 +62,7 @@ class Hub:
         self.server = None
         self.extra_handlers = list(extra_handlers)
         self.serve_ota = serve_ota
+        self._housekeeping = None
         self.ota_status_listeners = []
         self.device_listeners = []  # callbacks() on connect/disconnect/capability change
 
@@ -106,6 +107,7 @@ class Hub:
         self.address = self.advertise or "%s:%d" % (self.host, self.port)
         self.leader = hub_leader.LeaderElector(self, self._peers, self._peer_interval_ms)
         await self.server.start()
+        self._housekeeping = asyncio.ensure_future(self._housekeep())
         self.leader.start()
         await self.leader.wait_decided()
         log.info("hub %s listening on %s", self.hub_id[:8], self.address)
@@ -125,7 +127,16 @@ class Hub:
 
         self.extra_handlers.append(generic_handler(UpdateStore(self.data_dir), authorize))
 
+    async def _housekeep(self):
+        while True:
+            removed = self.registry.prune_commands(COMMAND_LOG_KEEP_MS)
+            if removed:
+                log.info("pruned %d finished commands from the log", removed)
+            await asyncio.sleep(3600)
+
     async def stop(self, grace=0.5):
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
         if self.leader is not None:
             await self.leader.stop()
         self.router.close_all(None, "hub shutting down")

@@ -281,7 +281,12 @@ class DeviceSession:
                     self.close(grpc.StatusCode.INVALID_ARGUMENT, why or "empty DeviceMessage")
                     return
                 self.last_seen = time.monotonic()
-                handler(getattr(msg, kind))
+                try:
+                    handler(getattr(msg, kind))
+                except Exception:  # our bug or a registry failure: drop this device only
+                    log.exception("device %s: handling %s failed", self.device_id, kind)
+                    self.close(grpc.StatusCode.INTERNAL, "hub failed to handle " + kind)
+                    return
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the transport failed under us

@@ -286,3 +286,18 @@ def test_get_device_status_reports_online_offline_unknown_revoked(tmp_path):
         await _teardown(hub, op)
 
     run(go())
+
+
+def test_finished_commands_are_pruned_after_the_keep_time(tmp_path):
+    async def go():
+        hub, dev, op = await _setup(tmp_path)
+        await _connected(hub, dev)
+        resp = await op.call("d1", "echo", command_id="old-1")
+        assert resp.success
+        assert hub.registry.prune_commands(keep_ms=3_600_000) == 0  # recent: kept
+        await asyncio.sleep(0.05)
+        assert hub.registry.prune_commands(keep_ms=1) == 1
+        assert hub.registry.command("old-1") is None
+        await _teardown(hub, op, dev)
+
+    run(go())
