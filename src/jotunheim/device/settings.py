@@ -48,10 +48,21 @@ _MISSING = object()  # "no such section" (None is a valid value)
 
 def validate(raw, strict=True):
     """Validate a parsed settings document; returns (data, unknown_key_paths)."""
-    from jotunheim.device.settings_check import validate_document
+    return _with_checker("validate_document", raw, strict)
+
+
+def to_json(value):
+    """Human-readable JSON, 2-space indent, stable key order (MicroPython's json has no indent)."""
+    return _with_checker("pretty_json", value)
+
+
+def _with_checker(name, *args):
+    # settings_check holds the validator and the file writer, needed only at boot, reload
+    # and save: it is imported for the call and dropped again on MicroPython.
+    import jotunheim.device.settings_check as checker
 
     try:
-        return validate_document(raw, strict)
+        return getattr(checker, name)(*args)
     finally:
         if IS_MICROPYTHON:
             _unload_checker()
@@ -108,8 +119,7 @@ class Settings:
         text, from_temp = _read_settings_file(path)
         settings = cls(parse(text), path, strict, logger)
         if from_temp:
-            _rename(path + TEMP_SUFFIX, path)
-            _sync_dir(path)
+            _with_checker("finish_rename", path + TEMP_SUFFIX, path)
             settings._log.warn("settings: finished an interrupted save of %s", path)
         return settings
 
@@ -212,19 +222,12 @@ class Settings:
             raise SettingsError("(file): larger than %d bytes" % MAX_SETTINGS_BYTES)
         tmp = path + TEMP_SUFFIX
         self._write_temp(tmp, text.encode("utf-8"))
-        _rename(tmp, path)
-        _sync_fs()
-        _sync_dir(path)
+        _with_checker("finish_rename", tmp, path)
         self.path = path
         self._docs = _compact(data)
 
     def _write_temp(self, tmp, payload):
-        with open(tmp, "wb") as f:
-            f.write(payload)
-            f.flush()
-            if hasattr(os, "fsync"):  # CPython; MicroPython files have no fileno-level fsync
-                os.fsync(f.fileno())
-        _sync_fs()
+        _with_checker("write_temp", tmp, payload)
 
     def redacted(self):
         """A deep copy of the data with every secret that is set replaced by "***"."""
@@ -305,68 +308,9 @@ def _read_limited(path):
     return data
 
 
-def _rename(src, dst):
-    try:
-        os.rename(src, dst)  # atomic replace on POSIX and LittleFS
-    except OSError:
-        # Some filesystems refuse to rename over an existing file; the window this opens is
-        # covered by _read_settings_file's temp-file recovery.
-        os.remove(dst)
-        os.rename(src, dst)
-
-
-def _sync_fs():
-    if hasattr(os, "sync"):
-        os.sync()
-
-
-def _sync_dir(path):
-    # POSIX makes a rename durable only once the directory is synced; MicroPython's VFS
-    # has no directory handles (os.sync() above covers it there).
-    if not hasattr(os, "O_RDONLY") or not hasattr(os, "fsync"):
-        return
-    try:
-        fd = os.open(path.rsplit("/", 1)[0] if "/" in path else ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    os.close(fd)
-
-
 def _deep_copy(v):
     if isinstance(v, dict):
         return {k: _deep_copy(x) for k, x in v.items()}
     if isinstance(v, list):
         return [_deep_copy(x) for x in v]
     return v
-
-
-def to_json(value, pad=""):
-    """Human-readable JSON, 2-space indent, stable key order (MicroPython's json has no indent)."""
-    if isinstance(value, dict) and value:
-        inner = pad + "  "
-        items = [inner + json.dumps(k) + ": " + to_json(value[k], inner) for k in _key_order(value)]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and value and not _is_flat(value):
-        inner = pad + "  "
-        return "[\n" + ",\n".join(inner + to_json(x, inner) for x in value) + "\n" + pad + "]"
-    return json.dumps(value)
-
-
-def _is_flat(items):
-    for x in items:
-        if isinstance(x, (dict, list)):
-            return False
-    return True
-
-
-def _key_order(d):
-    # Top-level sections in schema order read best; inside a section, identifying keys first.
-    first = [key for key in SECTIONS if key in d]
-    for key in ("device_id", "type", "name", "driver", "id"):
-        if key in d and key not in first:
-            first.append(key)
-    return first + sorted(k for k in d if k not in first)

@@ -1,8 +1,12 @@
-"""Validator for device settings: checks a parsed document against settings_schema and the
-rules that span several keys; loaded only while validating (see settings.validate).
+"""Validator and file writer for device settings: checks a parsed document against
+settings_schema and the rules that span several keys, and writes the file atomically; loaded
+only while validating or saving (see settings._with_checker).
 """
 
-from jotunheim.device.settings import SECRET_PATHS, SettingsError
+import json
+import os
+
+from jotunheim.device.settings import SECRET_PATHS, SECTIONS, SettingsError
 from jotunheim.device.settings_schema import REQUIRED, choices, fields
 
 _HEX = "0123456789abcdefABCDEF"
@@ -236,3 +240,84 @@ def _check_capabilities(caps, path):
                     fail(at + "." + key, "only allowed for Number and Integer parameters")
             if p["min"] is not None and p["max"] is not None and p["min"] > p["max"]:
                 fail(at + ".max", "must be >= min")
+
+
+# -- the file writer (save() validates first, so it is loaded then anyway) ---------------
+
+
+def write_temp(tmp, payload):
+    """Write `payload` to the temp file and flush it to the medium."""
+    with open(tmp, "wb") as f:
+        f.write(payload)
+        f.flush()
+        if hasattr(os, "fsync"):  # CPython; MicroPython files have no fileno-level fsync
+            os.fsync(f.fileno())
+    _sync_fs()
+
+
+def finish_rename(tmp, path):
+    """Rename `tmp` over `path` and make the rename durable."""
+    _rename(tmp, path)
+    _sync_fs()
+    _sync_dir(path)
+
+
+def _rename(src, dst):
+    try:
+        os.rename(src, dst)  # atomic replace on POSIX and LittleFS
+    except OSError:
+        # Some filesystems refuse to rename over an existing file; the window this opens is
+        # covered by _read_settings_file's temp-file recovery.
+        os.remove(dst)
+        os.rename(src, dst)
+
+
+def _sync_fs():
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def _sync_dir(path):
+    # POSIX makes a rename durable only once the directory is synced; MicroPython's VFS
+    # has no directory handles (os.sync() above covers it there).
+    if not hasattr(os, "O_RDONLY") or not hasattr(os, "fsync"):
+        return
+    try:
+        fd = os.open(path.rsplit("/", 1)[0] if "/" in path else ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def pretty_json(value, pad=""):
+    """Human-readable JSON, 2-space indent, stable key order (MicroPython's json has no indent)."""
+    if isinstance(value, dict) and value:
+        inner = pad + "  "
+        items = [
+            inner + json.dumps(k) + ": " + pretty_json(value[k], inner) for k in _key_order(value)
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value and not _is_flat(value):
+        inner = pad + "  "
+        return "[\n" + ",\n".join(inner + pretty_json(x, inner) for x in value) + "\n" + pad + "]"
+    return json.dumps(value)
+
+
+def _is_flat(items):
+    for x in items:
+        if isinstance(x, (dict, list)):
+            return False
+    return True
+
+
+def _key_order(d):
+    # Top-level sections in schema order read best; inside a section, identifying keys first.
+    first = [key for key in SECTIONS if key in d]
+    for key in ("device_id", "type", "name", "driver", "id"):
+        if key in d and key not in first:
+            first.append(key)
+    return first + sorted(k for k in d if k not in first)
