@@ -261,3 +261,36 @@ def test_tool_added_to_settings_is_announced_and_callable(cluster, device_id):
     resp, _ = cluster.op.call(device_id, "count_more", {"tag": "more"})
     assert _result(resp) == {"tag": "more"}
     assert cluster.runs(device_id, "more") == 1
+
+
+@pytest.mark.parametrize("device_id,runtime", [("tls-cpy", "cpython"), ("tls-mpy", "micropython")])
+def test_device_connects_over_tls(cluster, device_id, runtime, tmp_path):
+    """hub.tls with a CA file: the device verifies the hub's certificate (via the TLS front,
+    since MicroPython sends no ALPN) and works as over plaintext."""
+    from jotunheim.tls_front import start_in_thread
+    from tests.interop.certs import make_certs
+
+    certs = make_certs(tmp_path)
+    front = start_in_thread(
+        "127.0.0.1", 0, "127.0.0.1", cluster.hub.port, certs["cert"], certs["key"]
+    )
+    dev = None
+    try:
+        key = cluster.op.provision(device_id)
+        path = os.path.join(cluster.work, device_id + ".json")
+        device_settings(path, device_id, key, "127.0.0.1:%d" % front.port, cluster.work)
+        with open(path) as f:
+            data = json.load(f)
+        data["hub"].update(tls=True, ca_cert=str(certs["ca_pem"]), server_hostname="localhost")
+        with open(path, "w") as f:
+            json.dump(data, f)
+        dev = DeviceProcess(path, runtime).start()
+        cluster.op.wait_status(device_id, proc=dev.proc)
+        caps = json.loads(cluster.op.status(device_id).capabilities)
+        assert caps["features"]["encryption"] is True
+        resp, _ = cluster.op.call(device_id, "set_led", {"pin": 2, "on": True})
+        assert _result(resp) == {"pin": 2, "on": True}
+    finally:
+        if dev is not None:
+            dev.kill()
+        front.stop()
