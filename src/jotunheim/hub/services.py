@@ -8,6 +8,7 @@ offline device may wait for it to connect; absent or 0 = fail fast with UNAVAILA
 again and returns the recorded outcome). Responses carry trailing metadata
 `x-jotunheim-command-id` and `x-jotunheim-device-us` (time the tool ran on the device)."""
 
+import asyncio
 import logging
 import re
 
@@ -166,9 +167,12 @@ class EinherjarServicer(_Base):
         fwd = await self._forward("GetCapabilities", request, resp_cls, context)
         if fwd is not None:
             return fwd
+        # Asked together: a stale device answers within the capability timeout, not N times it.
+        found = await asyncio.gather(
+            *(self.hub.capabilities(d) for d in sorted(self.hub.router.sessions))
+        )
         functions = []
-        for device_id in sorted(self.hub.router.sessions):
-            caps, _, _, _ = await self.hub.capabilities(device_id)
+        for caps, _, _, _ in found:
             if caps is not None:
                 functions.extend(device_functions(caps))
         return resp_cls(
