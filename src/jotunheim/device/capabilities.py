@@ -46,7 +46,7 @@ class CapabilityBuilder:
         self.script_dir = script_dir
         self._loki = loki
         self._features = runtime_features or {}
-        self._owned = []  # names of tools this builder registered (replaced on configure)
+        self._owned = ()  # names of tools this builder registered (replaced on configure)
         self._configured = False
         self.drivers = None
 
@@ -78,7 +78,7 @@ class CapabilityBuilder:
                 self.registry.unregister(old, notify=False)
         for tool in tools:
             self.registry.register(tool, notify=False)
-        self._owned = names
+        self._owned = tuple(names)
         self._configured = True
 
     def _capcfg(self):

@@ -218,40 +218,38 @@ class GpioTools:
     def tools(self):
         if not self.pins:
             return []
-        pin = _p("pin", "Integer", True, "a declared GPIO pin", enum=self.pins)
-        out = []
+        self.pin_param = _p("pin", "Integer", True, "a declared GPIO pin", enum=self.pins)
         digital, pwm, analog = self._kinds
-        if digital:
-            out.append(GpioTool("gpio_read", self, (pin,)))
-            out.append(GpioTool("gpio_write", self, (pin, _VALUE)))
-        if pwm:
-            out.append(GpioTool("pwm_set", self, (pin, _DUTY, _FREQ)))
-        if analog:
-            out.append(GpioTool("adc_read", self, (pin,)))
-        return out
+        names = ("gpio_read", "gpio_write") if digital else ()
+        names += ("pwm_set",) if pwm else ()
+        names += ("adc_read",) if analog else ()
+        return [GpioTool(name, self) for name in names]
 
 
-# GPIO tool name -> (description, GpioTools method): class-level, so a tool instance holds
-# only its name, its GpioTools and its parameters (no bound method or description per tool).
+# GPIO tool name -> (description, GpioTools method, parameters after `pin`): class-level, so
+# a tool instance holds only its name and its GpioTools.
 _GPIO = {
-    "gpio_read": ("Read a digital pin (0/1)", GpioTools.read),
-    "gpio_write": ("Drive a digital pin", GpioTools.write),
-    "pwm_set": ("Set PWM on a pin", GpioTools.pwm),
-    "adc_read": ("Read an analog pin (0..65535)", GpioTools.adc),
+    "gpio_read": ("Read a digital pin (0/1)", GpioTools.read, ()),
+    "gpio_write": ("Drive a digital pin", GpioTools.write, (_VALUE,)),
+    "pwm_set": ("Set PWM on a pin", GpioTools.pwm, (_DUTY, _FREQ)),
+    "adc_read": ("Read an analog pin (0..65535)", GpioTools.adc, ()),
 }
 
 
 class GpioTool(Tool):
     """One of the GPIO tools of a GpioTools set."""
 
-    def __init__(self, name, gpio, parameters):
+    def __init__(self, name, gpio):
         self.name = name
         self._gpio = gpio
-        self.parameters = parameters
 
     @property
     def description(self):
         return _GPIO[self.name][0]
+
+    @property
+    def parameters(self):
+        return (self._gpio.pin_param,) + _GPIO[self.name][2]
 
     def handler(self, p):
         return _GPIO[self.name][1](self._gpio, p)

@@ -47,8 +47,12 @@ class DHT22:
 
     def read(self):
         now = ticks_ms()
-        if self._last is not None and ticks_diff(now, self._at) < self.min_interval_ms:
-            return dict(self._last)
+        if self._last is None or ticks_diff(now, self._at) >= self.min_interval_ms:
+            self._last = self._measure()  # (temperature_c, humidity_pct): a tuple, not a dict
+            self._at = now
+        return {"temperature_c": self._last[0], "humidity_pct": self._last[1]}
+
+    def _measure(self):
         try:
             self._hal.dht_readinto(self.pin, self._buf)
         except OSError as exc:
@@ -56,12 +60,9 @@ class DHT22:
                 "%s: DHT22 on pin %d did not answer (%s)" % (self.name, self.pin, exc)
             ) from None
         try:
-            t, h = decode_frame(self._buf)
+            return decode_frame(self._buf)
         except DriverError as exc:
             raise DriverError("%s: %s" % (self.name, exc)) from None
-        self._last = {"temperature_c": t, "humidity_pct": h}
-        self._at = now
-        return dict(self._last)
 
     async def read_async(self):
         """read() for asyncio callers (this part answers within milliseconds)."""
