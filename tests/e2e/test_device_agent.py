@@ -118,6 +118,26 @@ def test_device_online_with_its_capabilities(cluster, device_id):
     assert "connected to the hub" in out
 
 
+@pytest.mark.parametrize("device_id,runtime", DEVICES)
+def test_hub_sees_hello_details_and_heartbeats(cluster, device_id, runtime):
+    from jotunheim._gen import hub_pb2
+
+    def info():
+        resp = cluster.op.ops.ListDevices(
+            hub_pb2.ListDevicesRequest(), metadata=cluster.op.md, timeout=10
+        )
+        d = next(d for d in resp.devices if d.device_id == device_id)
+        return d if d.last_heartbeat.seq >= 2 else None
+
+    d = _wait_for(info, 10, "two heartbeats")  # every 500 ms in these settings
+    assert d.online and d.runtime.startswith(runtime + " ")
+    assert d.firmware_version == "1.0.0"
+    hb = d.last_heartbeat
+    assert hb.uptime_s >= 0 and hb.mem_alloc > 0
+    if runtime == "micropython":
+        assert hb.mem_free > 0  # a fixed heap: free bytes are known
+
+
 @pytest.mark.parametrize("device_id", [d for d, _ in DEVICES])
 def test_set_led_and_read_sensor(cluster, device_id):
     resp, _ = cluster.op.call(device_id, "set_led", {"pin": 2, "on": True})
