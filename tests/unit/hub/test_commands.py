@@ -301,3 +301,22 @@ def test_finished_commands_are_pruned_after_the_keep_time(tmp_path):
         await _teardown(hub, op, dev)
 
     run(go())
+
+
+def test_many_devices_served_concurrently(tmp_path):
+    async def go():
+        hub = await start_hub(tmp_path / "hub")
+        op = Operator(hub.address, hub.token)
+        devs = [
+            FakeDevice([hub.address], "d%02d" % i, provision(hub, "d%02d" % i)) for i in range(40)
+        ]
+        await asyncio.gather(*(d.connect() for d in devs))
+        await eventually(lambda: all(hub.registry.capabilities(d.device_id) for d in devs))
+        resps = await asyncio.gather(
+            *(op.call(d.device_id, "echo", '{"value": %d}' % i) for i, d in enumerate(devs))
+        )
+        assert [json.loads(r.result)["echo"] for r in resps] == list(range(40))
+        assert all(sum(d.runs.values()) == 1 for d in devs)
+        await _teardown(hub, op, *devs)
+
+    run(go())
