@@ -117,6 +117,9 @@ class DeviceSession:
                 grpc.StatusCode.DEADLINE_EXCEEDED,
             )
             return None
+        except Exception as exc:  # the client went away before saying hello
+            log.info("connection closed before hello: %s", type(exc).__name__)
+            return None
         if raw is grpc.aio.EOF:
             return None
         msg, why = self._parse(raw)

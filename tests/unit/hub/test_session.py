@@ -334,3 +334,14 @@ def test_revoking_a_connected_device_closes_its_session(tmp_path):
         await hub.stop()
 
     run(go())
+
+
+def test_connection_without_hello_is_closed_after_the_hello_timeout(tmp_path):
+    async def go():
+        hub = await start_hub(tmp_path / "hub")
+        got, code, _ = await _raw_stream(hub.address, [])  # sends nothing after the challenge
+        assert got[0].challenge.nonce and got[-1].refusal.code == "malformed"
+        assert code == grpc.StatusCode.DEADLINE_EXCEEDED
+        await hub.stop()
+
+    run(go())
