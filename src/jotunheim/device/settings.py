@@ -10,7 +10,9 @@ import os
 import sys
 
 from jotunheim.compat import IS_MICROPYTHON
+from jotunheim.device import settings_store as store
 from jotunheim.device.log import NullLogger
+from jotunheim.device.settings_store import SECTIONS  # noqa: F401  (part of this API)
 from jotunheim.errors import DecodeError
 
 
@@ -29,19 +31,6 @@ TEMP_SUFFIX = ".tmp"
 REDACTED = "***"
 # Values of these key paths are secrets: never echoed in errors, "***" in redacted().
 SECRET_PATHS = ("identity.key", "network.wifi.password")
-# The top-level sections in file order (the schema's order).
-SECTIONS = (
-    "schema_version",
-    "identity",
-    "hub",
-    "loki",
-    "network",
-    "capability_configuration",
-    "network_resilience_settings",
-    "resource_limits",
-    "ota_update_settings",
-    "logging",
-)
 _CHECK_MODULES = ("settings_check", "settings_schema")
 _MISSING = object()  # "no such section" (None is a valid value)
 
@@ -97,12 +86,13 @@ def parse(text):
 
 
 class Settings:
-    """Validated settings. Each section is kept as compact canonical JSON and parsed when read.
+    """Validated settings. Each section is kept as compact text (settings_store: its
+    difference from the schema defaults) and parsed when read.
 
     `s[section]` (and `s.data`, which opens every section) parses a section once and keeps that
     dict, so in-place edits followed by `save()` persist. `section(name)` reads a section
     without keeping it open: the runtime's own long-lived parts use it, so a device does not
-    hold ~11 KB of dicts for a document that is ~3 KB of text (bench/bench_device.py).
+    hold ~11 KB of dicts for a document that is ~2.3 KB of text (bench/bench_device.py).
     """
 
     def __init__(self, raw, path=None, strict=True, logger=None):
@@ -111,7 +101,7 @@ class Settings:
         self._log = logger if logger is not None else NullLogger()
         self._listeners = []
         self._open = {}  # section -> dict handed out by [] / data (the truth while open)
-        self._docs = _compact(self._validated(raw))
+        self._docs = store.compact(self._validated(raw))
 
     @classmethod
     def load(cls, path, strict=True, logger=None):
@@ -159,7 +149,8 @@ class Settings:
         if value is not _MISSING:
             return value
         if name in SECTIONS:
-            return json.loads(_text_of(self._docs, SECTIONS.index(name)))
+            i = SECTIONS.index(name)
+            return store.decode(i, store.text_of(self._docs, i))
         return default
 
     def get(self, section, default=None):
@@ -192,13 +183,13 @@ class Settings:
 
     def apply(self, raw):
         """Validate `raw` and make it current; notifies listeners; returns changed sections."""
-        new = _compact(self._validated(raw))
+        new = store.compact(self._validated(raw))
         changed = []
         for i in range(len(SECTIONS)):
             key = SECTIONS[i]
             old = self._open.get(key, _MISSING)
-            old = _text_of(self._docs, i) if old is _MISSING else _dump(old)
-            if _text_of(new, i) != old:
+            old = store.text_of(self._docs, i) if old is _MISSING else store.encode(i, old)
+            if store.text_of(new, i) != old:
                 changed.append(key)
         if changed:
             self._docs = new
@@ -224,7 +215,7 @@ class Settings:
         self._write_temp(tmp, text.encode("utf-8"))
         _with_checker("finish_rename", tmp, path)
         self.path = path
-        self._docs = _compact(data)
+        self._docs = store.compact(data)
 
     def _write_temp(self, tmp, payload):
         _with_checker("write_temp", tmp, payload)
@@ -243,34 +234,6 @@ class Settings:
 
     def to_json(self):
         return to_json(self._current())
-
-
-def _compact(data):
-    # The canonical compact JSON of every section (schema order) in one string, with the end
-    # offset of each: ~3 KB for the example file against ~11 KB of dicts, lists and strings
-    # on the 64-bit unix port (one string instead of ten saves their headers too).
-    texts = [_dump(data[key]) for key in SECTIONS]
-    ends = []
-    end = 0
-    for text in texts:
-        end += len(text)
-        ends.append(end)
-    return "".join(texts), tuple(ends)
-
-
-def _text_of(docs, i):
-    text, ends = docs
-    return text[ends[i - 1] if i else 0 : ends[i]]
-
-
-def _dump(value):
-    """Canonical compact JSON (sorted keys): equal values give equal text on one runtime."""
-    if isinstance(value, dict):
-        parts = [json.dumps(k) + ":" + _dump(value[k]) for k in sorted(value)]
-        return "{" + ",".join(parts) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join([_dump(x) for x in value]) + "]"
-    return json.dumps(value)
 
 
 def _read_settings_file(path, recover=True):
