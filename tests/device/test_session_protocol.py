@@ -9,6 +9,7 @@ from sessiondev import KEY_HEX, Counter, ScriptedHub, make_session
 
 from jotunheim.device.hmac_sha256 import hmac_sha256
 from jotunheim.device.log import Logger
+from jotunheim.device.session_wire import PendingResults
 
 
 async def _started(hub, session):
@@ -123,7 +124,7 @@ def test_welcome_acked_results_are_dropped_not_resent():
         await hub.handshake(acked=["c3"], n=2)
         await asyncio.sleep(0.05)
         assert hub.count("command_result") == 1
-        assert session.pending == {}
+        assert len(session.pending) == 0
         await _stop(session, task)
 
     run(main())
@@ -192,6 +193,41 @@ def test_unreachable_hub_rotates_addresses_with_backoff():
         assert session.state == "online"
         assert session.backoff.attempt == 0  # reset by the Welcome
         await _stop(session, task)
+
+    run(main())
+
+
+def test_pending_results_are_bounded_oldest_dropped_first():
+    pending = PendingResults(limit=3)
+    for i in range(5):
+        pending.add("c%d" % i, {"command_id": "c%d" % i})
+    assert pending.ids() == ["c2", "c3", "c4"]
+    assert [r["command_id"] for r in pending.results()] == ["c2", "c3", "c4"]
+    pending.forget("c3")
+    pending.forget("nope")
+    assert pending.ids() == ["c2", "c4"] and "c3" not in pending and len(pending) == 2
+
+
+def test_extra_message_kinds_go_to_registered_callbacks():
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub)
+        seen = []
+
+        async def on_notice(body):
+            seen.append(body["version"])
+            assert await session.send({"ota_status": {"version": body["version"], "state": "x"}})
+
+        session.on_message("update_notice", on_notice)
+        task, _ = await _started(hub, session)
+        hub.push("update_notice", {"version": "9.9.9", "size": 10})
+        status = await hub.wait_for("ota_status")
+        assert seen == ["9.9.9"] and status["state"] == "x"
+        hub.push("stream_control", {"stream_id": "s", "action": "start"})  # no handler: ignored
+        hub.push("ping", {"nonce": 5})
+        assert (await hub.wait_for("pong"))["nonce"] == 5
+        await _stop(session, task)
+        assert not await session.send({"pong": {"nonce": 1}})  # offline: not sent
 
     run(main())
 

@@ -13,9 +13,11 @@ from jotunheim.device.session_wire import (  # noqa: F401 - errors re-exported f
     FATAL_REFUSALS,
     HANDSHAKE_TIMEOUT_MS,
     DeviceIdentity,
+    PendingResults,
     SessionProtocolError,
     SessionRefused,
     default_channel,
+    make_channel,
     parse_hub_message,
 )
 from jotunheim.errors import JotunheimError
@@ -35,9 +37,7 @@ class DeviceSession:
         self.identity = DeviceIdentity(ident)
         self.device_id = self.identity.device_id
         self.addresses = list(hub["addresses"])
-        self._tls = hub.get("tls", False)
-        self._ca_cert = hub.get("ca_cert")
-        self._server_hostname = hub.get("server_hostname")
+        self._tls = (hub.get("tls", False), hub.get("ca_cert"), hub.get("server_hostname"))
         self.backoff = Backoff.from_settings(res, rng)
         self.max_retries = res.get("max_retries", 0)
         self.heartbeat_ms = self._cfg_heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
@@ -49,7 +49,7 @@ class DeviceSession:
         self.log = logger
         self._factory = channel_factory or default_channel
         self.resume_token = ""
-        self.pending = {}  # command_id -> CommandResult dict, kept until ResultAck
+        self.pending = PendingResults()  # CommandResults kept until the hub's ResultAck
         self._running = {}  # command_id -> task running it
         self.state = "idle"  # idle | connecting | online | waiting | stopped
         self.connects = 0  # Welcomes received
@@ -66,6 +66,7 @@ class DeviceSession:
         self._dead = DeadPeerDetector(self.dead_peer_ms)
         self._hb_task = None
         self._ch_tasks = ()
+        self._extra = {}
         if propagator is not None:
             propagator.add_listener(self._on_capability_event)
 
@@ -99,7 +100,7 @@ class DeviceSession:
                 break
             if self._welcomed:
                 failures = 0  # the stream was up: count failures from here
-            if not self._welcomed:
+            else:
                 failures += 1
                 self._next += 1  # try the next hub address
             if self.max_retries and failures >= self.max_retries:
@@ -111,6 +112,15 @@ class DeviceSession:
             self._info("reconnecting to the hub in %d ms", delay)
             await self._sleep_ms(delay)
         self.state = "stopped"
+
+    def on_message(self, kind, callback):
+        """`await callback(body)` for HubMessages of `kind` the session does not handle
+        itself (update_notice for OTA, stream_control)."""
+        self._extra[kind] = callback
+
+    async def send(self, message):
+        """Sends a DeviceMessage dict (ota_status, stream_data); False while offline."""
+        return self.state == "online" and await self._send(message)
 
     def stop(self):
         """Ends run(): closes the stream; running commands keep their results."""
@@ -132,14 +142,7 @@ class DeviceSession:
 
         if IS_MICROPYTHON:
             gc.collect()  # a fresh connection allocates its buffers: give them whole blocks
-        host, _, port = addr.rpartition(":")
-        ssl = None
-        if self._tls:
-            from jotunheim.wire.transport import client_ssl_context
-
-            ssl = client_ssl_context(cafile=self._ca_cert)
-        ch = self._factory(host, int(port), ssl, self._server_hostname)
-        self._channel = ch
+        ch = self._channel = make_channel(self._factory, addr, *self._tls)
         timeout = HANDSHAKE_TIMEOUT_MS / 1000
         await asyncio.wait_for(ch.connect(), timeout)
         self._ch_tasks = list(getattr(ch, "_tasks", ()))
@@ -148,7 +151,7 @@ class DeviceSession:
         kind, body = await self._recv(call, timeout)
         if kind != "challenge":
             raise SessionProtocolError("expected a challenge, got %s" % kind)
-        hello = self.identity.hello(body["nonce"], self.resume_token, list(self.pending))
+        hello = self.identity.hello(body["nonce"], self.resume_token, self.pending.ids())
         await self._send({"hello": hello})
         kind, body = await self._recv(call, timeout)
         if kind != "welcome":
@@ -159,7 +162,7 @@ class DeviceSession:
     def _on_welcome(self, w):
         self.resume_token = w["resume_token"]
         for cid in w["acked_results"]:
-            self.pending.pop(cid, None)
+            self.pending.forget(cid)
         # Beat at least as often as the hub expects, and never call the hub dead before its
         # own ping period has had a chance to run (hub pings every <= heartbeat interval).
         hb = w["heartbeat_interval_ms"]
@@ -174,8 +177,8 @@ class DeviceSession:
 
     async def _serve(self, call):
         self._hb_task = asyncio.create_task(self._heartbeats(call))
-        for cid in list(self.pending):  # results the hub has not acknowledged yet
-            await self._send_result(self.pending[cid])
+        for result in self.pending.results():  # the hub has not acknowledged these yet
+            await self._send_result(result)
         if self.propagator is not None:
             self.propagator.connected()  # emits "connected": sent by _on_capability_event
         while True:
@@ -183,7 +186,7 @@ class DeviceSession:
             if kind is None:
                 self.state = "ended"
                 return
-            handler = getattr(self, "_handle_" + kind, None)
+            handler = getattr(self, "_handle_" + kind, None) or self._extra.get(kind)
             if handler is None:
                 self._info("ignoring hub message %s", kind)
                 continue
@@ -232,21 +235,20 @@ class DeviceSession:
                 await self._channel.send_message(call, raw, False)
         return True
 
-    async def _send_result(self, result):
+    async def _try_send(self, message):
+        # A lost result stays in pending and a lost event is re-announced: both are resent
+        # after the reconnect, so a failed write is only worth a log line.
         try:
-            await self._send({"command_result": result})
-        except Exception as exc:  # noqa: BLE001 - kept in pending, re-sent after reconnect
+            await self._send(message)
+        except Exception as exc:  # noqa: BLE001
             self._note_error(exc)
+
+    async def _send_result(self, result):
+        await self._try_send({"command_result": result})
 
     def _on_capability_event(self, event):
         if self._call is not None and self.state == "online":
-            asyncio.create_task(self._send_event(event))
-
-    async def _send_event(self, event):
-        try:
-            await self._send({"capability_update": event})
-        except Exception as exc:  # noqa: BLE001 - the reconnect re-announces anyway
-            self._note_error(exc)
+            asyncio.create_task(self._try_send({"capability_update": event}))
 
     async def _heartbeats(self, call):
         try:
@@ -287,14 +289,14 @@ class DeviceSession:
         finally:
             self._running.pop(cid, None)
         if cid:
-            self.pending[cid] = result
+            self.pending.add(cid, result)
         if IS_MICROPYTHON:
             gc.collect()  # tools (script compiles above all) fragment a small heap
         await self._send_result(result)
 
     async def _handle_result_ack(self, body):
         for cid in body["command_ids"]:
-            self.pending.pop(cid, None)
+            self.pending.forget(cid)
 
     async def _handle_ping(self, body):
         await self._send({"pong": {"nonce": body["nonce"]}})

@@ -1,5 +1,6 @@
-"""The DeviceHub.Connect handshake pieces of the device session: the device's identity and
-its Hello proof (hub.proto header), hub message parsing, and the session's errors."""
+"""Pieces of the device session (DeviceHub.Connect): the device's identity and its Hello
+proof (hub.proto header), hub message parsing, the session's errors and the store of
+results the hub has not acknowledged yet."""
 
 import sys
 
@@ -13,6 +14,9 @@ HANDSHAKE_TIMEOUT_MS = 10000
 # Refusals that another attempt with the same identity cannot fix: wait the backoff cap
 # before trying again rather than hammering the hub with a bad key.
 FATAL_REFUSALS = ("unknown_device", "revoked", "bad_proof", "unsupported_protocol")
+# Unacknowledged results kept for re-sending: CommandHandler keeps 16 results for
+# idempotency, so more than twice that pending means the hub is not acknowledging at all.
+MAX_PENDING = 32
 
 
 class SessionRefused(JotunheimError):
@@ -40,6 +44,17 @@ def default_channel(host, port, ssl, server_hostname):
     return Channel(host, port, ssl=ssl, server_hostname=server_hostname)
 
 
+def make_channel(factory, addr, tls=False, ca_cert=None, server_hostname=None):
+    """A channel to "host:port", TLS per the hub settings (verifying ca_cert when given)."""
+    host, _, port = addr.rpartition(":")
+    ssl = None
+    if tls:
+        from jotunheim.wire.transport import client_ssl_context
+
+        ssl = client_ssl_context(cafile=ca_cert)
+    return factory(host, int(port), ssl, server_hostname)
+
+
 class DeviceIdentity:
     """Who the device is and how it proves it; keeps the HMAC state, never the key text."""
 
@@ -64,6 +79,41 @@ class DeviceIdentity:
             "runtime": self._runtime,
             "pending_results": pending_results,
         }
+
+
+class PendingResults:
+    """CommandResult dicts by command id, oldest first, until the hub acknowledges them."""
+
+    def __init__(self, limit=MAX_PENDING):
+        self.limit = limit
+        self._results = {}
+        self._order = []  # ids, oldest first (MicroPython dicts are unordered)
+
+    def add(self, cid, result):
+        if cid not in self._results:
+            self._order.append(cid)
+        self._results[cid] = result
+        if len(self._order) > self.limit:  # a hub that never acknowledges: drop the oldest
+            del self._results[self._order.pop(0)]
+
+    def get(self, cid):
+        return self._results.get(cid)
+
+    def forget(self, cid):
+        if self._results.pop(cid, None) is not None:
+            self._order.remove(cid)
+
+    def ids(self):
+        return list(self._order)
+
+    def results(self):
+        return [self._results[cid] for cid in self._order]
+
+    def __contains__(self, cid):
+        return cid in self._results
+
+    def __len__(self):
+        return len(self._order)
 
 
 def parse_hub_message(msg):
