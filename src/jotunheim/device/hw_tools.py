@@ -88,7 +88,9 @@ class DriverSet:
             from jotunheim.device.drivers import make_driver  # lazy: only when first used
 
             drv = make_driver(self._hal, cfg, capcfg.get("interfaces") or [])
-            self._drivers[name] = drv
+            # Keyed by the config's own name string (the driver keeps it anyway), not by the
+            # caller's `name`, often a slice of a tool name made for this lookup.
+            self._drivers[cfg["name"]] = drv
         return drv
 
 
