@@ -246,3 +246,44 @@ def test_silent_hub_is_declared_dead_and_redialled():
         await _stop(session, task)
 
     run(main())
+
+
+def test_tool_registered_at_runtime_reaches_the_hub_as_an_update():
+    from capsdev import example_settings
+    from sessiondev import settings
+
+    from jotunheim.device.capabilities import CapabilityBuilder
+    from jotunheim.device.commands import CommandHandler
+    from jotunheim.device.hal.sim import SimHal
+    from jotunheim.device.negotiator import CapabilityNegotiator
+    from jotunheim.device.propagator import CapabilityPropagator
+    from jotunheim.device.session import DeviceSession
+    from jotunheim.device.tools import Tool
+
+    async def main():
+        hub = ScriptedHub()
+        data = example_settings()
+        data["network_resilience_settings"] = settings()["network_resilience_settings"]
+        builder = CapabilityBuilder(data, SimHal())
+        prop = CapabilityPropagator(builder)
+        session = DeviceSession(
+            data,
+            CapabilityNegotiator(builder, propagator=prop),
+            CommandHandler(builder.registry),
+            propagator=prop,
+            channel_factory=hub.factory,
+        )
+        task, _ = await _started(hub, session)
+        first = await hub.wait_for("capability_update")
+        assert first["event_type"] == "connected"
+        assert "read_room" in [t["name"] for t in first["capabilities"]["tools"]]
+        builder.registry.register(Tool("hello", "says hello", [], "String", lambda p: "hi"))
+        update = await hub.wait_for("capability_update", 2)
+        assert update["event_type"] == "updated"
+        assert "hello" in [t["name"] for t in update["capabilities"]["tools"]]
+        hub.push("capability_request", {})
+        caps = await hub.wait_for("capabilities")
+        assert "hello" in [t["name"] for t in caps["capabilities"]["tools"]]
+        await _stop(session, task)
+
+    run(main())
