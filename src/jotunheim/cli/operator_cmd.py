@@ -113,6 +113,13 @@ def _console():
     return Console(width=max(100, int(os.environ.get("COLUMNS", "0") or 0)))
 
 
+def _esc(text):
+    """Device-supplied text shown literally (rich would read "[x]" as markup)."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 def _ago(ms):
     if not ms:
         return "never"
@@ -142,10 +149,9 @@ def cmd_devices(args):
         for d in resp.devices:
             online = "revoked" if d.revoked else ("yes" if d.online else "no")
             table.add_row(
-                d.device_id,
-                d.name,
-                d.device_type or "-",
-                d.firmware_version or "-",
+                *map(_esc, (d.device_id, d.name)),
+                _esc(d.device_type or "-"),
+                _esc(d.firmware_version or "-"),
                 online,
                 "now" if d.online else _ago(d.last_seen_ms),
             )
@@ -188,7 +194,8 @@ def cmd_caps(args):
                 caps.firmware_version,
                 caps.protocol_version,
                 note,
-            )
+            ),
+            markup=False,
         )
         table = Table(title="tools")
         for col in ("tool", "parameters", "returns", "description"):
@@ -197,16 +204,16 @@ def cmd_caps(args):
             params = ", ".join(
                 "%s:%s%s" % (p.name, p.type, "" if p.required else "?") for p in t.parameters
             )
-            table.add_row(t.name, params, t.return_type, t.description)
+            table.add_row(*map(_esc, (t.name, params, t.return_type, t.description)))
         con.print(table)
         hw = caps.hardware
-        con.print("gpio pins: %s" % (list(hw.gpio.available_pins) or "-"))
+        con.print("gpio pins: %s" % (list(hw.gpio.available_pins) or "-"), markup=False)
         for label, items in (
             ("interfaces", hw.interfaces),
             ("sensors", hw.sensors),
             ("actuators", hw.actuators),
         ):
-            con.print("%s: %s" % (label, ", ".join(items) or "-"))
+            con.print("%s: %s" % (label, ", ".join(items) or "-"), markup=False)
         return 0
 
     return _run(args, go)
@@ -319,8 +326,7 @@ def cmd_keys_list(args):
             table.add_column(col)
         for d in resp.devices:
             table.add_row(
-                d.device_id,
-                d.name,
+                *map(_esc, (d.device_id, d.name)),
                 d.key_fingerprint,
                 "revoked" if d.revoked else "active",
                 time.strftime("%Y-%m-%d %H:%M", time.localtime(d.created_at_ms / 1000.0)),

@@ -42,7 +42,7 @@ def test_operator_cli_end_to_end(tmp_path):
 
 async def _scenario(address, data, token):
     common = ["--hub", address, "--data-dir", str(data)]
-    _, out, _ = await jot("keys", "add", "kitchen-1", "--name", "Kitchen", *common)
+    _, out, _ = await jot("keys", "add", "kitchen-1", "--name", "Kitchen [main]", *common)
     key_hex = out.strip().splitlines()[-1]
     key = bytes.fromhex(key_hex)
     assert len(key) == 32
@@ -50,7 +50,7 @@ async def _scenario(address, data, token):
     assert "kitchen-1" in out and "active" in out and key_hex not in out
 
     _, out, _ = await jot("devices", *common)
-    assert "kitchen-1" in out and "Kitchen" in out and "never" in out
+    assert "kitchen-1" in out and "Kitchen [main]" in out and "never" in out
 
     dev = FakeDevice([address], "kitchen-1", key, tools={"echo": lambda a: {"got": a.get("value")}})
     await dev.connect()
