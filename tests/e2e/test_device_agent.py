@@ -314,3 +314,37 @@ def test_device_connects_over_tls(cluster, device_id, runtime, tmp_path):
         if dev is not None:
             dev.kill()
         front.stop()
+
+
+def test_micropython_device_heap_stays_flat_across_hub_restarts(cluster, tmp_path):
+    """A graceful hub stop (GOAWAY) must not leave the closed connection pinned in the
+    device's asyncio I/O queue: live heap after each reconnect stays flat."""
+    import re
+    import signal
+
+    from jotunheim.cli.demo import Proc
+    from jotunheim.cli.device_cmd import micropython_command
+
+    key = cluster.op.provision("mp-probe")
+    path = os.path.join(cluster.work, "mp-probe.json")
+    device_settings(path, "mp-probe", key, cluster.hub.address, cluster.work)
+    argv, env = micropython_command(path)
+    probe = os.path.join(os.path.dirname(__file__), "mp_reconnect_probe.py")
+    argv = argv[:3] + [probe, path]  # same binary, heap and MICROPYPATH, our script
+    dev = Proc(argv, str(tmp_path / "probe.log"), env).start()
+    lines = []
+    try:
+        for n in range(1, 5):
+            _wait_for(lambda n=n: "WELCOME %d " % n in dev.output(), 20, "welcome %d" % n)
+            if n < 4:
+                cluster.hub.kill(signal.SIGTERM)  # graceful: the hub sends GOAWAY
+                cluster.hub.start()
+        lines = re.findall(r"WELCOME (\d+) alloc (\d+) io (\d+)", dev.output())
+    finally:
+        dev.kill()
+        cluster.op.close()
+        cluster.op = Operator(cluster.hub.address, cluster.hub.token())
+    assert len(lines) == 4
+    allocs = [int(a) for _, a, _ in lines]
+    assert all(int(io) <= 1 for _, _, io in lines), lines  # only the live connection
+    assert allocs[-1] - allocs[0] < 4096, allocs  # was ~8 KB more per reconnect
