@@ -12,7 +12,7 @@ import sys
 import grpc
 import pytest
 
-from jotunheim._gen import hub_pb2
+from jotunheim._gen import hub_pb2, jotunheim_service_pb2
 
 from .fake_device import FakeDevice, Refused
 from .hubtest import Operator, eventually
@@ -164,3 +164,60 @@ def test_three_hubs_elect_forward_and_fail_over(tmp_path, hubs):
         await op_c.close()
 
     asyncio.run(asyncio.wait_for(go(), 90))
+
+
+def test_follower_refuses_devices_forwards_calls_and_takes_over_in_process(tmp_path, monkeypatch):
+    from .hubtest import provision, start_hub
+
+    monkeypatch.setenv("JOTUNHEIM_TOKEN", "cluster-token-" + secrets.token_hex(8))
+
+    async def go():
+        a = await start_hub(tmp_path / "a", peer_interval_ms=100)
+        b = await start_hub(tmp_path / "b", peers=[a.address], peer_interval_ms=100)
+        assert a.token == b.token  # adopted from the environment at first start
+        assert a.leader.is_leader() and not b.leader.is_leader()
+        assert b.leader.leader_address() == a.address
+        await eventually(lambda: b.address in a.leader.peers)  # learnt from b's Status call
+        key = provision(a, "d1")
+        await eventually(lambda: b.registry.device_key("d1") == (key, False))  # synced
+        dev = FakeDevice([b.address], "d1", key)
+        with pytest.raises(Refused) as info:
+            await dev._connect_to(b.address, True)
+        assert info.value.refusal.code == "not_leader"
+        assert info.value.refusal.leader_address == a.address
+        assert info.value.code == grpc.StatusCode.UNAVAILABLE
+        await dev.connect()  # follows the redirect
+        assert dev.connected_to == a.address
+
+        op = Operator(b.address, b.token)
+        call = op.jot.CallTool(
+            jotunheim_service_pb2.ToolCallRequest(
+                device_id="d1", tool_name="echo", parameters='{"value": 8}'
+            ),
+            metadata=op.md + (("x-jotunheim-command-id", "fwd-1"),),
+        )
+        resp = await call
+        assert resp.success and dev.runs == {"fwd-1": 1}
+        trailing = dict(await call.trailing_metadata())
+        assert trailing["x-jotunheim-command-id"] == "fwd-1"  # relayed from the leader
+
+        async with grpc.aio.insecure_channel(a.address) as ch:
+            sync = ch.unary_unary(
+                "/jotunheim.hub.HubPeer/SyncDevices",
+                request_serializer=hub_pb2.SyncDevicesRequest.SerializeToString,
+                response_deserializer=hub_pb2.SyncDevicesResponse.FromString,
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await sync(hub_pb2.SyncDevicesRequest())  # keys travel: token required
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+        await dev.drop()
+        await op.close()
+        await a.stop()
+        await eventually(lambda: b.leader.is_leader(), timeout=10)
+        await dev.connect()
+        assert dev.connected_to == b.address
+        await dev.drop()
+        await b.stop()
+
+    asyncio.run(asyncio.wait_for(go(), 60))
