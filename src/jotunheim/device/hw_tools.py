@@ -158,9 +158,13 @@ class LedTool(Tool):
         self._by_pin = {}  # pin -> LED name
         for cfg in leds:
             self._by_pin[cfg.get("pin")] = cfg["name"]
-        pins = sorted([p for p in self._by_pin if isinstance(p, int)])
-        self.parameters = (_p("pin", "Integer", True, "pin of a declared LED", enum=pins), _LED_ON)
         self._drivers = drivers
+
+    @property
+    def parameters(self):
+        # Made when asked (per build or command, then dropped) rather than kept per device.
+        pins = sorted([p for p in self._by_pin if isinstance(p, int)])
+        return (_p("pin", "Integer", True, "pin of a declared LED", enum=pins), _LED_ON)
 
     def handler(self, p):
         # A PWM LED takes True as full brightness, so one call serves both kinds.
@@ -178,6 +182,10 @@ class GpioTools:
         self._kinds = (gpio.get("digital", True), gpio.get("pwm"), gpio.get("analog"))
         self._objs = {}  # pin -> (mode, object): reading an output must not reconfigure it
         self._pwms = {}
+
+    @property
+    def pin_param(self):
+        return _p("pin", "Integer", True, "a declared GPIO pin", enum=self.pins)
 
     def _pin(self, num, mode):
         have = self._objs.get(num)
@@ -220,7 +228,6 @@ class GpioTools:
     def tools(self):
         if not self.pins:
             return []
-        self.pin_param = _p("pin", "Integer", True, "a declared GPIO pin", enum=self.pins)
         digital, pwm, analog = self._kinds
         names = ("gpio_read", "gpio_write") if digital else ()
         names += ("pwm_set",) if pwm else ()
