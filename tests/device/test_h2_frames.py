@@ -131,3 +131,50 @@ def test_connection_events_same_whole_or_byte_at_a_time():
         "StreamEnded",
     ]
     assert "data=b'hello'" in runs[0][3] and "flow_controlled_length=9" in runs[0][3]
+
+
+def test_frame_buffer_data_views_lend_whole_payloads_only():
+    buf = FrameBuffer()
+    buf.data_views = True
+    got = []
+    for i in range(0, len(SAMPLE), 7):
+        buf.add(SAMPLE[i : i + 7])
+        got.extend((t, fl, sid, bytes(p)) for t, fl, sid, p in _frames_of(buf))
+    assert got == EXPECTED
+    # A DATA payload inside one chunk is a view of it; one split over chunks is assembled
+    # in a bytearray of its own; other frame types are bytes.
+    data = frame(f.DATA, 0, 1, b"a" * 100)
+    buf.add(data[:50])
+    assert buf.next_frame() is None
+    buf.add(data[50:] + frame(f.DATA, 0, 1, b"b" * 60) + frame(f.PING, 0, 0, b"12345678"))
+    first = buf.next_frame()[3]
+    assert isinstance(first, bytearray) and first == b"a" * 100
+    second = buf.next_frame()[3]
+    assert isinstance(second, memoryview) and bytes(second) == b"b" * 60
+    assert buf.next_frame() == (f.PING, 0, 0, b"12345678")
+    assert buf.pending() == 0
+
+
+def test_connection_lending_data_buffers_reports_the_same_events():
+    runs = []
+    for lend in (False, True):
+        conn, peer = connected()
+        if lend:
+            conn.lend_data_buffers()
+        sid = open_stream(conn, peer)
+        block = peer.encoder.encode(RESPONSE)
+        flight = frame(f.HEADERS, f.FLAG_END_HEADERS, sid, block)
+        flight += frame(f.DATA, f.FLAG_PADDED, sid, b"\x02" + b"x" * 3000 + b"\x00\x00")
+        flight += frame(f.DATA, 0, sid, b"y" * 5)
+        # Split frames completing and starting in the same chunk.
+        for c in b"abcde":
+            flight += frame(f.DATA, 0, sid, bytes([c]) * 2500)
+        out = []
+        for i in range(0, len(flight), 1000):
+            for e in conn.receive_data(flight[i : i + 1000]):
+                data = getattr(e, "data", None)
+                out.append((type(e).__name__, None if data is None else bytes(data)))
+        runs.append(out)
+    assert runs[0] == runs[1]
+    assert ("DataReceived", b"x" * 3000) in runs[1] and ("DataReceived", b"y" * 5) in runs[1]
+    assert ("DataReceived", b"e" * 2500) in runs[1]

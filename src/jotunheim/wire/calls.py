@@ -11,6 +11,7 @@ from jotunheim.wire.grpc import (
     MessageReader,
     Status,
     http_status_to_grpc,
+    make_room,
     reset_to_grpc,
 )
 from jotunheim.wire.grpc_headers import (
@@ -35,6 +36,7 @@ class Call:
         self._started = False
         self._half_closed = False
         self._messages = []
+        self._out = None  # the encoded request waiting for the stream (open_call sends it)
         self._unacked = 0  # flow-controlled bytes received but not yet acknowledged
         self._reader = MessageReader(channel.max_receive_message_size)
         self._initial = None
@@ -179,6 +181,7 @@ class Call:
                     self._unacked = 0
                     self._ch.ack(n, self.sid)
                     await self._ch.flush()
+                make_room(len(raw))  # decoding copies its bytes fields out of raw
                 try:
                     return pb.decode(self._resp_d, raw, self._reader.max_size)
                 except DecodeError as exc:
@@ -231,10 +234,12 @@ class UnaryStreamCall(Call):
     async def start(self):
         if not self._started:
             self._started = True
-            data = self.encode(self._request)
+            # Kept in an attribute, not passed along: on MicroPython a coroutine's operand
+            # stack keeps call arguments reachable (see Channel.unary_unary).
+            self._out = self.encode(self._request)
             self._request = None
             self._half_closed = True
-            await self._ch.open_call(self, data)
+            await self._ch.open_call(self)
 
 
 class UnaryUnaryCall(UnaryStreamCall):

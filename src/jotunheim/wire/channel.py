@@ -83,6 +83,7 @@ class Channel(SendMixin):
     async def _connect(self):
         transport = await open_transport(self.host, self.port, self._ssl, self._server_hostname)
         conn = H2Connection(local_settings={_ENABLE_PUSH: 0, _INITIAL_WINDOW_SIZE: self._window})
+        conn.lend_data_buffers()  # calls copy DATA into their message buffers at once
         conn.initiate_connection()
         self._conn = conn
         self._transport = transport
@@ -122,11 +123,14 @@ class Channel(SendMixin):
         call = Call(self, path, req_d, resp_d, timeout, metadata)
         call._started = True
         call._half_closed = True
-        data = call.encode(request)
+        # MicroPython's GC also scans a coroutine's operand stack, where the arguments of
+        # finished calls linger: the encoded request goes through call._out (open_call
+        # clears it), never as an argument, so it is garbage once sent, while the
+        # response is awaited.
+        call._out = call.encode(request)
         request = None  # noqa: F841 - frees a large request before the response arrives
         try:
-            await self.open_call(call, data)
-            data = None
+            await self.open_call(call)
             return await unary_result(call)
         except asyncio.CancelledError:
             # The caller gave up (e.g. asyncio.wait_for): reset the stream so the server
@@ -152,9 +156,11 @@ class Channel(SendMixin):
         return StreamStreamCall(self, path, req_d, resp_d, timeout, metadata)
 
     # -- used by calls ---------------------------------------------------------------------
-    async def open_call(self, call, request=None):
-        """Waits for a stream slot, sends HEADERS (and the one request of unary calls).
-        The deadline runs from here: waiting for a slot counts against it."""
+    async def open_call(self, call):
+        """Waits for a stream slot, sends HEADERS (and call._out, the one request of unary
+        calls). The deadline runs from here: waiting for a slot counts against it."""
+        request = call._out
+        call._out = None
         timeout = call.timeout
         if timeout is not None:
             start = ticks_ms()

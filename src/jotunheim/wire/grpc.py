@@ -1,6 +1,7 @@
 """gRPC over HTTP/2, the sans-IO part: status codes, GrpcError, message framing, request
 headers, metadata and response status, per the gRPC spec (doc/PROTOCOL-HTTP2.md)."""
 
+from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.errors import JotunheimError
 
 
@@ -127,6 +128,21 @@ class Gather:
         self.parts[0][0:5] = message_prefix(self._n - 5)
 
 
+# On MicroPython, a collection right before a large allocation (a whole message) lets it
+# reuse the space of what was freed since the last one (earlier messages, frames), instead
+# of landing past the garbage: the heap fragments less, so smaller heaps suffice.
+BIG_ALLOC = 8192
+
+
+def make_room(n):
+    """Collects garbage before allocating n bytes when n is large (MicroPython only: the
+    runtime otherwise collects only once an allocation fails)."""
+    if IS_MICROPYTHON and n >= BIG_ALLOC:
+        import gc
+
+        gc.collect()
+
+
 class MessageReader:
     """Reassembles length-prefixed messages from DATA chunks; feed() -> complete messages."""
 
@@ -168,6 +184,7 @@ class MessageReader:
                 if size == 0:
                     out.append(b"")
                     continue
+                make_room(size)
                 self._buf = bytearray(size)
                 self._got = 0
             take = min(len(self._buf) - self._got, end - pos)

@@ -100,6 +100,13 @@ class H2Connection(FlowMixin, ReceiveMixin):
         self._pending_settings.append(dict(settings))
         self._frame(f.SETTINGS, 0, 0, f.settings_payload(settings))
 
+    def lend_data_buffers(self):
+        """From now on DataReceived.data may be a memoryview into the chunk given to
+        receive_data(), valid only until that buffer is reused: a DATA payload lying whole
+        in the chunk is not copied. For callers that copy DATA at once (the gRPC channel's
+        message reader; its MicroPython transport reuses one read buffer)."""
+        self._frames.data_views = True
+
     def data_to_send(self):
         """All queued bytes (drains the buffer); b"" if none. The buffer itself is handed
         over (a bytearray, never touched again) rather than copied: half the peak memory."""

@@ -130,6 +130,9 @@ class FrameBuffer:
         self._blen = 0  # payload bytes held in _body
         self._data = b""  # the chunk being consumed (a memoryview), and how far
         self._pos = 0
+        # data_views: a DATA payload that lies whole in the caller's chunk is returned as a
+        # memoryview of it (valid only until the chunk is reused), not copied.
+        self.data_views = False
 
     def add(self, data):
         """Queues a received chunk (bytes, bytearray or memoryview); read it with next_frame()
@@ -142,8 +145,8 @@ class FrameBuffer:
 
     def next_frame(self):
         """(type, flags, stream_id, payload) of the next complete frame, or None. The payload
-        is bytes, except a DATA payload assembled from several chunks: a bytearray (not
-        copied again; DATA consumers copy what they keep)."""
+        is bytes, except DATA payloads: a bytearray when assembled from several chunks (not
+        copied again; DATA consumers copy what they keep), a memoryview with data_views."""
         data = self._data
         pos = self._pos
         avail = len(data) - pos
@@ -165,9 +168,11 @@ class FrameBuffer:
                     "frame of %d bytes exceeds SETTINGS_MAX_FRAME_SIZE %d"
                     % (length, self.max_frame_size),
                 )
-            if avail >= length:  # the whole payload is here: one copy
+            lend = self.data_views and head[3] == DATA
+            if avail >= length:  # the whole payload is here: a view, or one copy
                 self._consumed(pos + length)
-                return self._frame(bytes(data[pos : pos + length]))
+                payload = data[pos : pos + length]
+                return self._frame(payload if lend else bytes(payload))
             self._body = bytearray(length)
             self._blen = 0
         body = self._body
