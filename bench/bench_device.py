@@ -81,7 +81,7 @@ def main():
         "    capabilities: %2d tools, %4d B encoded  %6.1f KB"
         % (mp["tools"], mp["caps_bytes"], caps / kb)
     )
-    print("    drivers, created on first use           %6.1f KB" % (drivers / kb))
+    print("    command handler + drivers on first use  %6.1f KB" % (drivers / kb))
     print(
         "    100 commands (result cache of %2d)       %6.1f KB" % (mp["cached_results"], cache / kb)
     )
