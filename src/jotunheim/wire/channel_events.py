@@ -81,6 +81,22 @@ HANDLERS = {
 }
 
 
+def dispatch(ch, conn, transport, data):
+    """Feeds one received chunk to the connection and hands each event to its handler. A
+    plain function, not inline in read_loop: the events (and the DATA payloads they hold)
+    must not stay reachable from the reader coroutine's frame while it waits for the next
+    chunk (MicroPython's GC scans a suspended coroutine's whole frame)."""
+    try:
+        events = conn.receive_data(data)
+    except H2ProtocolError as exc:
+        transport.send(conn.data_to_send())  # our GOAWAY, best effort
+        raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
+    for e in events:
+        handler = HANDLERS.get(type(e))
+        if handler is not None:
+            handler(ch, e)
+
+
 async def read_loop(ch, conn, transport):
     """Feeds received bytes to the HTTP/2 connection and dispatches its events until the
     connection fails; the failure ends every call (never leaves one hanging)."""
@@ -90,15 +106,8 @@ async def read_loop(ch, conn, transport):
             if not data:
                 raise GrpcError(Status.UNAVAILABLE, "connection closed by the server")
             ch._last_recv = ticks_ms()
-            try:
-                events = conn.receive_data(data)
-            except H2ProtocolError as exc:
-                transport.send(conn.data_to_send())  # our GOAWAY, best effort
-                raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
-            for e in events:
-                handler = HANDLERS.get(type(e))
-                if handler is not None:
-                    handler(ch, e)
+            dispatch(ch, conn, transport, data)
+            data = None
             await ch.flush()
     except GrpcError as exc:
         ch._fail(exc)
