@@ -51,7 +51,7 @@ class Agent:
 
             hal = get_hal()  # the simulated HAL unless the board has machine.Pin
         self.hal = hal
-        limits = settings["resource_limits"]
+        limits = settings.section("resource_limits")
         memory = MemoryMonitor.from_settings(limits)
         scheduler = PriorityScheduler.from_settings(limits, memory)
         self.builder = CapabilityBuilder(settings, hal, script_dir=_dirname(settings_path))
@@ -82,12 +82,12 @@ class Agent:
         return self.session.device_id
 
     async def run(self):
-        ident = self.settings["identity"]
+        ident = self.settings.section("identity")
         self.log.warn(
             "device %s (%s) starting; hub %s",
             ident["device_id"],
             ident.get("firmware_version") or "?",
-            ",".join(self.settings["hub"]["addresses"]),
+            ",".join(self.settings.section("hub")["addresses"]),
         )
         if self.wifi is not None:
             self.wifi.start()  # keeps the station joined, with backoff, for the process life
@@ -124,7 +124,7 @@ class Agent:
 def _wifi(settings, log):
     """A WifiManager when the settings name a network and the board has a WLAN interface;
     None on hosts (CPython, the unix port), which use the host's network."""
-    if not settings["network"]["wifi"].get("ssid"):
+    if not settings.section("network")["wifi"].get("ssid"):
         return None
     try:
         import network
@@ -136,7 +136,14 @@ def _wifi(settings, log):
     from jotunheim.device.wifi import WifiManager
     from jotunheim.device.wlan import NetworkWlan
 
-    return WifiManager.from_settings(settings.data, NetworkWlan(), log.child("wifi"))
+    return WifiManager.from_settings(
+        {
+            "network": settings.section("network"),
+            "network_resilience_settings": settings.section("network_resilience_settings"),
+        },
+        NetworkWlan(),
+        log.child("wifi"),
+    )
 
 
 def _stamp(path):

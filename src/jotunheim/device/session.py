@@ -30,10 +30,12 @@ class DeviceSession:
         self, settings, negotiator, handler, propagator=None, monitor=None, logger=None,
         channel_factory=None, rng=None,
     ):  # fmt: skip
-        data = getattr(settings, "data", settings)
-        ident = data["identity"]
-        hub = data["hub"]
-        res = data["network_resilience_settings"]
+        # Settings.section() parses one section without keeping the whole document as dicts
+        # (about 11 KB of live heap on MicroPython); plain dicts work too.
+        peek = getattr(settings, "section", None) or settings.get
+        ident = peek("identity")
+        hub = peek("hub")
+        res = peek("network_resilience_settings")
         self.identity = DeviceIdentity(ident)
         self.device_id = self.identity.device_id
         self.addresses = list(hub["addresses"])
