@@ -3,6 +3,7 @@
 from devtest import raises
 from h2testpeer import RESPONSE, TRAILERS, Peer, connected, frame, open_stream, settings
 
+from jotunheim.wire import h2events as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2frames import FrameBuffer, H2ProtocolError
 
@@ -133,29 +134,33 @@ def test_connection_events_same_whole_or_byte_at_a_time():
     assert "data=b'hello'" in runs[0][3] and "flow_controlled_length=9" in runs[0][3]
 
 
-def test_frame_buffer_data_views_lend_whole_payloads_only():
+def test_frame_buffer_data_views_pass_data_on_in_pieces():
     buf = FrameBuffer()
     buf.data_views = True
     got = []
     for i in range(0, len(SAMPLE), 7):
         buf.add(SAMPLE[i : i + 7])
-        got.extend((t, fl, sid, bytes(p)) for t, fl, sid, p in _frames_of(buf))
-    assert got == EXPECTED
-    # A DATA payload inside one chunk is a view of it; one split over chunks is assembled
-    # in a bytearray of its own; other frame types are bytes.
-    data = frame(f.DATA, 0, 1, b"a" * 100)
-    buf.add(data[:50])
+        got.extend(_frames_of(buf))
+    # Frames other than DATA are whole bytes; the 300-byte DATA frame came in 7-byte chunks
+    # and is passed on piece by piece (views), END_STREAM on the last piece only.
+    data = [fr for fr in got if fr[0] == f.DATA]
+    assert [fr for fr in got if fr[0] != f.DATA] == [e for e in EXPECTED if e[0] != f.DATA]
+    assert b"".join(bytes(fr[3]) for fr in data) == b"x" * 300
+    assert all(isinstance(fr[3], memoryview) and fr[2] == 1 for fr in data)
+    assert [fr[1] for fr in data] == [0] * (len(data) - 1) + [f.FLAG_END_STREAM]
+    # A DATA frame inside one chunk is one view; a padded one split over chunks is whole.
+    padded = frame(f.DATA, f.FLAG_PADDED, 1, b"\x02" + b"p" * 40 + b"\x00\x00")
+    buf.add(frame(f.DATA, 0, 1, b"b" * 60) + padded[:20])
+    whole = buf.next_frame()[3]
+    assert isinstance(whole, memoryview) and bytes(whole) == b"b" * 60
     assert buf.next_frame() is None
-    buf.add(data[50:] + frame(f.DATA, 0, 1, b"b" * 60) + frame(f.PING, 0, 0, b"12345678"))
-    first = buf.next_frame()[3]
-    assert isinstance(first, bytearray) and first == b"a" * 100
-    second = buf.next_frame()[3]
-    assert isinstance(second, memoryview) and bytes(second) == b"b" * 60
+    buf.add(padded[20:] + frame(f.PING, 0, 0, b"12345678"))
+    assert buf.next_frame() == (f.DATA, f.FLAG_PADDED, 1, padded[9:])
     assert buf.next_frame() == (f.PING, 0, 0, b"12345678")
     assert buf.pending() == 0
 
 
-def test_connection_lending_data_buffers_reports_the_same_events():
+def test_connection_lending_data_buffers_delivers_the_same_bytes():
     runs = []
     for lend in (False, True):
         conn, peer = connected()
@@ -164,17 +169,24 @@ def test_connection_lending_data_buffers_reports_the_same_events():
         sid = open_stream(conn, peer)
         block = peer.encoder.encode(RESPONSE)
         flight = frame(f.HEADERS, f.FLAG_END_HEADERS, sid, block)
-        flight += frame(f.DATA, f.FLAG_PADDED, sid, b"\x02" + b"x" * 3000 + b"\x00\x00")
+        flight += frame(f.DATA, f.FLAG_PADDED, sid, b"\x02" + b"x" * 1000 + b"\x00\x00")
         flight += frame(f.DATA, 0, sid, b"y" * 5)
-        # Split frames completing and starting in the same chunk.
-        for c in b"abcde":
-            flight += frame(f.DATA, 0, sid, bytes([c]) * 2500)
-        out = []
-        for i in range(0, len(flight), 1000):
-            for e in conn.receive_data(flight[i : i + 1000]):
-                data = getattr(e, "data", None)
-                out.append((type(e).__name__, None if data is None else bytes(data)))
-        runs.append(out)
+        for c in b"abcde":  # split frames completing and starting in the same chunk
+            flight += frame(f.DATA, 0, sid, bytes([c]) * 900)
+        flight += frame(f.DATA, f.FLAG_END_STREAM, sid, b"z" * 500)
+        body = bytearray()
+        flow = 0
+        names = []
+        for i in range(0, len(flight), 400):
+            for e in conn.receive_data(flight[i : i + 400]):
+                names.append(type(e).__name__)
+                if isinstance(e, ev.DataReceived):
+                    body.extend(e.data)  # consumed before the next receive_data
+                    flow += e.flow_controlled_length
+                    conn.acknowledge_received_data(e.flow_controlled_length, sid)
+        assert names.count("StreamEnded") == 1 and names[-1] == "StreamEnded"
+        runs.append((body, flow))
     assert runs[0] == runs[1]
-    assert ("DataReceived", b"x" * 3000) in runs[1] and ("DataReceived", b"y" * 5) in runs[1]
-    assert ("DataReceived", b"e" * 2500) in runs[1]
+    parts = [b"x" * 1000, b"y" * 5] + [bytes([c]) * 900 for c in b"abcde"] + [b"z" * 500]
+    assert runs[1][0] == b"".join(parts)
+    assert runs[1][1] == 1003 + 5 + 5 * 900 + 500

@@ -101,10 +101,12 @@ class H2Connection(FlowMixin, ReceiveMixin):
         self._frame(f.SETTINGS, 0, 0, f.settings_payload(settings))
 
     def lend_data_buffers(self):
-        """From now on DataReceived.data may be a memoryview into the chunk given to
-        receive_data(), valid only until that buffer is reused: a DATA payload lying whole
-        in the chunk is not copied. For callers that copy DATA at once (the gRPC channel's
-        message reader; its MicroPython transport reuses one read buffer)."""
+        """From now on DataReceived.data is a memoryview into the chunk given to
+        receive_data(), valid only until that buffer is reused, and an unpadded DATA frame
+        split over chunks is reported as it arrives, in several DataReceived events (flow
+        control per piece; end_stream on the last). No DATA payload is ever copied or
+        assembled: for callers that copy DATA at once (the gRPC channel's message reader;
+        its MicroPython transport reuses one 2 KB read buffer)."""
         self._frames.data_views = True
 
     def data_to_send(self):

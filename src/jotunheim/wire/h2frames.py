@@ -130,9 +130,11 @@ class FrameBuffer:
         self._blen = 0  # payload bytes held in _body
         self._data = b""  # the chunk being consumed (a memoryview), and how far
         self._pos = 0
-        # data_views: a DATA payload that lies whole in the caller's chunk is returned as a
-        # memoryview of it (valid only until the chunk is reused), not copied.
+        # data_views: DATA payloads are returned as memoryviews of the caller's chunks (valid
+        # only until a chunk is reused), never copied; an unpadded DATA frame split over
+        # chunks comes out as several pieces, END_STREAM on the last one only.
         self.data_views = False
+        self._left = 0  # payload bytes still due of the DATA frame being passed on in pieces
 
     def add(self, data):
         """Queues a received chunk (bytes, bytearray or memoryview); read it with next_frame()
@@ -146,11 +148,13 @@ class FrameBuffer:
     def next_frame(self):
         """(type, flags, stream_id, payload) of the next complete frame, or None. The payload
         is bytes, except DATA payloads: a bytearray when assembled from several chunks (not
-        copied again; DATA consumers copy what they keep), a memoryview with data_views."""
+        copied again; DATA consumers copy what they keep), memoryviews with data_views."""
         data = self._data
         pos = self._pos
         avail = len(data) - pos
         head = self._head
+        if self._left:
+            return self._piece(data, pos, avail)
         if self._body is None:
             if self._hlen < FRAME_HEADER_SIZE:
                 take = min(FRAME_HEADER_SIZE - self._hlen, avail)
@@ -173,6 +177,9 @@ class FrameBuffer:
                 self._consumed(pos + length)
                 payload = data[pos : pos + length]
                 return self._frame(payload if lend else bytes(payload))
+            if lend and not head[4] & FLAG_PADDED:
+                self._left = length
+                return self._piece(data, pos, avail)
             self._body = bytearray(length)
             self._blen = 0
         body = self._body
@@ -187,18 +194,30 @@ class FrameBuffer:
             body = bytes(body)  # small control/header frames: consumers slice them as bytes
         return self._frame(body)
 
+    def _piece(self, data, pos, avail):
+        """The next piece of a DATA frame passed on as it arrives (data_views)."""
+        take = min(self._left, avail)
+        self._consumed(pos + take)
+        if not take:
+            return None
+        self._left -= take
+        flags = self._head[4]
+        if self._left:
+            flags &= ~FLAG_END_STREAM
+        return self._frame(data[pos : pos + take], flags)
+
     def _consumed(self, pos):
         if pos >= len(self._data):
             self._data = b""  # drop the caller's chunk (or view) as soon as it is read
             pos = 0
         self._pos = pos
 
-    def _frame(self, payload):
+    def _frame(self, payload, flags=None):
         head = self._head
         self._hlen = 0
         # The reserved high bit of the stream identifier is ignored on receipt (section 4.1).
         stream_id = struct.unpack_from(">I", head, 5)[0] & 0x7FFFFFFF
-        return head[3], head[4], stream_id, payload
+        return head[3], head[4] if flags is None else flags, stream_id, payload
 
     def pending(self):
         """Bytes received but not yet returned as frames."""
