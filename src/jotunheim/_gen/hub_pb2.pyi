@@ -120,7 +120,7 @@ class Pong(_message.Message):
     def __init__(self, nonce: _Optional[int] = ...) -> None: ...
 
 class HubMessage(_message.Message):
-    __slots__ = ("challenge", "welcome", "refusal", "capability_request", "command", "result_ack", "ping", "update_notice", "stream_control")
+    __slots__ = ("challenge", "welcome", "refusal", "capability_request", "command", "result_ack", "ping", "update_notice", "stream_control", "ota_rollback")
     CHALLENGE_FIELD_NUMBER: _ClassVar[int]
     WELCOME_FIELD_NUMBER: _ClassVar[int]
     REFUSAL_FIELD_NUMBER: _ClassVar[int]
@@ -130,6 +130,7 @@ class HubMessage(_message.Message):
     PING_FIELD_NUMBER: _ClassVar[int]
     UPDATE_NOTICE_FIELD_NUMBER: _ClassVar[int]
     STREAM_CONTROL_FIELD_NUMBER: _ClassVar[int]
+    OTA_ROLLBACK_FIELD_NUMBER: _ClassVar[int]
     challenge: Challenge
     welcome: Welcome
     refusal: Refusal
@@ -139,7 +140,8 @@ class HubMessage(_message.Message):
     ping: Ping
     update_notice: UpdateNotice
     stream_control: StreamControl
-    def __init__(self, challenge: _Optional[_Union[Challenge, _Mapping]] = ..., welcome: _Optional[_Union[Welcome, _Mapping]] = ..., refusal: _Optional[_Union[Refusal, _Mapping]] = ..., capability_request: _Optional[_Union[_capability_pb2.CapabilityRequest, _Mapping]] = ..., command: _Optional[_Union[Command, _Mapping]] = ..., result_ack: _Optional[_Union[ResultAck, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., update_notice: _Optional[_Union[UpdateNotice, _Mapping]] = ..., stream_control: _Optional[_Union[StreamControl, _Mapping]] = ...) -> None: ...
+    ota_rollback: OtaRollback
+    def __init__(self, challenge: _Optional[_Union[Challenge, _Mapping]] = ..., welcome: _Optional[_Union[Welcome, _Mapping]] = ..., refusal: _Optional[_Union[Refusal, _Mapping]] = ..., capability_request: _Optional[_Union[_capability_pb2.CapabilityRequest, _Mapping]] = ..., command: _Optional[_Union[Command, _Mapping]] = ..., result_ack: _Optional[_Union[ResultAck, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., update_notice: _Optional[_Union[UpdateNotice, _Mapping]] = ..., stream_control: _Optional[_Union[StreamControl, _Mapping]] = ..., ota_rollback: _Optional[_Union[OtaRollback, _Mapping]] = ...) -> None: ...
 
 class Challenge(_message.Message):
     __slots__ = ("nonce", "protocol_version")
@@ -211,6 +213,12 @@ class UpdateNotice(_message.Message):
     allow_downgrade: bool
     def __init__(self, version: _Optional[str] = ..., size: _Optional[int] = ..., allow_downgrade: _Optional[bool] = ...) -> None: ...
 
+class OtaRollback(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
 class StreamControl(_message.Message):
     __slots__ = ("stream_id", "action", "source", "interval_ms", "args_json")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -230,7 +238,7 @@ class ListDevicesRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class DeviceInfo(_message.Message):
-    __slots__ = ("device_id", "name", "device_type", "firmware_version", "online", "last_seen_ms", "revoked", "key_fingerprint", "runtime", "last_heartbeat", "created_at_ms")
+    __slots__ = ("device_id", "name", "device_type", "firmware_version", "online", "last_seen_ms", "revoked", "key_fingerprint", "runtime", "last_heartbeat", "created_at_ms", "ota_status")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DEVICE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -242,6 +250,7 @@ class DeviceInfo(_message.Message):
     RUNTIME_FIELD_NUMBER: _ClassVar[int]
     LAST_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    OTA_STATUS_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     name: str
     device_type: str
@@ -253,7 +262,8 @@ class DeviceInfo(_message.Message):
     runtime: str
     last_heartbeat: Heartbeat
     created_at_ms: int
-    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., device_type: _Optional[str] = ..., firmware_version: _Optional[str] = ..., online: _Optional[bool] = ..., last_seen_ms: _Optional[int] = ..., revoked: _Optional[bool] = ..., key_fingerprint: _Optional[str] = ..., runtime: _Optional[str] = ..., last_heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., created_at_ms: _Optional[int] = ...) -> None: ...
+    ota_status: OtaStatus
+    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., device_type: _Optional[str] = ..., firmware_version: _Optional[str] = ..., online: _Optional[bool] = ..., last_seen_ms: _Optional[int] = ..., revoked: _Optional[bool] = ..., key_fingerprint: _Optional[str] = ..., runtime: _Optional[str] = ..., last_heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., created_at_ms: _Optional[int] = ..., ota_status: _Optional[_Union[OtaStatus, _Mapping]] = ...) -> None: ...
 
 class ListDevicesResponse(_message.Message):
     __slots__ = ("devices",)
@@ -308,6 +318,50 @@ class RevokeResponse(_message.Message):
     revoked: bool
     was_online: bool
     def __init__(self, revoked: _Optional[bool] = ..., was_online: _Optional[bool] = ...) -> None: ...
+
+class RolloutRequest(_message.Message):
+    __slots__ = ("version", "device_ids", "all", "batch_size", "timeout_ms")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    device_ids: _containers.RepeatedScalarFieldContainer[str]
+    all: bool
+    batch_size: int
+    timeout_ms: int
+    def __init__(self, version: _Optional[str] = ..., device_ids: _Optional[_Iterable[str]] = ..., all: _Optional[bool] = ..., batch_size: _Optional[int] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+
+class RolloutProgress(_message.Message):
+    __slots__ = ("device_id", "batch", "status", "done", "summary", "batches")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    batch: int
+    status: OtaStatus
+    done: bool
+    summary: str
+    batches: int
+    def __init__(self, device_id: _Optional[str] = ..., batch: _Optional[int] = ..., status: _Optional[_Union[OtaStatus, _Mapping]] = ..., done: _Optional[bool] = ..., summary: _Optional[str] = ..., batches: _Optional[int] = ...) -> None: ...
+
+class RollbackRequest(_message.Message):
+    __slots__ = ("device_id", "reason")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    reason: str
+    def __init__(self, device_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RollbackResponse(_message.Message):
+    __slots__ = ("sent",)
+    SENT_FIELD_NUMBER: _ClassVar[int]
+    sent: bool
+    def __init__(self, sent: _Optional[bool] = ...) -> None: ...
 
 class PeerStatusRequest(_message.Message):
     __slots__ = ("from_address",)

@@ -128,6 +128,16 @@ class HubOperatorStub:
                 request_serializer=hub__pb2.DeviceRef.SerializeToString,
                 response_deserializer=hub__pb2.RevokeResponse.FromString,
                 _registered_method=True)
+        self.Rollout = channel.unary_stream(
+                '/jotunheim.hub.HubOperator/Rollout',
+                request_serializer=hub__pb2.RolloutRequest.SerializeToString,
+                response_deserializer=hub__pb2.RolloutProgress.FromString,
+                _registered_method=True)
+        self.RollbackDevice = channel.unary_unary(
+                '/jotunheim.hub.HubOperator/RollbackDevice',
+                request_serializer=hub__pb2.RollbackRequest.SerializeToString,
+                response_deserializer=hub__pb2.RollbackResponse.FromString,
+                _registered_method=True)
 
 
 class HubOperatorServicer:
@@ -159,6 +169,22 @@ class HubOperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Rollout(self, request, context):
+        """OTA rollout (docs/ota.md, "Rollout"): UpdateNotice to the devices batch by batch; the next
+        batch starts when every device of the previous one confirmed, rolled back or failed. One
+        RolloutProgress per device status change, the last one with done = true. Leader only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackDevice(self, request, context):
+        """Manual OTA rollback: sends OtaRollback to the device (online only; UNAVAILABLE otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HubOperatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -181,6 +207,16 @@ def add_HubOperatorServicer_to_server(servicer, server):
                     servicer.RevokeDevice,
                     request_deserializer=hub__pb2.DeviceRef.FromString,
                     response_serializer=hub__pb2.RevokeResponse.SerializeToString,
+            ),
+            'Rollout': grpc.unary_stream_rpc_method_handler(
+                    servicer.Rollout,
+                    request_deserializer=hub__pb2.RolloutRequest.FromString,
+                    response_serializer=hub__pb2.RolloutProgress.SerializeToString,
+            ),
+            'RollbackDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackDevice,
+                    request_deserializer=hub__pb2.RollbackRequest.FromString,
+                    response_serializer=hub__pb2.RollbackResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -293,6 +329,60 @@ class HubOperator:
             '/jotunheim.hub.HubOperator/RevokeDevice',
             hub__pb2.DeviceRef.SerializeToString,
             hub__pb2.RevokeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Rollout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/jotunheim.hub.HubOperator/Rollout',
+            hub__pb2.RolloutRequest.SerializeToString,
+            hub__pb2.RolloutProgress.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubOperator/RollbackDevice',
+            hub__pb2.RollbackRequest.SerializeToString,
+            hub__pb2.RollbackResponse.FromString,
             options,
             channel_credentials,
             insecure,

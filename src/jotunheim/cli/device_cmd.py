@@ -133,8 +133,17 @@ def cmd_run(args):
         return 2
     if args.runtime == "cpython":
         from jotunheim.device import agent
+        from jotunheim.device.ota_session import REBOOT_EXIT
 
-        return agent.main(["--settings", settings])
+        try:
+            rc = agent.main(["--settings", settings])
+        except SystemExit as exc:  # an update that crashed at start exits like a reboot
+            rc = exc.code
+        if rc == REBOOT_EXIT:  # OTA "reboot": same process id, fresh interpreter, new slot
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execv(sys.executable, sys.orig_argv)
+        return rc
     argv, env = micropython_command(settings, args.heap, not args.no_precompile)
     # exec: the agent becomes this process, so signals reach it directly.
     sys.stdout.flush()

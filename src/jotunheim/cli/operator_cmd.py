@@ -144,7 +144,7 @@ def cmd_devices(args):
     def go(c):
         resp = c.ops.ListDevices(hub_pb2.ListDevicesRequest(), metadata=c.md, timeout=c.timeout)
         table = Table(title="devices on %s" % c.address)
-        for col in ("id", "name", "type", "version", "online", "last seen"):
+        for col in ("id", "name", "type", "version", "online", "last seen", "update"):
             table.add_column(col)
         for d in resp.devices:
             online = "revoked" if d.revoked else ("yes" if d.online else "no")
@@ -154,11 +154,22 @@ def cmd_devices(args):
                 _esc(d.firmware_version or "-"),
                 online,
                 "now" if d.online else _ago(d.last_seen_ms),
+                _esc(ota_text(d.ota_status) if d.HasField("ota_status") else "-"),
             )
         _console().print(table)
         return 0
 
     return _run(args, go)
+
+
+def ota_text(st):
+    """One line for an OtaStatus: "1.2.0 downloading 40%", "1.2.0 rolled_back: why"."""
+    text = "%s %s" % (st.version or "?", st.state)
+    if st.state == "downloading" and st.total_bytes:
+        text += " %d%%" % (100 * st.progress_bytes // st.total_bytes)
+    if st.reason:
+        text += ": " + st.reason
+    return text
 
 
 def _caps_dict(resp):

@@ -75,6 +75,12 @@ class Agent:
             logger=self.log.child("session"),
             channel_factory=channel_factory,
         )
+        # --- OTA hook (logic in ota_session.py): boot slot, firmware version, update hooks.
+        from jotunheim.device import ota_session
+
+        self.exit_code = 0  # ota_session.REBOOT_EXIT: restart me on the selected slot
+        self.ota = ota_session.attach(self)
+        # --- end OTA hook
         gc.collect()  # settings validation and tool building leave garbage behind
 
     @property
@@ -94,6 +100,7 @@ class Agent:
             await self.wifi.wait_connected()
             self.log.warn("wifi: joined %s", self.wifi.ssid)
         watcher = asyncio.create_task(self._watch_settings()) if self.watch_ms else None
+        self.ota.start()  # OTA hook: statuses, trial confirmation, rollback timer
         try:
             await self.session.run()
         finally:
@@ -164,7 +171,7 @@ def run(settings_path=DEFAULT_SETTINGS):
         asyncio.run(agent.run())
     except KeyboardInterrupt:
         pass
-    return 0
+    return agent.exit_code  # OTA hook: ota_session.REBOOT_EXIT after an install or rollback
 
 
 def settings_path_from_argv(argv):

@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS commands (
     recorded_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, state);
+CREATE TABLE IF NOT EXISTS ota_status (
+    device_id TEXT PRIMARY KEY,
+    status BLOB NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
 """
 
 # Command states: queued (waiting for the device to come online) -> sent -> done | failed.
@@ -217,7 +222,28 @@ class Registry:
             if r[8]:
                 info.last_heartbeat.ParseFromString(bytes(r[8]))
             out.append(info)
+        ota = dict(self.db.execute("SELECT device_id, status FROM ota_status").fetchall())
+        for info in out:
+            if info.device_id in ota:
+                info.ota_status.ParseFromString(bytes(ota[info.device_id]))
         return out
+
+    # ---- OTA ---------------------------------------------------------------------------------
+
+    def record_ota_status(self, device_id, status):
+        """Keep the device's last OtaStatus (shown by `jotunheim devices`)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO ota_status VALUES (?, ?, ?)",
+            (device_id, status.SerializeToString(), now_ms()),
+        )
+
+    def ota_status(self, device_id):
+        row = self.db.execute(
+            "SELECT status FROM ota_status WHERE device_id = ?", (device_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return hub_pb2.OtaStatus.FromString(bytes(row[0]))
 
     def device_info(self, device_id):
         for info in self.device_infos():

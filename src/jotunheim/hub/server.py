@@ -17,6 +17,7 @@ from jotunheim.hub import auth as hub_auth
 from jotunheim.hub import leader as hub_leader
 from jotunheim.hub import services
 from jotunheim.hub.registry import CAPS_TTL_S, COMMAND_LOG_KEEP_MS, Registry
+from jotunheim.hub.rollout import OtaTracker
 from jotunheim.hub.router import CommandRouter
 from jotunheim.hub.session import MAX_DEVICE_MESSAGE, DeviceSession, SessionConfig
 
@@ -64,6 +65,7 @@ class Hub:
         self.serve_ota = serve_ota
         self._housekeeping = None
         self.ota_status_listeners = []
+        self.ota_tracker = OtaTracker(self)  # records OtaStatus in the registry; rollouts
         self.device_listeners = []  # callbacks() on connect/disconnect/capability change
 
     async def start(self):

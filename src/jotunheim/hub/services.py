@@ -17,6 +17,7 @@ import grpc
 from jotunheim._gen import einherjar_pb2, hub_pb2, jotunheim_service_pb2
 from jotunheim.hub import auth as hub_auth
 from jotunheim.hub import registry as reg
+from jotunheim.hub import rollout
 from jotunheim.hub.router import CommandError
 
 log = logging.getLogger("jotunheim.hub.services")
@@ -244,3 +245,25 @@ class HubOperatorServicer(_Base):
             session.close(grpc.StatusCode.PERMISSION_DENIED, "device identity revoked")
         log.info("revoked device %s", request.device_id)
         return hub_pb2.RevokeResponse(revoked=revoked, was_online=session is not None)
+
+    async def Rollout(self, request, context):
+        # A stream is not forwarded: a follower answers FAILED_PRECONDITION naming the leader.
+        if not self.hub.leader.is_leader():
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "not the leader: run the rollout against %s" % self.hub.leader.leader_address(),
+            )
+        try:
+            async for progress in rollout.run(self.hub, self.hub.ota_tracker, request):
+                yield progress
+        except rollout.RolloutError as exc:
+            await context.abort(exc.status, exc.message)
+
+    async def RollbackDevice(self, request, context):
+        fwd = await self._forward("RollbackDevice", request, hub_pb2.RollbackResponse, context)
+        if fwd is not None:
+            return fwd
+        try:
+            return rollout.rollback(self.hub, request)
+        except rollout.RolloutError as exc:
+            await context.abort(exc.status, exc.message)

@@ -36,17 +36,18 @@ ResultAck = ['ResultAck', 'command_ids,1,41', None, None]
 Ping = ['Ping', 'nonce,1,4', None, None]
 UpdateNotice = ['UpdateNotice', 'version,1,9;size,2,4;allow_downgrade,3,8', None, None]
 StreamControl = ['StreamControl', 'stream_id,1,9;action,2,9;source,3,9;interval_ms,4,13;args_json,5,9', None, None]
+OtaRollback = ['OtaRollback', 'reason,1,9', None, None]
 HubMessage = ['HubMessage', (
     'challenge,1,523;welcome,2,523;refusal,3,523;capability_request,4,523'
     ';command,5,523;result_ack,6,523;ping,7,523;update_notice,8,523'
-    ';stream_control,9,523'
-), ('body', ), (Challenge, Welcome, Refusal, _capability.CapabilityRequest, Command, ResultAck, Ping, UpdateNotice, StreamControl, )]
+    ';stream_control,9,523;ota_rollback,10,523'
+), ('body', ), (Challenge, Welcome, Refusal, _capability.CapabilityRequest, Command, ResultAck, Ping, UpdateNotice, StreamControl, OtaRollback, )]
 ListDevicesRequest = ['ListDevicesRequest', '', None, None]
 DeviceInfo = ['DeviceInfo', (
     'device_id,1,9;name,2,9;device_type,3,9;firmware_version,4,9;online,5,8'
     ';last_seen_ms,6,3;revoked,7,8;key_fingerprint,8,9;runtime,9,9'
-    ';last_heartbeat,10,11;created_at_ms,11,3'
-), None, (Heartbeat, )]
+    ';last_heartbeat,10,11;created_at_ms,11,3;ota_status,12,11'
+), None, (Heartbeat, OtaStatus, )]
 ListDevicesResponse = ['ListDevicesResponse', 'devices,1,43', None, (DeviceInfo, )]
 DeviceRef = ['DeviceRef', 'device_id,1,9', None, None]
 DeviceCapabilities = ['DeviceCapabilities', (
@@ -56,6 +57,10 @@ DeviceCapabilities = ['DeviceCapabilities', (
 ProvisionRequest = ['ProvisionRequest', 'device_id,1,9;name,2,9;replace,3,8', None, None]
 ProvisionResponse = ['ProvisionResponse', 'device_id,1,9;key,2,9;key_fingerprint,3,9', None, None]
 RevokeResponse = ['RevokeResponse', 'revoked,1,8;was_online,2,8', None, None]
+RolloutRequest = ['RolloutRequest', 'version,1,9;device_ids,2,41;all,3,8;batch_size,4,13;timeout_ms,5,13', None, None]
+RolloutProgress = ['RolloutProgress', 'device_id,1,9;batch,2,13;status,3,11;done,4,8;summary,5,9;batches,6,13', None, (OtaStatus, )]
+RollbackRequest = ['RollbackRequest', 'device_id,1,9;reason,2,9', None, None]
+RollbackResponse = ['RollbackResponse', 'sent,1,8', None, None]
 PeerStatusRequest = ['PeerStatusRequest', 'from_address,1,9', None, None]
 PeerStatus = ['PeerStatus', (
     'hub_id,1,9;created_at_ms,2,3;address,3,9;leader_id,4,9'
@@ -74,6 +79,8 @@ HubOperator = (
     ('GetCapabilities', '/jotunheim.hub.HubOperator/GetCapabilities', DeviceRef, DeviceCapabilities, False, False),
     ('ProvisionDevice', '/jotunheim.hub.HubOperator/ProvisionDevice', ProvisionRequest, ProvisionResponse, False, False),
     ('RevokeDevice', '/jotunheim.hub.HubOperator/RevokeDevice', DeviceRef, RevokeResponse, False, False),
+    ('Rollout', '/jotunheim.hub.HubOperator/Rollout', RolloutRequest, RolloutProgress, False, True),
+    ('RollbackDevice', '/jotunheim.hub.HubOperator/RollbackDevice', RollbackRequest, RollbackResponse, False, False),
 )
 
 HubPeer = (
