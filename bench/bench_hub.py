@@ -178,7 +178,10 @@ def smallest_heap(work, procs, op, hub):
             if dev is not None:
                 dev.stop()
     if works:
-        print("micropython heap: smallest that came online and served 100 set_led: %s" % works[-1])
+        print(
+            "micropython heap: smallest that came online and served 100 set_led: %s (near the "
+            "limit a heap can pass one run and fail the next: fragmentation)" % works[-1]
+        )
 
 
 # ---- part 2: concurrent simulated sessions ---------------------------------------------------
@@ -302,8 +305,11 @@ def sessions(work, procs, steps, hold_s, calls, deadline):
             print("handshake (challenge -> welcome) %s" % summary(hs))
             rss_connected = rss_kb(hub.proc.pid)
             cpu0, t_hold = cpu_s(hub.proc.pid), time.monotonic()
+            gen0 = sum(cpu_s(g.proc.pid) for g in gens)
             time.sleep(hold_s)
-            hub_cpu = (cpu_s(hub.proc.pid) - cpu0) / (time.monotonic() - t_hold) * 100.0
+            held = time.monotonic() - t_hold
+            hub_cpu = (cpu_s(hub.proc.pid) - cpu0) / held * 100.0
+            gen_cpu = (sum(cpu_s(g.proc.pid) for g in gens) - gen0) / held * 100.0
             online, known = online_count(ops_stub, op.md)
             stats = []
             for g in gens:
@@ -315,7 +321,7 @@ def sessions(work, procs, steps, hold_s, calls, deadline):
             rss_after = rss_kb(hub.proc.pid)
             print(
                 "after %.0f s: hub says %d/%d online; generators: %d live, %d ended%s; "
-                "%d pings answered, %d heartbeats sent" % (
+                "%d pings answered, %d heartbeats sent since the start" % (
                     hold_s, online, known, alive, ended,
                     (" " + str([x for s in stats for x in s["ended_sample"]][:2])) if ended else "",
                     sum(s["pings"] for s in stats), sum(s["heartbeats"] for s in stats))
@@ -323,10 +329,10 @@ def sessions(work, procs, steps, hold_s, calls, deadline):
             print(
                 "hub RSS: before connecting %.1f MB, connected %.1f MB, after hold %.1f MB; "
                 "per session %.1f KB over idle (%.1f KB for this step's sessions alone); "
-                "hub CPU while holding %.0f%%" % (
+                "CPU while holding: hub %.0f%%, load generators %.0f%% (same 2 cores)" % (
                     rss_before / 1024.0, rss_connected / 1024.0, rss_after / 1024.0,
                     (rss_after - base_rss) / max(online, 1),
-                    (rss_after - rss_before) / max(ok, 1), hub_cpu)
+                    (rss_after - rss_before) / max(ok, 1), hub_cpu, gen_cpu)
             )  # fmt: skip
             verdict = "holds" if online == target and ended == 0 and not failed else "DOES NOT hold"
             print("verdict: one hub %s %d sessions" % (verdict, target))
@@ -351,6 +357,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="fewer calls, 1,000 sessions only")
     args = p.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop every process started here.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     print("hub benchmark%s; %s" % (" (--quick)" if args.quick else "", load_note()))
     work = tempfile.mkdtemp(prefix="jotunheim-bench-hub-")
