@@ -1,7 +1,7 @@
-"""OTA end to end with real processes: a hub, a CPython device agent run by `jotunheim device
-run` (its supervisor), and the operator CLI: publish -> rollout -> download, verify, install
--> restart on the new slot -> confirm; manual rollback; an update that crashes at start ->
-automatic rollback with the reason reported to the hub."""
+"""OTA end to end with real processes: a hub, a CPython and a MicroPython device agent run by
+`jotunheim device run` (their supervisor), and the operator CLI: publish -> rollout in batches
+-> download, verify, install -> restart on the new slot -> confirm; manual rollback; an update
+that crashes at start -> automatic rollback with the reason reported to the hub."""
 
 import json
 import os
@@ -14,9 +14,17 @@ import time
 import pytest
 
 from jotunheim._gen import hub_pb2
-from jotunheim.cli.demo import DeviceProcess, LocalHub, Operator, _wait_for, device_settings
+from jotunheim.cli.demo import (
+    DeviceProcess,
+    LocalHub,
+    Operator,
+    _wait_for,
+    device_settings,
+    precompile_micropython,
+)
 
-DEVICE = "ota-cpy-1"
+DEVICES = (("ota-cpy-1", "cpython"), ("ota-mpy-1", "micropython"))
+IDS = [d for d, _ in DEVICES]
 GOOD_APP = (
     "VERSION = '1.1.0'\n"
     "def self_test():\n"
@@ -42,7 +50,7 @@ class World:
     def __init__(self, work):
         self.work = work
         self.hub = LocalHub(os.path.join(work, "hub"), log_path=os.path.join(work, "hub.log"))
-        self.dev = None
+        self.devs = {}
         self.op = None
         self.key = os.path.join(work, "keys", "ota_signing_key.pem")
 
@@ -62,21 +70,43 @@ class World:
         )  # fmt: skip
         assert rc == 0, out
 
-    def info(self):
-        resp = self.op.ops.ListDevices(hub_pb2.ListDevicesRequest(), metadata=self.op.md)
-        return next(d for d in resp.devices if d.device_id == DEVICE)
+    def add_device(self, device_id, runtime, trusted):
+        settings = os.path.join(self.work, device_id + ".json")
+        device_settings(
+            settings, device_id, self.op.provision(device_id), self.hub.address, self.work
+        )
+        with open(settings) as f:
+            data = json.load(f)
+        data["ota_update_settings"] = {
+            "enabled": True,
+            "trusted_keys": [trusted],
+            "slot_dir": "ota-" + device_id,
+            "max_boot_attempts": 2,
+            "confirm_timeout_ms": 20000,
+            "chunk_size": 2048,
+        }
+        with open(settings, "w") as f:
+            json.dump(data, f)
+        self.devs[device_id] = DeviceProcess(settings, runtime, log_path=settings + ".log").start()
 
-    def wait_running(self, version, timeout_s=30):
+    def info(self, device_id):
+        resp = self.op.ops.ListDevices(hub_pb2.ListDevicesRequest(), metadata=self.op.md)
+        return next(d for d in resp.devices if d.device_id == device_id)
+
+    def wait_running(self, device_id, version, timeout_s=30):
         def ok():
-            d = self.info()
+            d = self.info(device_id)
             return d.online and d.firmware_version == version
 
-        _wait_for(ok, timeout_s, "device on %s" % version, self.dev.proc, 0.1)
+        try:
+            _wait_for(ok, timeout_s, "%s on %s" % (device_id, version), self.devs[device_id].proc)
+        except Exception:
+            self.dump()
+            raise
 
     def dump(self):
-        for name, proc in (("hub", self.hub), ("device", self.dev)):
-            if proc is not None:
-                print("---- %s ----\n%s" % (name, proc.output()[-6000:]))
+        for name, proc in [("hub", self.hub)] + sorted(self.devs.items()):
+            print("---- %s ----\n%s" % (name, proc.output()[-6000:]))
 
 
 @pytest.fixture(scope="module")
@@ -84,83 +114,97 @@ def world():
     work = tempfile.mkdtemp(prefix="jotunheim-ota-e2e-")
     w = World(work)
     try:
+        precompile_micropython()
         w.hub.start()
         w.op = Operator(w.hub.address, w.hub.token())
         rc, out = jot("ota", "keygen", "--out", os.path.join(work, "keys"), "--id", "fleet-1")
         assert rc == 0, out
         with open(os.path.join(work, "keys", "trusted_key.json")) as f:
             trusted = json.load(f)
-        settings = os.path.join(work, DEVICE + ".json")
-        device_settings(settings, DEVICE, w.op.provision(DEVICE), w.hub.address, work)
-        with open(settings) as f:
-            data = json.load(f)
-        data["ota_update_settings"] = {
-            "enabled": True,
-            "trusted_keys": [trusted],
-            "slot_dir": "ota-" + DEVICE,
-            "max_boot_attempts": 2,
-            "confirm_timeout_ms": 20000,
-            "chunk_size": 2048,
-        }
-        with open(settings, "w") as f:
-            json.dump(data, f)
         w.publish("1.1.0", GOOD_APP)
         w.publish("1.2.0", CRASHING_APP)
-        w.dev = DeviceProcess(settings, "cpython", log_path=settings + ".log").start()
-        w.wait_running("1.0.0")
+        for device_id, runtime in DEVICES:
+            w.add_device(device_id, runtime, trusted)
+        for device_id in IDS:
+            w.wait_running(device_id, "1.0.0")
         yield w
-    except Exception:
-        w.dump()
-        raise
     finally:
-        if w.dev is not None:
-            w.dev.kill()
+        for dev in w.devs.values():
+            dev.kill()
         w.hub.kill()
         if w.op is not None:
             w.op.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def test_rollout_installs_restarts_and_confirms(world):
-    pid = world.dev.proc.pid
-    rc, out = jot("ota", "rollout", "1.1.0", "--devices", DEVICE, "--batch", "1", *world.hub_args())
+def transitions(out, device_id):
+    """The device's `device -> state` lines, consecutive repeats (progress) folded."""
+    states = [
+        line.split(" -> ")[1] for line in out.splitlines() if line.startswith(device_id + " -> ")
+    ]
+    return [s for i, s in enumerate(states) if i == 0 or states[i - 1] != s]
+
+
+def test_rollout_in_batches_installs_restarts_and_confirms(world):
+    pids = {d: world.devs[d].proc.pid for d in IDS}
+    rc, out = jot(
+        "ota", "rollout", "1.1.0", "--devices", ",".join(IDS), "--batch", "1", *world.hub_args()
+    )
     if rc != 0:
         world.dump()
     assert rc == 0, out
-    transitions = [line.split(" -> ")[1] for line in out.splitlines() if " -> " in line]
-    # Every state of the update, in order (progress repeats "downloading").
-    seen = [s for i, s in enumerate(transitions) if i == 0 or transitions[i - 1] != s]
-    assert seen == ["downloading", "verifying", "installing", "rebooting", "confirmed"], out
-    assert "1 confirmed, 0 rolled_back, 0 failed" in out
-    world.wait_running("1.1.0")
-    d = world.info()
-    assert d.ota_status.state == "confirmed" and d.ota_status.running_version == "1.1.0"
-    assert world.dev.proc.pid == pid and world.dev.running()  # restarted in place (exec)
+    assert "2 confirmed, 0 rolled_back, 0 failed" in out
+    lines = [line for line in out.splitlines() if " -> " in line]
+    # Batch 1 (the first device) ends before batch 2 (the second) starts.
+    assert lines.index(IDS[0] + " -> confirmed") < lines.index(IDS[1] + " -> downloading")
+    for device_id in IDS:
+        assert transitions(out, device_id) == [
+            "downloading", "verifying", "installing", "rebooting", "confirmed"
+        ], out  # fmt: skip
+        world.wait_running(device_id, "1.1.0")
+        d = world.info(device_id)
+        assert d.ota_status.state == "confirmed" and d.ota_status.running_version == "1.1.0"
+        assert world.devs[device_id].proc.pid == pids[device_id]  # the same supervisor
+        assert world.devs[device_id].running()
+        # The new version re-announced its capabilities.
+        caps = world.op.ops.GetCapabilities(
+            hub_pb2.DeviceRef(device_id=device_id), metadata=world.op.md
+        )
+        assert caps.capabilities.firmware_version == "1.1.0"
     rc, out = jot("devices", *world.hub_args())
-    assert rc == 0 and "1.1.0 confirmed" in out, out
-    # The new version re-announced its capabilities.
-    caps = world.op.ops.GetCapabilities(hub_pb2.DeviceRef(device_id=DEVICE), metadata=world.op.md)
-    assert caps.capabilities.firmware_version == "1.1.0"
+    assert rc == 0 and out.count("1.1.0 confirmed") == 2, out
 
 
 def test_manual_rollback(world):
-    rc, out = jot("ota", "rollback", DEVICE, "--reason", "operator request", *world.hub_args())
-    if rc != 0:
-        world.dump()
-    assert rc == 0, out
-    assert "rolled_back: operator request" in out
-    world.wait_running("1.0.0")
-    assert world.info().ota_status.state == "rolled_back"
+    for device_id in IDS:
+        rc, out = jot(
+            "ota", "rollback", device_id, "--reason", "operator request", *world.hub_args()
+        )
+        if rc != 0:
+            world.dump()
+        assert rc == 0, out
+        assert "rolled_back: operator request" in out
+    for device_id in IDS:
+        world.wait_running(device_id, "1.0.0")
+        assert world.info(device_id).ota_status.state == "rolled_back"
 
 
 def test_update_crashing_at_start_rolls_back_with_reason(world):
     start = time.monotonic()
-    rc, out = jot("ota", "rollout", "1.2.0", "--devices", DEVICE, *world.hub_args())
+    rc, out = jot("ota", "rollout", "1.2.0", "--all", *world.hub_args())
     assert rc == 1, out
-    assert "0 confirmed, 1 rolled_back, 0 failed" in out, out
-    st = world.info().ota_status
-    assert st.state == "rolled_back" and st.version == "1.2.0"
-    assert "boot attempts exhausted" in st.reason
-    assert "RuntimeError: the new build is broken" in st.reason
-    world.wait_running("1.0.0")
+    assert "0 confirmed, 2 rolled_back, 0 failed" in out, out
+    for device_id in IDS:
+        st = world.info(device_id).ota_status
+        assert st.state == "rolled_back" and st.version == "1.2.0"
+        assert "boot attempts exhausted" in st.reason
+        assert "RuntimeError: the new build is broken" in st.reason
+        world.wait_running(device_id, "1.0.0")
     assert time.monotonic() - start < 60
+
+
+def test_rollout_refusals(world):
+    rc, out = jot("ota", "rollout", "9.9.9", "--all", *world.hub_args())
+    assert rc == 1 and "NOT_FOUND" in out and "not published" in out, out
+    rc, out = jot("ota", "rollout", "1.1.0", "--devices", "nobody", *world.hub_args())
+    assert rc == 1 and "NOT_FOUND" in out and "nobody" in out, out

@@ -145,7 +145,9 @@ def cmd_run(args):
             os.execv(sys.executable, sys.orig_argv)
         return rc
     argv, env = micropython_command(settings, args.heap, not args.no_precompile)
-    # exec: the agent becomes this process, so signals reach it directly.
     sys.stdout.flush()
-    os.execve(argv[0], argv, env)
-    return 1  # not reached
+    # OTA: the unix port cannot exec itself, so this process stays as its supervisor and
+    # starts it again after an OTA reboot (exit 75); signals are passed on to it.
+    from jotunheim.ota.supervisor import supervise
+
+    return supervise(argv, env)

@@ -164,6 +164,7 @@ def _rollout(args):
                     rows[p.device_id] = (p.batch, p.status)
                     transitions.append((p.device_id, p.status.state))
                 live.update(_table(args.version, rows, batches, summary))
+        print()  # the live table's last line has no newline when output is not a terminal
         for device_id, state in transitions:
             print("%s -> %s" % (device_id, state))
         print("rollout %s: %s" % (args.version, summary or "interrupted"))
