@@ -12,6 +12,8 @@ import sys
 import tempfile
 import time
 
+from jotunheim.ota import demo_step as ota_demo
+
 PY = sys.executable
 START_TIMEOUT_S = 30.0
 
@@ -290,6 +292,7 @@ def precompile_micropython():
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 LOKI_TOOLS = os.path.join(ROOT, "examples", "loki", "tools.json")
 DEMO_DEVICES = (("kitchen-1", "cpython"), ("garage-1", "cpython"), ("attic-1", "micropython"))
+OTA_DEVICE = "kitchen-1"  # the device the OTA step updates (jotunheim/ota/demo_step.py)
 
 
 class Narrator:
@@ -394,6 +397,8 @@ def run_demo(work):
                 path, device_id, key, hub.address, work, loki_address=loki.address
             )
             settings[device_id] = path
+            if device_id == OTA_DEVICE:  # OTA step: this device trusts the demo signing key
+                ota_demo.trust(path, work)
             dev = DeviceProcess(path, runtime, log_path=os.path.join(work, device_id + ".log"))
             procs.append(dev.start())
             devices[device_id] = dev
@@ -459,6 +464,8 @@ def run_demo(work):
         if runs.count("once") != 1:
             raise RuntimeError("command demo-once ran %d times" % runs.count("once"))
         n.say("command demo-once ran exactly once")
+
+        ota_demo.run(n, hub, op, OTA_DEVICE, work)  # publish -> rollout -> confirmed
 
         n.step("Round trips (operator -> hub -> device -> tool -> back)")
         ms = sorted(m for _, m in n.rtts)
