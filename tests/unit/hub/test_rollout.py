@@ -1,0 +1,168 @@
+"""HubOperator.Rollout and RollbackDevice against grpcio fake devices that answer UpdateNotice
+with scripted OtaStatus messages: batches, the hub's own verdicts (offline, timeout), status
+filtering, the registry's last status per device, refusals."""
+
+import asyncio
+
+import grpc
+import pytest
+
+from jotunheim._gen import hub_pb2
+from jotunheim.ota.signing import keygen, publish
+
+from .fake_device import FakeDevice
+from .hubtest import Operator, eventually, provision, start_hub
+
+HAPPY = ("downloading", "verifying", "installing", "rebooting", "confirmed")
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+class OtaFake(FakeDevice):
+    """Answers an UpdateNotice with `script` (states, last one final); records rollbacks."""
+
+    def __init__(self, *a, script=HAPPY, **kw):
+        FakeDevice.__init__(self, *a, **kw)
+        self.script = script
+        self.notices = []
+        self.rollbacks = []
+
+    async def _on_update_notice(self, call, notice):
+        self.notices.append(notice.version)
+        for state in self.script:
+            await asyncio.sleep(0.01)
+            reason = "signature: bad" if state == "failed" else ""
+            await call.write(
+                hub_pb2.DeviceMessage(
+                    ota_status=hub_pb2.OtaStatus(
+                        version=notice.version, state=state, reason=reason, total_bytes=10
+                    )
+                )
+            )
+
+    async def _on_ota_rollback(self, call, msg):
+        self.rollbacks.append(msg.reason)
+
+
+@pytest.fixture(scope="module")
+def update_dir(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ota")
+    key, _ = keygen(base / "keys", "k1")
+    src = base / "src"
+    src.mkdir()
+    (src / "jotunheim_app.py").write_text("VERSION = '1.1.0'\n")
+    return base, key, src
+
+
+async def _setup(tmp_path, update_dir, devices):
+    base, key, src = update_dir
+    hub = await start_hub(tmp_path / "hub")
+    publish(src, "1.1.0", key, str(tmp_path / "hub"), target="sim")
+    fakes = {}
+    for device_id, script in devices:
+        fakes[device_id] = OtaFake(
+            [hub.address], device_id, provision(hub, device_id), script=script
+        )
+    op = Operator(hub.address, hub.token)
+    return hub, fakes, op
+
+
+async def _teardown(hub, op, fakes):
+    for dev in fakes.values():
+        await dev.drop()
+    await op.close()
+    await hub.stop()
+
+
+async def _rollout(op, **kw):
+    req = hub_pb2.RolloutRequest(version=kw.pop("version", "1.1.0"), **kw)
+    return [p async for p in op.ops.Rollout(req, metadata=op.md, timeout=20)]
+
+
+def test_batches_in_order_with_offline_verdict_and_registry(tmp_path, update_dir):
+    async def go():
+        devices = [("d1", HAPPY), ("d2", ("downloading", "failed")), ("d3", HAPPY)]
+        hub, fakes, op = await _setup(tmp_path, update_dir, devices)
+        provision(hub, "d4")  # never connects
+        for dev in fakes.values():
+            await dev.connect()
+        await eventually(lambda: len(hub.router.sessions) == 3)
+        out = await _rollout(op, device_ids=["d1", "d2", "d3", "d4"], batch_size=2)
+        assert out[-1].done and out[-1].summary == "2 confirmed, 0 rolled_back, 2 failed"
+        assert out[-1].batches == 2
+        steps = [(p.batch, p.device_id, p.status.state) for p in out[:-1]]
+        # Batch 1 (d1, d2) ends before batch 2 (d3, d4) starts.
+        assert max(i for i, s in enumerate(steps) if s[0] == 1) < min(
+            i for i, s in enumerate(steps) if s[0] == 2
+        )
+        assert [s for b, d, s in steps if d == "d1"] == list(HAPPY)
+        assert [s for b, d, s in steps if d == "d2"] == ["downloading", "failed"]
+        assert [s for b, d, s in steps if d == "d4"] == ["failed"]
+        d4 = next(p for p in out if p.device_id == "d4")
+        assert d4.status.reason == "device offline"
+        infos = {i.device_id: i for i in (await op.ops.ListDevices(
+            hub_pb2.ListDevicesRequest(), metadata=op.md)).devices}  # fmt: skip
+        assert infos["d1"].ota_status.state == "confirmed"
+        assert infos["d2"].ota_status.reason == "signature: bad"
+        assert infos["d4"].ota_status.state == "failed"
+        assert fakes["d1"].notices == ["1.1.0"]
+        await _teardown(hub, op, fakes)
+
+    run(go())
+
+
+def test_timeout_verdict_and_other_versions_ignored(tmp_path, update_dir):
+    async def go():
+        # "0.9.0" statuses belong to another update: they must not end this rollout's wait.
+        hub, fakes, op = await _setup(tmp_path, update_dir, [("d1", ())])
+        dev = fakes["d1"]
+        await dev.connect()
+        await eventually(lambda: "d1" in hub.router.sessions)
+
+        async def stray():
+            await eventually(lambda: dev.notices)
+            await dev.send(ota_status=hub_pb2.OtaStatus(version="0.9.0", state="confirmed"))
+
+        task = asyncio.ensure_future(stray())
+        out = await _rollout(op, device_ids=["d1"], timeout_ms=600)
+        await task
+        assert [(p.device_id, p.status.state) for p in out[:-1]] == [("d1", "failed")]
+        assert out[0].status.reason == "no final status within 600 ms"
+        assert out[-1].summary == "0 confirmed, 0 rolled_back, 1 failed"
+        await _teardown(hub, op, fakes)
+
+    run(go())
+
+
+def test_refusals_and_manual_rollback(tmp_path, update_dir):
+    async def go():
+        hub, fakes, op = await _setup(tmp_path, update_dir, [("d1", HAPPY)])
+        provision(hub, "off")
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await _rollout(op, version="9.9.9", all=True)
+        assert info.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await _rollout(op, device_ids=["ghost"])
+        assert info.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await _rollout(op)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        await fakes["d1"].connect()
+        await eventually(lambda: "d1" in hub.router.sessions)
+        resp = await op.ops.RollbackDevice(
+            hub_pb2.RollbackRequest(device_id="d1", reason="field report"), metadata=op.md
+        )
+        assert resp.sent
+        await eventually(lambda: fakes["d1"].rollbacks == ["field report"])
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await op.ops.RollbackDevice(hub_pb2.RollbackRequest(device_id="off"), metadata=op.md)
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+        # Without the operator token: refused.
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await op.ops.RollbackDevice(hub_pb2.RollbackRequest(device_id="d1"))
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        await _teardown(hub, op, fakes)
+
+    run(go())
