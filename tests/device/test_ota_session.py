@@ -1,0 +1,129 @@
+"""The agent's OTA glue (device/ota_session.py) over a stub agent: no OTA core at a factory
+boot, trial boot -> self-test -> confirm, crash at start -> reboot code -> rollback with the
+crash reported, manual rollback -> reboot code."""
+
+import sys
+
+import ota_fixtures as fx
+import ota_testdata as td
+from devtest import raises, run
+from otadev import make, settings, source_for
+
+from jotunheim.device import ota_session
+
+
+class _Ident:
+    firmware_version = "1.0.0"
+
+
+class _Session:
+    def __init__(self):
+        self.identity = _Ident()
+        self.handlers = {}
+        self.sent = []
+        self.state = "online"
+        self._call = None
+        self._channel = None
+        self.stopped = False
+
+    def on_message(self, kind, callback):
+        self.handlers[kind] = callback
+
+    async def send(self, message):
+        self.sent.append(message["ota_status"])
+        return True
+
+    def stop(self):
+        self.stopped = True
+
+
+class _Agent:
+    def __init__(self, base, **over):
+        self.settings = {
+            "identity": {"device_id": "d1", "type": td.TARGET, "firmware_version": "1.0.0"},
+            "ota_update_settings": settings(**over),
+        }
+        self.settings_path = base + "/device.json"
+        self.session = _Session()
+        self.propagator = None
+        self.device_id = "d1"
+        self.exit_code = 0
+
+    def stop(self):
+        self.session.stop()
+
+
+def _installed():
+    """A slot dir (base/ota) with 1.1.0 installed, not yet booted."""
+    store, up, _, _ = make()
+    up.apply(fx.UPDATE_110, source_for(td.payload_for("1.1.0")))
+    return store.slot_dir[: -len("/ota")], store
+
+
+def _states(agent):
+    return [(s["version"], s["state"]) for s in agent.session.sent]
+
+
+def test_factory_boot_loads_no_ota_core():
+    store, _, _, _ = make()
+    base = store.slot_dir[: -len("/ota")] + "/fresh"
+    before = set(sys.modules)
+    agent = _Agent(base)
+    ota = ota_session.attach(agent)
+    loaded = [m for m in sys.modules if m not in before and m.startswith("jotunheim.device.ota.")]
+    assert loaded == []
+    assert ota.info["version"] == "1.0.0" and not ota.info["trial"]
+    assert sorted(agent.session.handlers) == ["ota_rollback", "update_notice"]
+    assert ota.updater is None and ota.queue == []
+
+
+def test_trial_boot_confirms_after_self_test_then_manual_rollback():
+    base, _ = _installed()
+    agent = _Agent(base)
+    ota = ota_session.attach(agent)
+    assert ota.info["trial"] and ota.info["version"] == "1.1.0"
+    assert agent.session.identity.firmware_version == "1.1.0"
+    assert agent.settings["identity"]["firmware_version"] == "1.1.0"
+    run(ota._flush())
+    run(ota._self_test_and_confirm(ota.updater))
+    assert _states(agent) == [("1.1.0", "rebooting"), ("1.1.0", "confirmed")]
+    assert agent.session.sent[0]["reason"] == "trial boot 1 of 3"
+    # Next boot: confirmed, nothing to count or report.
+    agent2 = _Agent(base)
+    ota2 = ota_session.attach(agent2)
+    assert ota2.info["version"] == "1.1.0" and not ota2.info["trial"] and ota2.updater is None
+    run(ota2.on_rollback({"reason": "field report"}))
+    assert _states(agent2) == [("1.1.0", "rolled_back")]
+    assert agent2.session.sent[0]["reason"] == "field report"
+    assert agent2.exit_code == ota_session.REBOOT_EXIT and agent2.session.stopped
+    agent3 = _Agent(base)
+    assert ota_session.attach(agent3).info["version"] == "1.0.0"
+    # Nothing left to roll back to: refused, reported, no reboot.
+    agent4 = _Agent(base)
+    run(ota_session.attach(agent4).on_rollback({}))
+    assert _states(agent4) == [("1.0.0", "failed")]
+    assert "no previous version" in agent4.session.sent[0]["reason"]
+    assert agent4.exit_code == 0 and not agent4.session.stopped
+
+
+def test_app_crashing_at_start_reboots_then_rolls_back_with_the_crash():
+    base, store = _installed()
+    with open(store.files_dir("b") + "/" + ota_session.APP_MODULE + ".py", "w") as f:
+        f.write("raise RuntimeError('boom')\n")
+    path = store.files_dir("b")
+    try:
+        for _ in range(2):  # max_boot_attempts = 2: two trial boots crash
+            with raises(SystemExit) as r:
+                ota_session.attach(_Agent(base, max_boot_attempts=2))
+            assert r.value.args[0] == ota_session.REBOOT_EXIT
+        agent = _Agent(base, max_boot_attempts=2)
+        ota = ota_session.attach(agent)  # third boot: rolled back before the app runs
+        assert ota.info["version"] == "1.0.0" and ota.app is None
+        run(ota._flush())
+        assert _states(agent) == [("1.1.0", "rolled_back")]
+        reason = agent.session.sent[0]["reason"]
+        assert "boot attempts exhausted" in reason
+        assert "last crash: RuntimeError: boom" in reason
+    finally:
+        while path in sys.path:
+            sys.path.remove(path)
