@@ -106,11 +106,17 @@ def round_trips(work, procs, calls, warmup, heap_search):
     procs.append(hub)
     hub.start()
     op = Operator(hub.address, hub.token())
+    echo = None
     try:
         precompile_micropython()
         devices = (("cp-dev", "cpython", None), ("mp-dev", "micropython", "512k"))
         for device_id, runtime, heap in devices:
             start_device(work, procs, op, hub, device_id, runtime, heap)
+        echo = Generator(["--echo"], os.path.join(work, "echo.log"))
+        port = echo.expect("listening", 30)["port"]
+        peer = sorted(echo_calls("127.0.0.1:%d" % port, calls, warmup))
+        print("%-24s round trip %s" % ("peer: grpc.aio echo", summary(peer)))
+        print("%-24s (one loopback hop, grpcio client -> grpc.aio server, no hub logic)" % "")
         for device_id, runtime, heap in devices:
             rtts, dev = time_calls(op, device_id, calls, warmup)
             xs = sorted(rtts)
@@ -122,6 +128,10 @@ def round_trips(work, procs, calls, warmup, heap_search):
                     "%-24s on device  p50 %.3f  p99 %.3f ms -> hub + network + gRPC p50 ~%.2f ms"
                     % ("", pct(d, 50), pct(d, 99), pct(xs, 50) - pct(d, 50))
                 )
+            print(
+                "%-24s vs the bare echo: p50 x%.1f, p99 x%.1f"
+                % ("", pct(xs, 50) / pct(peer, 50), pct(xs, 99) / pct(peer, 99))
+            )
             verdict = "met" if pct(xs, 99) <= TARGET_MS[runtime] else "NOT met"
             print(
                 "%-24s target p99 <= %.0f ms: %s (p99 %.2f ms)"
@@ -132,9 +142,28 @@ def round_trips(work, procs, calls, warmup, heap_search):
             smallest_heap(work, procs, op, hub)
     finally:
         op.close()
+        if echo is not None:
+            echo.stop()
         for p in reversed(procs):
             p.stop()
         procs.clear()
+
+
+def echo_calls(address, n, warmup):
+    """Round trips (ms) of a bare unary echo carrying a ToolCallRequest-sized payload."""
+    payload = js.ToolCallRequest(
+        device_id="cp-dev", tool_name="set_led", parameters='{"pin": 2, "on": true}'
+    ).SerializeToString()
+    out = []
+    with grpc.insecure_channel(address) as ch:
+        call = ch.unary_unary("/bench.Echo/Echo")
+        for i in range(warmup + n):
+            start = time.perf_counter()
+            if call(payload, timeout=10) != payload:
+                raise RuntimeError("echo server returned other bytes")
+            if i >= warmup:
+                out.append((time.perf_counter() - start) * 1000.0)
+    return out
 
 
 def start_device(work, procs, op, hub, device_id, runtime, heap):
@@ -190,10 +219,9 @@ def smallest_heap(work, procs, op, hub):
 class Generator:
     """One hub_sessions_load.py process; JSON events from its stdout arrive on a queue."""
 
-    def __init__(self, hub_address, token, prefix, count, log_path):
+    def __init__(self, args, log_path, token=""):
         env = dict(os.environ, JOTUNHEIM_TOKEN=token, PYTHONUNBUFFERED="1")
-        argv = [sys.executable, str(LOAD), "--hub", hub_address, "--prefix", prefix]
-        argv += ["--count", str(count)]
+        argv = [sys.executable, str(LOAD)] + list(args)
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env,
@@ -276,7 +304,8 @@ def sessions(work, procs, steps, hold_s, calls, deadline):
                 count = min(PER_GENERATOR, target - total - sum(c for _, c in new))
                 prefix = "sim%02d-" % len(gens)
                 log = os.path.join(work, "load-%s.log" % prefix.rstrip("-"))
-                new.append((Generator(hub.address, token, prefix, count, log), count))
+                argv = ["--hub", hub.address, "--prefix", prefix, "--count", str(count)]
+                new.append((Generator(argv, log, token), count))
                 gens.append(new[-1][0])  # stopped in finally even if a later one fails
             t0 = time.monotonic()
             for g, _ in new:

@@ -4,7 +4,9 @@ DeviceHub session protocol (challenge-response, capabilities, pings, heartbeats,
 
 Driven over stdin/stdout with JSON lines: it provisions its devices and prints
 {"event": "provisioned"}; the line "connect" opens every session ({"event": "connected"});
-"status" prints the live counts; "quit" or end of input closes everything and exits."""
+"status" prints the live counts; "quit" or end of input closes everything and exits.
+With --echo it is instead a bare grpc.aio echo server, the peer the hub's round trip is
+compared with."""
 
 import argparse
 import asyncio
@@ -273,16 +275,48 @@ async def connect_all(devices, args):
     )
 
 
+async def echo_server():
+    """The peer for the round-trip figures: a bare grpc.aio unary echo in its own process,
+    what one loopback hop costs with no hub logic behind it."""
+
+    async def echo(request, context):
+        return request
+
+    server = grpc.aio.server()
+    handler = grpc.unary_unary_rpc_method_handler(echo)  # raw bytes in, same bytes out
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler("bench.Echo", {"Echo": handler}),)
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    emit(event="listening", port=port)
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    loop.add_reader(
+        sys.stdin.fileno(), lambda: sys.stdin.readline() in ("", "quit\n") and done.set()
+    )
+    await done.wait()
+    loop.remove_reader(sys.stdin.fileno())
+    await server.stop(None)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--hub", required=True)
+    p.add_argument("--echo", action="store_true", help="run a plain grpc.aio echo server instead")
+    p.add_argument("--hub")
     # The token comes from the environment, never the command line (ps shows argv).
     p.add_argument("--token", default=os.environ.get("JOTUNHEIM_TOKEN", ""))
     p.add_argument("--prefix", default="sim-")
     p.add_argument("--count", type=int, default=500)
     p.add_argument("--concurrency", type=int, default=64, help="handshakes in flight")
     p.add_argument("--timeout", type=float, default=30.0, help="per handshake step, seconds")
-    asyncio.run(main_async(p.parse_args()))
+    args = p.parse_args()
+    if args.echo:
+        asyncio.run(echo_server())
+    elif not args.hub:
+        p.error("--hub is required")
+    else:
+        asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
