@@ -101,7 +101,9 @@ async def read_loop(ch, conn, transport):
     """Feeds received bytes to the HTTP/2 connection and dispatches its events until the
     connection fails; the failure ends every call (never leaves one hanging)."""
     try:
-        while True:
+        # A GOAWAY or a protocol error handled in dispatch() fails the channel; stop reading
+        # then, or this task would wait on a dead socket and keep the connection alive.
+        while ch._error is None:
             data = await transport.read()
             if not data:
                 raise GrpcError(Status.UNAVAILABLE, "connection closed by the server")
