@@ -13,6 +13,7 @@ REBOOT_EXIT = 75  # the agent exits with this code to be restarted on the select
 APP_MODULE = "jotunheim_app"  # optional module in an update: imported at start, self_test()
 CRASH_FILE = "last_crash.txt"  # why a trial boot crashed, added to the rollback's reason
 TICK_S = 0.2
+MAX_RESUMES = 10  # download breaks (each waits up to ota_link.WAIT_ONLINE_S to reconnect)
 
 
 def _exists(path):
@@ -26,26 +27,6 @@ def _exists(path):
 def _dirname(path):
     head, sep, _ = path.rpartition("/")
     return head if sep else ""
-
-
-class _LiveChannel:
-    """The session's current channel (it changes on reconnect); OSError while offline, which
-    the Updater answers by resuming from the offset on flash."""
-
-    def __init__(self, session):
-        self.session = session
-
-    def _ch(self):
-        ch = self.session._channel
-        if ch is None or self.session.state != "online":
-            raise OSError(107, "ota: not connected to the hub")
-        return ch
-
-    async def unary_unary(self, *args, **kwargs):
-        return await self._ch().unary_unary(*args, **kwargs)
-
-    def unary_stream(self, *args, **kwargs):
-        return self._ch().unary_stream(*args, **kwargs)
 
 
 class OtaSession:
@@ -229,18 +210,20 @@ class OtaSession:
 
     async def _update(self, version):
         from jotunheim.device.ota.client import OtaClient
+        from jotunheim.device.ota_link import LiveChannel, patient
 
         self._failed = False
         try:
             u = self._updater()
             client = OtaClient(
-                _LiveChannel(self.agent.session),
+                LiveChannel(self.agent.session),
                 self.agent.device_id,
                 self.target,
                 self.cfg.get("chunk_size", 4096),
             )
             resp = await client.manifest(self._store().running_version(), version)
-            await u.apply_async(resp, client.source(version))
+            source = patient(self.agent.session, client.source(version))
+            await u.apply_async(resp, source, max_resumes=MAX_RESUMES)
         except Exception as exc:  # noqa: BLE001 - reported to the hub, the device unchanged
             if not self._failed:
                 self._own_status(version, "failed", "%s: %s" % (type(exc).__name__, exc))
