@@ -173,6 +173,8 @@ def test_rollout_in_batches_installs_restarts_and_confirms(world):
         assert caps.capabilities.firmware_version == "1.1.0"
     rc, out = jot("devices", *world.hub_args())
     assert rc == 0 and out.count("1.1.0 confirmed") == 2, out
+    # After confirming, each re-announced its capabilities as an update event.
+    assert world.hub.output().count("capability event 'updated'") >= 2
 
 
 def test_manual_rollback(world):
