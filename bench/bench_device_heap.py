@@ -1,0 +1,161 @@
+"""Heap of the MicroPython device agent (64-bit unix port, .mpy): live heap per stage of the
+end-to-end flow, each loaded module's own heap, and the smallest heap at which the flow passes.
+
+`python bench/bench_device_heap.py [--loki] [--scan] [--modules]` starts a real hub (and Loki
+with --loki), runs the agent under `tests/e2e/mp_heap_probe.py`, drives set_led, a sensor
+read and a script tool from a grpcio operator, then restarts the hub (the device reconnects).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "src"))
+
+from jotunheim.cli.demo import (  # noqa: E402
+    LocalHub,
+    LokiProcess,
+    Operator,
+    Proc,
+    _wait_for,
+    device_settings,
+    free_port,
+)
+from jotunheim.cli.device_cmd import micropython_command  # noqa: E402
+
+PROBE = os.path.join(ROOT, "tests", "e2e", "mp_heap_probe.py")
+
+
+def _probe_argv(heap, *args):
+    argv, env = micropython_command("unused", heap=heap)
+    return argv[:3] + [PROBE] + list(args), env
+
+
+def run_flow(work, hub, op, loki, heap, n):
+    """One agent run at `heap`: returns (passed, {stage: bytes}, modules, output)."""
+    device_id = "heap-%d" % n
+    key = op.provision(device_id)
+    path = os.path.join(work, device_id + ".json")
+    device_settings(path, device_id, key, hub.address, work, loki_address=loki)
+    argv, env = _probe_argv(heap, "agent", path)
+    dev = Proc(argv, path + ".out", env).start()
+    ok = False
+    try:
+        _wait_for(lambda: "STAGE online-1 " in dev.output(), 30, "online", dev.proc)
+        op.wait_status(device_id, proc=dev.proc, timeout_s=20)
+        calls = [
+            ("set_led", {"pin": 2, "on": True}),
+            ("read_room", {}),
+            ("read_air", {}),
+            ("count", {"tag": "heap"}),
+        ]
+        if loki:
+            calls.append(("add", {"a": 2, "b": 3}))
+        for tool, params in calls * 3:
+            resp, _ = op.call(device_id, tool, params, timeout=10)
+            if not resp.success:
+                raise RuntimeError("%s: %s" % (tool, resp.error_message))
+        open(path + ".ask", "w").close()
+        _wait_for(lambda: "STAGE after-commands " in dev.output(), 10, "figures", dev.proc)
+        hub.kill(signal.SIGTERM)  # graceful stop (GOAWAY): the device reconnects
+        hub.start()
+        _wait_for(lambda: "STAGE online-2 " in dev.output(), 30, "reconnect", dev.proc)
+        op.close()
+        op = Operator(hub.address, hub.token())
+        resp, _ = op.call(device_id, "set_led", {"pin": 2, "on": False}, timeout=10)
+        ok = resp.success
+    except Exception as exc:  # noqa: BLE001 - a failed run is a data point, not a crash
+        print("  heap %s: %s" % (heap, str(exc).splitlines()[0][:100]))
+    finally:
+        dev.kill()
+    out = dev.output()
+    stages = {k: int(v) for k, v in re.findall(r"STAGE (\S+) (\d+)", out)}
+    mods = re.findall(r"MODULES (\S+)", out)
+    if "MemoryError" in out:
+        ok = False
+    return ok, stages, (mods[-1].split(",") if mods else []), out, op
+
+
+def module_table(modules, heap="2m"):
+    """Each module's own heap: closures first (fresh process each), then import leaves first."""
+    deps = {}
+    for m in modules:
+        argv, env = _probe_argv(heap, "closure", m)
+        out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
+        got = re.search(r"CLOSURE \S+ (\d+) (\S*)", out)
+        deps[m] = (set(got.group(2).split(",")) & set(modules)) - {m} if got else set()
+    order = []  # dependencies first, so each import's delta is that module alone
+    while len(order) < len(modules):
+        ready = [m for m in modules if m not in order and deps[m] <= set(order)]
+        order += sorted(ready) or sorted(m for m in modules if m not in order)[:1]
+    argv, env = _probe_argv(heap, "own", *order)
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
+    return [(m, int(b)) for m, b in re.findall(r"OWN (\S+) (\d+)", out)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--loki", action="store_true", help="with a Loki tool (own gRPC channel)")
+    ap.add_argument("--heap", default="1m", help="heap of the measuring run")
+    ap.add_argument("--modules", action="store_true", help="per-module heap table")
+    ap.add_argument("--scan", action="store_true", help="smallest passing heap (KB steps of 8)")
+    ap.add_argument("--lo", type=int, default=96)
+    ap.add_argument("--hi", type=int, default=384)
+    args = ap.parse_args()
+
+    from jotunheim.cli.device_cmd import precompile
+
+    precompile()
+    work = tempfile.mkdtemp(prefix="jotunheim-heap-")
+    hub = LocalHub(os.path.join(work, "hub"), port=free_port()).start()
+    loki = None
+    if args.loki:
+        loki = LokiProcess(os.path.join(work, "loki"), os.path.join(work, "loki.log")).start()
+    op = Operator(hub.address, hub.token())
+    n = 0
+    try:
+        ok, stages, mods, out, op = run_flow(work, hub, op, loki and loki.address, args.heap, n)
+        if not ok:
+            print(out[-3000:])
+        print("flow at %s: %s" % (args.heap, "passed" if ok else "FAILED"))
+        for name, v in stages.items():
+            print("  %-16s %7.1f KB" % (name, v / 1024))
+        print("  modules loaded: %d" % len(mods))
+        if args.modules:
+            rows = module_table(mods)
+            total = sum(b for _, b in rows)
+            print("own heap per module (KB), largest first; sum %.1f KB" % (total / 1024))
+            for m, b in sorted(rows, key=lambda r: -r[1]):
+                print("  %-44s %6.1f" % (m, b / 1024))
+            print(json.dumps({m: b for m, b in rows}), file=open(work + ".modules.json", "w"))
+        if args.scan:
+            lo, hi = args.lo, args.hi  # lo assumed failing, hi assumed passing
+            while hi - lo > 8:
+                mid = (lo + hi) // 2 // 8 * 8
+                n += 1
+                ok, _, _, _, op = run_flow(work, hub, op, loki and loki.address, "%dk" % mid, n)
+                print("  scan %dk: %s" % (mid, "pass" if ok else "fail"))
+                if ok:
+                    hi = mid
+                else:
+                    lo = mid
+            print("smallest passing heap: %dk" % hi)
+    finally:
+        op.close()
+        hub.kill()
+        if loki is not None:
+            loki.kill()
+        time.sleep(0.1)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

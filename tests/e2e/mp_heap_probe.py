@@ -1,0 +1,92 @@
+"""Run under MicroPython by bench/bench_device_heap.py: `agent F` runs the device agent and
+prints the live heap at each stage (and the modules loaded); `closure M` prints the modules
+importing M loads; `own M1 M2 ...` imports them in that order, printing each one's heap."""
+
+import gc
+import sys
+
+
+def _alloc():
+    gc.collect()
+    return gc.mem_alloc()
+
+
+def _loaded():
+    return [m for m in sys.modules if m.startswith("jotunheim")]
+
+
+def closure(name):
+    before = set(_loaded())
+    base = _alloc()
+    __import__(name)
+    grew = _alloc() - base
+    print("CLOSURE %s %d %s" % (name, grew, ",".join(sorted(set(_loaded()) - before))))
+
+
+def own(names):
+    for name in names:
+        if name in sys.modules:
+            print("OWN %s 0 already" % name)
+            continue
+        base = _alloc()
+        __import__(name)
+        print("OWN %s %d" % (name, _alloc() - base))
+
+
+def agent(path):
+    import asyncio
+
+    base = _alloc()
+    print("STAGE start %d" % base)
+    from jotunheim.device.agent import Agent
+
+    print("STAGE agent-module %d" % _alloc())
+    a = Agent(path, watch_ms=0)
+    print("STAGE built %d" % _alloc())
+
+    async def main():
+        task = asyncio.create_task(a.run())
+        seen = 0
+        while not task.done():
+            await asyncio.sleep(0.1)
+            if a.session.connects != seen and a.session.state == "online":
+                seen = a.session.connects
+                await asyncio.sleep(0.5)  # capabilities and a first heartbeat
+                print("STAGE online-%d %d" % (seen, _alloc()))
+                print("MODULES " + ",".join(sorted(_loaded())))
+            # the host sends commands, then touches this file to ask for a figure
+            if _exists(path + ".ask"):
+                _remove(path + ".ask")
+                print("STAGE after-commands %d" % _alloc())
+                print("MODULES " + ",".join(sorted(_loaded())))
+
+    asyncio.run(main())
+
+
+def _exists(p):
+    import os
+
+    try:
+        os.stat(p)
+        return True
+    except OSError:
+        return False
+
+
+def _remove(p):
+    import os
+
+    try:
+        os.remove(p)
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "agent":
+        agent(sys.argv[2])
+    elif mode == "closure":
+        closure(sys.argv[2])
+    else:
+        own(sys.argv[2:])
