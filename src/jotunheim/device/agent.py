@@ -9,6 +9,8 @@ DEFAULT_SETTINGS = "/device.json"  # where a board keeps its settings (examples/
 # How often the settings file is checked for edits (0 = never). An edit is applied with
 # Settings.reload(): new tools are announced to the hub as a capability update.
 WATCH_MS = 2000
+# MicroPython: run the collector after this many bytes are allocated (gc.threshold).
+GC_EVERY = 8192
 
 
 def _dirname(path):
@@ -82,6 +84,11 @@ class Agent:
         self.ota = ota_session.attach(self)
         # --- end OTA hook
         gc.collect()  # settings validation and tool building leave garbage behind
+        if hasattr(gc, "threshold"):
+            # MicroPython collects only when an allocation fails, by which time garbage is
+            # spread over the heap and a 2 KB buffer finds no room: collect every GC_EVERY
+            # bytes instead (docs/micropython-notes.md, "Device session and agent").
+            gc.threshold(GC_EVERY)
 
     @property
     def device_id(self):

@@ -17,6 +17,10 @@ FATAL_REFUSALS = ("unknown_device", "revoked", "bad_proof", "unsupported_protoco
 # Unacknowledged results kept for re-sending: CommandHandler keeps 16 results for
 # idempotency, so more than twice that pending means the hub is not acknowledging at all.
 MAX_PENDING = 32
+# HTTP/2 receive window the device advertises: hub messages are small, and a window bounds
+# how much the hub may have in flight towards a heap of ~128 KB (the channel's default is
+# 256 KB, sized for large RPC payloads).
+RECEIVE_WINDOW = 16 * 1024
 
 
 class SessionRefused(JotunheimError):
@@ -41,7 +45,9 @@ def runtime_name():
 def default_channel(host, port, ssl, server_hostname):
     from jotunheim.wire.channel import Channel  # lazy: the wire stack loads only here
 
-    return Channel(host, port, ssl=ssl, server_hostname=server_hostname)
+    return Channel(
+        host, port, ssl=ssl, server_hostname=server_hostname, receive_window=RECEIVE_WINDOW
+    )
 
 
 def make_channel(factory, addr, tls=False, ca_cert=None, server_hostname=None):
