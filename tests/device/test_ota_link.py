@@ -47,7 +47,7 @@ def test_waits_for_the_session_then_resumes_at_the_offset():
     async def go():
         session = _Session("waiting")
         opened = []
-        source = ota_link.patient(session, _source(opened), wait_s=5)
+        source = ota_link.patient(session, _source(opened), wait_s=5, pause_s=0.2)
 
         async def reconnect():
             await asyncio.sleep(0.3)
@@ -59,6 +59,19 @@ def test_waits_for_the_session_then_resumes_at_the_offset():
         await task
         assert opened == [40]
         assert got == [(40, b"x"), (41, b"y")]
+        # A resume pauses first, even when the session still looks online.
+        session.state = "online"
+
+        async def drop():
+            await asyncio.sleep(0.05)
+            session.state = "waiting"
+            await asyncio.sleep(0.3)
+            session.state = "online"
+
+        task = asyncio.create_task(drop())
+        got = await _collect(source(42))
+        await task
+        assert opened == [40, 42] and got[0] == (42, b"x")
 
     run(go())
 

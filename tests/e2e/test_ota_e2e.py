@@ -20,6 +20,7 @@ from jotunheim.cli.demo import (
     Operator,
     _wait_for,
     device_settings,
+    free_port,
     precompile_micropython,
 )
 
@@ -49,7 +50,10 @@ def jot(*args, timeout=60):
 class World:
     def __init__(self, work):
         self.work = work
-        self.hub = LocalHub(os.path.join(work, "hub"), log_path=os.path.join(work, "hub.log"))
+        # A fixed port, so that the hub can be restarted where the devices look for it.
+        self.hub = LocalHub(
+            os.path.join(work, "hub"), port=free_port(), log_path=os.path.join(work, "hub.log")
+        )
         self.devs = {}
         self.op = None
         self.key = os.path.join(work, "keys", "ota_signing_key.pem")
@@ -57,13 +61,13 @@ class World:
     def hub_args(self):
         return ["--hub", self.hub.address, "--data-dir", self.hub.data_dir]
 
-    def publish(self, version, app_source):
+    def publish(self, version, app_source, size=30000):
         src = os.path.join(self.work, "build-" + version)
         os.makedirs(src)
         with open(os.path.join(src, "jotunheim_app.py"), "w") as f:
             f.write(app_source)
         with open(os.path.join(src, "notes.txt"), "wb") as f:
-            f.write(os.urandom(30000))  # a payload of several chunks
+            f.write(os.urandom(size))  # a payload of several chunks
         rc, out = jot(
             "ota", "publish", src, "--version", version, "--target", "sim",
             "--key", self.key, "--data-dir", self.hub.data_dir,
@@ -210,3 +214,36 @@ def test_rollout_refusals(world):
     assert rc == 1 and "NOT_FOUND" in out and "not published" in out, out
     rc, out = jot("ota", "rollout", "1.1.0", "--devices", "nobody", *world.hub_args())
     assert rc == 1 and "NOT_FOUND" in out and "nobody" in out, out
+
+
+def test_download_resumes_after_a_hub_restart(world):
+    """The hub dies mid-download; the device reconnects to the restarted hub and resumes
+    from the offset on flash (never from 0), installs, restarts and confirms."""
+    device_id = IDS[0]
+    world.publish("1.3.0", GOOD_APP.replace("1.1.0", "1.3.0"), size=6 * 1024 * 1024)
+    seen = []
+    req = hub_pb2.RolloutRequest(version="1.3.0", device_ids=[device_id])
+    mark = len(world.hub.output())
+    for p in world.op.ops.Rollout(req, metadata=world.op.md, timeout=60):
+        seen.append((p.status.state, p.status.progress_bytes))
+        if p.status.state == "downloading" and p.status.progress_bytes >= 65536:
+            break
+        assert p.status.state == "downloading", seen  # still downloading when we cut
+    cut_at = seen[-1][1]
+    world.hub.kill()
+    world.op.close()
+    world.hub.start()
+    world.op = Operator(world.hub.address, world.hub.token())
+    world.wait_running(device_id, "1.3.0", timeout_s=60)
+
+    def confirmed():
+        st = world.info(device_id).ota_status
+        return st.state == "confirmed" and st.version == "1.3.0"
+
+    _wait_for(confirmed, 20, "1.3.0 confirmed", world.devs[device_id].proc)
+    after = world.hub.output()[mark:].split(" listening on ", 2)[-1]
+    lines = [line for line in after.splitlines() if "ota 1.3.0 downloading" in line]
+    # The restarted hub never saw a download start over from 0.
+    assert lines, after
+    assert not any(" downloading 0/" in line for line in lines), lines
+    assert cut_at > 0

@@ -28,18 +28,26 @@ class LiveChannel:
         return self._ch().unary_stream(*args, **kwargs)
 
 
-def patient(session, source, wait_s=WAIT_ONLINE_S):
-    """source(offset) for Updater.apply_async that first waits (bounded) until online."""
+def patient(session, source, wait_s=WAIT_ONLINE_S, pause_s=0.5):
+    """source(offset) for Updater.apply_async that first waits (bounded) until online.
+
+    Each resume first pauses (pause_s, 2 * pause_s, ... up to 5 s): right after the hub went
+    away the session may not have noticed yet, and re-asking on the dead connection at once
+    would spend every allowed break within milliseconds."""
+    opened = [0]
 
     def open_at(offset):
-        return _AfterOnline(session, source, offset, wait_s)
+        pause = min(5.0, pause_s * opened[0])
+        opened[0] += 1
+        return _AfterOnline(session, source, offset, wait_s, pause)
 
     return open_at
 
 
 class _AfterOnline:
-    def __init__(self, session, source, offset, wait_s):
+    def __init__(self, session, source, offset, wait_s, pause=0.0):
         self.session = session
+        self.pause = pause
         self.source = source
         self.offset = offset
         self.wait_s = wait_s
@@ -50,6 +58,8 @@ class _AfterOnline:
 
     async def __anext__(self):
         if self.it is None:
+            if self.pause:
+                await asyncio.sleep(self.pause)
             waited = 0.0
             while self.session.state != "online":
                 if waited >= self.wait_s:

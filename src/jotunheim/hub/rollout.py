@@ -37,8 +37,8 @@ class OtaTracker:
     def on_status(self, device_id, status):
         self.hub.registry.record_ota_status(device_id, status)
         log.info(
-            "device %s: ota %s %s %s", device_id, status.version[:32], status.state[:16],
-            status.reason[:200],
+            "device %s: ota %s %s %d/%d %s", device_id, status.version[:32], status.state[:16],
+            status.progress_bytes, status.total_bytes, status.reason[:200],
         )  # fmt: skip
         for q in self._watchers:
             q.put_nowait((device_id, status))
