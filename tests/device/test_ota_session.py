@@ -30,6 +30,8 @@ class _Session:
         self.handlers[kind] = callback
 
     async def send(self, message):
+        if self.state != "online":
+            return False
         self.sent.append(message["ota_status"])
         return True
 
@@ -127,3 +129,28 @@ def test_app_crashing_at_start_reboots_then_rolls_back_with_the_crash():
     finally:
         while path in sys.path:
             sys.path.remove(path)
+
+
+def test_trial_offline_past_the_confirmation_timeout_rolls_back_and_reboots():
+    base, _ = _installed()
+    agent = _Agent(base, confirm_timeout_ms=50)
+    agent.session.state = "waiting"  # the new version never reaches the hub
+    ota = ota_session.attach(agent)
+    assert ota.info["trial"]
+    tick = ota_session.TICK_S
+    ota_session.TICK_S = 0.02
+    try:
+        run(ota._loop())  # returns once it decided to reboot
+    finally:
+        ota_session.TICK_S = tick
+    assert agent.exit_code == ota_session.REBOOT_EXIT and agent.session.stopped
+    assert [s["state"] for s in ota.queue] == ["rebooting", "rolled_back"]
+    assert ota.queue[1]["reason"].startswith("confirmation timeout: 1.1.0 not confirmed")
+    # The next boot runs the previous version and reports the rollback it could not send.
+    agent2 = _Agent(base)
+    ota2 = ota_session.attach(agent2)
+    assert ota2.info["version"] == "1.0.0"
+    run(ota2._flush())
+    assert _states(agent2) == [("1.1.0", "rolled_back")]
+    assert agent2.session.sent[0]["reason"].startswith("confirmation timeout")
+    assert ota_session.attach(_Agent(base)).queue == []  # reported once

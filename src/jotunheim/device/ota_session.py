@@ -253,6 +253,7 @@ class OtaSession:
             if await self._flush():
                 break
             await asyncio.sleep(TICK_S)
+        self._keep_unsent_rollback()
         # Half-close, then wait (bounded) until the hub ends the stream: it has then read every
         # status. Closing the channel at once let the hub's transport drop the last ones.
         session = self.agent.session
@@ -272,6 +273,17 @@ class OtaSession:
             machine.reset()
         self.agent.exit_code = REBOOT_EXIT  # the supervisor (`jotunheim device run`) restarts
         self.agent.stop()
+
+    def _keep_unsent_rollback(self):
+        # Updater.rollback() marks the rollback reported; if its status never left the device
+        # (offline: e.g. the confirmation timeout), the next boot must report it instead.
+        if self.store is None or not [s for s in self.queue if s["state"] == "rolled_back"]:
+            return
+        from jotunheim.device.ota import bootstate
+
+        st = self.store.state()
+        st["unreported"] = True
+        bootstate.write_state(self.store.state_path, st)
 
 
 def attach(agent):
