@@ -85,20 +85,19 @@ def run_flow(work, hub, op, loki, heap, n):
 
 
 def module_table(modules, heap="2m"):
-    """Each module's own heap: closures first (fresh process each), then import leaves first."""
-    deps = {}
+    """Each module's own heap: a fresh process finds what importing it loads, a second one
+    imports those first and then the module alone, so the delta is that module's own."""
+    rows = []
     for m in modules:
         argv, env = _probe_argv(heap, "closure", m)
         out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
         got = re.search(r"CLOSURE \S+ (\d+) (\S*)", out)
-        deps[m] = (set(got.group(2).split(",")) & set(modules)) - {m} if got else set()
-    order = []  # dependencies first, so each import's delta is that module alone
-    while len(order) < len(modules):
-        ready = [m for m in modules if m not in order and deps[m] <= set(order)]
-        order += sorted(ready) or sorted(m for m in modules if m not in order)[:1]
-    argv, env = _probe_argv(heap, "own", *order)
-    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
-    return [(m, int(b)) for m, b in re.findall(r"OWN (\S+) (\d+)", out)]
+        deps = sorted(set(got.group(2).split(",")) - {m}) if got else []
+        argv, env = _probe_argv(heap, "own", *(deps + [m]))
+        out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
+        got = re.search(r"OWN %s (\d+)" % re.escape(m), out)
+        rows.append((m, int(got.group(1)) if got else 0))
+    return rows
 
 
 def main():

@@ -84,6 +84,8 @@ def _remove(p):
 
 if __name__ == "__main__":
     mode = sys.argv[1]
+    if mode != "agent":
+        import asyncio  # noqa: F401 - every device flow needs it: not charged to a module
     if mode == "agent":
         agent(sys.argv[2])
     elif mode == "closure":

@@ -30,6 +30,12 @@ class Agent:
         # The wire stack is the largest import (~105 KB on the 64-bit unix port): load it
         # first, while the heap is empty and unfragmented, instead of at the first connect.
         gc.collect()
+        if hasattr(gc, "threshold"):
+            # MicroPython collects only when an allocation fails, by which time garbage is
+            # spread over the heap and a 2 KB buffer finds no room: collect every GC_EVERY
+            # bytes instead, from the first import on (docs/micropython-notes.md, "Device
+            # session and agent").
+            gc.threshold(GC_EVERY)
         import jotunheim._gen.device.hub  # noqa: F401
         import jotunheim.wire.channel  # noqa: F401
         from jotunheim.device.capabilities import CapabilityBuilder
@@ -84,11 +90,6 @@ class Agent:
         self.ota = ota_session.attach(self)
         # --- end OTA hook
         gc.collect()  # settings validation and tool building leave garbage behind
-        if hasattr(gc, "threshold"):
-            # MicroPython collects only when an allocation fails, by which time garbage is
-            # spread over the heap and a 2 KB buffer finds no room: collect every GC_EVERY
-            # bytes instead (docs/micropython-notes.md, "Device session and agent").
-            gc.threshold(GC_EVERY)
 
     @property
     def device_id(self):
