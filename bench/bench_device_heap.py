@@ -39,13 +39,53 @@ def _probe_argv(heap, *args):
     return argv[:3] + [PROBE] + list(args), env
 
 
-def run_flow(work, hub, op, loki, heap, n):
-    """One agent run at `heap`: returns (passed, {stage: bytes}, modules, output)."""
+def _uint(n):
+    # ROMFS integers: big-endian groups of 7 bits, the high bit set on all but the last.
+    out = [n & 0x7F]
+    n >>= 7
+    while n:
+        out.insert(0, 0x80 | (n & 0x7F))
+        n >>= 7
+    return bytes(out)
+
+
+def _record(kind, payload):
+    return _uint(kind) + _uint(len(payload)) + payload
+
+
+def _romfs_dir(path):
+    body = b""
+    for name in sorted(os.listdir(path)):
+        full = os.path.join(path, name)
+        named = _uint(len(name)) + name.encode()
+        if os.path.isdir(full):
+            body += _record(4, named + _romfs_dir(full))  # directory
+        elif name.endswith(".mpy"):
+            with open(full, "rb") as f:
+                body += _record(5, named + _record(2, f.read()))  # file: verbatim data
+    return body
+
+
+def romfs_image(root):
+    """A MicroPython ROMFS image (vfs.VfsRom) of the .mpy files under root: magic, length
+    (padded to an even total), then directory and file records."""
+    body = _romfs_dir(root)
+    magic, size = b"\xd2\xcd\x31", _uint(len(body))
+    if (len(magic) + len(size) + len(body)) % 2:
+        size = b"\x80" + size
+    return magic + size + body
+
+
+def run_flow(work, hub, op, loki, heap, n, image=None):
+    """One agent run at `heap`: returns (passed, {stage: bytes}, modules, output, operator)."""
     device_id = "heap-%d" % n
     key = op.provision(device_id)
     path = os.path.join(work, device_id + ".json")
     device_settings(path, device_id, key, hub.address, work, loki_address=loki)
-    argv, env = _probe_argv(heap, "agent", path)
+    if image:
+        argv, env = _probe_argv(heap, "agent-rom", image, path)
+    else:
+        argv, env = _probe_argv(heap, "agent", path)
     dev = Proc(argv, path + ".out", env).start()
     ok = False
     try:
@@ -106,14 +146,20 @@ def main():
     ap.add_argument("--heap", default="1m", help="heap of the measuring run")
     ap.add_argument("--modules", action="store_true", help="per-module heap table")
     ap.add_argument("--scan", action="store_true", help="smallest passing heap (KB steps of 8)")
+    ap.add_argument("--romfs", action="store_true", help="code in a ROMFS image, imported in place")
     ap.add_argument("--lo", type=int, default=96)
     ap.add_argument("--hi", type=int, default=384)
     args = ap.parse_args()
 
     from jotunheim.cli.device_cmd import precompile
 
-    precompile()
+    built = precompile()
     work = tempfile.mkdtemp(prefix="jotunheim-heap-")
+    image = None
+    if args.romfs:  # what a board with the runtime in a ROMFS partition keeps in its heap
+        image = os.path.join(work, "jotunheim.romfs")
+        with open(image, "wb") as f:
+            f.write(romfs_image(built))
     hub = LocalHub(os.path.join(work, "hub"), port=free_port()).start()
     loki = None
     if args.loki:
@@ -121,12 +167,17 @@ def main():
     op = Operator(hub.address, hub.token())
     n = 0
     try:
-        ok, stages, mods, out, op = run_flow(work, hub, op, loki and loki.address, args.heap, n)
+        ok, stages, mods, out, op = run_flow(
+            work, hub, op, loki and loki.address, args.heap, n, image
+        )
         if not ok:
             print(out[-3000:])
         print("flow at %s: %s" % (args.heap, "passed" if ok else "FAILED"))
+        rom = stages.pop("image", 0)
+        if rom:
+            print("  (ROMFS image of %.1f KB read into the heap: subtracted below)" % (rom / 1024))
         for name, v in stages.items():
-            print("  %-16s %7.1f KB" % (name, v / 1024))
+            print("  %-16s %7.1f KB" % (name, (v - rom) / 1024))
         print("  modules loaded: %d" % len(mods))
         if args.modules:
             rows = module_table(mods)

@@ -1,6 +1,7 @@
 """Run under MicroPython by bench/bench_device_heap.py: `agent F` runs the device agent and
-prints the live heap at each stage (and the modules loaded); `closure M` prints the modules
-importing M loads; `own M1 M2 ...` imports them in that order, printing each one's heap."""
+prints the live heap at each stage (and the modules loaded), `agent-rom IMAGE F` the same with
+the code in a mounted ROMFS image; `closure M` prints the modules importing M loads;
+`own M1 M2 ...` imports them in that order, printing each one's heap."""
 
 import gc
 import sys
@@ -31,6 +32,18 @@ def own(names):
         base = _alloc()
         __import__(name)
         print("OWN %s %d" % (name, _alloc() - base))
+
+
+def mount_rom(image):
+    """Mounts a ROMFS image (as a board keeps it in flash) at /rom, first on sys.path: .mpy
+    files there are imported in place, their bytecode never copied into the heap."""
+    import vfs
+
+    with open(image, "rb") as f:
+        data = f.read()
+    vfs.mount(vfs.VfsRom(data), "/rom")
+    sys.path.insert(0, "/rom")
+    print("STAGE image %d" % len(data))
 
 
 def agent(path):
@@ -88,6 +101,9 @@ if __name__ == "__main__":
         import asyncio  # noqa: F401 - every device flow needs it: not charged to a module
     if mode == "agent":
         agent(sys.argv[2])
+    elif mode == "agent-rom":
+        mount_rom(sys.argv[2])
+        agent(sys.argv[3])
     elif mode == "closure":
         closure(sys.argv[2])
     else:
