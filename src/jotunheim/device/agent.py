@@ -60,7 +60,9 @@ class Agent:
             hal = get_hal()  # the simulated HAL unless the board has machine.Pin
         self.hal = hal
         limits = settings.section("resource_limits")
-        memory = MemoryMonitor.from_settings(limits)
+        # With its logger, "memory critical, refusing user work" shows in the device log: on
+        # a small heap that is why a command waits until its deadline.
+        memory = MemoryMonitor.from_settings(limits, logger=self.log.child("memory"))
         scheduler = PriorityScheduler.from_settings(limits, memory)
         self.builder = CapabilityBuilder(settings, hal, script_dir=_dirname(settings_path))
         self.registry = self.builder.registry
