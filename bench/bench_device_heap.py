@@ -1,13 +1,13 @@
 """Heap of the MicroPython device agent (64-bit unix port, .mpy): live heap per stage of the
-end-to-end flow, each loaded module's own heap, and the smallest heap at which the flow passes.
+end-to-end flow, against the same flow with the code in a ROMFS image; with --modules each
+loaded module's own heap, with --scan the smallest heap at which the flow passes.
 
 `python bench/bench_device_heap.py [--loki] [--scan] [--modules]` starts a real hub (and Loki
-with --loki), runs the agent under `tests/e2e/mp_heap_probe.py`, drives set_led, a sensor
-read and a script tool from a grpcio operator, then restarts the hub (the device reconnects).
+with --loki), runs the agent under `tests/e2e/mp_heap_probe.py`, drives set_led, sensor reads
+and a script tool from a grpcio operator, then restarts the hub (the device reconnects).
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -143,55 +143,63 @@ def module_table(modules, heap="2m"):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--loki", action="store_true", help="with a Loki tool (own gRPC channel)")
-    ap.add_argument("--heap", default="1m", help="heap of the measuring run")
+    ap.add_argument("--heap", default="1m", help="heap of the measuring runs")
     ap.add_argument("--modules", action="store_true", help="per-module heap table")
     ap.add_argument("--scan", action="store_true", help="smallest passing heap (KB steps of 8)")
-    ap.add_argument("--romfs", action="store_true", help="code in a ROMFS image, imported in place")
-    ap.add_argument("--lo", type=int, default=96)
-    ap.add_argument("--hi", type=int, default=384)
+    ap.add_argument("--lo", type=int, default=96, help="scan: a heap (KB) that fails")
+    ap.add_argument("--hi", type=int, default=512, help="scan: a heap (KB) that passes")
     args = ap.parse_args()
 
     from jotunheim.cli.device_cmd import precompile
 
     built = precompile()
     work = tempfile.mkdtemp(prefix="jotunheim-heap-")
-    image = None
-    if args.romfs:  # what a board with the runtime in a ROMFS partition keeps in its heap
-        image = os.path.join(work, "jotunheim.romfs")
-        with open(image, "wb") as f:
-            f.write(romfs_image(built))
+    # The peer: the same flow with the code in a ROMFS image (imported in place), as a board
+    # with a ROMFS partition in flash runs it; the image's own bytes are subtracted.
+    image = os.path.join(work, "jotunheim.romfs")
+    with open(image, "wb") as f:
+        f.write(romfs_image(built))
     hub = LocalHub(os.path.join(work, "hub"), port=free_port()).start()
     loki = None
     if args.loki:
         loki = LokiProcess(os.path.join(work, "loki"), os.path.join(work, "loki.log")).start()
     op = Operator(hub.address, hub.token())
-    n = 0
+    loki_addr = loki and loki.address
+    failed = False
     try:
-        ok, stages, mods, out, op = run_flow(
-            work, hub, op, loki and loki.address, args.heap, n, image
+        ok, stages, mods, out, op = run_flow(work, hub, op, loki_addr, args.heap, 0)
+        rok, rstages, _, rout, op = run_flow(work, hub, op, loki_addr, args.heap, 1, image)
+        for passed, text in ((ok, out), (rok, rout)):
+            if not passed:
+                failed = True
+                print(text[-3000:])
+        rom = rstages.pop("image", 0)
+        print(
+            "flow at %s%s: .mpy files %s, ROMFS %s (image of %.1f KB subtracted)"
+            % (args.heap, " with Loki" if loki else "", _verdict(ok), _verdict(rok), rom / 1024)
         )
-        if not ok:
-            print(out[-3000:])
-        print("flow at %s: %s" % (args.heap, "passed" if ok else "FAILED"))
-        rom = stages.pop("image", 0)
-        if rom:
-            print("  (ROMFS image of %.1f KB read into the heap: subtracted below)" % (rom / 1024))
+        print("  %-16s %9s %9s %7s" % ("stage", ".mpy KB", "ROMFS KB", "ratio"))
         for name, v in stages.items():
-            print("  %-16s %7.1f KB" % (name, (v - rom) / 1024))
+            r = rstages.get(name)
+            if r is None:
+                print("  %-16s %9.1f" % (name, v / 1024))
+            else:
+                r -= rom
+                print("  %-16s %9.1f %9.1f %7.2f" % (name, v / 1024, r / 1024, r / v))
         print("  modules loaded: %d" % len(mods))
         if args.modules:
             rows = module_table(mods)
             total = sum(b for _, b in rows)
-            print("own heap per module (KB), largest first; sum %.1f KB" % (total / 1024))
+            print("own heap per module on top of its imports (KB); sum %.1f KB" % (total / 1024))
             for m, b in sorted(rows, key=lambda r: -r[1]):
                 print("  %-44s %6.1f" % (m, b / 1024))
-            print(json.dumps({m: b for m, b in rows}), file=open(work + ".modules.json", "w"))
         if args.scan:
             lo, hi = args.lo, args.hi  # lo assumed failing, hi assumed passing
+            n = 2
             while hi - lo > 8:
                 mid = (lo + hi) // 2 // 8 * 8
                 n += 1
-                ok, _, _, _, op = run_flow(work, hub, op, loki and loki.address, "%dk" % mid, n)
+                ok, _, _, _, op = run_flow(work, hub, op, loki_addr, "%dk" % mid, n)
                 print("  scan %dk: %s" % (mid, "pass" if ok else "fail"))
                 if ok:
                     hi = mid
@@ -205,7 +213,12 @@ def main():
             loki.kill()
         time.sleep(0.1)
         shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+def _verdict(ok):
+    return "passed" if ok else "FAILED"
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
