@@ -119,6 +119,10 @@ class Registry:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         self.caps_ttl_s = caps_ttl_s
+        # Read-through caches of what every call reads (hot path: CallTool), kept exact by
+        # this class being the only writer: each write below updates or drops its entry.
+        self._keys = {}  # device_id -> (key, revoked) | None
+        self._caps = {}  # device_id -> [JotunheimCapabilities, fetched_at_ms, invalidated]
 
     def close(self):
         self.db.close()
@@ -143,6 +147,7 @@ class Registry:
         if exists and not replace:
             return False
         fp = key_fingerprint(key)
+        self._keys.pop(device_id, None)
         if exists:
             self.db.execute(
                 "UPDATE devices SET key = ?, key_fingerprint = ?, revoked = 0, name = ?, "
@@ -159,12 +164,20 @@ class Registry:
 
     def device_key(self, device_id):
         """(key, revoked) or None for an unknown device."""
+        try:
+            return self._keys[device_id]
+        except KeyError:
+            pass
         row = self.db.execute(
             "SELECT key, revoked FROM devices WHERE device_id = ?", (device_id,)
         ).fetchone()
-        return None if row is None else (bytes(row[0]), bool(row[1]))
+        entry = None if row is None else (bytes(row[0]), bool(row[1]))
+        if entry is not None:  # unknown ids are not cached: a caller could fill memory
+            self._keys[device_id] = entry
+        return entry
 
     def revoke(self, device_id):
+        self._keys.pop(device_id, None)
         cur = self.db.execute(
             "UPDATE devices SET revoked = 1, resume_token_hash = '' WHERE device_id = ?",
             (device_id,),
@@ -186,6 +199,7 @@ class Registry:
     def merge_identities(self, identities):
         """Adopt the leader's identities (keys and revocations); local extras are kept."""
         for ident in identities:
+            self._keys.pop(ident.device_id, None)
             self.db.execute(
                 "INSERT INTO devices (device_id, name, key, key_fingerprint, revoked, "
                 "created_at_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET "
@@ -302,30 +316,41 @@ class Registry:
     # ---- capabilities cache --------------------------------------------------------------
 
     def store_capabilities(self, device_id, caps):
+        raw = caps.SerializeToString()
+        fetched = now_ms()
         self.db.execute(
             "INSERT INTO capabilities (device_id, caps, fetched_at_ms, invalidated) "
             "VALUES (?, ?, ?, 0) ON CONFLICT(device_id) DO UPDATE SET caps = excluded.caps, "
             "fetched_at_ms = excluded.fetched_at_ms, invalidated = 0",
-            (device_id, caps.SerializeToString(), now_ms()),
+            (device_id, raw, fetched),
         )
+        # A private copy: the caller's message may be changed after this.
+        self._caps[device_id] = [capability_pb2.JotunheimCapabilities.FromString(raw), fetched, 0]
         self.db.execute(
             "UPDATE devices SET device_type = ? WHERE device_id = ?", (caps.device_type, device_id)
         )
 
     def invalidate_capabilities(self, device_id):
         self.db.execute("UPDATE capabilities SET invalidated = 1 WHERE device_id = ?", (device_id,))
+        entry = self._caps.get(device_id)
+        if entry is not None:
+            entry[2] = 1
 
     def capabilities(self, device_id):
-        """(JotunheimCapabilities, fetched_at_ms, fresh) or None when never announced."""
-        row = self.db.execute(
-            "SELECT caps, fetched_at_ms, invalidated FROM capabilities WHERE device_id = ?",
-            (device_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        caps = capability_pb2.JotunheimCapabilities.FromString(bytes(row[0]))
-        fresh = not row[2] and now_ms() - row[1] < self.caps_ttl_s * 1000
-        return caps, row[1], fresh
+        """(JotunheimCapabilities, fetched_at_ms, fresh) or None when never announced.
+        The message is shared with later callers: read it, never change it."""
+        entry = self._caps.get(device_id)
+        if entry is None:
+            row = self.db.execute(
+                "SELECT caps, fetched_at_ms, invalidated FROM capabilities WHERE device_id = ?",
+                (device_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            caps = capability_pb2.JotunheimCapabilities.FromString(bytes(row[0]))
+            entry = self._caps[device_id] = [caps, row[1], row[2]]
+        caps, fetched, invalidated = entry
+        return caps, fetched, not invalidated and now_ms() - fetched < self.caps_ttl_s * 1000
 
     # ---- command log ---------------------------------------------------------------------
 
@@ -335,11 +360,12 @@ class Registry:
         ).fetchone()
         return None if row is None else CommandRecord(row)
 
-    def add_command(self, command_id, device_id, tool, args_json, deadline_at_ms):
+    def add_command(self, command_id, device_id, tool, args_json, deadline_at_ms, state=QUEUED):
+        """Log a new command, `queued` or (about to be sent to a live session) `sent`."""
         self.db.execute(
             "INSERT INTO commands (command_id, device_id, tool, args_json, deadline_at_ms, "
             "created_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (command_id, device_id, tool, args_json, deadline_at_ms, now_ms(), QUEUED),
+            (command_id, device_id, tool, args_json, deadline_at_ms, now_ms(), state),
         )
 
     def mark_sent(self, command_id):
@@ -380,6 +406,15 @@ class Registry:
             "WHERE command_id = ? AND state IN (?, ?)",
             (FAILED, code, message, now_ms(), command_id, QUEUED, SENT),
         )
+
+    def fail_queued(self, message):
+        """Fail every command still queued (never sent); returns how many."""
+        cur = self.db.execute(
+            "UPDATE commands SET state = ?, error_code = 'UNAVAILABLE', error_message = ?, "
+            "completed_ms = ? WHERE state = ?",
+            (FAILED, message, now_ms(), QUEUED),
+        )
+        return cur.rowcount
 
     def prune_commands(self, keep_ms):
         """Forget finished commands older than keep_ms; returns how many were removed."""

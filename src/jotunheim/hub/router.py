@@ -43,22 +43,30 @@ class CommandError(JotunheimError):
 
 
 class Outcome:
-    """What the caller gets back: the device's result, or the hub's recorded failure."""
+    """What the caller gets back: the device's result, or the hub's recorded failure.
+    `rec` is a CommandRecord, or the device's CommandResult just recorded (the hot path:
+    no read back from the log)."""
 
     def __init__(self, rec, rtt_ms):
         self.command_id = rec.command_id
-        self.success = rec.success
-        self.result = rec.result
+        self.success = bool(rec.success)
+        self.result = bytes(rec.result)
         self.error_code = rec.error_code
         self.error_message = rec.error_message
         self.duration_us = rec.duration_us
-        self.from_device = rec.recorded_count > 0
+        self.from_device = getattr(rec, "recorded_count", 1) > 0
         self.rtt_ms = rtt_ms
 
 
-def validate_args(caps, tool, args_json):
+def tool_index(caps):
+    """{tool name: {parameter name: ParameterDefinition}} of a capabilities message."""
+    return {t.name: {p.name: p for p in t.parameters} for t in caps.tools}
+
+
+def validate_args(caps, tool, args_json, index=None):
     """Parse args_json and check it against the tool's declared parameters; returns the
-    canonical JSON. Raises CommandError(INVALID_ARGUMENT / NOT_FOUND)."""
+    canonical JSON. `index` is tool_index(caps) when the caller keeps one. Raises
+    CommandError(INVALID_ARGUMENT / NOT_FOUND)."""
     bad = grpc.StatusCode.INVALID_ARGUMENT
     if len(args_json) > MAX_ARGS_SIZE:
         raise CommandError(bad, "parameters: larger than %d bytes" % MAX_ARGS_SIZE)
@@ -69,13 +77,14 @@ def validate_args(caps, tool, args_json):
     if not isinstance(args, dict):
         raise CommandError(bad, "parameters: expected a JSON object")
     if caps is not None:
-        declared = {t.name: t for t in caps.tools}
-        if tool not in declared:
+        if index is None:
+            index = tool_index(caps)
+        params = index.get(tool)
+        if params is None:
             raise CommandError(
                 grpc.StatusCode.NOT_FOUND,
                 "tool %r: not declared by device %s" % (tool, caps.device_id),
             )
-        params = {p.name: p for p in declared[tool].parameters}
         for name, value in args.items():
             if name not in params:
                 raise CommandError(bad, "parameter %r: not declared by tool %s" % (name, tool))
@@ -97,6 +106,10 @@ class CommandRouter:
         self._done = {}  # command_id -> Future set when the command completes
         self._online = {}  # device_id -> Event set while a session is attached
         self.last_disconnect = {}  # device_id -> (grpc status or None, reason) of the last drop
+        self._tools = {}  # device_id -> (capabilities message, tool_index of it)
+        # A command still queued in the log was never sent: its caller went with the last
+        # run of the hub, and nobody will send it now. Its outcome is certain: not run.
+        registry.fail_queued("hub restarted before sending it; not run")
 
     # ---- sessions ------------------------------------------------------------------------
 
@@ -149,7 +162,7 @@ class CommandRouter:
         """Record a CommandResult from the device; True the first time only."""
         first = self.registry.record_result(device_id, res)
         if first:
-            self._complete(res.command_id)
+            self._complete(res.command_id, res)
         else:
             log.info("device %s: duplicate or unknown result %s ignored", device_id, res.command_id)
         return first
@@ -158,12 +171,24 @@ class CommandRouter:
         self.registry.fail_command(command_id, code, message)
         self._complete(command_id)
 
-    def _complete(self, command_id):
-        fut = self._done.get(command_id)
+    def _complete(self, command_id, res=None):
+        """Wake the callers of a finished command: with the recorded CommandResult, or None
+        when the hub failed it (they read the failure from the log)."""
+        fut = self._done.pop(command_id, None)
         if fut is not None and not fut.done():
-            fut.set_result(None)
+            fut.set_result(res)
 
     # ---- calls ---------------------------------------------------------------------------
+
+    def _validate(self, device_id, tool, args_json):
+        cached = self.registry.capabilities(device_id)
+        if cached is None:
+            return validate_args(None, tool, args_json)
+        caps = cached[0]
+        entry = self._tools.get(device_id)
+        if entry is None or entry[0] is not caps:  # new capabilities: index them once
+            entry = self._tools[device_id] = (caps, tool_index(caps))
+        return validate_args(caps, tool, args_json, entry[1])
 
     async def call(self, device_id, tool, args_json, timeout_s=None, wait_ms=0, command_id=""):
         """Run `tool` on the device and return an Outcome. Raises CommandError for hub-level
@@ -179,8 +204,7 @@ class CommandRouter:
             )
         if not tool:
             raise CommandError(grpc.StatusCode.INVALID_ARGUMENT, "tool: empty")
-        cached = self.registry.capabilities(device_id)
-        args_json = validate_args(cached[0] if cached else None, tool, args_json)
+        args_json = self._validate(device_id, tool, args_json)
         wait_ms = max(0, min(int(wait_ms), MAX_WAIT_MS))
         timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else max(0.001, timeout_s)
         # Answer a little before the caller's own deadline so it gets our status, not its own.
@@ -195,21 +219,43 @@ class CommandRouter:
         else:
             command_id = uuid.uuid4().hex
         deadline_at = reg.now_ms() + int(budget_s * 1000)
-        self.registry.add_command(command_id, device_id, tool, args_json, deadline_at)
-        fut = self._done[command_id] = asyncio.get_running_loop().create_future()
-        try:
-            session = self.sessions.get(device_id)
-            if session is None:
+        session = self.sessions.get(device_id)
+        # Logged before it is sent; straight as `sent` when the device is online (one write).
+        self.registry.add_command(
+            command_id, device_id, tool, args_json, deadline_at, reg.QUEUED if session is None
+            else reg.SENT,
+        )  # fmt: skip
+        loop = asyncio.get_running_loop()
+        fut = self._done[command_id] = loop.create_future()
+        if session is None:
+            try:
                 session = await self._wait_online(device_id, command_id, wait_ms, budget_s)
-            remaining_ms = deadline_at - reg.now_ms()
-            if remaining_ms <= 0:
-                self.fail(command_id, "DEADLINE_EXCEEDED", "deadline passed before sending")
-            else:
+            except asyncio.CancelledError:  # the caller went away: it will not be sent
+                self.fail(command_id, "UNAVAILABLE", "caller went away before sending")
+                raise
+            if reg.now_ms() < deadline_at:
                 self.registry.mark_sent(command_id)
-                session.send_command(command_id, tool, args_json, remaining_ms)
-                await self._await_done(fut, command_id, remaining_ms / 1000.0 + margin_s / 2)
+        remaining_ms = deadline_at - reg.now_ms()
+        if remaining_ms <= 0:
+            self.fail(command_id, "DEADLINE_EXCEEDED", "deadline passed before sending")
+            return self._outcome(command_id, start)
+        session.send_command(command_id, tool, args_json, remaining_ms)
+        # A timer, not wait_for: the common case (a result in time) costs one cancel.
+        timer = loop.call_later(
+            remaining_ms / 1000.0 + margin_s / 2,
+            self.fail,
+            command_id,
+            "DEADLINE_EXCEEDED",
+            "no result before the deadline",
+        )
+        try:
+            # Shielded: a caller that goes away must not cancel the future other callers
+            # (retries by command id) wait on; it stays until the command finishes.
+            res = await asyncio.shield(fut)
         finally:
-            self._done.pop(command_id, None)
+            timer.cancel()
+        if res is not None:
+            return Outcome(res, (time.monotonic() - start) * 1000.0)
         return self._outcome(command_id, start)
 
     async def _wait_online(self, device_id, command_id, wait_ms, budget_s):
@@ -230,25 +276,25 @@ class CommandRouter:
             raise CommandError(grpc.StatusCode.UNAVAILABLE, "device %r: offline" % device_id)
         return session
 
-    async def _await_done(self, fut, command_id, timeout_s):
-        try:
-            await asyncio.wait_for(asyncio.shield(fut), timeout_s)
-        except asyncio.TimeoutError:
-            self.fail(command_id, "DEADLINE_EXCEEDED", "no result before the deadline")
-
     async def _rejoin(self, rec, device_id, start, budget_s):
         """A caller retried with a known command id: never send it again, report its outcome
-        (waiting for it while it is still in flight)."""
+        (waiting for it while it is still in flight, up to its own deadline or the caller's,
+        whichever comes first — also when the caller that sent it went with a hub restart)."""
         if rec.device_id != device_id:
             raise CommandError(
                 grpc.StatusCode.INVALID_ARGUMENT, "command id: already used for another device"
             )
         if rec.state in (reg.QUEUED, reg.SENT):
             fut = self._done.get(rec.command_id)
-            if fut is not None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(fut), budget_s)
-                except asyncio.TimeoutError:
+            if fut is None:  # its first caller is gone (hub restart): wait here instead
+                fut = self._done[rec.command_id] = asyncio.get_running_loop().create_future()
+            left_s = (rec.deadline_at_ms - reg.now_ms()) / 1000.0
+            try:
+                await asyncio.wait_for(asyncio.shield(fut), max(0.0, min(budget_s, left_s)))
+            except asyncio.TimeoutError:
+                if left_s <= budget_s:  # the command's own deadline passed: it is over
+                    self.fail(rec.command_id, "DEADLINE_EXCEEDED", "no result before the deadline")
+                else:
                     raise CommandError(
                         grpc.StatusCode.DEADLINE_EXCEEDED, "command still in flight"
                     ) from None
