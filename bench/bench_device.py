@@ -6,45 +6,27 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 BIN = Path(sys.executable).parent
 WORKLOAD = ROOT / "bench" / "device_workload.py"
-DEVICE_PARTS = (
-    "jotunheim/__init__.py",
-    "jotunheim/compat.py",
-    "jotunheim/errors.py",
-    "jotunheim/wire",
-    "jotunheim/device",
-    "jotunheim/_gen/__init__.py",
-    "jotunheim/_gen/device",
-)
 LIVE_TARGET = 10 * 1024
 HEAP = "256k"
 RUNS = 1000
 
 
-def compile_runtime(out_dir):
-    """mpy-cross every device module into out_dir; returns (modules, total .mpy bytes)."""
-    count = 0
-    size = 0
-    for part in DEVICE_PARTS:
-        p = SRC / part
-        for src in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
-            rel = src.relative_to(SRC)
-            dest = Path(out_dir) / rel.with_suffix(".mpy")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(
-                [str(BIN / "mpy-cross"), "-o", str(dest), "-s", str(rel), str(src)],
-                check=True,
-                capture_output=True,
-            )
-            count += 1
-            size += dest.stat().st_size
-    return count, size
+def compile_runtime():
+    """The device runtime as .mpy (`jotunheim device run`'s precompile cache);
+    returns (directory, modules, total .mpy bytes)."""
+    from jotunheim.cli.device_cmd import precompile
+
+    out = precompile()
+    if out is None:
+        raise SystemExit("mpy-cross not found (install requirements.txt)")
+    files = list(Path(out).rglob("*.mpy"))
+    return out, len(files), sum(f.stat().st_size for f in files)
 
 
 def run(cmd, env=None):
@@ -55,12 +37,9 @@ def run(cmd, env=None):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        modules, mpy_bytes = compile_runtime(tmp)
-        env = dict(os.environ, MICROPYPATH=".frozen:" + tmp)
-        mp = run(
-            [str(BIN / "micropython"), "-X", "heapsize=" + HEAP, str(WORKLOAD), str(RUNS)], env
-        )
+    mpy, modules, mpy_bytes = compile_runtime()
+    env = dict(os.environ, MICROPYPATH=".frozen:" + mpy)
+    mp = run([str(BIN / "micropython"), "-X", "heapsize=" + HEAP, str(WORKLOAD), str(RUNS)], env)
     cp = run([sys.executable, str(WORKLOAD), str(RUNS)])
     kb = 1024.0
     print("device runtime precompiled: %d modules, %.1f KB of .mpy" % (modules, mpy_bytes / kb))

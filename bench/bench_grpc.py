@@ -178,11 +178,11 @@ def bench_micropython_heap(port):
     from tests.interop.mpbuild import compile_device_runtime
     from tests.mp import micropython_binary
 
+    mpy = compile_device_runtime()
     with tempfile.TemporaryDirectory() as tmp:
-        compile_device_runtime(tmp)
         script = Path(tmp) / "channel_heap.py"
         script.write_text(MP_SCRIPT)
-        env = dict(os.environ, MICROPYPATH=".frozen:" + tmp)
+        env = dict(os.environ, MICROPYPATH=".frozen:" + mpy)
         proc = subprocess.run(
             [micropython_binary(), "-X", "heapsize=" + HEAP, str(script), str(port)],
             env=env,

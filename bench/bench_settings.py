@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from bench_device import compile_runtime  # same .mpy build as the device benchmark
@@ -26,12 +25,9 @@ def run(cmd, env=None):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        compile_runtime(tmp)
-        env = dict(os.environ, MICROPYPATH=".frozen:" + tmp)
-        mp = run(
-            [str(BIN / "micropython"), "-X", "heapsize=" + HEAP, str(WORKLOAD), str(RUNS)], env
-        )
+    mpy = compile_runtime()[0]
+    env = dict(os.environ, MICROPYPATH=".frozen:" + mpy)
+    mp = run([str(BIN / "micropython"), "-X", "heapsize=" + HEAP, str(WORKLOAD), str(RUNS)], env)
     cp = run(
         [sys.executable, str(WORKLOAD), str(RUNS)], dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     )

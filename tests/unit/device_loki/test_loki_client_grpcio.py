@@ -14,8 +14,9 @@ from jotunheim.device.capabilities import CapabilityBuilder
 from jotunheim.device.commands import CommandHandler
 from jotunheim.device.loki_client import LokiClient, LokiError
 from jotunheim.device.tools import ToolRegistry
+from tests.interop.mpbuild import compile_device_runtime
 from tests.mp import ROOT, micropython_binary
-from tests.unit.device_loki import lokiserver, mpybuild
+from tests.unit.device_loki import lokiserver
 
 HERE = ROOT / "tests" / "unit" / "device_loki"
 MP_HEAP = "384k"  # the wire channel reads 16 KB at a time: fails below ~320k today
@@ -162,8 +163,7 @@ def test_micropython_device_calls_grpcio_loki(loki, tmp_path):
     port, state = loki
     (tmp_path / "add.py").write_text("def run(params):\n    return params['a'] + params['b']\n")
     dead = lokiserver.free_port()
-    mpy = tmp_path / "mpy"
-    mpybuild.build(mpy)  # as on a board: precompiled, so no compile-time heap peak
+    mpy = compile_device_runtime()  # as on a board: precompiled, no compile-time heap peak
     proc = subprocess.run(
         [micropython_binary(), "-X", "heapsize=" + MP_HEAP, str(HERE / "mp_loki_client.py")]
         + [str(port), str(tmp_path), str(dead)],

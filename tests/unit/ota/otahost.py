@@ -104,22 +104,12 @@ def run_until_cut(runtime, slot_dir, update_dir, cut, timeout=60):
         proc.stderr.close()
 
 
-def compile_ota_runtime(out_dir):
-    """mpy-cross the wire stack (tests/interop/mpbuild) plus device/ota into out_dir.
+def compile_ota_runtime(out_dir=None):
+    """The device runtime (wire stack and device/ota included) precompiled to .mpy.
 
     A .mpy import needs no compile step, so the 256 KB heap is left to the channel and the
     update instead of the compiler's garbage (docs/micropython-notes.md).
     """
     from tests.interop.mpbuild import compile_device_runtime
 
-    compile_device_runtime(out_dir)
-    src_root = ROOT / "src"
-    mpy_cross = str(Path(micropython_binary()).parent / "mpy-cross")
-    parts = [src_root / "jotunheim" / "device" / "__init__.py"]
-    parts += sorted((src_root / "jotunheim" / "device" / "ota").glob("*.py"))
-    for src in parts:
-        rel = src.relative_to(src_root)
-        dest = Path(out_dir) / rel.with_suffix(".mpy")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([mpy_cross, "-o", str(dest), "-s", str(rel), str(src)], check=True)
-    return str(out_dir)
+    return compile_device_runtime()
