@@ -379,6 +379,23 @@ class Registry:
 
         A result for a command the hub already failed (e.g. the caller's deadline passed)
         still replaces that failure: the device's word is the true outcome."""
+        return self.record_results([(device_id, res)])[0]
+
+    def record_results(self, batch):
+        """record_result for each (device_id, CommandResult), in one transaction; a list of
+        booleans (first time or not)."""
+        out = []
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for device_id, res in batch:
+                out.append(self._record_one(device_id, res))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return out
+
+    def _record_one(self, device_id, res):
         cur = self.db.execute(
             "UPDATE commands SET state = ?, success = ?, result = ?, error_code = ?, "
             "error_message = ?, duration_us = ?, completed_ms = ?, "

@@ -21,6 +21,12 @@ DEFAULT_TIMEOUT_S = 10.0  # when the caller sets no gRPC deadline
 MAX_WAIT_MS = 600_000  # longest an operator may ask a command to wait for an offline device
 MAX_ARGS_SIZE = 64 * 1024
 COMMAND_ID_MAX = 128
+# Device results are written to the log in batches, FLUSH_DELAY_S after the first unwritten
+# one (at once when FLUSH_BATCH wait), off the caller's round trip. Safe because a device
+# keeps each result until the hub acknowledges it, and the ack is sent only after the write:
+# a hub that dies before writing gets the result again when the device reconnects.
+FLUSH_DELAY_S = 0.002
+FLUSH_BATCH = 16
 
 # capability.proto parameter types -> the JSON types they accept (bool is not a number).
 _TYPE_CHECKS = {
@@ -104,6 +110,9 @@ class CommandRouter:
         self.registry = registry
         self.sessions = {}  # device_id -> live DeviceSession (on the leader)
         self._done = {}  # command_id -> Future set when the command completes
+        self._owner = {}  # command_id -> device_id, for the commands in _done
+        self._unwritten = []  # (device_id, CommandResult, session) not yet in the log
+        self._flush_timer = None
         self._online = {}  # device_id -> Event set while a session is attached
         self.last_disconnect = {}  # device_id -> (grpc status or None, reason) of the last drop
         self._tools = {}  # device_id -> (capabilities message, tool_index of it)
@@ -139,6 +148,7 @@ class CommandRouter:
     def start_session(self, device_id, resumed, pending_results):
         """Reconcile the command log with a new session. Returns (acked, resend): the pending
         results the hub already holds, and the commands to send again (resumed sessions only)."""
+        self.flush_results()
         acked = self.registry.results_held(device_id, pending_results)
         pending = set(pending_results)
         resend = []
@@ -158,14 +168,47 @@ class CommandRouter:
 
     # ---- results -------------------------------------------------------------------------
 
-    def on_result(self, device_id, res):
-        """Record a CommandResult from the device; True the first time only."""
-        first = self.registry.record_result(device_id, res)
-        if first:
-            self._complete(res.command_id, res)
-        else:
-            log.info("device %s: duplicate or unknown result %s ignored", device_id, res.command_id)
-        return first
+    def on_result(self, device_id, res, session=None):
+        """A CommandResult from the device: its waiting caller gets it now; it is written to
+        the log (exactly once) and acknowledged to `session` by the next flush_results()."""
+        cid = res.command_id
+        if self._owner.get(cid) == device_id:  # in flight: the first copy of its result
+            self._complete(cid, res)
+        self._unwritten.append((device_id, res, session))
+        if len(self._unwritten) >= FLUSH_BATCH:
+            self.flush_results()
+        elif self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(
+                FLUSH_DELAY_S, self.flush_results
+            )
+
+    def flush_results(self):
+        """Write the unwritten results in one transaction, then acknowledge every copy, first
+        or duplicate, so the devices can forget them."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if not self._unwritten:
+            return
+        batch, self._unwritten = self._unwritten, []
+        try:
+            firsts = self.registry.record_results([(d, r) for d, r, _ in batch])
+        except Exception:  # the log failed: unacked, so the devices send them again
+            log.exception("recording %d device results failed", len(batch))
+            for session in {s for _, _, s in batch if s is not None}:
+                session.close(grpc.StatusCode.INTERNAL, "hub failed to record results")
+            return
+        acks = {}
+        for (device_id, res, session), first in zip(batch, firsts, strict=True):
+            if first:
+                self._complete(res.command_id, res)  # callers that rejoined meanwhile
+            else:
+                log.info("device %s: duplicate or unknown result %s ignored", device_id,
+                         res.command_id[:COMMAND_ID_MAX])  # fmt: skip
+            if session is not None:
+                acks.setdefault(session, []).append(res.command_id)
+        for session, ids in acks.items():
+            session.ack_results(ids)
 
     def fail(self, command_id, code, message):
         self.registry.fail_command(command_id, code, message)
@@ -175,6 +218,7 @@ class CommandRouter:
         """Wake the callers of a finished command: with the recorded CommandResult, or None
         when the hub failed it (they read the failure from the log)."""
         fut = self._done.pop(command_id, None)
+        self._owner.pop(command_id, None)
         if fut is not None and not fut.done():
             fut.set_result(res)
 
@@ -227,6 +271,7 @@ class CommandRouter:
         )  # fmt: skip
         loop = asyncio.get_running_loop()
         fut = self._done[command_id] = loop.create_future()
+        self._owner[command_id] = device_id
         if session is None:
             try:
                 session = await self._wait_online(device_id, command_id, wait_ms, budget_s)
@@ -284,10 +329,14 @@ class CommandRouter:
             raise CommandError(
                 grpc.StatusCode.INVALID_ARGUMENT, "command id: already used for another device"
             )
+        if rec.state in (reg.QUEUED, reg.SENT) and self._unwritten:
+            self.flush_results()  # its result may be here, not yet in the log
+            rec = self.registry.command(rec.command_id)
         if rec.state in (reg.QUEUED, reg.SENT):
             fut = self._done.get(rec.command_id)
             if fut is None:  # its first caller is gone (hub restart): wait here instead
                 fut = self._done[rec.command_id] = asyncio.get_running_loop().create_future()
+                self._owner[rec.command_id] = device_id
             left_s = (rec.deadline_at_ms - reg.now_ms()) / 1000.0
             try:
                 await asyncio.wait_for(asyncio.shield(fut), max(0.0, min(budget_s, left_s)))

@@ -144,6 +144,7 @@ class Hub:
         self.router.close_all(None, "hub shutting down")
         if self.server is not None:
             await self.server.stop(grace)
+        self.router.flush_results()
         self.registry.close()
 
     async def wait(self):

@@ -20,11 +20,6 @@ log = logging.getLogger("jotunheim.hub.session")
 PROTOCOL_VERSION = 1
 MAX_DEVICE_MESSAGE = 256 * 1024  # larger device messages are malformed (checked on parse)
 _CLOSE = object()
-# Result acks are batched: sent ACK_DELAY_S after the first unsent one (or at once when
-# ACK_BATCH are waiting), so the ack's stream write does not sit on the caller's round trip.
-# Late acks are safe: a device keeps an unacked result and the hub acks it again on resume.
-ACK_DELAY_S = 0.002
-ACK_BATCH = 16
 
 
 class SessionConfig:
@@ -63,8 +58,6 @@ class DeviceSession:
         self.last_ota_status = None
         self._cap_waiters = []
         self._tasks = []
-        self._acks = []  # command ids whose results are recorded but not yet acknowledged
-        self._ack_timer = None
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -103,8 +96,6 @@ class DeviceSession:
         finally:
             for task in self._tasks:
                 task.cancel()
-            if self._ack_timer is not None:
-                self._ack_timer.cancel()
             self.closed = True
             self.hub.router.detach(self)
             self.hub.registry.touch(self.device_id)
@@ -338,22 +329,11 @@ class DeviceSession:
         if not res.command_id:
             self.close(grpc.StatusCode.INVALID_ARGUMENT, "command_result without command_id")
             return
-        self.hub.router.on_result(self.device_id, res)
-        # Acknowledge every copy, first or duplicate, so the device can forget it (only once
-        # it is in the log: a hub that dies before then gets it again from the device).
-        self._acks.append(res.command_id)
-        if len(self._acks) >= ACK_BATCH:
-            self._flush_acks()
-        elif self._ack_timer is None:
-            self._ack_timer = asyncio.get_running_loop().call_later(ACK_DELAY_S, self._flush_acks)
+        self.hub.router.on_result(self.device_id, res, self)
 
-    def _flush_acks(self):
-        if self._ack_timer is not None:
-            self._ack_timer.cancel()
-            self._ack_timer = None
-        if self._acks:
-            ids, self._acks = self._acks, []
-            self.send(hub_pb2.HubMessage(result_ack=hub_pb2.ResultAck(command_ids=ids)))
+    def ack_results(self, command_ids):
+        """Tell the device these results are in the hub's log (router.flush_results)."""
+        self.send(hub_pb2.HubMessage(result_ack=hub_pb2.ResultAck(command_ids=command_ids)))
 
     def _handle_heartbeat(self, hb):
         self.hub.registry.touch(self.device_id, hb)

@@ -185,6 +185,8 @@ def test_command_applied_once_and_reported_once_across_forced_reconnect(tmp_path
         resp = await call
         assert resp.success and json.loads(resp.result) == {"echo": 9}
         assert dev.runs == {cid: 1}  # applied once on the device
+        # The log is written just after the caller is answered (batched, before the ack).
+        await eventually(lambda: hub.registry.command(cid).recorded_count)
         rec = hub.registry.command(cid)
         assert rec.recorded_count == 1 and rec.state == "done"  # recorded once
         await eventually(lambda: not dev.unacked)  # the hub acknowledged it
@@ -208,6 +210,7 @@ def test_hub_resends_in_flight_command_after_resume_and_device_dedups(tmp_path):
         await dev.connect(pending=False)
         resp = await call
         assert resp.success and dev.runs == {cid: 1}
+        await eventually(lambda: not dev.unacked)  # acked only once it is in the log
         assert hub.registry.command(cid).recorded_count == 1
         await _teardown(hub, op, dev)
 
