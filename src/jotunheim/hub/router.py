@@ -339,7 +339,9 @@ class CommandRouter:
                 self._owner[rec.command_id] = device_id
             left_s = (rec.deadline_at_ms - reg.now_ms()) / 1000.0
             try:
-                await asyncio.wait_for(asyncio.shield(fut), max(0.0, min(budget_s, left_s)))
+                res = await asyncio.wait_for(asyncio.shield(fut), max(0.0, min(budget_s, left_s)))
+                if res is not None:  # the device's result (maybe not yet in the log)
+                    return Outcome(res, (time.monotonic() - start) * 1000.0)
             except asyncio.TimeoutError:
                 if left_s <= budget_s:  # the command's own deadline passed: it is over
                     self.fail(rec.command_id, "DEADLINE_EXCEEDED", "no result before the deadline")

@@ -323,3 +323,110 @@ def test_many_devices_served_concurrently(tmp_path):
         await _teardown(hub, op, *devs)
 
     run(go())
+
+
+def test_retry_by_id_after_hub_restart_waits_for_the_in_flight_result(tmp_path):
+    async def go():
+        hub, dev, op = await _setup(tmp_path)
+        await _connected(hub, dev)
+        dev.hold_results = True  # the tool runs; its result is not sent before the restart
+        first = asyncio.ensure_future(op.call("d1", "echo", '{"value": 5}', command_id="op-7"))
+        await eventually(lambda: dev.runs)
+        await dev.drop()
+        await hub.stop()
+        with pytest.raises(grpc.aio.AioRpcError):
+            await first  # its caller went with the hub
+        await op.close()
+        hub = await start_hub(tmp_path / "hub")  # same data dir: same log, new port
+        op = Operator(hub.address, hub.token)
+        retry = asyncio.ensure_future(
+            op.call("d1", "echo", '{"value": 5}', command_id="op-7", timeout=10)
+        )
+        await asyncio.sleep(0.3)
+        assert not retry.done()  # waits for the device instead of "still in flight"
+        dev.addresses = [hub.address]
+        dev.hold_results = False
+        welcome = await dev.connect()  # resumes and hands over the result it kept
+        assert welcome.resumed
+        resp = await retry
+        assert resp.success and json.loads(resp.result) == {"echo": 5}
+        assert dev.runs == {"op-7": 1}
+        await eventually(lambda: not dev.unacked)
+        rec = hub.registry.command("op-7")
+        assert rec.state == "done" and rec.recorded_count == 1
+        await _teardown(hub, op, dev)
+
+    run(go())
+
+
+def test_retry_by_id_after_hub_restart_ends_at_the_command_deadline(tmp_path):
+    async def go():
+        hub, dev, op = await _setup(tmp_path)
+        await _connected(hub, dev)
+        dev.hold_results = True
+        first = asyncio.ensure_future(op.call("d1", "echo", command_id="op-8", timeout=1.5))
+        await eventually(lambda: dev.runs)
+        await dev.drop()
+        await hub.stop()
+        with pytest.raises(grpc.aio.AioRpcError):
+            await first
+        await op.close()
+        hub = await start_hub(tmp_path / "hub")
+        op = Operator(hub.address, hub.token)
+        # The device stays away: the command's own deadline (within 1.5 s) ends the wait.
+        err = await _rpc_error(op.call("d1", "echo", command_id="op-8", timeout=10))
+        assert err.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert "no result before the deadline" in err.details()
+        assert hub.registry.command("op-8").state == "failed"
+        await _teardown(hub, op)
+
+    run(go())
+
+
+def test_command_queued_for_an_offline_device_fails_when_the_hub_restarts(tmp_path):
+    async def go():
+        hub, dev, op = await _setup(tmp_path)
+        waiting = asyncio.ensure_future(op.call("d1", "echo", wait_ms=5000, command_id="q-1"))
+        await eventually(lambda: hub.registry.command("q-1") is not None)
+        await hub.stop()
+        with pytest.raises(grpc.aio.AioRpcError):
+            await waiting
+        await op.close()
+        hub = await start_hub(tmp_path / "hub")
+        op = Operator(hub.address, hub.token)
+        err = await _rpc_error(op.call("d1", "echo", command_id="q-1"))
+        assert err.code() == grpc.StatusCode.UNAVAILABLE and "not run" in err.details()
+        await _connected(hub, FakeDevice([hub.address], "d1", dev.key))  # never sent later
+        await asyncio.sleep(0.2)
+        await _teardown(hub, op)
+
+    run(go())
+
+
+def test_results_are_acked_only_once_logged_and_resent_when_logging_fails(tmp_path):
+    async def go():
+        hub, dev, op = await _setup(tmp_path)
+        await _connected(hub, dev)
+        real = hub.registry.record_results
+        calls = []
+
+        def failing_once(batch):
+            calls.append(len(batch))
+            if len(calls) == 1:
+                raise OSError("disk full")
+            return real(batch)
+
+        hub.registry.record_results = failing_once
+        resp = await op.call("d1", "echo", '{"value": 6}', command_id="op-9")
+        assert resp.success  # the caller had its answer before the log write
+        # The write failed: no ack, the session is dropped, the device still holds it.
+        await eventually(lambda: dev.closed.is_set())
+        assert "op-9" in dev.unacked and hub.registry.command("op-9").recorded_count == 0
+        await dev.connect()  # re-sends what it holds
+        await eventually(lambda: not dev.unacked)
+        rec = hub.registry.command("op-9")
+        assert rec.recorded_count == 1 and json.loads(rec.result) == {"echo": 6}
+        assert dev.runs == {"op-9": 1}
+        await _teardown(hub, op, dev)
+
+    run(go())
