@@ -56,6 +56,19 @@ CREATE TABLE IF NOT EXISTS commands (
     recorded_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, state);
+CREATE TABLE IF NOT EXISTS rollouts (
+    rollout_id TEXT PRIMARY KEY,
+    version TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    timeout_ms INTEGER NOT NULL,
+    max_failures INTEGER NOT NULL,
+    batch INTEGER NOT NULL DEFAULT 0,
+    finals TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'running',
+    summary TEXT NOT NULL DEFAULT '',
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ota_status (
     device_id TEXT PRIMARY KEY,
     status BLOB NOT NULL,
@@ -258,6 +271,46 @@ class Registry:
         if row is None:
             return None
         return hub_pb2.OtaStatus.FromString(bytes(row[0]))
+
+    # ---- rollouts (plan and progress, so a restarted hub carries them on) --------------
+
+    def create_rollout(self, rollout_id, version, batches, timeout_ms, max_failures):
+        t = now_ms()
+        self.db.execute(
+            "INSERT INTO rollouts (rollout_id, version, plan, timeout_ms, max_failures, "
+            "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rollout_id, version, json.dumps(batches), timeout_ms, max_failures, t, t),
+        )
+
+    def update_rollout(self, rollout_id, batch, finals, state="running", summary=""):
+        """Progress: the batch being worked on (1-based; its notices may be out) and the
+        final state of every device that has one."""
+        self.db.execute(
+            "UPDATE rollouts SET batch = ?, finals = ?, state = ?, summary = ?, updated_ms = ? "
+            "WHERE rollout_id = ?",
+            (batch, json.dumps(finals, sort_keys=True), state, summary, now_ms(), rollout_id),
+        )
+
+    def rollouts(self, state=None):
+        """Rollout rows as dicts, oldest first (only those in `state` when given)."""
+        sql = (
+            "SELECT rollout_id, version, plan, timeout_ms, max_failures, batch, finals, state, "
+            "summary FROM rollouts"
+        )
+        args = ()
+        if state is not None:
+            sql += " WHERE state = ?"
+            args = (state,)
+        out = []
+        for r in self.db.execute(sql + " ORDER BY created_ms", args).fetchall():
+            out.append(
+                dict(
+                    rollout_id=r[0], version=r[1], batches=json.loads(r[2]), timeout_ms=r[3],
+                    max_failures=r[4], batch=r[5], finals=json.loads(r[6]), state=r[7],
+                    summary=r[8],
+                )
+            )  # fmt: skip
+        return out
 
     def device_info(self, device_id):
         for info in self.device_infos():

@@ -112,6 +112,8 @@ class Hub:
         self._housekeeping = asyncio.ensure_future(self._housekeep())
         self.leader.start()
         await self.leader.wait_decided()
+        if self.leader.is_leader():  # rollouts need the device sessions only a leader holds
+            self.ota_tracker.resume()
         log.info("hub %s listening on %s", self.hub_id[:8], self.address)
 
     def _mount_ota(self):
@@ -139,6 +141,7 @@ class Hub:
     async def stop(self, grace=0.5):
         if self._housekeeping is not None:
             self._housekeeping.cancel()
+        self.ota_tracker.stop()
         if self.leader is not None:
             await self.leader.stop()
         self.router.close_all(None, "hub shutting down")

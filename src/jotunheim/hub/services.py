@@ -6,7 +6,9 @@ Per-call options travel as request metadata: `x-jotunheim-wait-ms` (how long a c
 offline device may wait for it to connect; absent or 0 = fail fast with UNAVAILABLE) and
 `x-jotunheim-command-id` (an idempotency key: a retry with the same id never runs the command
 again and returns the recorded outcome). Responses carry trailing metadata
-`x-jotunheim-command-id` and `x-jotunheim-device-us` (time the tool ran on the device)."""
+`x-jotunheim-command-id` and `x-jotunheim-device-us` (time the tool ran on the device).
+Rollout takes `x-jotunheim-max-failures` (devices that may fail or roll back before the
+rollout stops ahead of its next batch; absent = 0)."""
 
 import asyncio
 import logging
@@ -253,11 +255,26 @@ class HubOperatorServicer(_Base):
                 grpc.StatusCode.FAILED_PRECONDITION,
                 "not the leader: run the rollout against %s" % self.hub.leader.leader_address(),
             )
+        raw = _metadata(context, rollout.MAX_FAILURES_KEY, "0")
         try:
-            async for progress in rollout.run(self.hub, self.hub.ota_tracker, request):
-                yield progress
+            max_failures = int(raw)
+        except ValueError:
+            max_failures = -1
+        if max_failures < 0:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                rollout.MAX_FAILURES_KEY + ": expected an integer >= 0",
+            )
+        try:
+            progress = self.hub.ota_tracker.start(request, max_failures)
         except rollout.RolloutError as exc:
             await context.abort(exc.status, exc.message)
+        # The rollout runs on its own: a caller that goes away stops watching, not the rollout.
+        while True:
+            p = await progress.get()
+            yield p
+            if p.done:
+                return
 
     async def RollbackDevice(self, request, context):
         fwd = await self._forward("RollbackDevice", request, hub_pb2.RollbackResponse, context)

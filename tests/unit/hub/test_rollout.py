@@ -76,9 +76,12 @@ async def _teardown(hub, op, fakes):
     await hub.stop()
 
 
-async def _rollout(op, **kw):
+async def _rollout(op, max_failures=None, **kw):
     req = hub_pb2.RolloutRequest(version=kw.pop("version", "1.1.0"), **kw)
-    return [p async for p in op.ops.Rollout(req, metadata=op.md, timeout=20)]
+    md = list(op.md)
+    if max_failures is not None:
+        md.append(("x-jotunheim-max-failures", str(max_failures)))
+    return [p async for p in op.ops.Rollout(req, metadata=md, timeout=20)]
 
 
 def test_batches_in_order_with_offline_verdict_and_registry(tmp_path, update_dir):
@@ -89,7 +92,7 @@ def test_batches_in_order_with_offline_verdict_and_registry(tmp_path, update_dir
         for dev in fakes.values():
             await dev.connect()
         await eventually(lambda: len(hub.router.sessions) == 3)
-        out = await _rollout(op, device_ids=["d1", "d2", "d3", "d4"], batch_size=2)
+        out = await _rollout(op, device_ids=["d1", "d2", "d3", "d4"], batch_size=2, max_failures=2)
         assert out[-1].done and out[-1].summary == "2 confirmed, 0 rolled_back, 2 failed"
         assert out[-1].batches == 2
         steps = [(p.batch, p.device_id, p.status.state) for p in out[:-1]]
@@ -163,6 +166,71 @@ def test_refusals_and_manual_rollback(tmp_path, update_dir):
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await op.ops.RollbackDevice(hub_pb2.RollbackRequest(device_id="d1"))
         assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        await _teardown(hub, op, fakes)
+
+    run(go())
+
+
+def test_rollout_stops_before_the_next_batch_once_failures_exceed_the_maximum(tmp_path, update_dir):
+    async def go():
+        devices = [("d1", ("downloading", "failed")), ("d2", HAPPY), ("d3", HAPPY)]
+        hub, fakes, op = await _setup(tmp_path, update_dir, devices)
+        for dev in fakes.values():
+            await dev.connect()
+        await eventually(lambda: len(hub.router.sessions) == 3)
+        # Default max 0: the first failed device ends the rollout after its batch.
+        out = await _rollout(op, device_ids=["d1", "d2", "d3"], batch_size=1)
+        assert out[-1].done and out[-1].summary == (
+            "0 confirmed, 0 rolled_back, 1 failed; stopped after batch 1 of 3: "
+            "1 failed > max 0, 2 not sent"
+        )
+        assert fakes["d2"].notices == [] and fakes["d3"].notices == []
+        (row,) = hub.registry.rollouts()
+        assert row["state"] == "stopped" and row["finals"] == {"d1": "failed"}
+        # max 1 tolerates that failure: batches 2 and 3 go out.
+        out = await _rollout(op, device_ids=["d1", "d2", "d3"], batch_size=1, max_failures=1)
+        assert out[-1].summary == "2 confirmed, 0 rolled_back, 1 failed"
+        assert fakes["d2"].notices == ["1.1.0"] and fakes["d3"].notices == ["1.1.0"]
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await _rollout(op, device_ids=["d2"], max_failures="many")
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        await _teardown(hub, op, fakes)
+
+    run(go())
+
+
+def test_rollout_resumes_after_a_hub_restart(tmp_path, update_dir):
+    async def go():
+        # d1 stays in "downloading" until the hub restarts; d2 is batch 2.
+        hub, fakes, op = await _setup(tmp_path, update_dir, [("d1", ("downloading",)),
+                                                             ("d2", HAPPY)])  # fmt: skip
+        for dev in fakes.values():
+            await dev.connect()
+        await eventually(lambda: len(hub.router.sessions) == 2)
+        watching = asyncio.ensure_future(_rollout(op, device_ids=["d1", "d2"], batch_size=1))
+        await eventually(
+            lambda: (hub.registry.ota_status("d1") or hub_pb2.OtaStatus()).state == "downloading"
+        )
+        await hub.stop()  # the rollout is cut mid-batch 1
+        with pytest.raises(grpc.aio.AioRpcError):
+            await watching
+        await op.close()
+        for dev in fakes.values():
+            await dev.drop()
+        hub = await start_hub(tmp_path / "hub")  # same data dir: picks the rollout up
+        op = Operator(hub.address, hub.token)
+        for dev in fakes.values():
+            dev.addresses = [hub.address]
+            await dev.connect()
+        await asyncio.sleep(0.3)
+        assert fakes["d2"].notices == []  # batch 1 is not over yet
+        # d1 finishes the download it had started (no second notice) and confirms.
+        await fakes["d1"].send(ota_status=hub_pb2.OtaStatus(version="1.1.0", state="confirmed"))
+        await eventually(lambda: hub.registry.rollouts()[0]["state"] == "done")
+        (row,) = hub.registry.rollouts()
+        assert row["summary"] == "2 confirmed, 0 rolled_back, 0 failed"
+        assert row["finals"] == {"d1": "confirmed", "d2": "confirmed"} and row["batch"] == 2
+        assert fakes["d1"].notices == ["1.1.0"] and fakes["d2"].notices == ["1.1.0"]
         await _teardown(hub, op, fakes)
 
     run(go())
