@@ -45,6 +45,12 @@ def register(sub):
     who.add_argument("--all", action="store_true", help="every provisioned device")
     ro.add_argument("--batch", type=int, default=0, help="devices per batch (default: all)")
     ro.add_argument(
+        "--max-failures",
+        type=int,
+        default=0,
+        help="failed or rolled-back devices tolerated before the rollout stops (default 0)",
+    )
+    ro.add_argument(
         "--batch-timeout", type=float, default=300.0, help="seconds a batch may take (300)"
     )
     ro.set_defaults(func=_rollout)
@@ -156,7 +162,9 @@ def _rollout(args):
         transitions = []
         con = _console()
         with Live(_table(args.version, rows, 0), console=con, refresh_per_second=8) as live:
-            for p in c.ops.Rollout(req, metadata=c.md):  # no deadline: the hub bounds batches
+            for p in c.ops.Rollout(
+                req, metadata=tuple(c.md) + (("x-jotunheim-max-failures", str(args.max_failures)),)
+            ):  # no deadline: the hub bounds batches
                 batches = p.batches or batches
                 if p.done:
                     summary = p.summary
