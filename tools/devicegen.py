@@ -172,44 +172,12 @@ def _render_file(fdesc, index):
         lines.extend(enum_lines)
         lines.append("")
 
-    patches = []
-    for full in order:
-        _, attr, _dotted, m = index.messages[full]
-        items = []
-        subs = []
-        patched = False
-        for f in sorted(m.field, key=lambda f: f.number):
-            items.append("%s,%d,%d" % (f.name, f.number, _kind(f, m, index)))
-            if f.type in (_TYPE_MESSAGE, _TYPE_GROUP):
-                target = index.messages[f.type_name]
-                patched = patched or (full, f.number) in back_refs
-                if target[0] == fname:
-                    subs.append(target[1])
-                else:
-                    subs.append("_%s.%s" % (module_name(target[0]), target[1]))
-        oneofs = [m.oneof_decl[i].name for i in _real_oneofs(m)]
-        oneof_src = "(%s)" % "".join("%r, " % n for n in oneofs) if oneofs else "None"
-        subs_src = "(%s)" % "".join("%s, " % x for x in subs) if subs else "None"
-        if patched:  # a message later in this file (a cycle): bound once everything exists
-            patches.append("%s[3] = %s" % (attr, subs_src))
-            subs_src = "None"
-        spec = ";".join(items)
-        if len(spec) > 72:
-            parts = []
-            for item in items:
-                if parts and len(parts[-1]) + len(item) < 72:
-                    parts[-1] += ";" + item
-                else:
-                    parts.append(item if not parts else ";" + item)
-            spec_src = "(\n    " + "\n    ".join(repr(x) for x in parts) + "\n)"
-        else:
-            spec_src = repr(spec)
-        # The attribute name doubles as the message's name in errors: it is an identifier, so
-        # MicroPython interns it once (a dotted name would be one more string on the heap).
-        lines.append("%s = [%r, %s, %s, %s]" % (attr, attr, spec_src, oneof_src, subs_src))
-    if patches:
-        lines.append("")
-        lines.extend(patches)
+    def sub_ref(target):
+        if target[0] == fname:
+            return target[1]
+        return "_%s.%s" % (module_name(target[0]), target[1])
+
+    lines.extend(_emit_messages(order, back_refs, index, sub_ref))
 
     pkg = fdesc.package
     for svc in fdesc.service:
@@ -234,6 +202,94 @@ def _render_file(fdesc, index):
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _emit_messages(order, back_refs, index, sub_ref):
+    """Descriptor lines for messages in `order` (dependencies first); `sub_ref(entry)` names a
+    sub-message's descriptor; fields in `back_refs` are bound after all messages exist."""
+    lines = []
+    patches = []
+    for full in order:
+        _, attr, _dotted, m = index.messages[full]
+        items = []
+        subs = []
+        patched = False
+        for f in sorted(m.field, key=lambda f: f.number):
+            items.append("%s,%d,%d" % (f.name, f.number, _kind(f, m, index)))
+            if f.type in (_TYPE_MESSAGE, _TYPE_GROUP):
+                patched = patched or (full, f.number) in back_refs
+                subs.append(sub_ref(index.messages[f.type_name]))
+        oneofs = [m.oneof_decl[i].name for i in _real_oneofs(m)]
+        oneof_src = "(%s)" % "".join("%r, " % n for n in oneofs) if oneofs else "None"
+        subs_src = "(%s)" % "".join("%s, " % x for x in subs) if subs else "None"
+        if patched:  # a message later in this file (a cycle): bound once everything exists
+            patches.append("%s[3] = %s" % (attr, subs_src))
+            subs_src = "None"
+        spec = ";".join(items)
+        if len(spec) > 72:
+            parts = []
+            for item in items:
+                if parts and len(parts[-1]) + len(item) < 72:
+                    parts[-1] += ";" + item
+                else:
+                    parts.append(item if not parts else ";" + item)
+            spec_src = "(\n    " + "\n    ".join(repr(x) for x in parts) + "\n)"
+        else:
+            spec_src = repr(spec)
+        # The attribute name doubles as the message's name in errors: it is an identifier, so
+        # MicroPython interns it once (a dotted name would be one more string on the heap).
+        lines.append("%s = [%r, %s, %s, %s]" % (attr, attr, spec_src, oneof_src, subs_src))
+    if patches:
+        lines.append("")
+        lines.extend(patches)
+    return lines
+
+
+# Slice modules: only the messages some roots reach (transitively, across files), in one
+# self-contained module. The device session imports hub_session instead of hub + capability:
+# the operator/peer messages it never sends cost heap on MicroPython just by being loaded.
+SLICES = {
+    "hub_session": (
+        "hub.proto",
+        (".jotunheim.hub.DeviceMessage", ".jotunheim.hub.HubMessage"),
+    ),
+}
+
+
+def _render_slice(source, roots, index):
+    order = []
+    state = {}
+    back_refs = set()
+
+    def visit(full):
+        state[full] = 1
+        for f in index.messages[full][3].field:
+            t = f.type_name
+            if f.type in (_TYPE_MESSAGE, _TYPE_GROUP):
+                if state.get(t) == 1:
+                    back_refs.add((full, f.number))
+                elif t not in state:
+                    visit(t)
+        state[full] = 2
+        order.append(full)
+
+    for root in roots:
+        if root not in index.messages:
+            raise SystemExit("slice of %s: no message %s" % (source, root))
+        if root not in state:
+            visit(root)
+    seen = {}
+    for full in order:
+        attr = index.messages[full][1]
+        if attr in seen:  # one flat namespace: two files' messages must not share a name
+            raise SystemExit("slice of %s: %s and %s clash" % (source, seen[attr], full))
+        seen[attr] = full
+    lines = [
+        '"""Generated code (do not edit): `make proto` rebuilds it from proto/%s: %s and the '
+        'messages they reach."""\n' % (source, ", ".join(r.rsplit(".", 1)[1] for r in roots))
+    ]
+    lines.extend(_emit_messages(order, back_refs, index, lambda target: target[1]))
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def _ref(index, type_name, fname):
     target = index.messages[type_name]
     if target[0] == fname:
@@ -255,3 +311,6 @@ def generate(proto_dir, proto_files, out_dir):
             raise SystemExit("%s: only proto3 files are supported" % fdesc.name)
         text = _render_file(fdesc, index)
         (out_dir / (module_name(fdesc.name) + ".py")).write_text(text)
+    for name, (source, roots) in sorted(SLICES.items()):
+        if source in wanted:
+            (out_dir / (name + ".py")).write_text(_render_slice(source, roots, index))

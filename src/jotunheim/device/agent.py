@@ -36,7 +36,7 @@ class Agent:
             # bytes instead, from the first import on (docs/micropython-notes.md, "Device
             # session and agent").
             gc.threshold(GC_EVERY)
-        import jotunheim._gen.device.hub  # noqa: F401
+        import jotunheim._gen.device.hub_session  # noqa: F401 - only the session messages
         import jotunheim.wire.channel  # noqa: F401
         from jotunheim.device.capabilities import CapabilityBuilder
         from jotunheim.device.commands import CommandHandler

@@ -20,10 +20,10 @@ class NegotiationTimeout(JotunheimError):
 
 def encode_response(caps):
     """CapabilityResponse bytes for a JotunheimCapabilities dict (codec loaded on first use)."""
-    from jotunheim._gen.device import capability as cap_d
+    from jotunheim._gen.device import hub_session as hub_d
     from jotunheim.wire import protobuf as pb
 
-    return pb.encode(cap_d.CapabilityResponse, {"capabilities": caps})
+    return pb.encode(hub_d.CapabilityResponse, {"capabilities": caps})
 
 
 def _varint(n):

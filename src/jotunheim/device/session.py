@@ -140,7 +140,7 @@ class DeviceSession:
             await asyncio.sleep(min(200, left) / 1000)
 
     async def _session(self, addr):
-        from jotunheim._gen.device import hub as hub_d
+        from jotunheim._gen.device import hub_session as hub_d
 
         if IS_MICROPYTHON:
             gc.collect()  # a fresh connection allocates its buffers: give them whole blocks

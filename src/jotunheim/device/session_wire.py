@@ -124,7 +124,7 @@ class PendingResults:
 
 def parse_hub_message(msg):
     """(kind, body) of a decoded HubMessage; raises SessionRefused for a Refusal."""
-    from jotunheim._gen.device import hub as hub_d
+    from jotunheim._gen.device import hub_session as hub_d
     from jotunheim.wire import protobuf as pb
 
     kind = pb.which_oneof(hub_d.HubMessage, msg, "body")
