@@ -57,16 +57,29 @@ class PriorityScheduler:
             )
         self.max_concurrent = max_concurrent
         self.user_queue_size = user_queue_size
-        self.memory = memory_monitor
-        self.recheck_ms = recheck_ms
-        self.queue_timeout_ms = queue_timeout_ms
-        self._now = now
-        self._system_waiters = []
-        self._user_waiters = []
-        self.active_system = 0
-        self.active_user = 0
-        self.rejected = 0
-        self.completed = 0
+        # Only values that differ from the class defaults take a slot in the instance dict:
+        # an idle scheduler is on every device's heap, so it holds 2-4 attributes, no lists.
+        if memory_monitor is not None:
+            self.memory = memory_monitor
+        if recheck_ms != 250:
+            self.recheck_ms = recheck_ms
+        if queue_timeout_ms is not None:
+            self.queue_timeout_ms = queue_timeout_ms
+        if now is not ticks_ms:
+            self._now = now
+
+    # Class-level defaults (see __init__); counters become instance attributes on first use.
+    memory = None
+    recheck_ms = 250
+    queue_timeout_ms = None
+    _now = staticmethod(ticks_ms)
+    # The waiter queues exist only once something has queued (_queue()).
+    _system_waiters = ()
+    _user_waiters = ()
+    active_system = 0
+    active_user = 0
+    rejected = 0
+    completed = 0
 
     @classmethod
     def from_settings(cls, limits, memory_monitor=None, **kw):
@@ -101,7 +114,7 @@ class PriorityScheduler:
             if self.active < self.max_concurrent and not self._system_waiters:
                 self._admit(SYSTEM)
             else:
-                await self._wait(_Waiter(SYSTEM), self._system_waiters)
+                await self._wait(_Waiter(SYSTEM), self._queue(SYSTEM))
         elif priority == USER:
             await self._enter_user()
         else:
@@ -112,6 +125,16 @@ class PriorityScheduler:
             return await coro_fn(*args)
         finally:
             self._leave(priority)
+
+    def _queue(self, priority):
+        # The waiter list of `priority`, made on first use (empty tuple until then).
+        if priority == SYSTEM:
+            if type(self._system_waiters) is tuple:
+                self._system_waiters = []
+            return self._system_waiters
+        if type(self._user_waiters) is tuple:
+            self._user_waiters = []
+        return self._user_waiters
 
     def _memory_ok(self):
         return self.memory is None or self.memory.allow_user_work()
@@ -131,7 +154,7 @@ class PriorityScheduler:
             raise ResourceExhausted(
                 "user work refused: %s and user queue full (%d)" % (why, self.user_queue_size)
             )
-        await self._wait(_Waiter(USER), self._user_waiters)
+        await self._wait(_Waiter(USER), self._queue(USER))
 
     async def _wait(self, waiter, queue):
         queue.append(waiter)

@@ -41,9 +41,14 @@ class DHT22:
         self.pin = config["pin"]
         self._hal = hal
         self._buf = bytearray(5)
-        self._last = None
-        self._at = 0
-        self.min_interval_ms = getattr(hal, "dht_min_interval_ms", 2000)
+        interval = getattr(hal, "dht_min_interval_ms", 2000)
+        if interval != 2000:
+            self.min_interval_ms = interval
+
+    # Defaults at class level: an instance stores only what differs.
+    min_interval_ms = 2000
+    _last = None
+    _at = 0
 
     def read(self):
         now = ticks_ms()

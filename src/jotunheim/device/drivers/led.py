@@ -10,19 +10,25 @@ class LED:
     last value (bool for a plain LED, float for a PWM LED)."""
 
     kind = "actuator"
+    # Defaults at class level: an instance stores only what differs (a smaller attribute
+    # table on MicroPython's heap).
+    active_low = False
+    dimmable = False
+    state = False
 
     def __init__(self, hal, config, bus=None):
         self.name = config.get("name", "led")
         self.pin = config["pin"]
-        self.active_low = bool(config.get("active_low", False))
-        self.dimmable = bool(config.get("pwm", False))
+        if config.get("active_low", False):
+            self.active_low = True
+        if config.get("pwm", False):
+            self.dimmable = True
         if self.dimmable:
             self._pwm = hal.pwm(self.pin, freq=config.get("freq", 1000), duty_u16=self._duty(0.0))
             self.state = 0.0
         else:
             self._pin = hal.pin(self.pin, "out")
-            self._pin.value(1 if self.active_low else 0)  # start dark
-            self.state = False
+            self._pin.value(1 if self.active_low else 0)  # start dark (state False)
 
     def _duty(self, level):
         duty = int(level * _FULL + 0.5)

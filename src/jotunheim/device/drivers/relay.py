@@ -7,18 +7,22 @@ class Relay:
     """`set(True)` energises the coil; the relay starts released (off) when created."""
 
     kind = "actuator"
+    # Defaults at class level: an instance stores only what differs.
+    active_low = False
+    state = False
 
     def __init__(self, hal, config, bus=None):
         self.name = config.get("name", "relay")
         self.pin = config["pin"]
-        self.active_low = bool(config.get("active_low", False))
+        if config.get("active_low", False):
+            self.active_low = True
         self._pin = hal.pin(self.pin, "out")
-        self.state = False
         self._write(False)  # a relay must never start energised by accident
 
     def _write(self, on):
         self._pin.value(1 if on != self.active_low else 0)
-        self.state = on
+        if on or self.state:  # the default (False) needs no instance slot
+            self.state = on
 
     def set(self, value):
         if value is not True and value is not False:

@@ -13,14 +13,19 @@ _HISTORY = 32  # writes remembered per pin, enough for tests of blink patterns
 class SimPin:
     """A machine.Pin look-alike; `level` is what the outside world drives on an input."""
 
+    # Class defaults: a pin holds only num, mode and what was written to it (a simulated pin
+    # stands in for a register that costs no heap on a board, so it stays small).
+    level = None
+    _hist = b""
+
     def __init__(self, num, mode):
         self.num = num
         self.mode = mode
-        self.level = None
-        self.out = 0
-        # Written levels, oldest first, as bytes: a list of ints costs 8 bytes a write on a
-        # 64-bit port and this simulator stands in for registers that cost no heap on a board.
-        self._hist = bytearray()
+
+    @property
+    def out(self):
+        """The level last written (0 before any write): the newest history entry."""
+        return self._hist[-1] if self._hist else 0
 
     @property
     def history(self):
@@ -37,10 +42,14 @@ class SimPin:
             if self.level is not None:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
-        self.out = 1 if v else 0
-        self._hist.append(self.out)
-        if len(self._hist) >= 2 * _HISTORY:  # trimmed in batches, not on every write
-            self._hist = self._hist[-_HISTORY:]
+        # Written levels, oldest first, as bytes: a list of ints costs 8 bytes a write on a
+        # 64-bit port. Made on the first write; trimmed in batches, not on every write.
+        hist = self._hist
+        if not hist:
+            hist = self._hist = bytearray()
+        elif len(hist) >= 2 * _HISTORY:
+            hist = self._hist = hist[-_HISTORY:]
+        hist.append(1 if v else 0)
         return None
 
     def on(self):
@@ -180,16 +189,33 @@ class SimHal:
     is_simulated = True
     dht_min_interval_ms = 0  # a simulated DHT22 answers every time
 
+    # Inspectable tables (sensor name -> simulated device for `sensors`; `_pending` holds
+    # values set before a sensor is attached). Each dict is made on first access
+    # (__getattr__), so a simulation pays only for the kinds of parts it uses.
+    _TABLES = (
+        "pins",
+        "pwms",
+        "adc_values",
+        "i2c_buses",
+        "onewire_buses",
+        "dht_devices",
+        "sensors",
+        "_pending",
+    )
+
     def __init__(self, auto_attach=True):
-        self.auto_attach = auto_attach
-        self.pins = {}
-        self.pwms = {}
-        self.adc_values = {}
-        self.i2c_buses = {}
-        self.onewire_buses = {}
-        self.dht_devices = {}
-        self.sensors = {}  # sensor name -> simulated device
-        self._pending = {}  # sensor name -> values set before the device was attached
+        if not auto_attach:
+            self.auto_attach = False
+
+    auto_attach = True
+
+    def __getattr__(self, name):
+        # Called only for attributes not found normally: the tables above, on first access.
+        if name in SimHal._TABLES:
+            table = {}
+            setattr(self, name, table)
+            return table
+        raise AttributeError(name)
 
     def pin(self, num, mode="in"):
         if mode not in ("in", "out", "in_pullup"):
