@@ -86,10 +86,11 @@ class Agent:
             channel_factory=channel_factory,
         )
         # --- OTA hook (logic in ota_session.py): boot slot, firmware version, update hooks.
-        from jotunheim.device import ota_session
-
+        # ota_session costs ~8 KB of heap: a device that was never updated (no boot.json)
+        # loads it only when the hub first sends an update_notice or ota_rollback.
         self.exit_code = 0  # ota_session.REBOOT_EXIT: restart me on the selected slot
-        self.ota = ota_session.attach(self)
+        self.running = False
+        attach_ota(self)
         # --- end OTA hook
         gc.collect()  # settings validation and tool building leave garbage behind
 
@@ -110,7 +111,9 @@ class Agent:
             await self.wifi.wait_connected()
             self.log.warn("wifi: joined %s", self.wifi.ssid)
         watcher = asyncio.create_task(self._watch_settings()) if self.watch_ms else None
-        self.ota.start()  # OTA hook: statuses, trial confirmation, rollback timer
+        self.running = True
+        if self.ota is not None:
+            self.ota.start()  # OTA hook: statuses, trial confirmation, rollback timer
         try:
             await self.session.run()
         finally:
@@ -136,6 +139,54 @@ class Agent:
                 self.log.info("settings reloaded")
             except Exception as exc:  # a bad edit keeps the old settings running
                 self.log.warn("settings reload failed, keeping the old ones: %s", exc)
+
+
+def attach_ota(agent):
+    """Sets `agent.ota`: the OtaSession at once when `<slot_dir>/boot.json` exists (an update
+    ran: slot selection, trial, reports), else None with lazy update_notice / ota_rollback
+    handlers that import ota_session (~8 KB of heap) on first use and delegate to it."""
+    agent.ota = None
+    if _exists(_ota_slot_dir(agent.settings, agent.settings_path) + "/boot.json"):
+        _load_ota(agent)
+        return
+    agent.session.on_message("update_notice", _lazy_ota(agent, "on_update_notice"))
+    agent.session.on_message("ota_rollback", _lazy_ota(agent, "on_rollback"))
+
+
+def _load_ota(agent):
+    from jotunheim.device import ota_session
+
+    agent.ota = ota_session.attach(agent)  # boot(); its handlers replace the lazy ones
+    if getattr(agent, "running", False):
+        agent.ota.start()  # loaded mid-run: the status/trial timer starts now
+    return agent.ota
+
+
+def _lazy_ota(agent, name):
+    async def handler(body):
+        ota = agent.ota or _load_ota(agent)
+        await getattr(ota, name)(body)
+
+    return handler
+
+
+def _ota_slot_dir(settings, settings_path):
+    # The same rule as OtaSession: ota_update_settings.slot_dir (default "ota"), relative to
+    # the settings file's directory unless absolute.
+    peek = getattr(settings, "section", None) or settings.get
+    slot_dir = peek("ota_update_settings").get("slot_dir") or "ota"
+    base = _dirname(settings_path)
+    return slot_dir if slot_dir.startswith("/") or not base else base + "/" + slot_dir
+
+
+def _exists(path):
+    import os
+
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
 
 
 def _wifi(settings, log):
