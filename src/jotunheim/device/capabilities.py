@@ -42,13 +42,22 @@ class CapabilityBuilder:
         self.settings = settings
         self.hal = hal
         self.registry = registry if registry is not None else ToolRegistry()
-        self._given_drivers = drivers
-        self.script_dir = script_dir
-        self._loki = loki
-        self._features = runtime_features or {}
-        self._owned = ()  # names of tools this builder registered (replaced on configure)
-        self._configured = False
-        self.drivers = None
+        # Only values that differ from the class defaults below take an instance slot.
+        if drivers is not None:
+            self._given_drivers = drivers
+        if script_dir:
+            self.script_dir = script_dir
+        if loki is not None:
+            self._loki = loki
+        if runtime_features:
+            self._features = runtime_features
+
+    _given_drivers = None
+    script_dir = ""
+    _loki = None
+    _features = {}  # read only (.get), never mutated: safe to share
+    _owned = ()  # names of tools this builder registered (replaced on configure)
+    drivers = None  # the DriverSet, made by configure()
 
     def _loki_client(self):
         # Handed to kind "loki" tools as a factory: the wire/gRPC code is imported only when a
@@ -79,14 +88,13 @@ class CapabilityBuilder:
         for tool in tools:
             self.registry.register(tool, notify=False)
         self._owned = tuple(names)
-        self._configured = True
 
     def _capcfg(self):
         return _section(self.settings, "capability_configuration")
 
     def build(self):
         """The JotunheimCapabilities dict for the current settings and registry."""
-        if not self._configured:
+        if self.drivers is None:  # not configured yet
             self.configure()
         ident = _section(self.settings, "identity")
         capcfg = _section(self.settings, "capability_configuration")

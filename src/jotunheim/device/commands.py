@@ -104,14 +104,25 @@ class CommandHandler:
         default_deadline_ms=DEFAULT_DEADLINE_MS,
     ):
         self.registry = registry
-        self.log = logger
         self._cache = ResultCache(cache_size)
-        self.cache_size = self._cache.size
-        self.default_deadline_ms = default_deadline_ms
         self.limiter = scheduler or _default_limiter(max_concurrent, max_waiting)
-        self._inflight = {}
-        self.active = 0  # tools running now (heartbeat active_tools)
-        self.executed = 0  # tool runs started, for tests and stats
+        # Only values that differ from the class defaults below take an instance slot.
+        if logger is not None:
+            self.log = logger
+        if default_deadline_ms != DEFAULT_DEADLINE_MS:
+            self.default_deadline_ms = default_deadline_ms
+
+    log = None
+    default_deadline_ms = DEFAULT_DEADLINE_MS
+    active = 0  # tools running now (heartbeat active_tools)
+    executed = 0  # tool runs started, for tests and stats
+    # command id -> _InFlight while a command runs; a dict only while one is in flight (an
+    # emptied dict keeps its hash table allocated).
+    _inflight = None
+
+    @property
+    def cache_size(self):
+        return self._cache.size
 
     def cached(self, command_id):
         """The stored CommandResult dict for `command_id`, or None."""
@@ -129,12 +140,15 @@ class CommandHandler:
         hit = self._cache.get(cid)
         if hit is not None:
             return hit
-        pending = self._inflight.get(cid)
+        inflight = self._inflight
+        pending = None if inflight is None else inflight.get(cid)
         if pending is not None:
             await pending.event.wait()
             return pending.result
         pending = _InFlight()
-        self._inflight[cid] = pending
+        if inflight is None:
+            inflight = self._inflight = {}
+        inflight[cid] = pending
         try:
             result = await self._execute(cid, command)
         except Exception as exc:  # last line of defence: nothing escapes the runtime
@@ -148,7 +162,10 @@ class CommandHandler:
         return result
 
     def _finish(self, cid, pending, result):
-        del self._inflight[cid]
+        inflight = self._inflight
+        del inflight[cid]
+        if not inflight:
+            self._inflight = None
         self._store(cid, result)
         pending.result = result
         pending.event.set()

@@ -58,8 +58,9 @@ class DriverSet:
     def __init__(self, hal, capcfg, drivers=None):
         self._hal = hal
         self._source = capcfg
-        self._pinned = None  # one configuration read shared by a whole build()
         self._drivers = dict(drivers) if drivers else {}
+
+    _pinned = None  # one configuration read shared by a whole build() (see pin())
 
     def capcfg(self):
         if self._pinned is not None:
@@ -181,7 +182,8 @@ class GpioTools:
         # Only the switches tools() needs, not the settings' dict.
         self._kinds = (gpio.get("digital", True), gpio.get("pwm"), gpio.get("analog"))
         self._objs = {}  # pin -> (mode, object): reading an output must not reconfigure it
-        self._pwms = {}
+
+    _pwms = None  # pin -> PWM object, a dict from the first pwm_set
 
     @property
     def pin_param(self):
@@ -207,6 +209,8 @@ class GpioTools:
         pin = p["pin"]
         duty = int(p["duty"] * 65535 + 0.5)
         freq = p.get("freq", 1000)
+        if self._pwms is None:
+            self._pwms = {}
         pwm = self._pwms.get(pin)
         if pwm is None:
             pwm = self._hal.pwm(pin, freq=freq, duty_u16=duty)
@@ -221,7 +225,7 @@ class GpioTools:
         return {"pin": p["pin"], "value_u16": self._hal.adc(p["pin"]).read_u16()}
 
     def _pwm_off(self, pin):
-        pwm = self._pwms.pop(pin, None)
+        pwm = None if self._pwms is None else self._pwms.pop(pin, None)
         if pwm is not None:
             pwm.deinit()
 

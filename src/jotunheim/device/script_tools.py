@@ -17,8 +17,11 @@ class ScriptRunner:
     def __init__(self, name, path, env=None):
         self.name = name
         self.path = path
-        self._env = env or {}
-        self._run = None
+        if env:
+            self._env = env
+
+    _env = {}  # read only (copied into the script's namespace): safe to share
+    _run = None  # the script's run(), once loaded
 
     def _load(self):
         # Size from stat first: on MicroPython f.read(n) allocates n bytes up front, so a

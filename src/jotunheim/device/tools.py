@@ -209,8 +209,9 @@ class ToolRegistry:
 
     def __init__(self):
         self._tools = []
-        self._listeners = []
-        self.version = 0
+
+    version = 0  # an instance attribute from the first change on
+    _listeners = ()  # a list from the first on_change()
 
     def _index(self, name):
         tools = self._tools
@@ -264,6 +265,8 @@ class ToolRegistry:
         return self._index(name) >= 0
 
     def on_change(self, callback):
+        if not self._listeners:
+            self._listeners = []
         self._listeners.append(callback)
 
     def notify(self):
