@@ -284,3 +284,21 @@ def test_result_cache_keys_are_exact_ids():
     for i in range(4):
         c.put("n%d" % i, ok)
     assert len(c) == 4 and c.get("id10") is None and c.drop("n3") and not c.drop("n3")
+
+
+def test_result_cache_drops_the_least_recently_used():
+    # One buffer of records: a get() moves its record to the end, eviction cuts the front.
+    from jotunheim.device.command_results import ResultCache, error_result
+
+    c = ResultCache(3)
+    for cid in ("a", "b", "c"):
+        c.put(cid, error_result(cid, "NOT_FOUND", "m-" + cid, 300))
+    assert c.get("a")["error_message"] == "m-a"  # a is now the most recent
+    c.put("d", error_result("d", "INTERNAL", "m-d"))  # evicts b, the oldest
+    assert c.get("b", touch=False) is None and len(c) == 3
+    assert [c.get(x)["error_message"] for x in ("c", "a", "d")] == ["m-c", "m-a", "m-d"]
+    assert c.drop("a") and len(c) == 2 and c.get("a") is None
+    c.put("e", error_result("e", "INTERNAL", "x" * 150))  # a record longer than 127 bytes
+    c.put("f", error_result("f", "NOT_FOUND", "m-f"))  # evicts c
+    assert c.get("c") is None and c.get("e")["error_message"] == "x" * 150
+    assert c.get("d")["duration_us"] == 0 and c.get("f")["error_code"] == "NOT_FOUND"

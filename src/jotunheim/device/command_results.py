@@ -81,49 +81,68 @@ def check_json(value, where, depth=0):
 class ResultCache:
     """The last `size` CommandResults by command id, least recently used dropped first.
 
-    Each entry is one bytes object: [id length, varint][id][pack(result)]. A dict per result
-    cost ~250 B on the 64-bit unix port, a dict of packed entries ~160 B; one bytes object in
-    a list ~64 B. Lookups scan at most `size` entries (16 by default): no dict beside them.
+    All entries live in one bytearray, least recently used first, each a record
+    [record length, varint][id length, varint][id][pack(result)]. A dict per result cost
+    ~250 B on the 64-bit unix port and one bytes object per result in a list ~64 B; a record
+    here costs its own bytes (~30 for a typical result). Lookups scan at most `size` records
+    (16 by default): no dict beside them.
     """
 
     def __init__(self, size):
         self.size = max(1, size)
-        self._entries = []  # least recently used first
+        self._buf = bytearray()
+        self._n = 0  # records in _buf
 
     def __len__(self):
-        return len(self._entries)
+        return self._n
 
     def _find(self, cid):
+        # -> (record start, entry start, entry end, id prefix length), or start -1.
         key = _id_prefix(cid)
-        entries = self._entries
-        for i in range(len(entries)):
-            if entries[i].startswith(key):
-                return i, len(key)
-        return -1, 0
+        buf = self._buf
+        at = 0
+        while at < len(buf):
+            rlen, body = _read_varint(buf, at)
+            end = body + rlen
+            if rlen >= len(key) and buf[body : body + len(key)] == key:
+                return at, body, end, len(key)
+            at = end
+        return -1, 0, 0, 0
+
+    def _cut(self, start, end):
+        self._buf[start:end] = b""
+        self._n -= 1
+
+    def _append(self, entry):
+        self._buf.extend(_varint(len(entry)))
+        self._buf.extend(entry)
+        self._n += 1
 
     def get(self, cid, touch=True):
         """The CommandResult dict stored for `cid` (made most recent), or None."""
-        i, skip = self._find(cid)
-        if i < 0:
+        start, body, end, skip = self._find(cid)
+        if start < 0:
             return None
-        entry = self._entries[i]
-        if touch and i != len(self._entries) - 1:
-            self._entries.append(self._entries.pop(i))
+        entry = bytes(self._buf[body:end])
+        if touch and end != len(self._buf):
+            self._cut(start, end)
+            self._append(entry)
         return _expand(cid, entry, skip)
 
     def put(self, cid, result):
-        i, _ = self._find(cid)
-        if i >= 0:
-            self._entries.pop(i)
-        elif len(self._entries) >= self.size:
-            self._entries.pop(0)
-        self._entries.append(_id_prefix(cid) + pack(result))
+        start, _, end, _ = self._find(cid)
+        if start >= 0:
+            self._cut(start, end)
+        elif self._n >= self.size:
+            rlen, body = _read_varint(self._buf, 0)
+            self._cut(0, body + rlen)
+        self._append(_id_prefix(cid) + pack(result))
 
     def drop(self, cid):
-        i, _ = self._find(cid)
-        if i >= 0:
-            self._entries.pop(i)
-        return i >= 0
+        start, _, end, _ = self._find(cid)
+        if start >= 0:
+            self._cut(start, end)
+        return start >= 0
 
 
 def _id_prefix(cid):
