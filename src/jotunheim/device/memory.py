@@ -80,16 +80,31 @@ class MemoryMonitor:
             )
         self.warning_bytes = warning_kb * 1024
         self.critical_bytes = critical_kb * 1024
-        self.budget_bytes = budget_kb * 1024
-        self._mem_free = mem_free
-        self._mem_alloc = mem_alloc
-        self._rss = rss
-        self._collect = collect
-        self.on_critical = on_critical
         self.log = logger or _quiet()
-        self.last_level = OK
-        self.critical_episodes = 0
-        self.collections = 0
+        # Only values that differ from the class defaults below take an instance slot (the
+        # monitor lives for the whole run on a small heap).
+        if budget_kb:
+            self.budget_bytes = budget_kb * 1024
+        if mem_free is not None:
+            self._mem_free = mem_free
+        if mem_alloc is not None:
+            self._mem_alloc = mem_alloc
+        if rss is not None:
+            self._rss = rss
+        if collect is not gc.collect:
+            self._collect = collect
+        if on_critical is not None:
+            self.on_critical = on_critical
+
+    budget_bytes = 0
+    _mem_free = None
+    _mem_alloc = None
+    _rss = None
+    _collect = staticmethod(gc.collect)  # staticmethod: never bound as a method
+    on_critical = None
+    last_level = OK
+    critical_episodes = 0
+    collections = 0
 
     @classmethod
     def from_settings(cls, limits, **kw):
