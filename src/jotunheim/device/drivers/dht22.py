@@ -29,6 +29,11 @@ def decode_frame(frame):
     return temperature, humidity
 
 
+# One frame buffer for every DHT22: a read fills and decodes it without yielding, so no two
+# reads can interleave, and a board with several sensors keeps a single buffer.
+_FRAME = bytearray(5)
+
+
 class DHT22:
     """Sensor with FIELDS temperature_c and humidity_pct. Readings closer together than the
     HAL's `dht_min_interval_ms` (2 s on boards) return the previous result."""
@@ -40,7 +45,6 @@ class DHT22:
         self.name = config.get("name", "dht22")
         self.pin = config["pin"]
         self._hal = hal
-        self._buf = bytearray(5)
         interval = getattr(hal, "dht_min_interval_ms", 2000)
         if interval != 2000:
             self.min_interval_ms = interval
@@ -59,13 +63,13 @@ class DHT22:
 
     def _measure(self):
         try:
-            self._hal.dht_readinto(self.pin, self._buf)
+            self._hal.dht_readinto(self.pin, _FRAME)
         except OSError as exc:
             raise DriverError(
                 "%s: DHT22 on pin %d did not answer (%s)" % (self.name, self.pin, exc)
             ) from None
         try:
-            return decode_frame(self._buf)
+            return decode_frame(_FRAME)
         except DriverError as exc:
             raise DriverError("%s: %s" % (self.name, exc)) from None
 

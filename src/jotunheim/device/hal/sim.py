@@ -43,11 +43,12 @@ class SimPin:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
         # Written levels, oldest first, as bytes: a list of ints costs 8 bytes a write on a
-        # 64-bit port. Made on the first write; trimmed in batches, not on every write.
+        # 64-bit port. Made on the first write; a bytearray grows 8 bytes at a time, so it is
+        # trimmed back to _HISTORY every 8 writes and never holds more than 48 bytes.
         hist = self._hist
         if not hist:
             hist = self._hist = bytearray()
-        elif len(hist) >= 2 * _HISTORY:
+        elif len(hist) >= _HISTORY + 8:
             hist = self._hist = hist[-_HISTORY:]
         hist.append(1 if v else 0)
         return None
