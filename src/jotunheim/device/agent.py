@@ -13,8 +13,8 @@ WATCH_MS = 2000
 GC_EVERY = 8192
 
 
-def _dirname(path):
-    # os.path is missing on MicroPython.
+def dirname(path):
+    """The directory part of a path ("" for a bare name); os.path is missing on MicroPython."""
     head, sep, _ = path.rpartition("/")
     return head if sep else ""
 
@@ -64,7 +64,7 @@ class Agent:
         # a small heap that is why a command waits until its deadline.
         memory = MemoryMonitor.from_settings(limits, logger=self.log.child("memory"))
         scheduler = PriorityScheduler.from_settings(limits, memory)
-        self.builder = CapabilityBuilder(settings, hal, script_dir=_dirname(settings_path))
+        self.builder = CapabilityBuilder(settings, hal, script_dir=dirname(settings_path))
         self.registry = self.builder.registry
         self.handler = CommandHandler(
             self.registry,
@@ -146,7 +146,7 @@ def attach_ota(agent):
     ran: slot selection, trial, reports), else None with lazy update_notice / ota_rollback
     handlers that import ota_session (~8 KB of heap) on first use and delegate to it."""
     agent.ota = None
-    if _exists(_ota_slot_dir(agent.settings, agent.settings_path) + "/boot.json"):
+    if path_exists(ota_slot_dir(agent.settings, agent.settings_path) + "/boot.json"):
         _load_ota(agent)
         return
     agent.session.on_message("update_notice", _lazy_ota(agent, "on_update_notice"))
@@ -170,16 +170,17 @@ def _lazy_ota(agent, name):
     return handler
 
 
-def _ota_slot_dir(settings, settings_path):
-    # The same rule as OtaSession: ota_update_settings.slot_dir (default "ota"), relative to
-    # the settings file's directory unless absolute.
+def ota_slot_dir(settings, settings_path):
+    """ota_update_settings.slot_dir (default "ota"), relative to the settings file's directory
+    unless absolute; OtaSession uses the same rule."""
     peek = getattr(settings, "section", None) or settings.get
     slot_dir = peek("ota_update_settings").get("slot_dir") or "ota"
-    base = _dirname(settings_path)
+    base = dirname(settings_path)
     return slot_dir if slot_dir.startswith("/") or not base else base + "/" + slot_dir
 
 
-def _exists(path):
+def path_exists(path):
+    """True when path names an existing file or directory (no os.path on MicroPython)."""
     import os
 
     try:

@@ -9,24 +9,13 @@ import asyncio
 import os
 import sys
 
+from jotunheim.device.agent import ota_slot_dir, path_exists
+
 REBOOT_EXIT = 75  # the agent exits with this code to be restarted on the selected slot
 APP_MODULE = "jotunheim_app"  # optional module in an update: imported at start, self_test()
 CRASH_FILE = "last_crash.txt"  # why a trial boot crashed, added to the rollback's reason
 TICK_S = 0.2
 MAX_RESUMES = 10  # download breaks (each waits up to ota_link.WAIT_ONLINE_S to reconnect)
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def _dirname(path):
-    head, sep, _ = path.rpartition("/")
-    return head if sep else ""
 
 
 class OtaSession:
@@ -40,9 +29,7 @@ class OtaSession:
         ident = peek("identity")
         self.factory_version = ident.get("firmware_version") or "0.0.0"
         self.target = ident.get("type") or "generic"
-        slot_dir = self.cfg.get("slot_dir") or "ota"
-        base = _dirname(agent.settings_path)
-        self.slot_dir = slot_dir if slot_dir.startswith("/") or not base else base + "/" + slot_dir
+        self.slot_dir = ota_slot_dir(settings, agent.settings_path)
         self.store = None
         self.updater = None
         self.app = None
@@ -64,7 +51,8 @@ class OtaSession:
             self.agent.session.identity.firmware_version = version
         path = info["path"]
         if path and (
-            _exists(path + "/" + APP_MODULE + ".py") or _exists(path + "/" + APP_MODULE + ".mpy")
+            path_exists(path + "/" + APP_MODULE + ".py")
+            or path_exists(path + "/" + APP_MODULE + ".mpy")
         ):
             sys.path.insert(0, path)
             try:
@@ -80,7 +68,7 @@ class OtaSession:
     def _select(self):
         max_attempts = self.cfg.get("max_boot_attempts", 3)
         state_path = self.slot_dir + "/boot.json"
-        if _exists(state_path):
+        if path_exists(state_path):
             from jotunheim.device.ota import bootstate
 
             st = bootstate.read_state(state_path, self.factory_version)
