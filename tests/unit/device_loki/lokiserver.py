@@ -11,6 +11,7 @@ from concurrent import futures
 import grpc
 
 from jotunheim._gen import loki_pb2
+from jotunheim.cli.demo import free_port  # noqa: F401 - re-exported for the tests
 
 PREFIX = "/loki.LokiService/"
 
@@ -114,17 +115,6 @@ def start():
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, port, state
-
-
-def free_port():
-    """A port with nothing listening (bound then released)."""
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 if __name__ == "__main__":  # manual use: python lokiserver.py -> prints the port, serves

@@ -10,12 +10,7 @@ import pytest
 
 from jotunheim._gen import loki_pb2 as pb
 from jotunheim._gen import loki_pb2_grpc
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from jotunheim.cli.demo import free_port  # noqa: F401 - re-exported for the Loki tests
 
 
 def wait_port(port, timeout=10.0):
