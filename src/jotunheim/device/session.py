@@ -67,7 +67,6 @@ class DeviceSession:
         self._welcomed = False
         self._dead = DeadPeerDetector(self.dead_peer_ms)
         self._hb_task = None
-        self._ch_tasks = ()
         self._extra = {}
         if propagator is not None:
             propagator.add_listener(self._on_capability_event)
@@ -147,7 +146,6 @@ class DeviceSession:
         ch = self._channel = make_channel(self._factory, addr, *self._tls)
         timeout = HANDSHAKE_TIMEOUT_MS / 1000
         await asyncio.wait_for(ch.connect(), timeout)
-        self._ch_tasks = list(getattr(ch, "_tasks", ()))
         call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
         self._call = call
         kind, body = await self._recv(call, timeout)
@@ -215,13 +213,6 @@ class DeviceSession:
                 await ch.close()
             except Exception:  # noqa: BLE001 - already broken
                 pass
-        # Workaround: after a GOAWAY the channel's reader task may still wait on the closed
-        # socket; on MicroPython that wait never ends and pins the whole connection (~8 KB per
-        # reconnect). Cancelling it releases the socket's I/O-queue entry.
-        tasks, self._ch_tasks = self._ch_tasks, ()
-        for t in tasks:
-            if not t.done():
-                t.cancel()
 
     # ---- sending -------------------------------------------------------------------------
     async def _send(self, message, raw=None):
