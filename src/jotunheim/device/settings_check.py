@@ -247,50 +247,25 @@ def _check_capabilities(caps, path):
 
 def write_temp(tmp, payload):
     """Write `payload` to the temp file and flush it to the medium."""
+    from jotunheim.device import durable
+
     with open(tmp, "wb") as f:
         f.write(payload)
-        f.flush()
-        if hasattr(os, "fsync"):  # CPython; MicroPython files have no fileno-level fsync
-            os.fsync(f.fileno())
+        durable.flush(f)
     _sync_fs()
 
 
 def finish_rename(tmp, path):
     """Rename `tmp` over `path` and make the rename durable."""
-    _rename(tmp, path)
+    from jotunheim.device import durable
+
+    durable.replace(tmp, path)
     _sync_fs()
-    _sync_dir(path)
-
-
-def _rename(src, dst):
-    try:
-        os.rename(src, dst)  # atomic replace on POSIX and LittleFS
-    except OSError:
-        # Some filesystems refuse to rename over an existing file; the window this opens is
-        # covered by _read_settings_file's temp-file recovery.
-        os.remove(dst)
-        os.rename(src, dst)
 
 
 def _sync_fs():
     if hasattr(os, "sync"):
         os.sync()
-
-
-def _sync_dir(path):
-    # POSIX makes a rename durable only once the directory is synced; MicroPython's VFS
-    # has no directory handles (os.sync() above covers it there).
-    if not hasattr(os, "O_RDONLY") or not hasattr(os, "fsync"):
-        return
-    try:
-        fd = os.open(path.rsplit("/", 1)[0] if "/" in path else ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    os.close(fd)
 
 
 def pretty_json(value, pad=""):

@@ -5,7 +5,6 @@ leaves either the old or the new state, never a mix (docs/ota.md "Power cuts").
 """
 
 import json
-import os
 
 from jotunheim.errors import DecodeError
 
@@ -64,48 +63,15 @@ def read_state(path, factory_version):
 
 def write_state(path, state, step=None):
     """Replace the state file atomically; `step(label)` marks each durable mutation (tests)."""
+    from jotunheim.device import durable
+
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(json.dumps(state).encode())
-        durable_flush(f)
+        durable.flush(f)
     if step:
         step("state-tmp")
-    try:
-        os.rename(tmp, path)
-    except OSError:
-        # FAT's rename refuses an existing target: remove, then rename (read_state covers
-        # the cut in between by reading the complete temp file).
-        try:
-            os.remove(path)
-        except OSError:
-            pass
-        if step:
-            step("state-removed")
-        os.rename(tmp, path)
-    _sync_dir(path)
+    # read_state covers a cut between FAT's remove and rename by reading the temp file.
+    durable.replace(tmp, path, step)
     if step:
         step("state-renamed")
-
-
-def durable_flush(f):
-    """Flush `f` to the medium: MicroPython's flush() already syncs; CPython needs fsync()."""
-    f.flush()
-    if hasattr(os, "fsync"):
-        os.fsync(f.fileno())
-
-
-def _sync_dir(path):
-    # POSIX (CPython on Linux): a rename is durable only once its directory is synced.
-    if not hasattr(os, "fsync") or not hasattr(os, "O_RDONLY"):
-        return
-    d = path.rsplit("/", 1)[0] if "/" in path else "."
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -7,6 +7,7 @@ is being downloaded), a/ and b/ (each: manifest.json, signature.json, files/<nam
 import json
 import os
 
+from jotunheim.device import durable
 from jotunheim.device.ota import bootstate
 from jotunheim.device.ota.bootstate import SlotError, other
 from jotunheim.device.ota.digest import PayloadHasher, VerifyError
@@ -215,7 +216,7 @@ class FileSlotStore(SlotStore):
         for name, data in (("manifest.json", manifest_bytes), ("signature.json", sig)):
             with open(base + name, "wb") as f:
                 f.write(data)
-                bootstate.durable_flush(f)
+                durable.flush(f)
         bootstate.write_state(
             self.slot_dir + "/staging.json", {"slot": slot, "manifest": tag}, None
         )
@@ -259,7 +260,7 @@ class FileSlotStore(SlotStore):
     def _sink(self, index, piece):
         if index != self._fh_index:
             if self._fh:
-                bootstate.durable_flush(self._fh)
+                durable.flush(self._fh)
                 self._fh.close()
             name = self.hasher.manifest.files[index][0]
             self._fh = open(self.files_dir(self._slot) + "/" + name, "ab")
@@ -278,7 +279,7 @@ class FileSlotStore(SlotStore):
 
     def _close(self):
         if self._fh:
-            bootstate.durable_flush(self._fh)  # the slot must be on flash before the switch
+            durable.flush(self._fh)  # the slot must be on flash before the switch
             self._fh.close()
         self._fh = None
         self._fh_index = -1
