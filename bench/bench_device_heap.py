@@ -5,6 +5,7 @@ loaded module's own heap, with --scan the smallest heap at which the flow passes
 `python bench/bench_device_heap.py [--loki] [--scan] [--modules]` starts a real hub (and Loki
 with --loki), runs the agent under `tests/e2e/mp_heap_probe.py`, drives set_led, sensor reads
 and a script tool from a grpcio operator, then restarts the hub (the device reconnects).
+`--own M1 M2 ...` prints only those modules' own heap (each imported on top of its imports).
 """
 
 import argparse
@@ -148,11 +149,18 @@ def main():
     ap.add_argument("--scan", action="store_true", help="smallest passing heap (KB steps of 8)")
     ap.add_argument("--lo", type=int, default=96, help="scan: a heap (KB) that fails")
     ap.add_argument("--hi", type=int, default=512, help="scan: a heap (KB) that passes")
+    ap.add_argument("--own", nargs="+", metavar="MODULE", help="only these modules' own heap")
     args = ap.parse_args()
 
     from jotunheim.cli.device_cmd import precompile
 
     built = precompile()
+    if args.own:  # no flow: the own-heap table of the named modules
+        rows = module_table(args.own)
+        for m, b in rows:
+            print("  %-44s %6.1f" % (m, b / 1024))
+        print("  %-44s %6.1f" % ("sum", sum(b for _, b in rows) / 1024))
+        return 0
     work = tempfile.mkdtemp(prefix="jotunheim-heap-")
     # The peer: the same flow with the code in a ROMFS image (imported in place), as a board
     # with a ROMFS partition in flash runs it; the image's own bytes are subtracted.
