@@ -195,6 +195,15 @@ def main():
                 r -= rom
                 print("  %-16s %9.1f %9.1f %7.2f" % (name, v / 1024, r / 1024, r / v))
         print("  modules loaded: %d" % len(mods))
+        # qstrs live in the heap too, in pools that double in size (a pool of 1280 entries,
+        # ~14 KB, is allocated once ~1270 qstrs exist): their count is a figure to watch.
+        q = re.findall(r"n_qstr=(\d+), n_str_data_bytes=(\d+), n_total_bytes=(\d+)", out)
+        if q:
+            n, data, total = (int(v) for v in q[-1])
+            print(
+                "  qstrs after commands: %d, %.1f KB of text, %.1f KB with their pools"
+                % (n, data / 1024, total / 1024)
+            )
         if args.modules:
             rows = module_table(mods)
             total = sum(b for _, b in rows)

@@ -72,6 +72,9 @@ def agent(path):
                 _remove(path + ".ask")
                 print("STAGE after-commands %d" % _alloc())
                 print("MODULES " + ",".join(sorted(_loaded())))
+                import micropython
+
+                micropython.qstr_info()  # "qstr pool: n_pool=.., n_qstr=.., ..."
 
     asyncio.run(main())
 
