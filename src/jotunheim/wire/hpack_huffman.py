@@ -25,33 +25,37 @@ _LENGTHS = (
 
 EOS = 256
 MAX_CODE_LENGTH = 30
+MIN_CODE_LENGTH = 5
 
 
-def _build():
-    # Canonical assignment: walk symbols ordered by (length, symbol), incrementing the code
-    # and shifting left whenever the length grows. Compact containers: codes in a 4-byte
-    # array, symbol order in a bytearray (EOS, the very last code, is index 256 implicitly).
-    order = sorted(range(257), key=lambda s: (_LENGTHS[s], s))
-    codes = array("I", bytes(4 * 257))
-    first = array("I", bytes(4 * (MAX_CODE_LENGTH + 2)))  # first code value of each length
-    count = bytearray(MAX_CODE_LENGTH + 2)  # number of codes of each length
-    base = array("H", bytes(2 * (MAX_CODE_LENGTH + 2)))  # index in order of each length's first
-    code = 0
-    prev = _LENGTHS[order[0]]
-    for i, sym in enumerate(order):
-        length = _LENGTHS[sym]
-        if i:
-            code = (code + 1) << (length - prev)
-            prev = length
-        if count[length] == 0:
-            first[length] = code
-            base[length] = i
+def _canonical():
+    # The code is canonical, so per code length the first code value, the number of codes
+    # and where that length's symbols start in the (length, symbol) order define it all.
+    # Those ~0.5 KB replace a per-symbol code array and a byte-lookup table (~1.5 KB more
+    # on a microcontroller's heap); this function runs once and is then deleted.
+    count = bytearray(MAX_CODE_LENGTH + 1)
+    for length in _LENGTHS:
         count[length] += 1
-        codes[sym] = code
-    return codes, first, count, base, bytearray(order[:256])
+    first = array("I", bytes(4 * (MAX_CODE_LENGTH + 1)))
+    base = array("H", bytes(2 * (MAX_CODE_LENGTH + 1)))
+    index = 0
+    for length in range(1, MAX_CODE_LENGTH + 1):
+        # RFC 7541 B is canonical: each length's first code follows the previous length's
+        # last code, shifted left by one bit.
+        first[length] = (first[length - 1] + count[length - 1]) << 1
+        base[length] = index
+        index += count[length]
+    order = bytearray(256)  # symbols by (length, symbol); EOS, the very last code, is 256
+    place = array("H", base)
+    for sym in range(256):
+        length = _LENGTHS[sym]
+        order[place[length]] = sym
+        place[length] += 1
+    return first, count, base, order
 
 
-_CODES, _FIRST, _COUNT, _BASE, _ORDER = _build()
+_FIRST, _COUNT, _BASE, _ORDER = _canonical()
+del _canonical  # import-time only: drop its bytecode
 
 
 def encoded_length(data):
@@ -65,14 +69,17 @@ def encoded_length(data):
 
 def huffman_encode(data):
     """Huffman-encode bytes; the last octet is padded with the EOS prefix (all ones)."""
-    codes = _CODES
     lengths = _LENGTHS
+    order = _ORDER
     out = bytearray()
     acc = 0
     bits = 0
     for byte in data:
-        acc = (acc << lengths[byte]) | codes[byte]
-        bits += lengths[byte]
+        length = lengths[byte]
+        # A symbol's code is its length's first code plus its rank among that length.
+        start = _BASE[length]
+        acc = (acc << length) | (_FIRST[length] + order.find(byte, start) - start)
+        bits += length
         while bits >= 8:
             bits -= 8
             out.append((acc >> bits) & 0xFF)
@@ -82,82 +89,37 @@ def huffman_encode(data):
     return bytes(out)
 
 
-def _build_fast():
-    # Lookup by the next 8 bits for every code of 8 bits or fewer (all lowercase letters,
-    # digits and common punctuation): 512 bytes that decode most symbols in one step.
-    fast_len = bytearray(256)
-    fast_sym = bytearray(256)
-    for sym in range(256):
-        length = _LENGTHS[sym]
-        if length <= 8:
-            lo = _CODES[sym] << (8 - length)
-            for peek in range(lo, lo + (1 << (8 - length))):
-                fast_len[peek] = length
-                fast_sym[peek] = sym
-    return fast_len, fast_sym
-
-
-_FAST_LEN, _FAST_SYM = _build_fast()
-
-
 def huffman_decode(data, max_length):
     """Decode a Huffman string; raises DecodeError on EOS, bad padding or > max_length bytes."""
-    fast_len = _FAST_LEN
-    fast_sym = _FAST_SYM
+    first = _FIRST
+    count = _COUNT
     out = bytearray()
     acc = 0
     bits = 0
     for byte in data:
         acc = (acc << 8) | byte
         bits += 8
-        while bits >= 8:
-            peek = (acc >> (bits - 8)) & 0xFF
-            length = fast_len[peek]
-            if length:
-                sym = fast_sym[peek]
-            else:
-                sym, length = _long_code(acc, bits)
-                if not length:
-                    break  # a code longer than the bits we hold: wait for the next byte
+        # Take every complete code at the top of the bits held: a code of length n lies in
+        # [first[n], first[n] + count[n]); a prefix of a longer code lies above that range.
+        length = MIN_CODE_LENGTH
+        while length <= bits:
+            code = (acc >> (bits - length)) - first[length]
+            if code >= count[length]:
+                length += 1
+                continue
+            index = _BASE[length] + code
+            if index >= EOS:  # EOS sorts last of all codes
+                raise DecodeError("hpack: Huffman string contains EOS")
             if len(out) >= max_length:
                 raise DecodeError("hpack: Huffman string longer than %d bytes" % max_length)
-            out.append(sym)
+            out.append(_ORDER[index])
             bits -= length
-        acc &= (1 << bits) - 1  # keep the accumulator a small int
-    # Fewer than 8 bits left: short codes may still end here; the rest must be padding.
-    while 5 <= bits < 8:
-        pad = 8 - bits
-        peek = ((acc << pad) | ((1 << pad) - 1)) & 0xFF
-        length = fast_len[peek]
-        if not length or length > bits:
-            break
-        if len(out) >= max_length:
-            raise DecodeError("hpack: Huffman string longer than %d bytes" % max_length)
-        out.append(fast_sym[peek])
-        bits -= length
-        acc &= (1 << bits) - 1
-    # RFC 7541 5.2: padding is at most 7 bits, all ones (the most significant bits of EOS).
+            acc &= (1 << bits) - 1  # keep the accumulator a small int
+            length = MIN_CODE_LENGTH
+    # What is left is no complete code. RFC 7541 5.2: padding is at most 7 bits, all ones
+    # (the most significant bits of EOS).
     if bits > 7:
         raise DecodeError("hpack: Huffman padding longer than 7 bits")
     if acc != (1 << bits) - 1:
         raise DecodeError("hpack: Huffman padding is not the EOS prefix")
     return bytes(out)
-
-
-def _long_code(acc, bits):
-    """(symbol, length) of a code of 9..30 bits at the top of the `bits` held in acc, or
-    (0, 0) when more bits are needed. Canonical code: a complete code of length n lies in
-    [first[n], first[n] + count[n]); prefixes of longer codes lie above that range."""
-    first = _FIRST
-    count = _COUNT
-    for n in range(9, min(bits, MAX_CODE_LENGTH) + 1):
-        code = (acc >> (bits - n)) & ((1 << n) - 1)
-        if first[n] <= code < first[n] + count[n]:
-            index = _BASE[n] + code - first[n]
-            if index >= EOS:  # EOS sorts last of all codes
-                raise DecodeError("hpack: Huffman string contains EOS")
-            return _ORDER[index], n
-    if bits >= MAX_CODE_LENGTH:
-        # Unreachable with the RFC table (every 30-bit string is a code); kept as a guard.
-        raise DecodeError("hpack: invalid Huffman code")
-    return 0, 0
