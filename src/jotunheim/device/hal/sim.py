@@ -1,5 +1,6 @@
 """Simulated HAL backend: stateful, inspectable pins, PWM, ADC, I2C and OneWire buses with
-simulated devices (hal/sim_devices.py), used on CPython and the MicroPython unix port.
+simulated devices, used on CPython and the MicroPython unix port. Only pins and I2C live
+here; the other parts (sim_pwm_adc, sim_onewire, sim_devices, sim_bmp280) load on first use.
 
 Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and set sensor
 values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
@@ -23,11 +24,6 @@ class SimPin:
         self.mode = mode
 
     @property
-    def out(self):
-        """The level last written (0 before any write): the newest history entry."""
-        return self._hist[-1] if self._hist else 0
-
-    @property
     def history(self):
         """The last (up to 32) levels written, oldest first."""
         return list(self._hist[-_HISTORY:])
@@ -38,7 +34,7 @@ class SimPin:
     def value(self, v=None):
         if v is None:
             if self.mode == "out":
-                return self.out
+                return self._hist[-1] if self._hist else 0  # the level last written
             if self.level is not None:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
@@ -58,44 +54,6 @@ class SimPin:
 
     def off(self):
         self.value(0)
-
-
-class SimPWM:
-    def __init__(self, num, freq, duty):
-        self.num = num
-        self.active = True
-        self._freq = 0
-        self._duty = 0
-        self.freq(freq)
-        self.duty_u16(duty)
-
-    def freq(self, f=None):
-        if f is None:
-            return self._freq
-        if not 0 < f <= 40000000:
-            raise ValueError("freq out of range")
-        self._freq = f
-        return None
-
-    def duty_u16(self, d=None):
-        if d is None:
-            return self._duty
-        if not 0 <= d <= 65535:
-            raise ValueError("duty_u16 must be 0..65535")
-        self._duty = d
-        return None
-
-    def deinit(self):
-        self.active = False
-
-
-class SimADC:
-    def __init__(self, hal, num):
-        self._hal = hal
-        self.num = num
-
-    def read_u16(self):
-        return self._hal.adc_values.get(self.num, 0)
 
 
 class SimI2C:
@@ -125,62 +83,6 @@ class SimI2C:
 
     def writeto_mem(self, addr, memaddr, buf, addrsize=8):
         self._dev(addr).write_registers(memaddr, bytes(buf))
-
-
-class SimOneWire:
-    """A OneWire bus (the `onewire.OneWire` interface) routing bytes to simulated devices."""
-
-    def __init__(self, pin):
-        self.pin = pin
-        self.devices = []
-        self._active = []
-
-    def reset(self, required=False):
-        self._active = list(self.devices)
-        for dev in self._active:
-            dev.bus_reset()
-        if required and not self._active:
-            raise OSError(_ENODEV)
-        return bool(self._active)
-
-    def readbit(self):
-        bit = 1  # wired-AND: any device pulling low wins, an idle bus reads 1
-        for dev in self._active:
-            bit &= dev.read_bit()
-        return bit
-
-    def writebit(self, value):
-        for dev in self._active:
-            dev.write_bit(value & 1)
-
-    def readbyte(self):
-        value = 0
-        for i in range(8):  # LSB first, as on the wire
-            value |= self.readbit() << i
-        return value
-
-    def writebyte(self, value):
-        for i in range(8):
-            self.writebit((value >> i) & 1)
-
-    def write(self, buf):
-        for b in buf:
-            self.writebyte(b)
-
-    def readinto(self, buf):
-        for i in range(len(buf)):
-            buf[i] = self.readbyte()
-
-    def select_rom(self, rom):
-        self.reset()
-        self.writebyte(0x55)
-        self.write(rom)
-
-    def scan(self):
-        """ROMs found with the Search ROM (0xF0) bit protocol, like onewire.OneWire.scan()."""
-        from jotunheim.device.drivers.onewire_proto import search_roms
-
-        return search_roms(self)
 
 
 class SimHal:
@@ -233,11 +135,17 @@ class SimHal:
         p = self.pins.get(num) or self.pin(num, "in")
         p.level = 1 if level else 0
 
+    # PWM, ADC and OneWire models are imported on first use, like the device models below.
+
     def pwm(self, num, freq=1000, duty_u16=0):
+        from jotunheim.device.hal.sim_pwm_adc import SimPWM
+
         p = self.pwms[num] = SimPWM(num, freq, duty_u16)
         return p
 
     def adc(self, num):
+        from jotunheim.device.hal.sim_pwm_adc import SimADC
+
         return SimADC(self, num)
 
     def set_adc(self, num, value_u16):
@@ -257,6 +165,8 @@ class SimHal:
     def onewire(self, pin):
         bus = self.onewire_buses.get(pin)
         if bus is None:
+            from jotunheim.device.hal.sim_onewire import SimOneWire
+
             bus = self.onewire_buses[pin] = SimOneWire(pin)
         return bus
 
@@ -278,7 +188,7 @@ class SimHal:
         return self._named(name, dev)
 
     def add_ds18b20(self, bus_pin, rom=None, name=None, **values):
-        from jotunheim.device.hal.sim_devices import SimDS18B20
+        from jotunheim.device.hal.sim_onewire import SimDS18B20
 
         dev = SimDS18B20(rom, **values)
         self.onewire(bus_pin).devices.append(dev)
@@ -319,13 +229,9 @@ class SimHal:
             else:
                 self._named(name, dev)
         elif driver == "ds18b20" and interface is not None:
-            bus = self.onewire(interface["pin"])
-            rom = config.get("rom")
-            for dev in bus.devices:
-                if rom is None or dev.rom_hex() == rom.lower():
-                    self._named(name, dev)
-                    return
-            self.add_ds18b20(interface["pin"], rom, name)
+            from jotunheim.device.hal.sim_onewire import attach_ds18b20
+
+            attach_ds18b20(self, name, interface["pin"], config.get("rom"))
         elif driver == "bmp280" and interface is not None:
             addr = config.get("address", 0x76)
             dev = self.i2c(name=interface["name"]).devices.get(addr)
