@@ -31,6 +31,7 @@ from jotunheim.cli.demo import (  # noqa: E402
     free_port,
 )
 from jotunheim.cli.device_cmd import micropython_command  # noqa: E402
+from jotunheim.cli.romfs import romfs_image  # noqa: E402
 
 PROBE = os.path.join(ROOT, "tests", "e2e", "mp_heap_probe.py")
 
@@ -38,43 +39,6 @@ PROBE = os.path.join(ROOT, "tests", "e2e", "mp_heap_probe.py")
 def _probe_argv(heap, *args):
     argv, env = micropython_command("unused", heap=heap)
     return argv[:3] + [PROBE] + list(args), env
-
-
-def _uint(n):
-    # ROMFS integers: big-endian groups of 7 bits, the high bit set on all but the last.
-    out = [n & 0x7F]
-    n >>= 7
-    while n:
-        out.insert(0, 0x80 | (n & 0x7F))
-        n >>= 7
-    return bytes(out)
-
-
-def _record(kind, payload):
-    return _uint(kind) + _uint(len(payload)) + payload
-
-
-def _romfs_dir(path):
-    body = b""
-    for name in sorted(os.listdir(path)):
-        full = os.path.join(path, name)
-        named = _uint(len(name)) + name.encode()
-        if os.path.isdir(full):
-            body += _record(4, named + _romfs_dir(full))  # directory
-        elif name.endswith(".mpy"):
-            with open(full, "rb") as f:
-                body += _record(5, named + _record(2, f.read()))  # file: verbatim data
-    return body
-
-
-def romfs_image(root):
-    """A MicroPython ROMFS image (vfs.VfsRom) of the .mpy files under root: magic, length
-    (padded to an even total), then directory and file records."""
-    body = _romfs_dir(root)
-    magic, size = b"\xd2\xcd\x31", _uint(len(body))
-    if (len(magic) + len(size) + len(body)) % 2:
-        size = b"\x80" + size
-    return magic + size + body
 
 
 def run_flow(work, hub, op, loki, heap, n, image=None):

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 SRC_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the jotunheim package
@@ -50,6 +51,17 @@ def register(sub):
         help="MicroPython: import the .py sources (needs a larger heap for the compiler)",
     )
     r.set_defaults(func=cmd_run)
+    b = dsub.add_parser(
+        "build",
+        help="precompile the device runtime for a board (.mpy tree, ROMFS image)",
+        description="Writes the device runtime precompiled with mpy-cross, as a board runs "
+        "it: OUT/jotunheim/ (copy it to the board's /lib) and OUT/main.py; with --romfs also "
+        "a ROMFS image of the .mpy files, which a board with a ROMFS partition imports in "
+        "place, keeping their bytecode out of the heap (docs/device.md).",
+    )
+    b.add_argument("--out", required=True, help="directory to write (created if missing)")
+    b.add_argument("--romfs", metavar="FILE", help="also write a ROMFS image here")
+    b.set_defaults(func=cmd_build)
     p.set_defaults(func=lambda args: p.print_help() or 2)
 
 
@@ -106,7 +118,30 @@ def precompile(src_root=SRC_ROOT, cache_root=None):
         os.rename(tmp, out)
     except OSError:  # another process built it first
         shutil.rmtree(tmp, ignore_errors=True)
+    _prune(cache_root, keep=out)
     return str(out)
+
+
+# Cache builds kept besides the newest ones: a build stays while younger than PRUNE_AGE_S,
+# since a process started from it (a test run, an agent) may still be importing from it.
+PRUNE_KEEP = 4
+PRUNE_AGE_S = 3600
+
+
+def _prune(cache_root, keep):
+    """Removes old builds from the precompile cache: all but the PRUNE_KEEP newest, and
+    never one younger than PRUNE_AGE_S or `keep`."""
+    builds = []
+    for entry in cache_root.iterdir():
+        try:
+            builds.append((os.stat(entry / ".complete").st_mtime, entry))
+        except OSError:
+            continue  # not a finished build (another process may be writing it)
+    builds.sort(reverse=True)
+    limit = time.time() - PRUNE_AGE_S
+    for mtime, entry in builds[PRUNE_KEEP:]:
+        if mtime < limit and entry != keep:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _mkdir(path):
@@ -126,6 +161,40 @@ def micropython_command(settings, heap=DEFAULT_HEAP, precompiled=True):
     env["MICROPYPATH"] = ":".join(path)
     argv = [micropython_binary(), "-X", "heapsize=" + heap, "-m", AGENT_MODULE, settings]
     return argv, env
+
+
+# The board's /main.py (examples/device/main.py has the same two statements).
+BOARD_MAIN = (
+    '"""Board entry point: runs the Jotunheim device agent with /device.json."""\n\n'
+    "from jotunheim.device.agent import run\n\n"
+    'run("/device.json")\n'
+)
+
+
+def cmd_build(args):
+    built = precompile()
+    if built is None:
+        print("error: mpy-cross not found (install requirements.txt)", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    dest = out / "jotunheim"
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(Path(built) / "jotunheim", dest)
+    (out / "main.py").write_text(BOARD_MAIN)
+    files = sorted(dest.rglob("*.mpy"))
+    size = sum(f.stat().st_size for f in files)
+    print("%s: %d modules, %.1f KB of .mpy, and main.py" % (dest, len(files), size / 1024))
+    if args.romfs:
+        from jotunheim.cli.romfs import romfs_image
+
+        image = romfs_image(built)
+        Path(args.romfs).write_bytes(image)
+        print("%s: ROMFS image of %.1f KB" % (args.romfs, len(image) / 1024))
+    print("on the board: mpremote cp -r %s :/lib/ + cp %s :/main.py" % (dest, out / "main.py"))
+    if args.romfs:
+        print("  or, with a ROMFS partition: mpremote romfs deploy %s (+ main.py)" % args.romfs)
+    return 0
 
 
 def cmd_run(args):
