@@ -1,10 +1,10 @@
 """Encoder half of protobuf-lite: dict -> canonical proto3 bytes (fields in number order,
-defaults omitted, repeated scalars packed, map entries in protobuf's deterministic order).
+defaults omitted, repeated scalars packed; map fields are in pbmaps, loaded on first use).
 Use it through jotunheim.wire.protobuf.encode (MicroPython-safe)."""
 
 from jotunheim.compat import const
 from jotunheim.errors import EncodeError
-from jotunheim.wire.pbwire import MASK64, WIRE_TYPE, fields_of, is_default, put_scalar, put_varint
+from jotunheim.wire.pbwire import WIRE_TYPE, fields_of, is_default, put_scalar, put_varint
 
 _REPEATED = const(32)
 _MAP = const(64)
@@ -38,11 +38,13 @@ def encode_message(desc, msg, out, depth):
             kind = fields[i + 2]
             typ = kind & 31
             if kind & _MAP:
-                _put_map(out, num, fields[i + 3], v, depth)
+                from jotunheim.wire.pbmaps import put_map  # only Loki's messages have maps
+
+                put_map(out, num, fields[i + 3], v, depth)
             elif kind & _REPEATED:
                 _put_repeated(out, num, kind, fields[i + 3], v, depth)
             elif typ == _MESSAGE:
-                _put_message(out, num, fields[i + 3], v, depth)
+                put_message(out, num, fields[i + 3], v, depth)
             elif typ == _STRING and type(v) is str:  # the common case, inline
                 if v or kind >> 8:
                     v = v.encode("utf-8")
@@ -67,26 +69,22 @@ def encode_message(desc, msg, out, depth):
         ) from None
     if seen != len(msg):
         for key in msg:
-            if _index_name(fields, key) < 0:
+            # The only strings in the flat field tuple are the names (numbers and kinds are
+            # ints, subs are descriptor lists), so `in` finds exactly the known names.
+            if key not in fields:
                 raise FieldEncodeError("%s: unknown field %r" % (desc[0], key))
 
 
-def _index_name(fields, key):
-    for i in range(0, len(fields), 4):
-        if fields[i] == key:
-            return i
-    return -1
-
-
-def _open(out, num):
+def open_field(out, num):
     """Writes a length-delimited tag and reserves one length byte -> its position. Nested
-    messages are written straight into out (no buffer per level); _close fixes the length."""
+    messages are written straight into out (no buffer per level); close_field fixes the length."""
     put_varint(out, num << 3 | 2)
     out.append(0)
     return len(out) - 1
 
 
-def _close(out, start):
+def close_field(out, start):
+    """Writes the length of the field open_field started at start."""
     n = len(out) - start - 1
     if n < 0x80:
         out[start] = n
@@ -96,12 +94,13 @@ def _close(out, start):
         out[start : start + 1] = length
 
 
-def _put_message(out, num, sub, v, depth):
+def put_message(out, num, sub, v, depth):
+    """Appends the message field num (descriptor sub) holding the dict v."""
     if depth <= 0:
         raise EncodeError("messages nested deeper than the limit")
-    start = _open(out, num)
+    start = open_field(out, num)
     encode_message(sub, v, out, depth - 1)
-    _close(out, start)
+    close_field(out, start)
 
 
 def _put_repeated(out, num, kind, sub, values, depth):
@@ -111,60 +110,16 @@ def _put_repeated(out, num, kind, sub, values, depth):
         return
     typ = kind & 31
     if kind & _PACKED:
-        start = _open(out, num)
+        start = open_field(out, num)
         for v in values:
             put_scalar(out, typ, v)
-        _close(out, start)
+        close_field(out, start)
         return
     for v in values:
         if typ == _MESSAGE:
             if v is None:
                 raise EncodeError("None in a repeated message field")
-            _put_message(out, num, sub, v, depth)
+            put_message(out, num, sub, v, depth)
         else:
             put_varint(out, num << 3 | WIRE_TYPE[typ])
             put_scalar(out, typ, v)
-
-
-# Entry order of protobuf's deterministic serialization as the protobuf (upb) library that the
-# host side runs writes it (measured; tests/unit/codec checks it): integer and bool keys
-# descending as unsigned two's complement, string keys ascending by UTF-8 bytes with a longer
-# key before its own prefix ("ab" before "a"). Matching it keeps our bytes identical to the
-# hub's, e.g. for hashing or signing a message.
-def _string_order(k):
-    b = list(k.encode("utf-8"))
-    b.append(256)  # end of key sorts after every byte
-    return b
-
-
-def _int_order(k):
-    return k & MASK64
-
-
-def _put_map(out, num, entry, values, depth):
-    if not isinstance(values, dict):
-        raise EncodeError("expected a dict for a map, got %s" % type(values).__name__)
-    ef = fields_of(entry)
-    ktyp = ef[2] & 31
-    vtyp = ef[6] & 31
-    try:
-        if ktyp == _STRING:
-            keys = sorted(values, key=_string_order)
-        else:
-            keys = sorted(values, key=_int_order, reverse=True)
-    except (TypeError, AttributeError, UnicodeError):
-        raise EncodeError("map keys must all be of the key type") from None
-    for k in keys:
-        v = values[k]
-        start = _open(out, num)
-        # Entries always carry key and value, defaults included (as protobuf writes them).
-        out.append(8 | WIRE_TYPE[ktyp])
-        put_scalar(out, ktyp, k)
-        if vtyp == _MESSAGE:
-            if v is None:
-                raise EncodeError("None as the value of map key %r" % (k,))
-            _put_message(out, 2, ef[7], v, depth)
-        else:
-            out.append(16 | WIRE_TYPE[vtyp])
-            put_scalar(out, vtyp, v)
-        _close(out, start)

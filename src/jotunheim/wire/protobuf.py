@@ -3,15 +3,11 @@ in jotunheim._gen.device (MicroPython-safe; the contract is CONTRACTS.md section
 
 from jotunheim.compat import const
 from jotunheim.errors import DecodeError, EncodeError
-from jotunheim.wire.pbencode import FieldEncodeError, encode_message  # noqa: F401
+from jotunheim.wire.pbencode import encode_message
 from jotunheim.wire.pbwire import (
     WIRE_TYPE,
     fields_of,
-    fixed_scalar,
-    fixed_size,
-    read_length,
     read_text,
-    read_value,
     read_varint,
     skip_field,
     varint_scalar,
@@ -48,7 +44,7 @@ _MESSAGE = const(11)
 _STRING = const(9)
 _BYTES = const(12)
 # Default of an implicit-presence field by type number (messages: None = absent).
-_DEFAULTS = (None, 0.0, 0.0, 0, 0, 0, 0, 0, False, "", None, None, b"", 0, 0, 0, 0, 0, 0)
+DEFAULTS = (None, 0.0, 0.0, 0, 0, 0, 0, 0, False, "", None, None, b"", 0, 0, 0, 0, 0, 0)
 
 
 class FieldDecodeError(DecodeError):
@@ -66,7 +62,7 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
         data = memoryview(data)  # slices of values then copy once, from the caller's buffer
     budget = [_FIELD_ALLOWANCE + MAX_FIELDS_PER_BYTE * n]  # shared by every nested level
     try:
-        return _decode(desc, data, 0, n, max_depth, None, budget)
+        return decode_fields(desc, data, 0, n, max_depth, None, budget)
     except RuntimeError:  # recursion limit / stack check hit before max_depth (small stacks)
         raise DecodeError("%s: nesting exhausted the stack" % desc[0]) from None
 
@@ -114,7 +110,7 @@ def new_message(desc):
         elif kind >> 8:  # oneof member or proto3 `optional`: None unless present
             v = None
         else:
-            v = _DEFAULTS[kind & 31]
+            v = DEFAULTS[kind & 31]
         msg[fields[i]] = v
     return msg
 
@@ -126,10 +122,11 @@ def _index(fields, num):
     return -1
 
 
-def _decode(desc, buf, pos, end, depth, msg, budget):
+def decode_fields(desc, buf, pos, end, depth, msg, budget):
+    """Decodes the fields in buf[pos:end] into msg (a new message dict when None) -> msg."""
     if msg is None:
         msg = new_message(desc)  # also turns a generated field string into the tuple
-        _spend(budget, len(msg), desc)
+        spend(budget, len(msg), desc)
     fields = desc[1]
     nf = len(fields)
     name = None
@@ -172,19 +169,23 @@ def _decode(desc, buf, pos, end, depth, msg, budget):
                     if depth <= 0:
                         raise DecodeError("messages nested deeper than the limit")
                     if kind & _MAP:
-                        _map_entry(fields[i + 3], buf, pos, stop, depth - 1, msg[name], budget)
+                        from jotunheim.wire.pbmaps import decode_entry
+
+                        decode_entry(fields[i + 3], buf, pos, stop, depth - 1, msg[name], budget)
                         pos = stop
                         continue
                     cur = None if kind & _REPEATED else msg[name]
-                    v = _decode(
+                    v = decode_fields(
                         fields[i + 3], buf, pos, stop, depth - 1, cur, budget
                     )  # merges into cur
                 elif typ == _STRING:
                     v = read_text(buf, pos, stop)
                 elif typ == _BYTES:
                     v = bytes(buf[pos:stop])
-                elif kind & _REPEATED:
-                    _unpack(buf, pos, stop, typ, msg[name])
+                elif kind & _REPEATED:  # packed scalars: only the hub decodes any
+                    from jotunheim.wire.pbrare import unpack
+
+                    unpack(buf, pos, stop, typ, msg[name])
                     pos = stop
                     continue
                 else:
@@ -203,6 +204,8 @@ def _decode(desc, buf, pos, end, depth, msg, budget):
                 size = 8 if wt == 1 else 4
                 if pos + size > end:
                     raise DecodeError("truncated fixed-width value")
+                from jotunheim.wire.pbrare import fixed_scalar  # no Jotunheim message has one
+
                 v = fixed_scalar(typ, buf, pos)
                 pos += size
             if kind & _REPEATED:
@@ -222,66 +225,11 @@ def _decode(desc, buf, pos, end, depth, msg, budget):
     return msg
 
 
-def _spend(budget, n, desc):
+def spend(budget, n, desc):
+    """Charges n decoded fields to the shared budget (MAX_FIELDS_PER_BYTE)."""
     budget[0] -= n
     if budget[0] < 0:
         raise FieldDecodeError(
             "%s: message expands to more than %d fields per input byte"
             % (desc[0], MAX_FIELDS_PER_BYTE)
         )
-
-
-def _map_entry(entry, buf, pos, end, depth, target, budget):
-    """Decodes one map entry (key = 1, value = 2) into the dict target. An absent key or value
-    takes its default (an empty message for message values). An entry carrying any other
-    field is dropped as unknown data, as the protobuf (upb) library does, so both agree."""
-    ef = fields_of(entry)
-    key = _DEFAULTS[ef[2] & 31]
-    vtyp = ef[6] & 31
-    value = None
-    unknown = False
-    while pos < end:
-        tag, pos = read_varint(buf, pos, end)
-        num = tag >> 3
-        wt = tag & 7
-        if num == 1:
-            key, pos = read_value(buf, pos, end, ef[2] & 31, wt)
-        elif num == 2 and vtyp == _MESSAGE:
-            if wt != 2:
-                raise DecodeError("wrong wire type %d for a message" % wt)
-            n, pos = read_length(buf, pos, end)
-            if depth <= 0:
-                raise DecodeError("messages nested deeper than the limit")
-            value = _decode(ef[7], buf, pos, pos + n, depth - 1, value, budget)
-            pos += n
-        elif num == 2:
-            value, pos = read_value(buf, pos, end, vtyp, wt)
-        elif num == 0:
-            raise DecodeError("field number 0 is invalid")
-        else:
-            pos = skip_field(buf, pos, end, wt, num, depth)
-            unknown = True
-    if unknown:
-        return
-    if value is None:
-        if vtyp == _MESSAGE:
-            value = new_message(ef[7])
-            _spend(budget, len(value), entry)
-        else:
-            value = _DEFAULTS[vtyp]
-    target[key] = value
-
-
-def _unpack(buf, pos, stop, typ, out):
-    """Decodes the packed run of scalars buf[pos:stop] into the list out."""
-    if WIRE_TYPE[typ] == 0:
-        while pos < stop:
-            v, pos = read_varint(buf, pos, stop)
-            out.append(varint_scalar(typ, v))
-        return
-    size = fixed_size(typ)
-    if (stop - pos) % size:
-        raise DecodeError("packed length %d is not a multiple of %d" % (stop - pos, size))
-    while pos < stop:
-        out.append(fixed_scalar(typ, buf, pos))
-        pos += size

@@ -157,9 +157,9 @@ def test_float_fields_round_and_overflow_like_protobuf(value):
     )
 )
 def test_strict_utf8_check_agrees_with_cpython(data):
-    # pbwire.check_utf8 runs on MicroPython only; CPython's strict decoder is its oracle.
+    # pbrare.check_utf8 runs on MicroPython only; CPython's strict decoder is its oracle.
     from jotunheim.errors import DecodeError
-    from jotunheim.wire.pbwire import check_utf8
+    from jotunheim.wire.pbrare import check_utf8
 
     try:
         data.decode("utf-8")

@@ -1,0 +1,134 @@
+"""Map fields of protobuf-lite, both directions, imported on first use: the device session's
+messages have no map, only Loki's script parameters and results do (MicroPython-safe)."""
+
+from jotunheim.errors import DecodeError, EncodeError
+from jotunheim.wire import pbencode, protobuf
+from jotunheim.wire.pbwire import (
+    MASK64,
+    WIRE_TYPE,
+    fields_of,
+    put_scalar,
+    read_text,
+    read_varint,
+    skip_field,
+    varint_scalar,
+)
+
+_MESSAGE = 11
+_STRING = 9
+
+
+def _read_length(buf, pos, end):
+    """Decodes a length prefix -> (length, new pos); the length must fit before end."""
+    n, pos = read_varint(buf, pos, end)
+    if n > end - pos:
+        raise DecodeError("length %d runs past the end (%d bytes left)" % (n, end - pos))
+    return n, pos
+
+
+def _read_value(buf, pos, end, typ, wt):
+    """Decodes one non-message value of type typ sent with wire type wt -> (value, new pos)."""
+    if typ == 9 or typ == 12:
+        if wt != 2:
+            raise DecodeError("wrong wire type %d for a string/bytes field" % wt)
+        n, pos = _read_length(buf, pos, end)
+        if typ == 9:
+            return read_text(buf, pos, pos + n), pos + n
+        return bytes(buf[pos : pos + n]), pos + n
+    if wt != WIRE_TYPE[typ]:
+        raise DecodeError("wrong wire type %d" % wt)
+    if wt == 0:
+        v, pos = read_varint(buf, pos, end)
+        return varint_scalar(typ, v), pos
+    size = 8 if wt == 1 else 4
+    if pos + size > end:
+        raise DecodeError("truncated fixed-width value")
+    from jotunheim.wire.pbrare import fixed_scalar
+
+    return fixed_scalar(typ, buf, pos), pos + size
+
+
+def decode_entry(entry, buf, pos, end, depth, target, budget):
+    """Decodes one map entry (key = 1, value = 2) into the dict target. An absent key or value
+    takes its default (an empty message for message values). An entry carrying any other
+    field is dropped as unknown data, as the protobuf (upb) library does, so both agree."""
+    ef = fields_of(entry)
+    key = protobuf.DEFAULTS[ef[2] & 31]
+    vtyp = ef[6] & 31
+    value = None
+    unknown = False
+    while pos < end:
+        tag, pos = read_varint(buf, pos, end)
+        num = tag >> 3
+        wt = tag & 7
+        if num == 1:
+            key, pos = _read_value(buf, pos, end, ef[2] & 31, wt)
+        elif num == 2 and vtyp == _MESSAGE:
+            if wt != 2:
+                raise DecodeError("wrong wire type %d for a message" % wt)
+            n, pos = _read_length(buf, pos, end)
+            if depth <= 0:
+                raise DecodeError("messages nested deeper than the limit")
+            value = protobuf.decode_fields(ef[7], buf, pos, pos + n, depth - 1, value, budget)
+            pos += n
+        elif num == 2:
+            value, pos = _read_value(buf, pos, end, vtyp, wt)
+        elif num == 0:
+            raise DecodeError("field number 0 is invalid")
+        else:
+            pos = skip_field(buf, pos, end, wt, num, depth)
+            unknown = True
+    if unknown:
+        return
+    if value is None:
+        if vtyp == _MESSAGE:
+            value = protobuf.new_message(ef[7])
+            protobuf.spend(budget, len(value), entry)
+        else:
+            value = protobuf.DEFAULTS[vtyp]
+    target[key] = value
+
+
+# Entry order of protobuf's deterministic serialization as the protobuf (upb) library that the
+# host side runs writes it (measured; tests/unit/codec checks it): integer and bool keys
+# descending as unsigned two's complement, string keys ascending by UTF-8 bytes with a longer
+# key before its own prefix ("ab" before "a"). Matching it keeps our bytes identical to the
+# hub's, e.g. for hashing or signing a message.
+def _string_order(k):
+    b = list(k.encode("utf-8"))
+    b.append(256)  # end of key sorts after every byte
+    return b
+
+
+def _int_order(k):
+    return k & MASK64
+
+
+def put_map(out, num, entry, values, depth):
+    """Appends the entries of the dict values (map field num, entry descriptor entry)."""
+    if not isinstance(values, dict):
+        raise EncodeError("expected a dict for a map, got %s" % type(values).__name__)
+    ef = fields_of(entry)
+    ktyp = ef[2] & 31
+    vtyp = ef[6] & 31
+    try:
+        if ktyp == _STRING:
+            keys = sorted(values, key=_string_order)
+        else:
+            keys = sorted(values, key=_int_order, reverse=True)
+    except (TypeError, AttributeError, UnicodeError):
+        raise EncodeError("map keys must all be of the key type") from None
+    for k in keys:
+        v = values[k]
+        start = pbencode.open_field(out, num)
+        # Entries always carry key and value, defaults included (as protobuf writes them).
+        out.append(8 | WIRE_TYPE[ktyp])
+        put_scalar(out, ktyp, k)
+        if vtyp == _MESSAGE:
+            if v is None:
+                raise EncodeError("None as the value of map key %r" % (k,))
+            pbencode.put_message(out, 2, ef[7], v, depth)
+        else:
+            out.append(16 | WIRE_TYPE[vtyp])
+            put_scalar(out, vtyp, v)
+        pbencode.close_field(out, start)
