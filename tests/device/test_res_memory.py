@@ -3,7 +3,8 @@
 from devtest import raises
 
 from jotunheim import compat
-from jotunheim.device.memory import CRITICAL, OK, WARNING, MemoryMonitor, read_rss
+from jotunheim.device.memory import CRITICAL, OK, WARNING, MemoryMonitor
+from jotunheim.device.rss import read_rss
 from jotunheim.errors import JotunheimError
 
 

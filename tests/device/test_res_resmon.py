@@ -5,8 +5,9 @@ import asyncio
 from jotunheim import compat
 from jotunheim.compat import ticks_add
 from jotunheim.device.bandwidth import BandwidthMonitor
+from jotunheim.device.cpuload import LoopLoadSampler, ProcessCpu
 from jotunheim.device.memory import MemoryMonitor
-from jotunheim.device.resmon import LoopLoadSampler, ProcessCpu, ResourceMonitor, default_cpu
+from jotunheim.device.resmon import ResourceMonitor, default_cpu
 from jotunheim.device.scheduler import PriorityScheduler
 from jotunheim.device.wifi import SimWlan, WifiManager
 

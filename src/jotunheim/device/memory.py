@@ -15,41 +15,6 @@ WARNING = "warning"
 CRITICAL = "critical"
 
 
-class _QuietLogger:
-    def error(self, msg, *args):
-        pass
-
-    warn = info = debug = error
-
-
-def _quiet():
-    try:
-        from jotunheim.device.log import NullLogger
-
-        return NullLogger()
-    except ImportError:  # the logger module is optional for this one
-        return _QuietLogger()
-
-
-def read_rss(path="/proc/self/statm", page_size=4096):
-    """Resident set size in bytes from Linux statm, or -1 when unavailable."""
-    try:
-        with open(path) as f:
-            fields = f.read().split()
-        return int(fields[1]) * page_size
-    except (OSError, ValueError, IndexError):
-        return -1
-
-
-def _page_size():
-    try:
-        import os
-
-        return os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError, ImportError):
-        return 4096
-
-
 class MemoryMonitor:
     """Levels from free memory: below `warning_kb` -> warning, below `critical_kb` -> critical.
 
@@ -80,7 +45,11 @@ class MemoryMonitor:
             )
         self.warning_bytes = warning_kb * 1024
         self.critical_bytes = critical_kb * 1024
-        self.log = logger or _quiet()
+        if logger is None:
+            from jotunheim.device.log import NullLogger
+
+            logger = NullLogger()
+        self.log = logger
         # Only values that differ from the class defaults below take an instance slot (the
         # monitor lives for the whole run on a small heap).
         if budget_kb:
@@ -138,7 +107,9 @@ class MemoryMonitor:
             return used
         if self._rss is not None:
             return self._rss()
-        return read_rss(page_size=_page_size())
+        from jotunheim.device.rss import read_rss, system_page_size
+
+        return read_rss(page_size=system_page_size())
 
     def _classify(self, free):
         if free < 0:

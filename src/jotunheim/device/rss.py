@@ -1,0 +1,22 @@
+"""Resident set size of this process from Linux /proc (CPython hosts): MemoryMonitor's
+allocated figure where the runtime has no heap to report, loaded only there."""
+
+
+def read_rss(path="/proc/self/statm", page_size=4096):
+    """Resident set size in bytes from Linux statm, or -1 when unavailable."""
+    try:
+        with open(path) as f:
+            fields = f.read().split()
+        return int(fields[1]) * page_size
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def system_page_size():
+    """The kernel page size (statm counts pages), 4096 when it cannot be asked."""
+    try:
+        import os
+
+        return os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError, ImportError):
+        return 4096
