@@ -1,9 +1,8 @@
-"""CommandResult dicts (hub.proto): error codes, exception mapping, JSON checks, compact storage.
+"""CommandResult dicts (hub.proto): error codes, JSON checks, compact storage.
 
-Split from commands.py so the handler module stays small; everything here is pure.
+Split from commands.py so the handler module stays small; everything here is pure. Mapping
+an exception to an error code is in command_failures.py (loaded on the first failure).
 """
-
-import asyncio
 
 from jotunheim.device.tools import ToolError
 
@@ -18,10 +17,6 @@ CODES = (
     "INTERNAL",
     "UNAVAILABLE",
 )
-# gRPC status (int) -> CommandResult error_code, for tools that call over gRPC (Loki).
-_GRPC_CODES = {3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND"}
-_GRPC_CODES[8] = "RESOURCE_EXHAUSTED"
-_GRPC_CODES[14] = "UNAVAILABLE"
 
 
 def error_result(command_id, code, message, duration_us=0):
@@ -34,21 +29,6 @@ def error_result(command_id, code, message, duration_us=0):
         "error_message": message[:MAX_MESSAGE_CHARS],
         "duration_us": duration_us,
     }
-
-
-def error_code_of(exc):
-    """The CommandResult error_code for an exception raised by a tool."""
-    code = getattr(exc, "error_code", None)
-    if code in CODES:
-        return code
-    if isinstance(exc, asyncio.TimeoutError):
-        return "DEADLINE_EXCEEDED"
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhausted":
-        return "RESOURCE_EXHAUSTED"
-    status = getattr(exc, "status", None)
-    if isinstance(status, int) and status in _GRPC_CODES:
-        return _GRPC_CODES[status]
-    return "INTERNAL"
 
 
 def check_json(value, where, depth=0):
@@ -178,11 +158,6 @@ def pack(result):
     code = 0 if result["success"] else CODES.index(result["error_code"]) + 1
     body = result["result"] if result["success"] else result["error_message"].encode()
     return bytes((code,)) + _varint(max(0, result["duration_us"])) + body
-
-
-def expand(cid, entry):
-    """The CommandResult dict for `cid` from pack()'s bytes."""
-    return _expand(cid, entry, 0)
 
 
 def _expand(cid, entry, at):

@@ -1,7 +1,9 @@
 """Runs the hub's commands: validate first, then run under a deadline and a concurrency limit.
 
 Idempotent by command id: a repeated id gets the cached CommandResult (hub.proto) and never
-runs twice, even while the first run is still in flight. `handle()` never raises.
+runs twice, even while the first run is still in flight. `handle()` never raises. What only
+a failing command needs (full argument checks, error codes and messages) is in
+command_failures.py, imported on the first failure: successful commands never load it.
 """
 
 import asyncio
@@ -12,7 +14,6 @@ from jotunheim.device.command_results import (
     MAX_RESULT_BYTES,
     ResultCache,
     check_json,
-    error_code_of,
     error_result,
 )
 from jotunheim.device.tools import InvalidArgument, ToolError
@@ -25,69 +26,14 @@ MAX_ARGS_BYTES = 16384  # args_json comes from the network: bound it before pars
 DEFAULT_CACHE_SIZE = 16
 
 
-class ResourceExhausted(ToolError):
-    """Too many commands waiting for a free slot."""
+def __getattr__(name):
+    # ConcurrencyLimiter (and its ResourceExhausted) live in limiter.py, which the agent's
+    # flow never loads (it injects a scheduler); importing them from here keeps working.
+    if name == "ConcurrencyLimiter" or name == "ResourceExhausted":
+        from jotunheim.device import limiter
 
-    error_code = "RESOURCE_EXHAUSTED"
-
-
-class ConcurrencyLimiter:
-    """At most `limit` holders; up to `max_waiting` more queue in FIFO order, others refused."""
-
-    def __init__(self, limit, max_waiting=8):
-        self.limit = max(1, limit)
-        self.max_waiting = max_waiting
-        self.active = 0
-        self._waiters = []
-
-    async def run(self, coro_fn, priority="user"):
-        await self._acquire()
-        try:
-            return await coro_fn()
-        finally:
-            self._release()
-
-    async def _acquire(self):
-        if self.active < self.limit and not self._waiters:
-            self.active += 1
-            return
-        if len(self._waiters) >= self.max_waiting:
-            raise ResourceExhausted(
-                "%d tools running, %d waiting" % (self.active, self.max_waiting)
-            )
-        ev = asyncio.Event()
-        self._waiters.append(ev)
-        try:
-            await ev.wait()
-        except BaseException:  # cancelled (deadline) while queued
-            if ev in self._waiters:
-                self._waiters.remove(ev)
-            else:
-                self._release()  # the slot was already handed to us: pass it on
-            raise
-        # _release() handed its slot straight to us, so `active` is already counted.
-
-    def _release(self):
-        if self._waiters:
-            self._waiters.pop(0).set()
-        else:
-            self.active -= 1
-
-
-def _default_limiter(max_concurrent, max_waiting):
-    # devB's PriorityScheduler when the firmware ships it (the device agent normally injects
-    # one wired to the memory monitor); the same run() shape from ConcurrencyLimiter otherwise.
-    try:
-        from jotunheim.device.scheduler import PriorityScheduler
-    except ImportError:
-        return ConcurrencyLimiter(max_concurrent, max_waiting)
-    return PriorityScheduler(max(1, max_concurrent), max(0, max_waiting))
-
-
-class _InFlight:
-    def __init__(self):
-        self.event = asyncio.Event()
-        self.result = None
+        return getattr(limiter, name)
+    raise AttributeError(name)
 
 
 class CommandHandler:
@@ -105,7 +51,11 @@ class CommandHandler:
     ):
         self.registry = registry
         self._cache = ResultCache(cache_size)
-        self.limiter = scheduler or _default_limiter(max_concurrent, max_waiting)
+        if scheduler is None:
+            from jotunheim.device.limiter import default_limiter
+
+            scheduler = default_limiter(max_concurrent, max_waiting)
+        self.limiter = scheduler
         # Only values that differ from the class defaults below take an instance slot.
         if logger is not None:
             self.log = logger
@@ -116,21 +66,13 @@ class CommandHandler:
     default_deadline_ms = DEFAULT_DEADLINE_MS
     active = 0  # tools running now (heartbeat active_tools)
     executed = 0  # tool runs started, for tests and stats
-    # command id -> _InFlight while a command runs; a dict only while one is in flight (an
-    # emptied dict keeps its hash table allocated).
+    # command id -> [done event, result] while a command runs; a dict only while one is in
+    # flight (an emptied dict keeps its hash table allocated).
     _inflight = None
-
-    @property
-    def cache_size(self):
-        return self._cache.size
 
     def cached(self, command_id):
         """The stored CommandResult dict for `command_id`, or None."""
         return self._cache.get(command_id, touch=False)
-
-    def forget(self, command_id):
-        """Drops a stored result (e.g. once the hub acknowledged it and it aged out)."""
-        self._cache.drop(command_id)
 
     async def handle(self, command):
         """Validates and runs one Command dict; always returns a CommandResult dict."""
@@ -141,14 +83,13 @@ class CommandHandler:
         if hit is not None:
             return hit
         inflight = self._inflight
-        pending = None if inflight is None else inflight.get(cid)
-        if pending is not None:
-            await pending.event.wait()
-            return pending.result
-        pending = _InFlight()
         if inflight is None:
             inflight = self._inflight = {}
-        inflight[cid] = pending
+        pending = inflight.get(cid)
+        if pending is not None:  # a duplicate while the first run is going: share its result
+            await pending[0].wait()
+            return pending[1]
+        pending = inflight[cid] = [asyncio.Event(), None]
         try:
             result = await self._execute(cid, command)
         except Exception as exc:  # last line of defence: nothing escapes the runtime
@@ -166,38 +107,36 @@ class CommandHandler:
         del inflight[cid]
         if not inflight:
             self._inflight = None
-        self._store(cid, result)
-        pending.result = result
-        pending.event.set()
+        self._cache.put(cid, result)
+        pending[1] = result
+        pending[0].set()
 
     async def _execute(self, cid, command):
-        tool_name = command.get("tool")
         try:
-            tool = self.registry.get(tool_name)
+            tool = self.registry.get(command.get("tool"))
             params = tool.validate(_parse_args(command.get("args_json", "")))
             deadline = command.get("deadline_ms") or self.default_deadline_ms
-            if not isinstance(deadline, int) or isinstance(deadline, bool) or deadline < 0:
+            if type(deadline) is not int or deadline < 0:  # (a bool is not an int here)
                 raise InvalidArgument("deadline_ms: expected a non-negative integer")
         except ToolError as exc:
-            self._note("command %s refused: %s", cid, exc)
+            if self.log is not None:
+                self.log.info("command %s refused: %s", cid, exc)
             return error_result(cid, exc.error_code, str(exc))
         start = ticks_us()
         try:
             value = await asyncio.wait_for(self._limited(tool, params), deadline / 1000)
             check_json(value, tool.name)
             payload = json.dumps(value).encode()
-        except asyncio.TimeoutError:
-            msg = "%s did not finish within %d ms" % (tool.name, deadline)
-            return error_result(cid, "DEADLINE_EXCEEDED", msg, _since(start))
         except Exception as exc:
-            code = error_code_of(exc)
-            msg = str(exc) if isinstance(exc, ToolError) else "%s: %s" % (type(exc).__name__, exc)
-            self._note("command %s (%s) failed: %s", cid, tool.name, msg)
-            return error_result(cid, code, msg, _since(start))
+            took = _since(start)
+            from jotunheim.device.command_failures import failed
+
+            return failed(cid, tool.name, exc, deadline, took, self.log)
         took = _since(start)
         if len(payload) > MAX_RESULT_BYTES:
-            msg = "%s: result of %d bytes exceeds %d" % (tool.name, len(payload), MAX_RESULT_BYTES)
-            return error_result(cid, "RESOURCE_EXHAUSTED", msg, took)
+            from jotunheim.device.command_failures import oversized
+
+            return oversized(cid, tool.name, len(payload), took)
         return {
             "command_id": cid,
             "success": True,
@@ -221,34 +160,23 @@ class CommandHandler:
 
         return await self.limiter.run(run, priority="user")
 
-    def _store(self, cid, result):
-        self._cache.put(cid, result)
-
-    def _note(self, msg, *args):
-        if self.log is not None:
-            self.log.info(msg, *args)
-
 
 def _since(start):
     return max(0, ticks_diff(ticks_us(), start))
 
 
 def _parse_args(text):
-    if text is None or (isinstance(text, (str, bytes, bytearray)) and not text):
-        return {}
-    if isinstance(text, (bytes, bytearray)):
+    # The usual args_json: a JSON object text within the limit. Anything else (None, bytes,
+    # too long, not JSON, not an object) takes command_failures' full check and messages.
+    if isinstance(text, str) and len(text) <= MAX_ARGS_BYTES:
+        if not text:
+            return {}
         try:
-            text = bytes(text).decode()
-        except Exception:  # UnicodeError differs between runtimes
-            raise InvalidArgument("args_json: not valid UTF-8") from None
-    if not isinstance(text, str):
-        raise InvalidArgument("args_json: expected a JSON string")
-    if len(text) > MAX_ARGS_BYTES:
-        raise InvalidArgument("args_json: longer than %d bytes" % MAX_ARGS_BYTES)
-    try:
-        args = json.loads(text)
-    except ValueError:
-        raise InvalidArgument("args_json: not valid JSON") from None
-    if not isinstance(args, dict):
-        raise InvalidArgument("args_json: expected a JSON object")
-    return args
+            args = json.loads(text)
+        except ValueError:
+            args = None
+        if isinstance(args, dict):
+            return args
+    from jotunheim.device.command_failures import parse_args
+
+    return parse_args(text, MAX_ARGS_BYTES)

@@ -4,30 +4,22 @@ Device classes take a logger argument and default to `NullLogger()`, so nothing 
 unless the application injects a `Logger`. Callers must never pass secrets as arguments.
 """
 
-ERROR = 0
-WARN = 1
-INFO = 2
-DEBUG = 3
+# Levels are the indexes of these names: ERROR 0, WARN 1, INFO 2, DEBUG 3 (plain numbers in
+# the methods below rather than four module-level names: every loaded name costs heap).
 LEVEL_NAMES = ("ERROR", "WARN", "INFO", "DEBUG")
 
 
 def level_number(level):
     """Map "ERROR"/"WARN"/"INFO"/"DEBUG" (any case, "WARNING" too) or 0..3 to 0..3."""
-    if isinstance(level, int) and level is not True and level is not False:
-        if 0 <= level <= DEBUG:
-            return level
-    elif isinstance(level, str):
+    if isinstance(level, str):
         name = level.upper()
         if name == "WARNING":
             name = "WARN"
-        for i in range(len(LEVEL_NAMES)):
-            if LEVEL_NAMES[i] == name:
-                return i
+        if name in LEVEL_NAMES:
+            return LEVEL_NAMES.index(name)
+    elif isinstance(level, int) and level is not True and level is not False and 0 <= level <= 3:
+        return level
     raise ValueError("unknown log level %r (expected ERROR, WARN, INFO or DEBUG)" % (level,))
-
-
-def _print_line(line):
-    print(line)
 
 
 class Logger:
@@ -36,7 +28,7 @@ class Logger:
     def __init__(self, name, level="WARN", sink=None):
         self.name = name
         self.level = level_number(level)
-        self.sink = sink if sink is not None else _print_line
+        self.sink = sink or print
 
     def set_level(self, level):
         self.level = level_number(level)
@@ -50,24 +42,22 @@ class Logger:
         return Logger(self.name + "." + name, self.level, self.sink)
 
     def error(self, msg, *args):
-        if self.level >= ERROR:
-            self._emit(ERROR, msg, args)
+        self._emit(0, msg, args)
 
     def warn(self, msg, *args):
-        if self.level >= WARN:
-            self._emit(WARN, msg, args)
+        self._emit(1, msg, args)
 
     warning = warn
 
     def info(self, msg, *args):
-        if self.level >= INFO:
-            self._emit(INFO, msg, args)
+        self._emit(2, msg, args)
 
     def debug(self, msg, *args):
-        if self.level >= DEBUG:
-            self._emit(DEBUG, msg, args)
+        self._emit(3, msg, args)
 
     def _emit(self, level, msg, args):
+        if level > self.level:
+            return
         # Logging must never take the runtime down: a bad format or a failing sink is
         # reported inline or swallowed rather than raised into the caller.
         if args:
@@ -80,34 +70,22 @@ class Logger:
         except Exception:
             pass
 
-    def __repr__(self):
-        return "<Logger %s %s>" % (self.name, LEVEL_NAMES[self.level])
 
+class NullLogger(Logger):
+    """Accepts every logger call and does nothing (the default for device classes): its
+    level is below ERROR, so every call stops at the level check."""
 
-class NullLogger:
-    """Accepts every logger call and does nothing (the default for device classes)."""
-
-    level = -1
     name = ""
+    level = -1
+
+    def __init__(self):
+        pass
 
     def set_level(self, level):
         pass
 
-    def enabled_for(self, level):
-        return False
-
     def child(self, name):
         return self
-
-    def error(self, msg, *args):
-        pass
-
-    def warn(self, msg, *args):
-        pass
-
-    warning = warn
-    info = warn
-    debug = warn
 
 
 def logger_from_settings(name, settings, sink=None):
