@@ -1,7 +1,5 @@
-"""gRPC request and response headers (doc/PROTOCOL-HTTP2.md): grpc-timeout, metadata
-(ASCII and -bin base64, reserved names), grpc-status / percent-encoded grpc-message."""
-
-import binascii
+"""gRPC request and response headers (doc/PROTOCOL-HTTP2.md): request HEADERS with
+grpc-timeout, response checks, metadata and grpc-status (rarer codecs: grpc_metadata)."""
 
 from jotunheim.wire.grpc import GrpcError, Status, http_status_to_grpc
 
@@ -21,56 +19,18 @@ def encode_timeout(seconds):
     return str(min((us + 3599999999) // 3600000000, 99999999)).encode() + b"H"
 
 
-# Headers the gRPC layer owns; user metadata may not set them (gRPC spec: "grpc-" prefix
-# is reserved, and the transport headers would corrupt the call).
-_RESERVED = ("content-type", "te", "user-agent", "host", "connection", "transfer-encoding")
-_KEY_CHARS = b"0123456789abcdefghijklmnopqrstuvwxyz-_."
+# Metadata encoding, -bin base64 and percent-decoding live in grpc_metadata, imported where
+# they are needed: the device's own calls send no metadata and get no -bin values or
+# grpc-message on success, so that code stays off the heap. The names still import from here.
+_LAZY = ("encode_metadata", "b64encode", "b64decode", "percent_decode")
 
 
-def _check_key(key):
-    if not key or key[0] == ":" or key.startswith("grpc-") or key in _RESERVED:
-        raise GrpcError(Status.INTERNAL, "metadata key %r is reserved" % key)
-    for c in key.encode():
-        if c not in _KEY_CHARS:
-            raise GrpcError(Status.INTERNAL, "metadata key %r has an invalid character" % key)
+def __getattr__(name):
+    if name in _LAZY:
+        from jotunheim.wire import grpc_metadata
 
-
-def b64encode(data):
-    """Unpadded base64 (gRPC implementations SHOULD emit unpadded -bin values)."""
-    return binascii.b2a_base64(data)[:-1].rstrip(b"=")
-
-
-def b64decode(text):
-    """Base64 with or without padding (gRPC implementations MUST accept both)."""
-    text = text.strip()
-    text = text + b"=" * (-len(text) % 4)
-    try:
-        return binascii.a2b_base64(text)
-    except (ValueError, binascii.Error):
-        raise GrpcError(Status.INTERNAL, "invalid base64 in -bin metadata") from None
-
-
-def encode_metadata(metadata):
-    """[(key, value)] user metadata -> header tuples; -bin values are bytes, base64-encoded."""
-    out = []
-    if not metadata:
-        return out
-    for key, value in metadata:
-        key = key.lower()
-        _check_key(key)
-        if key.endswith("-bin"):
-            if isinstance(value, str):
-                value = value.encode()
-            out.append((key.encode(), b64encode(bytes(value))))
-        else:
-            if not isinstance(value, str):
-                raise GrpcError(Status.INTERNAL, "metadata %r: value must be str" % key)
-            raw = value.encode()
-            for c in raw:
-                if c < 0x20 or c > 0x7E:
-                    raise GrpcError(Status.INTERNAL, "metadata %r: value not printable ASCII" % key)
-            out.append((key.encode(), raw))
-    return out
+        return getattr(grpc_metadata, name)
+    raise AttributeError(name)
 
 
 # Response headers that are gRPC/HTTP machinery, not metadata for the application.
@@ -85,6 +45,8 @@ def decode_metadata(headers):
             continue
         key = _text(name)
         if key.endswith("-bin"):
+            from jotunheim.wire.grpc_metadata import b64decode
+
             out.append((key, b64decode(value)))
         else:
             out.append((key, _text(value)))
@@ -96,7 +58,9 @@ def _text(raw):
     try:
         return raw.decode()
     except UnicodeError:
-        return "".join(chr(b) if b < 128 else "?" for b in raw)
+        from jotunheim.wire.grpc_metadata import ascii_text
+
+        return ascii_text(raw)
 
 
 def request_headers(path, authority, scheme=b"http", timeout=None, metadata=None, ua=None):
@@ -113,40 +77,11 @@ def request_headers(path, authority, scheme=b"http", timeout=None, metadata=None
         headers.append((b"user-agent", ua))
     if timeout is not None:
         headers.append((b"grpc-timeout", encode_timeout(timeout)))
-    headers.extend(encode_metadata(metadata))
+    if metadata:
+        from jotunheim.wire.grpc_metadata import encode_metadata
+
+        headers.extend(encode_metadata(metadata))
     return headers
-
-
-def _hex(c):
-    if 48 <= c <= 57:
-        return c - 48
-    c |= 0x20
-    if 97 <= c <= 102:
-        return c - 87
-    return -1
-
-
-def percent_decode(raw):
-    """grpc-message is percent-encoded UTF-8; malformed escapes pass through (gRPC spec)."""
-    if b"%" not in raw:
-        out = raw
-    else:
-        out = bytearray()
-        i = 0
-        n = len(raw)
-        while i < n:
-            c = raw[i]
-            if c == 37 and i + 2 < n:
-                hi = _hex(raw[i + 1])
-                lo = _hex(raw[i + 2])
-                if hi >= 0 and lo >= 0:
-                    out.append(hi * 16 + lo)
-                    i += 3
-                    continue
-            out.append(c)
-            i += 1
-        out = bytes(out)
-    return _text(out)
 
 
 def header_value(headers, name):
@@ -182,7 +117,9 @@ def status_from_trailers(headers):
     except ValueError:
         return Status.UNKNOWN, "invalid grpc-status %r" % raw, None
     msg = header_value(headers, b"grpc-message")
-    message = percent_decode(msg) if msg else ""
     det = header_value(headers, b"grpc-status-details-bin")
-    details = b64decode(det) if det else None
-    return code, message, details
+    if not msg and not det:
+        return code, "", None
+    from jotunheim.wire.grpc_metadata import b64decode, percent_decode
+
+    return code, percent_decode(msg) if msg else "", b64decode(det) if det else None
