@@ -1,13 +1,13 @@
 """HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables."""
 
-from jotunheim.errors import DecodeError, EncodeError
+from jotunheim.errors import EncodeError
 from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
-from jotunheim.wire.hpack_static import static_find
 from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of this API)
     ENTRY_OVERHEAD,
+    STATIC_LENGTH,
     DynamicTable,
-    EncoderTable,
     HpackError,
+    static_find,
 )
 
 # Limits on everything the peer controls (checked before allocating).
@@ -69,7 +69,7 @@ class HpackEncoder:
         # Our own memory cap: the peer's SETTINGS_HEADER_TABLE_SIZE only lets us use up to
         # that much; we never use more than max_table_size.
         self._cap = max_table_size
-        self._table = EncoderTable(min(DEFAULT_TABLE_SIZE, max_table_size))
+        self._table = DynamicTable(min(DEFAULT_TABLE_SIZE, max_table_size), True)
         self._pending_min = None
         self._pending_final = None
         self.huffman = huffman
@@ -110,7 +110,7 @@ class HpackEncoder:
                 # in the static table (static pairs are always sent indexed, never inserted).
                 seq = table.pairs.get((name, value))
                 if seq is not None:
-                    _encode_int(out, table.index_of(seq), 7, 0x80)
+                    _encode_int(out, STATIC_LENGTH + table.inserted - seq, 7, 0x80)
                     continue
             index, name_index = static_find(name, value)
             if index and not sensitive:
@@ -119,7 +119,7 @@ class HpackEncoder:
             if not name_index:
                 seq = table.names.get(name)
                 if seq is not None:
-                    name_index = table.index_of(seq)
+                    name_index = STATIC_LENGTH + table.inserted - seq
             size = len(name) + len(value) + ENTRY_OVERHEAD
             if sensitive:
                 _encode_int(out, name_index, 4, 0x10)  # never indexed
@@ -243,11 +243,9 @@ def _decode_string(data, pos, budget):
         budget = 0
     if huffman:
         # Huffman codes are >= 5 bits, so decoded length <= 8/5 of the encoded length; the
-        # decoder stops at the budget itself, so only the raw slice is allocated up front.
-        try:
-            return huffman_decode(data[pos:end], budget), end
-        except DecodeError as exc:
-            raise HpackError(str(exc)) from None
+        # decoder stops at the budget itself (raising HpackError), so only the raw slice is
+        # allocated up front.
+        return huffman_decode(data[pos:end], budget), end
     if length > budget:
         raise HpackError("hpack: string of %d bytes exceeds the header list limit" % length)
     return bytes(data[pos:end]), end

@@ -2,7 +2,7 @@
 
 from array import array
 
-from jotunheim.errors import DecodeError
+from jotunheim.wire.hpack_table import HpackError
 
 # Code length in bits of each symbol 0..255 and EOS (256), from RFC 7541 Appendix B. The
 # table there is a canonical Huffman code (codes ascend with (length, symbol)), so the
@@ -90,7 +90,7 @@ def huffman_encode(data):
 
 
 def huffman_decode(data, max_length):
-    """Decode a Huffman string; raises DecodeError on EOS, bad padding or > max_length bytes."""
+    """Decode a Huffman string; raises HpackError on EOS, bad padding or > max_length bytes."""
     first = _FIRST
     count = _COUNT
     out = bytearray()
@@ -109,9 +109,9 @@ def huffman_decode(data, max_length):
                 continue
             index = _BASE[length] + code
             if index >= EOS:  # EOS sorts last of all codes
-                raise DecodeError("hpack: Huffman string contains EOS")
+                raise HpackError("hpack: Huffman string contains EOS")
             if len(out) >= max_length:
-                raise DecodeError("hpack: Huffman string longer than %d bytes" % max_length)
+                raise HpackError("hpack: Huffman string longer than %d bytes" % max_length)
             out.append(_ORDER[index])
             bits -= length
             acc &= (1 << bits) - 1  # keep the accumulator a small int
@@ -119,7 +119,7 @@ def huffman_decode(data, max_length):
     # What is left is no complete code. RFC 7541 5.2: padding is at most 7 bits, all ones
     # (the most significant bits of EOS).
     if bits > 7:
-        raise DecodeError("hpack: Huffman padding longer than 7 bits")
+        raise HpackError("hpack: Huffman padding longer than 7 bits")
     if acc != (1 << bits) - 1:
-        raise DecodeError("hpack: Huffman padding is not the EOS prefix")
+        raise HpackError("hpack: Huffman padding is not the EOS prefix")
     return bytes(out)

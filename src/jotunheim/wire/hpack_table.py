@@ -1,9 +1,11 @@
-"""HPACK dynamic tables (RFC 7541 section 2.3, 4): the decoder's, and the encoder's with a
-reverse index; plus HpackError, the codec's error."""
+"""HPACK tables (RFC 7541 section 2.3): the static table in one bytes blob, the dynamic
+table (with the encoder's reverse index), and HpackError, the codec's error."""
+
+from array import array
 
 from jotunheim.errors import DecodeError
-from jotunheim.wire.hpack_static import STATIC_LENGTH, static_entry
 
+STATIC_LENGTH = 61
 ENTRY_OVERHEAD = 32  # RFC 7541 4.1
 
 
@@ -11,22 +13,122 @@ class HpackError(DecodeError):
     """Malformed or oversized HPACK data; HTTP/2 maps it to COMPRESSION_ERROR."""
 
 
+# Entry i (1-based) is b"\n" + name + b"\x00" + value; a final b"\n" closes the last one.
+# Neither byte occurs in the table's names or values, so `find` can search whole entries:
+# on a microcontroller this is ~0.8 KB instead of ~8 KB of tuples and ~4 KB of lookup dicts.
+_BLOB = (
+    b"\n:authority\x00"
+    b"\n:method\x00GET"
+    b"\n:method\x00POST"
+    b"\n:path\x00/"
+    b"\n:path\x00/index.html"
+    b"\n:scheme\x00http"
+    b"\n:scheme\x00https"
+    b"\n:status\x00200"
+    b"\n:status\x00204"
+    b"\n:status\x00206"
+    b"\n:status\x00304"
+    b"\n:status\x00400"
+    b"\n:status\x00404"
+    b"\n:status\x00500"
+    b"\naccept-charset\x00"
+    b"\naccept-encoding\x00gzip, deflate"
+    b"\naccept-language\x00"
+    b"\naccept-ranges\x00"
+    b"\naccept\x00"
+    b"\naccess-control-allow-origin\x00"
+    b"\nage\x00"
+    b"\nallow\x00"
+    b"\nauthorization\x00"
+    b"\ncache-control\x00"
+    b"\ncontent-disposition\x00"
+    b"\ncontent-encoding\x00"
+    b"\ncontent-language\x00"
+    b"\ncontent-length\x00"
+    b"\ncontent-location\x00"
+    b"\ncontent-range\x00"
+    b"\ncontent-type\x00"
+    b"\ncookie\x00"
+    b"\ndate\x00"
+    b"\netag\x00"
+    b"\nexpect\x00"
+    b"\nexpires\x00"
+    b"\nfrom\x00"
+    b"\nhost\x00"
+    b"\nif-match\x00"
+    b"\nif-modified-since\x00"
+    b"\nif-none-match\x00"
+    b"\nif-range\x00"
+    b"\nif-unmodified-since\x00"
+    b"\nlast-modified\x00"
+    b"\nlink\x00"
+    b"\nlocation\x00"
+    b"\nmax-forwards\x00"
+    b"\nproxy-authenticate\x00"
+    b"\nproxy-authorization\x00"
+    b"\nrange\x00"
+    b"\nreferer\x00"
+    b"\nrefresh\x00"
+    b"\nretry-after\x00"
+    b"\nserver\x00"
+    b"\nset-cookie\x00"
+    b"\nstrict-transport-security\x00"
+    b"\ntransfer-encoding\x00"
+    b"\nuser-agent\x00"
+    b"\nvary\x00"
+    b"\nvia\x00"
+    b"\nwww-authenticate\x00"
+    b"\n"
+)
+
+
+_OFFSETS = array("H", bytes(2 * (STATIC_LENGTH + 1)))  # [i - 1]: entry i's leading b"\n"
+for _i in range(1, STATIC_LENGTH + 1):
+    _OFFSETS[_i] = _BLOB.find(b"\n", _OFFSETS[_i - 1] + 1)
+del _i  # built at import by module code, which (unlike a function) leaves no bytecode behind
+
+
+def static_find(name, value):
+    """(index of the entry (name, value) or 0, lowest index of an entry named name or 0)."""
+    # A name or value holding a separator could match across entries; no real one does.
+    if b"\n" in name or b"\x00" in name:
+        return 0, 0
+    key = b"\n" + name + b"\x00"
+    pos = _BLOB.find(key)
+    if pos < 0:
+        return 0, 0
+    name_index = _BLOB.count(b"\n", 0, pos) + 1
+    if b"\n" in value or b"\x00" in value:
+        return 0, name_index
+    pos = _BLOB.find(key + value + b"\n", pos)
+    if pos < 0:
+        return 0, name_index
+    return _BLOB.count(b"\n", 0, pos) + 1, name_index
+
+
 class DynamicTable:
     """Entries newest-last in a list; `inserted` counts every insertion ever made so an
-    entry's absolute sequence number survives evictions (the encoder indexes by it)."""
+    entry's absolute sequence number survives evictions. The encoder's table (indexed=True)
+    also maps (name, value) and name to the sequence number of their newest copy; one class
+    with a flag instead of a subclass keeps one class's code on the heap, not two."""
 
-    def __init__(self, max_size):
+    def __init__(self, max_size, indexed=False):
         self.entries = []
         self.size = 0
         self.max_size = max_size
         self.inserted = 0
+        self.pairs = {} if indexed else None  # (name, value) -> sequence number
+        self.names = {} if indexed else None  # name -> sequence number
 
     def get(self, index):
         """Entry at HPACK index (static table first, then dynamic, newest first)."""
         if index <= STATIC_LENGTH:
             if index == 0:
                 raise HpackError("hpack: index 0 is not valid")
-            return static_entry(index)
+            start = _OFFSETS[index - 1] + 1
+            end = _OFFSETS[index]
+            sep = _BLOB.find(b"\x00", start, end)
+            return _BLOB[start:sep], _BLOB[sep + 1 : end]
         pos = len(self.entries) - (index - STATIC_LENGTH)
         if pos < 0:
             raise HpackError("hpack: index %d is beyond the table" % index)
@@ -42,6 +144,10 @@ class DynamicTable:
             return
         self.entries.append((name, value))
         self.size += size
+        if self.pairs is not None:
+            seq = self.inserted - 1
+            self.pairs[(name, value)] = seq
+            self.names[name] = seq
 
     def resize(self, max_size):
         self.max_size = max_size
@@ -51,30 +157,9 @@ class DynamicTable:
     def _evict(self):
         name, value = self.entries.pop(0)
         self.size -= len(name) + len(value) + ENTRY_OVERHEAD
-        self.evicted(self.inserted - len(self.entries) - 1, name, value)
-
-    def evicted(self, seq, name, value):
-        """Hook for the encoder's reverse index; the decoder keeps no index."""
-
-
-class EncoderTable(DynamicTable):
-    def __init__(self, max_size):
-        DynamicTable.__init__(self, max_size)
-        self.pairs = {}  # (name, value) -> sequence number of the newest copy
-        self.names = {}  # name -> sequence number
-
-    def add(self, name, value):
-        DynamicTable.add(self, name, value)
-        if self.entries and self.entries[-1] == (name, value):
-            seq = self.inserted - 1
-            self.pairs[(name, value)] = seq
-            self.names[name] = seq
-
-    def evicted(self, seq, name, value):
-        if self.pairs.get((name, value)) == seq:
-            del self.pairs[(name, value)]
-        if self.names.get(name) == seq:
-            del self.names[name]
-
-    def index_of(self, seq):
-        return STATIC_LENGTH + self.inserted - seq
+        if self.pairs is not None:
+            seq = self.inserted - len(self.entries) - 1
+            if self.pairs.get((name, value)) == seq:
+                del self.pairs[(name, value)]
+            if self.names.get(name) == seq:
+                del self.names[name]
