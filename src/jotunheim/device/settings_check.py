@@ -1,12 +1,8 @@
-"""Validator and file writer for device settings: checks a parsed document against
-settings_schema and the rules that span several keys, and writes the file atomically; loaded
-only while validating or saving (see settings._with_checker).
+"""Validator for device settings: checks a parsed document against settings_schema and the
+rules that span several keys; loaded only while validating (see settings._run).
 """
 
-import json
-import os
-
-from jotunheim.device.settings import SECRET_PATHS, SECTIONS, SettingsError
+from jotunheim.device.settings import SECRET_PATHS, SettingsError
 from jotunheim.device.settings_schema import REQUIRED, choices, fields
 
 _HEX = "0123456789abcdefABCDEF"
@@ -240,59 +236,3 @@ def _check_capabilities(caps, path):
                     fail(at + "." + key, "only allowed for Number and Integer parameters")
             if p["min"] is not None and p["max"] is not None and p["min"] > p["max"]:
                 fail(at + ".max", "must be >= min")
-
-
-# -- the file writer (save() validates first, so it is loaded then anyway) ---------------
-
-
-def write_temp(tmp, payload):
-    """Write `payload` to the temp file and flush it to the medium."""
-    from jotunheim.device import durable
-
-    with open(tmp, "wb") as f:
-        f.write(payload)
-        durable.flush(f)
-    _sync_fs()
-
-
-def finish_rename(tmp, path):
-    """Rename `tmp` over `path` and make the rename durable."""
-    from jotunheim.device import durable
-
-    durable.replace(tmp, path)
-    _sync_fs()
-
-
-def _sync_fs():
-    if hasattr(os, "sync"):
-        os.sync()
-
-
-def pretty_json(value, pad=""):
-    """Human-readable JSON, 2-space indent, stable key order (MicroPython's json has no indent)."""
-    if isinstance(value, dict) and value:
-        inner = pad + "  "
-        items = [
-            inner + json.dumps(k) + ": " + pretty_json(value[k], inner) for k in _key_order(value)
-        ]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and value and not _is_flat(value):
-        inner = pad + "  "
-        return "[\n" + ",\n".join(inner + pretty_json(x, inner) for x in value) + "\n" + pad + "]"
-    return json.dumps(value)
-
-
-def _is_flat(items):
-    for x in items:
-        if isinstance(x, (dict, list)):
-            return False
-    return True
-
-
-def _key_order(d):
-    # Top-level sections in schema order read best; inside a section, identifying keys first.
-    first = [key for key in SECTIONS if key in d]
-    for key in ("device_id", "type", "name", "driver", "id"):
-        if key in d and key not in first:
-            first.append(key)
-    return first + sorted(k for k in d if k not in first)

@@ -1,5 +1,6 @@
 """Compact in-memory form of validated settings: each section as canonical compact JSON of
-its difference from the schema defaults, all sections in one string (see Settings).
+its difference from the schema defaults, all sections in one string (see Settings). This
+module reads sections back; settings_encode makes the form (load, reload and save only).
 
 The defaults below are code, not state (on a board they are frozen into flash with the
 module); tests/device/test_settings_store.py checks them against the schema's.
@@ -39,58 +40,12 @@ DEFAULTS = (
     '"max_boot_attempts":3,"slot_dir":"ota","trusted_keys":[]}',
     '{"level":"WARN"}',
 )
-_SAME = object()  # "equal to the default": nothing stored
-_FULL = "="  # prefix of a section stored whole (it lacks a key the defaults have)
-
-
-def dump(value):
-    """Canonical compact JSON (sorted keys): equal values give equal text on one runtime."""
-    if isinstance(value, dict):
-        parts = [json.dumps(k) + ":" + dump(value[k]) for k in sorted(value)]
-        return "{" + ",".join(parts) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join([dump(x) for x in value]) + "]"
-    return json.dumps(value)
-
-
-def _diff(value, default):
-    # What `value` adds to `default`; _SAME when nothing; None when a default key is missing
-    # (a difference that merging cannot express).
-    if isinstance(value, dict) and isinstance(default, dict):
-        out = {}
-        for key in default:
-            if key not in value:
-                return None
-        for key in value:
-            d = _diff(value[key], default.get(key, _SAME))
-            if d is None:
-                return None
-            if d is not _SAME:
-                out[key] = d
-        return out if out else _SAME
-    if type(value) is type(default) and value == default:  # 1 == True: compare types too
-        return _SAME
-    return [value]  # boxed, so a stored None is not mistaken for "cannot express"
-
-
-def _unbox(d):
-    if isinstance(d, dict):
-        return {k: _unbox(v) for k, v in d.items()}
-    return d[0]
-
-
-def encode(i, value):
-    """Section `i`'s value as stored text ("" when it equals the defaults)."""
-    d = _diff(value, json.loads(DEFAULTS[i]))
-    text = "" if d is _SAME else _FULL if d is None else dump(_unbox(d))
-    if text[:1] != _FULL and dump(decode(i, text)) != dump(value):
-        text = _FULL  # belt and braces: never store what does not read back exactly
-    return text + dump(value) if text == _FULL else text
+FULL_MARK = "="  # prefix of a section stored whole (it lacks a key the defaults have)
 
 
 def decode(i, text):
     """The value of section `i` from its stored text (a fresh object)."""
-    if text[:1] == _FULL:
+    if text[:1] == FULL_MARK:
         return json.loads(text[1:])
     value = json.loads(DEFAULTS[i])
     return _merge(value, json.loads(text)) if text else value
@@ -102,17 +57,6 @@ def _merge(base, diff):
     for key in diff:
         base[key] = _merge(base.get(key), diff[key])
     return base
-
-
-def compact(data):
-    """All sections' stored texts in one string, with the end offset of each."""
-    texts = [encode(i, data[SECTIONS[i]]) for i in range(len(SECTIONS))]
-    ends = []
-    end = 0
-    for text in texts:
-        end += len(text)
-        ends.append(end)
-    return "".join(texts), tuple(ends)
 
 
 def text_of(docs, i):
