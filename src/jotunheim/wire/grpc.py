@@ -106,21 +106,20 @@ class Gather:
     def __setitem__(self, key, value):
         # The encoder only rewrites bytes it appended itself (a reserved length byte), so
         # the target always lies inside one of our bytearrays.
-        start = key.start if isinstance(key, slice) else key
-        base = 0
+        is_slice = isinstance(key, slice)
+        start = key.start if is_slice else key  # made relative to each part in turn
         for part in self.parts:
-            if start < base + len(part):
+            if start < len(part):
                 if type(part) is not bytearray:
                     raise TypeError("cannot rewrite a gathered value")
-                if isinstance(key, slice):
-                    stop = key.stop - base
+                if is_slice:
                     old = len(part)
-                    part[start - base : stop] = value
+                    part[start : start + key.stop - key.start] = value
                     self._n += len(part) - old
                 else:
-                    part[start - base] = value
+                    part[start] = value
                 return
-            base += len(part)
+            start -= len(part)
         raise IndexError("gather index out of range")
 
     def set_prefix(self):
@@ -171,16 +170,10 @@ class MessageReader:
                 flag = self._head[0]
                 size = int.from_bytes(self._head[1:5], "big")
                 self._head = b""
-                if flag == 1:
-                    # We never send grpc-accept-encoding, so a compressed message is a bug.
-                    raise GrpcError(Status.INTERNAL, "compressed message without grpc-encoding")
-                if flag != 0:
-                    raise GrpcError(Status.INTERNAL, "invalid message flag %d" % flag)
-                if size > self.max_size:
-                    raise GrpcError(
-                        Status.RESOURCE_EXHAUSTED,
-                        "received message larger than max (%d vs. %d)" % (size, self.max_size),
-                    )
+                if flag or size > self.max_size:
+                    from jotunheim.wire.grpc_failures import frame_error
+
+                    raise frame_error(flag, size, self.max_size)
                 if size == 0:
                     out.append(b"")
                     continue
@@ -197,29 +190,16 @@ class MessageReader:
         return out
 
 
-# doc/http-grpc-status-mapping.md: HTTP status -> gRPC status when no grpc-status arrived.
-_HTTP_TO_GRPC = {
-    400: Status.INTERNAL,
-    401: Status.UNAUTHENTICATED,
-    403: Status.PERMISSION_DENIED,
-    404: Status.UNIMPLEMENTED,
-    429: Status.UNAVAILABLE,
-    502: Status.UNAVAILABLE,
-    503: Status.UNAVAILABLE,
-    504: Status.UNAVAILABLE,
-}
-
-
+# The status mappings are only needed when a call fails: they load from grpc_failures then.
 def http_status_to_grpc(http_status):
     """gRPC status for a non-200 HTTP response without grpc-status."""
-    return _HTTP_TO_GRPC.get(http_status, Status.UNKNOWN)
+    from jotunheim.wire.grpc_failures import http_status_to_grpc
 
-
-# RST_STREAM error code -> gRPC status (doc/PROTOCOL-HTTP2.md, "Errors").
-_RST_TO_GRPC = {7: Status.UNAVAILABLE, 8: Status.CANCELLED, 11: Status.RESOURCE_EXHAUSTED}
+    return http_status_to_grpc(http_status)
 
 
 def reset_to_grpc(error_code):
-    if error_code == 12:
-        return Status.PERMISSION_DENIED
-    return _RST_TO_GRPC.get(error_code, Status.INTERNAL)
+    """gRPC status of a call whose stream the peer reset with error_code."""
+    from jotunheim.wire.grpc_failures import reset_to_grpc
+
+    return reset_to_grpc(error_code)

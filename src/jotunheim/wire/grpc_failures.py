@@ -1,0 +1,48 @@
+"""What only a failing gRPC call needs, imported by grpc on first use: the HTTP status and
+RST_STREAM code -> gRPC status mappings, and the errors of malformed message frames."""
+
+from jotunheim.wire.grpc import GrpcError, Status
+
+# doc/http-grpc-status-mapping.md: HTTP status -> gRPC status when no grpc-status arrived.
+_HTTP_TO_GRPC = {
+    400: Status.INTERNAL,
+    401: Status.UNAUTHENTICATED,
+    403: Status.PERMISSION_DENIED,
+    404: Status.UNIMPLEMENTED,
+    429: Status.UNAVAILABLE,
+    502: Status.UNAVAILABLE,
+    503: Status.UNAVAILABLE,
+    504: Status.UNAVAILABLE,
+}
+
+
+def http_status_to_grpc(http_status):
+    """gRPC status for a non-200 HTTP response without grpc-status."""
+    return _HTTP_TO_GRPC.get(http_status, Status.UNKNOWN)
+
+
+# RST_STREAM error code -> gRPC status (doc/PROTOCOL-HTTP2.md, "Errors").
+_RST_TO_GRPC = {
+    7: Status.UNAVAILABLE,  # REFUSED_STREAM
+    8: Status.CANCELLED,  # CANCEL
+    11: Status.RESOURCE_EXHAUSTED,  # ENHANCE_YOUR_CALM
+    12: Status.PERMISSION_DENIED,  # INADEQUATE_SECURITY
+}
+
+
+def reset_to_grpc(error_code):
+    """gRPC status of a call whose stream the peer reset with error_code."""
+    return _RST_TO_GRPC.get(error_code, Status.INTERNAL)
+
+
+def frame_error(flag, size, max_size):
+    """The GrpcError for a message prefix with a bad flag or a length above max_size."""
+    if flag == 1:
+        # We never send grpc-accept-encoding, so a compressed message is a bug.
+        return GrpcError(Status.INTERNAL, "compressed message without grpc-encoding")
+    if flag:
+        return GrpcError(Status.INTERNAL, "invalid message flag %d" % flag)
+    return GrpcError(
+        Status.RESOURCE_EXHAUSTED,
+        "received message larger than max (%d vs. %d)" % (size, max_size),
+    )
