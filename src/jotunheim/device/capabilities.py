@@ -12,17 +12,15 @@ from jotunheim.device.tools import ToolRegistry
 PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
 
 
-def settings_data(settings):
-    """The plain dict behind a Settings object (or the dict itself)."""
-    data = getattr(settings, "data", None)
-    return settings if data is None else data
-
-
 def _section(settings, name):
     # Settings.section() reads a section without keeping it open (parsed on demand), so the
-    # builder holds no settings dicts between builds; plain dicts and test doubles work too.
+    # builder holds no settings dicts between builds; plain dicts (and objects holding one
+    # as `.data`) work too.
     peek = getattr(settings, "section", None)
-    value = peek(name, None) if peek is not None else settings_data(settings).get(name)
+    if peek is not None:
+        value = peek(name, None)
+    else:
+        value = getattr(settings, "data", settings).get(name)
     return value if isinstance(value, dict) else {}
 
 
@@ -96,18 +94,17 @@ class CapabilityBuilder:
         """The JotunheimCapabilities dict for the current settings and registry."""
         if self.drivers is None:  # not configured yet
             self.configure()
-        ident = _section(self.settings, "identity")
-        capcfg = _section(self.settings, "capability_configuration")
+        settings = self.settings
+        ident = _section(settings, "identity")
+        capcfg = _section(settings, "capability_configuration")
         gpio = capcfg.get("gpio") or {}
-        limits = _section(self.settings, "resource_limits")
-        interfaces = []
-        for itf in capcfg.get("interfaces") or []:
-            interfaces.append(itf.get("name") or itf.get("type") or "")
+        limits = _section(settings, "resource_limits")
         self.drivers.pin(capcfg)  # tool descriptions read this one copy
         try:
             tools = self.registry.definitions()
         finally:
             self.drivers.pin(None)
+        features = self._features
         return {
             "device_id": ident.get("device_id") or "",
             "device_name": ident.get("name") or "",
@@ -117,12 +114,14 @@ class CapabilityBuilder:
             "tools": tools,
             "hardware": {
                 "gpio": {
-                    "available_pins": [p for p in gpio.get("pins") or [] if isinstance(p, int)],
+                    "available_pins": [p for p in gpio.get("pins") or () if isinstance(p, int)],
                     "digital": bool(gpio.get("digital", True)),
                     "analog": bool(gpio.get("analog", False)),
                     "pwm": bool(gpio.get("pwm", False)),
                 },
-                "interfaces": interfaces,
+                "interfaces": [
+                    i.get("name") or i.get("type") or "" for i in capcfg.get("interfaces") or ()
+                ],
                 "sensors": _labels(capcfg.get("sensors")),
                 "actuators": _labels(capcfg.get("actuators")),
             },
@@ -132,13 +131,13 @@ class CapabilityBuilder:
                 "max_concurrent_tools": int(limits.get("max_concurrent_tools", 2)),
             },
             "features": {
-                "streaming": bool(self._features.get("streaming", True)),
-                "compression": bool(self._features.get("compression", False)),
-                "encryption": bool(_section(self.settings, "hub").get("tls", False)),
+                "streaming": bool(features.get("streaming", True)),
+                "compression": bool(features.get("compression", False)),
+                "encryption": bool(_section(settings, "hub").get("tls", False)),
             },
         }
 
 
 def _labels(items):
     # capability.proto: "driver:name", e.g. dht22:room, relay:pump
-    return ["%s:%s" % (c.get("driver", ""), c.get("name", "")) for c in items or []]
+    return ["%s:%s" % (c.get("driver", ""), c.get("name", "")) for c in items or ()]

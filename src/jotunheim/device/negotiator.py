@@ -5,13 +5,9 @@ device, against ~3.5 KB for the dict form on the 64-bit unix port): a reconnecti
 re-announces without rebuilding or re-encoding anything.
 """
 
-import asyncio
-
 from jotunheim.errors import JotunheimError
 
 DEFAULT_TIMEOUT_MS = 2000
-# hub.proto DeviceMessage.capabilities is field 2, length-delimited: tag (2 << 3) | 2.
-_DEVICE_MESSAGE_CAPS_TAG = b"\x12"
 
 
 class NegotiationTimeout(JotunheimError):
@@ -26,15 +22,6 @@ def encode_response(caps):
     return pb.encode(hub_d.CapabilityResponse, {"capabilities": caps})
 
 
-def _varint(n):
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 class CapabilityNegotiator:
     """`await respond()` -> CapabilityResponse dict; `await respond_encoded()` -> bytes."""
 
@@ -42,10 +29,11 @@ class CapabilityNegotiator:
         self.builder = builder
         self.timeout_ms = timeout_ms
         self.propagator = propagator
-        self._encoded = None
-        self._version = None
         if propagator is not None:
             propagator.add_listener(self._on_event)
+
+    _encoded = None
+    _version = None
 
     def invalidate(self):
         """Drops the cached answer (capabilities changed)."""
@@ -54,7 +42,7 @@ class CapabilityNegotiator:
     def _on_event(self, event):
         # The propagator has just encoded the new capabilities to compare them: adopt its
         # bytes instead of encoding (and holding) a second copy.
-        if event.get("event_type") != "disconnected":
+        if event["event_type"] != "disconnected":
             self._encoded = self.propagator.last_encoded
             self._version = self._registry_version()
 
@@ -68,6 +56,8 @@ class CapabilityNegotiator:
         if not hasattr(caps, "send"):
             # A synchronous build cannot be interrupted anyway: skip wait_for's task.
             return caps
+        import asyncio
+
         ms = self.timeout_ms if timeout_ms is None else timeout_ms
         try:  # a builder that awaits (e.g. a remote source) gets the deadline
             return await asyncio.wait_for(caps, ms / 1000)
@@ -80,8 +70,7 @@ class CapabilityNegotiator:
 
     async def respond_encoded(self, request=None, timeout_ms=None):
         """CapabilityResponse bytes: cached until a change; stale bytes beat a timeout."""
-        version = self._registry_version()
-        if self._encoded is not None and self._version == version:
+        if self._encoded is not None and self._version == self._registry_version():
             return self._encoded
         try:
             caps = await self.capabilities(timeout_ms)
@@ -96,4 +85,12 @@ class CapabilityNegotiator:
     async def device_message(self, request=None, timeout_ms=None):
         """A complete hub.proto DeviceMessage{capabilities: ...}, ready for the session stream."""
         data = await self.respond_encoded(request, timeout_ms)
-        return _DEVICE_MESSAGE_CAPS_TAG + _varint(len(data)) + data
+        # DeviceMessage.capabilities is field 2, length-delimited: tag (2 << 3) | 2, then the
+        # length as a varint.
+        head = bytearray(b"\x12")
+        n = len(data)
+        while n > 0x7F:
+            head.append((n & 0x7F) | 0x80)
+            n >>= 7
+        head.append(n)
+        return bytes(head) + data

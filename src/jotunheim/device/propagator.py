@@ -14,17 +14,16 @@ class CapabilityPropagator:
     def __init__(self, builder, settings=None, registry=None, logger=None):
         self.builder = builder
         self.log = logger
-        # What was last announced, kept encoded (deterministic bytes, ~1/4 of the dict's heap):
-        # equal bytes mean nothing changed, and the negotiator reuses them as its cache.
-        self.last_encoded = None
-        self.is_connected = False
         self._listeners = []
-        self._building = False
         if settings is not None and hasattr(settings, "on_change"):
             settings.on_change(self._on_settings)
-        if registry is None:
-            registry = builder.registry
-        registry.on_change(self._on_registry)
+        (builder.registry if registry is None else registry).on_change(self._on_registry)
+
+    # What was last announced, kept encoded (deterministic bytes, ~1/4 of the dict's heap):
+    # equal bytes mean nothing changed, and the negotiator reuses them as its cache.
+    last_encoded = None
+    is_connected = False
+    _building = False
 
     def add_listener(self, callback):
         self._listeners.append(callback)
@@ -39,13 +38,12 @@ class CapabilityPropagator:
         if caps is not None:
             self.last_encoded = self._encode(caps)
         self.is_connected = True
-        return self._emit("connected", caps if caps is not None else {})
+        return self._emit("connected", caps)
 
     def disconnected(self):
         """The session ended (or the device is shutting down)."""
         self.is_connected = False
-        caps = self._build()
-        return self._emit("disconnected", caps if caps is not None else {})
+        return self._emit("disconnected", self._build())
 
     def refresh(self):
         """Rebuilds; emits and returns an "updated" event only when something changed."""
@@ -63,15 +61,12 @@ class CapabilityPropagator:
 
     def after_update(self):
         """After an OTA install or a runtime reconfiguration: re-derive tools, then refresh."""
-        self._configure()
-        return self.refresh()
-
-    def _configure(self):
-        self._building = True
+        self._building = True  # the registry's change notifications are ours: ignore them
         try:
             self.builder.configure()
         finally:
             self._building = False
+        return self.refresh()
 
     def _encode(self, caps):
         from jotunheim.device.negotiator import encode_response
@@ -79,44 +74,39 @@ class CapabilityPropagator:
         try:
             return encode_response(caps)
         except Exception as exc:  # a bug in a tool definition: report, keep the session
-            self._warn("capability encode failed: %s", exc)
+            self._warn("encode", exc)
             return None
 
     def _build(self):
         try:
             return self.builder.build()
         except Exception as exc:  # a bad script entry must not break the session
-            self._warn("capability build failed: %s", exc)
+            self._warn("build", exc)
             return None
 
     def _on_settings(self, settings, changed=None):
         try:
-            if not changed or _any_in(changed, TOOL_SECTIONS):
-                self._configure()
+            for name in changed or TOOL_SECTIONS:
+                if name in TOOL_SECTIONS:
+                    self.after_update()
+                    return
             self.refresh()
         except Exception as exc:  # Settings.reload() must never fail because of us
-            self._warn("capability refresh after settings change failed: %s", exc)
+            self._warn("refresh after settings change", exc)
 
     def _on_registry(self, registry):
         if not self._building:
             self.refresh()
 
     def _emit(self, kind, caps):
-        event = {"event_type": kind, "capabilities": caps}
+        event = {"event_type": kind, "capabilities": {} if caps is None else caps}
         for cb in list(self._listeners):
             try:
                 cb(event)
             except Exception as exc:
-                self._warn("capability listener failed: %s", exc)
+                self._warn("listener", exc)
         return event
 
-    def _warn(self, msg, *args):
+    def _warn(self, what, exc):
         if self.log is not None:
-            self.log.warn(msg, *args)
-
-
-def _any_in(items, wanted):
-    for item in items:
-        if item in wanted:
-            return True
-    return False
+            self.log.warn("capability %s failed: %s", what, exc)

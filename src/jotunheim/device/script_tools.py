@@ -6,7 +6,7 @@ read and compiled on its first call, not at boot, so unused scripts cost no heap
 
 import os
 
-from jotunheim.device.tools import Tool, ToolDefinitionError, ToolError, Unavailable
+from jotunheim.device.tools import Tool, ToolDefinitionError, ToolError
 
 MAX_SCRIPT_BYTES = 32768  # a script is compiled in RAM on the device: refuse bigger files
 
@@ -80,6 +80,8 @@ def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
             raise ToolDefinitionError("tool %s: kind script needs a 'script' path" % (name,))
         handler = ScriptRunner(name, _join(script_dir, path), env)
     elif kind == "loki":
+        from jotunheim.device.loki_call import LokiCall  # only devices with Loki tools load it
+
         handler = LokiCall(cfg.get("loki_script") or name, loki)
     else:
         raise ToolDefinitionError("tool %s: kind must be script or loki" % (name,))
@@ -123,20 +125,3 @@ class ConfigTool(Tool):
 def script_tool(name, path, parameters=None, description="", return_type="Object", env=None):
     """A Tool running the on-device script at `path` (for scripts registered at runtime)."""
     return Tool(name, description, parameters, return_type, ScriptRunner(name, path, env), "script")
-
-
-class LokiCall:
-    """Handler of a kind "loki" tool: calls Script_<script> through the device's LokiClient."""
-
-    def __init__(self, script, loki):
-        self.script = script
-        self.loki = loki  # a LokiClient, or a zero-argument callable returning one (lazy)
-
-    async def __call__(self, params):
-        client = self.loki
-        if client is None:
-            raise Unavailable("loki tool %s: Loki is off on this device" % self.script)
-        if not hasattr(client, "call"):
-            client = client()
-            self.loki = client
-        return await client.call(self.script, params)

@@ -25,53 +25,38 @@ DRIVERS = {
 }
 
 
-def find_interface(interfaces, name):
-    """The interface config called `name` from a list (or a name -> config dict)."""
-    if isinstance(interfaces, dict):
-        return interfaces.get(name)
-    for iface in interfaces or ():
-        if iface.get("name") == name:
-            return iface
-    return None
-
-
-def open_interface(hal, iface):
-    """The HAL bus object for an interface config (buses are shared: the HAL caches them)."""
-    if iface["type"] == "i2c":
-        return hal.i2c(
-            name=iface["name"],
-            sda=iface["sda"],
-            scl=iface["scl"],
-            freq=iface.get("freq", 400000),
-            bus_id=iface.get("bus_id"),
-        )
-    return hal.onewire(iface["pin"])
-
-
 def make_driver(hal, config, interfaces=()):
-    """A driver for one sensor/actuator config (validated settings form)."""
+    """A driver for one sensor/actuator config (validated settings form); `interfaces` is a
+    list of interface configs or a name -> config dict."""
+    name = config.get("name")
     kind = config.get("driver")
     entry = DRIVERS.get(kind)
     if entry is None:
-        raise DriverError(
-            "%s: unknown driver %r (known: %s)"
-            % (config.get("name"), kind, ", ".join(sorted(DRIVERS)))
-        )
+        known = ", ".join(sorted(DRIVERS))
+        raise DriverError("%s: unknown driver %r (known: %s)" % (name, kind, known))
     module, cls_name, bus_type = entry
     iface = None
-    bus = None
     if bus_type is not None:
-        iface = find_interface(interfaces, config.get("interface"))
+        wanted = config.get("interface")
+        if isinstance(interfaces, dict):
+            iface = interfaces.get(wanted)
+        else:
+            for item in interfaces or ():
+                if item.get("name") == wanted:
+                    iface = item
+                    break
         if iface is None or iface.get("type") != bus_type:
-            raise DriverError(
-                "%s: needs a %s interface, %r is not one"
-                % (config.get("name"), bus_type, config.get("interface"))
-            )
+            raise DriverError("%s: needs a %s interface, %r is not one" % (name, bus_type, wanted))
     attach = getattr(hal, "attach_simulated", None)
     if attach is not None:
         attach(config, iface)  # the simulator plugs in the part before the driver probes it
-    if iface is not None:
-        bus = open_interface(hal, iface)
+    bus = None
+    if bus_type == "i2c":  # buses are shared: the HAL caches them by name / pin
+        freq = iface.get("freq", 400000)
+        bus = hal.i2c(name=iface["name"], sda=iface["sda"], scl=iface["scl"], freq=freq,
+                      bus_id=iface.get("bus_id"))  # fmt: skip
+    elif bus_type is not None:
+        bus = hal.onewire(iface["pin"])
     full = "jotunheim.device.drivers." + module
     __import__(full)
     return getattr(sys.modules[full], cls_name)(hal, config, bus)
