@@ -1,6 +1,5 @@
 """HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables."""
 
-from jotunheim.errors import EncodeError
 from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
 from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of this API)
     ENTRY_OVERHEAD,
@@ -35,29 +34,18 @@ def _encode_int(out, value, prefix_bits, flags):
     out.append(value)
 
 
-def _as_bytes(value, what):
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, (bytearray, memoryview)):
-        return bytes(value)
-    # bytes(5) would silently become five zero bytes: refuse anything else.
-    raise EncodeError(
-        "hpack: header %s must be bytes or str, not %s" % (what, type(value).__name__)
-    )
-
-
 def _fields(headers):
     """Validated (name, value, sensitive) triples; raises before any table is touched, so a
     bad header list never leaves the encoder's table out of step with the peer's."""
     fields = []
     for header in headers:
-        if len(header) < 2:
-            raise EncodeError("hpack: a header is a (name, value) pair")
-        name = _as_bytes(header[0], "name")
-        value = _as_bytes(header[1], "value")
-        sensitive = (len(header) > 2 and header[2]) or name in NEVER_INDEXED_NAMES
+        if len(header) == 2 and type(header[0]) is bytes and type(header[1]) is bytes:
+            name, value = header
+            sensitive = name in NEVER_INDEXED_NAMES
+        else:  # str, bytearray, a sensitivity flag or a malformed header: rare, lazily
+            from jotunheim.wire.hpack_input import field
+
+            name, value, sensitive = field(header, NEVER_INDEXED_NAMES)
         fields.append((name, value, sensitive))
     return fields
 
@@ -129,20 +117,21 @@ class HpackEncoder:
                 _encode_int(out, name_index, 6, 0x40)  # incremental indexing
                 table.add(name, value)
             if not name_index:
-                self._encode_string(out, name)
-            self._encode_string(out, value)
+                _encode_string(out, name, self.huffman)
+            _encode_string(out, value, self.huffman)
         return bytes(out)
 
-    def _encode_string(self, out, data):
-        if self.huffman and data:
-            length = encoded_length(data)
-            # Ties go to Huffman, as in RFC 7541 Appendix C.6 (":status 307" is 3 bytes either way).
-            if length <= len(data):
-                _encode_int(out, length, 7, 0x80)
-                out += huffman_encode(data)
-                return
-        _encode_int(out, len(data), 7, 0x00)
-        out += data
+
+def _encode_string(out, data, huffman):
+    if huffman and data:
+        length = encoded_length(data)
+        # Ties go to Huffman, as in RFC 7541 Appendix C.6 (":status 307" is 3 bytes either way).
+        if length <= len(data):
+            _encode_int(out, length, 7, 0x80)
+            out += huffman_encode(data)
+            return
+    _encode_int(out, len(data), 7, 0x00)
+    out += data
 
 
 class HpackDecoder:
@@ -173,13 +162,7 @@ class HpackDecoder:
         updates_allowed = True
         while pos < end:
             first = data[pos]
-            if first & 0x80:  # indexed header field (6.1)
-                index, pos = _decode_int(data, pos, 7)
-                name, value = table.get(index)
-            elif first & 0x40:  # literal with incremental indexing (6.2.1)
-                name, value, pos = self._literal(data, pos, 6, limit - total)
-                table.add(name, value)
-            elif first & 0x20:  # dynamic table size update (6.3)
+            if first & 0xE0 == 0x20:  # dynamic table size update (6.3)
                 if not updates_allowed:
                     raise HpackError("hpack: table size update after a header field")
                 size, pos = _decode_int(data, pos, 5)
@@ -190,24 +173,27 @@ class HpackDecoder:
                     )
                 table.resize(size)
                 continue
-            else:  # literal without indexing / never indexed (6.2.2, 6.2.3)
-                name, value, pos = self._literal(data, pos, 4, limit - total)
+            if first & 0x80:  # indexed header field (6.1)
+                index, pos = _decode_int(data, pos, 7)
+                name, value = table.get(index)
+            else:
+                # Literal with incremental indexing (6.2.1, 6-bit index prefix), without
+                # indexing or never indexed (6.2.2, 6.2.3, 4-bit prefix).
+                index, pos = _decode_int(data, pos, 6 if first & 0x40 else 4)
+                budget = limit - total - ENTRY_OVERHEAD
+                if index:
+                    name = table.get(index)[0]
+                else:
+                    name, pos = _decode_string(data, pos, budget)
+                value, pos = _decode_string(data, pos, budget - len(name))
+                if first & 0x40:
+                    table.add(name, value)
             updates_allowed = False
             total += len(name) + len(value) + ENTRY_OVERHEAD
             if total > limit:
                 raise HpackError("hpack: header list larger than %d bytes" % limit)
             headers.append((name, value))
         return headers
-
-    def _literal(self, data, pos, prefix_bits, budget):
-        index, pos = _decode_int(data, pos, prefix_bits)
-        budget -= ENTRY_OVERHEAD
-        if index:
-            name = self._table.get(index)[0]
-        else:
-            name, pos = _decode_string(data, pos, budget)
-        value, pos = _decode_string(data, pos, budget - len(name))
-        return name, value, pos
 
 
 def _decode_int(data, pos, prefix_bits):
