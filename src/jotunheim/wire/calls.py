@@ -1,5 +1,6 @@
 """One gRPC call on an HTTP/2 stream: the state the channel's reader fills in (headers,
-messages, trailers, status) and the three streaming call types built on it."""
+messages, trailers, status); a bidirectional stream is a Call itself, the other call kinds
+live in call_kinds (loaded on first use: the device flow needs only Call)."""
 
 import asyncio
 
@@ -151,10 +152,7 @@ class Call:
 
     async def send(self, message):
         """Sends one request message (waits for flow-control window)."""
-        await self.start()
-        if self._half_closed:
-            raise GrpcError(Status.INTERNAL, "send() after done_writing()")
-        await self._ch.send_message(self, self.encode(message), False)
+        await self.send_encoded(self.encode(message))
 
     async def send_encoded(self, data):
         """Sends one request message that is already protobuf-encoded (cached messages)."""
@@ -210,10 +208,6 @@ class Call:
     def trailing_metadata(self):
         return self._trailing
 
-    def code(self):
-        """The final status code, or None while the call runs."""
-        return None if self.status is None else self.status.status
-
     def __aiter__(self):
         return self
 
@@ -222,44 +216,6 @@ class Call:
         if msg is None:
             raise StopAsyncIteration
         return msg
-
-
-class UnaryStreamCall(Call):
-    """One request, a stream of responses: `async for msg in call`."""
-
-    def __init__(self, channel, path, req_d, resp_d, request, timeout=None, metadata=None):
-        Call.__init__(self, channel, path, req_d, resp_d, timeout, metadata)
-        self._request = request
-
-    async def start(self):
-        if not self._started:
-            self._started = True
-            # Kept in an attribute, not passed along: on MicroPython a coroutine's operand
-            # stack keeps call arguments reachable (see Channel.unary_unary).
-            self._out = self.encode(self._request)
-            self._request = None
-            self._half_closed = True
-            await self._ch.open_call(self)
-
-
-class UnaryUnaryCall(UnaryStreamCall):
-    """A unary call that keeps its metadata: `resp = await call.response()`."""
-
-    async def response(self):
-        await self.start()
-        return await unary_result(self)
-
-
-class StreamUnaryCall(Call):
-    """A stream of requests, one response: send(), done_writing(), await response()."""
-
-    async def response(self):
-        await self.done_writing()
-        return await unary_result(self)
-
-
-class StreamStreamCall(Call):
-    """Requests and responses interleaved: send(), recv() (None at end), done_writing()."""
 
 
 async def unary_result(call):

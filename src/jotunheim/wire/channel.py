@@ -4,20 +4,12 @@ control, MAX_CONCURRENT_STREAMS, deadlines and PING liveness; and typed Stubs.""
 import asyncio
 
 from jotunheim.compat import ticks_diff, ticks_ms
-from jotunheim.wire.calls import (
-    Call,
-    StreamStreamCall,
-    StreamUnaryCall,
-    UnaryStreamCall,
-    UnaryUnaryCall,
-    unary_result,
-)
-from jotunheim.wire.channel_events import ping_loop, read_loop
+from jotunheim.wire.calls import Call, unary_result
+from jotunheim.wire.channel_events import read_loop
 from jotunheim.wire.channel_send import SendMixin
 from jotunheim.wire.grpc import MAX_RECEIVE_MESSAGE_SIZE, GrpcError, Status
 from jotunheim.wire.grpc_headers import request_headers
 from jotunheim.wire.h2conn import H2Connection, H2Error
-from jotunheim.wire.stub import Stub  # noqa: F401 - part of this module's API
 from jotunheim.wire.transport import open_transport
 
 USER_AGENT = b"grpc-python-jotunheim/0.1"
@@ -95,6 +87,8 @@ class Channel(SendMixin):
         self._settings.clear()
         self._tasks = [asyncio.create_task(read_loop(self, conn, transport))]
         if self.ping_interval_ms:
+            from jotunheim.wire.channel_ping import ping_loop  # only when pings are configured
+
             self._tasks.append(asyncio.create_task(ping_loop(self, conn)))
         await self.flush()
         # Wait for the server's SETTINGS: until then we do not know its
@@ -139,21 +133,29 @@ class Channel(SendMixin):
             self.flush_nowait()
             raise
 
+    # The device flow uses unary_unary and stream_stream only: the other kinds' classes
+    # (call_kinds) are imported on first use.
     def unary_unary_call(self, path, req_d, resp_d, request, timeout=None, metadata=None):
         """Like unary_unary, but returns the call (for its metadata): await call.response()."""
+        from jotunheim.wire.call_kinds import UnaryUnaryCall
+
         return UnaryUnaryCall(self, path, req_d, resp_d, request, timeout, metadata)
 
     def unary_stream(self, path, req_d, resp_d, request, timeout=None, metadata=None):
         """One request, a stream of responses: `async for msg in call`."""
+        from jotunheim.wire.call_kinds import UnaryStreamCall
+
         return UnaryStreamCall(self, path, req_d, resp_d, request, timeout, metadata)
 
     def stream_unary(self, path, req_d, resp_d, timeout=None, metadata=None):
         """A stream of requests, one response: send(), done_writing(), response()."""
+        from jotunheim.wire.call_kinds import StreamUnaryCall
+
         return StreamUnaryCall(self, path, req_d, resp_d, timeout, metadata)
 
     def stream_stream(self, path, req_d, resp_d, timeout=None, metadata=None):
         """Both directions streaming: send(), recv() (None at the end), done_writing()."""
-        return StreamStreamCall(self, path, req_d, resp_d, timeout, metadata)
+        return Call(self, path, req_d, resp_d, timeout, metadata)
 
     # -- used by calls ---------------------------------------------------------------------
     async def open_call(self, call):
@@ -259,3 +261,13 @@ class Channel(SendMixin):
             if task is not me:
                 task.cancel()
         self._tasks = []
+
+
+def __getattr__(name):
+    # Stub is part of this module's API (CONTRACTS.md 3), but the device talks to the channel
+    # directly: the stub module loads only when someone asks for it.
+    if name == "Stub":
+        from jotunheim.wire.stub import Stub
+
+        return Stub
+    raise AttributeError(name)

@@ -1,14 +1,12 @@
 """A Channel's background side: the read loop and how it reacts to each HTTP/2 event
-(dispatch by event class; stream events go to their call), and the PING liveness loop."""
+(dispatch by event class; stream events go to their call). PING liveness: channel_ping."""
 
 import asyncio
 
-from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.compat import ticks_ms
 from jotunheim.wire import h2events as ev
 from jotunheim.wire.grpc import GrpcError, Status
 from jotunheim.wire.h2conn import H2ProtocolError
-
-_PING_DATA = b"jotunhm\x00"
 
 
 def on_headers(ch, e):
@@ -117,23 +115,3 @@ async def read_loop(ch, conn, transport):
         raise
     except Exception as exc:  # noqa: BLE001 - never leave calls hanging on a bug
         ch._fail(GrpcError(Status.INTERNAL, "channel reader failed: %r" % exc))
-
-
-async def ping_loop(ch, conn):
-    """PING after ping_interval_ms without receiving anything; no ACK within ping_timeout_ms
-    fails the connection (and so every call) with UNAVAILABLE."""
-    interval = ch.ping_interval_ms
-    while ch._error is None:
-        await asyncio.sleep(interval / 1000)
-        if ch._error is not None or ticks_diff(ticks_ms(), ch._last_recv) < interval:
-            continue
-        ch._ping_ack.clear()
-        conn.ping(_PING_DATA)
-        # No drain here: on a dead link drain may block, and the timeout must still fire.
-        ch._transport.send(conn.data_to_send())
-        try:
-            await asyncio.wait_for(ch._ping_ack.wait(), ch.ping_timeout_ms / 1000)
-        except asyncio.TimeoutError:
-            msg = "keepalive PING not acknowledged within %d ms" % ch.ping_timeout_ms
-            ch._fail(GrpcError(Status.UNAVAILABLE, msg))
-            return

@@ -115,13 +115,6 @@ def new_message(desc):
     return msg
 
 
-def _index(fields, num):
-    for i in range(0, len(fields), 4):
-        if fields[i + 1] == num:
-            return i
-    return -1
-
-
 def decode_fields(desc, buf, pos, end, depth, msg, budget):
     """Decodes the fields in buf[pos:end] into msg (a new message dict when None) -> msg."""
     if msg is None:
@@ -143,8 +136,10 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
             # Generated fields are sorted by number, usually dense from 1: try the slot first.
             i = (num - 1) << 2
             if i < 0 or i >= nf or fields[i + 1] != num:
-                i = _index(fields, num)
-                if i < 0:
+                i = 0
+                while i < nf and fields[i + 1] != num:
+                    i += 4
+                if i >= nf:
                     if num == 0:
                         raise DecodeError("field number 0 is invalid")
                     pos = skip_field(buf, pos, end, wt, num, depth)

@@ -22,41 +22,11 @@ def _unavailable(what, exc):
 
 
 def client_ssl_context(cafile=None, cadata=None, verify=True):
-    """A TLS client context for this runtime: CPython offers ALPN h2; MicroPython (mbedTLS,
-    no ALPN, TLS 1.2) needs a DER CA certificate, so PEM input is converted here."""
-    import ssl
+    """A TLS client context for this runtime (see transport_tls, loaded only when a setting
+    asks for TLS: a plaintext device never holds that code)."""
+    from jotunheim.wire.transport_tls import client_ssl_context as make
 
-    if not IS_MICROPYTHON:
-        ctx = ssl.create_default_context(cafile=cafile, cadata=cadata)
-        if not verify:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        ctx.set_alpn_protocols(["h2"])
-        return ctx
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if cafile is not None:
-        with open(cafile, "rb") as f:
-            cadata = f.read()
-    if cadata is not None:
-        ctx.load_verify_locations(cadata=pem_to_der(cadata))
-    ctx.verify_mode = ssl.CERT_REQUIRED if verify and cadata is not None else ssl.CERT_NONE
-    return ctx
-
-
-def pem_to_der(data):
-    """DER bytes of the first certificate of a PEM blob; DER input is returned as is."""
-    import binascii
-
-    if isinstance(data, str):
-        data = data.encode()
-    begin = data.find(b"-----BEGIN")
-    if begin < 0:
-        return data
-    start = data.find(b"\n", begin) + 1
-    end = data.find(b"-----END", start)
-    if start <= 0 or end < 0:
-        raise GrpcError(Status.INTERNAL, "malformed PEM certificate")
-    return binascii.a2b_base64(b"".join(data[start:end].split()))
+    return make(cafile, cadata, verify)
 
 
 class Transport:
@@ -65,7 +35,6 @@ class Transport:
     def __init__(self, reader, writer):
         self._reader = reader
         self._writer = writer
-        self.closed = False
         self._rbuf = None
         if IS_MICROPYTHON and hasattr(reader, "readinto"):
             self._rbuf = bytearray(MP_READ_SIZE)
@@ -101,7 +70,6 @@ class Transport:
 
     def abort(self):
         """Drops the connection now, without flushing (dead peer, protocol error)."""
-        self.closed = True
         try:
             tr = getattr(self._writer, "transport", None)
             if tr is not None:  # CPython
@@ -109,16 +77,6 @@ class Transport:
             else:  # MicroPython: Stream.close() is a no-op; the socket is .s
                 self._writer.s.close()
         except Exception:  # noqa: BLE001 - the socket may already be gone
-            pass
-
-    async def close(self):
-        if self.closed:
-            return
-        self.closed = True
-        try:
-            self._writer.close()
-            await self._writer.wait_closed()
-        except Exception:  # noqa: BLE001 - closing a dead socket may fail in many ways
             pass
 
 
