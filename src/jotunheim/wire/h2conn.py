@@ -2,15 +2,12 @@
 
 import struct
 
-from jotunheim.wire import h2events as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2flow import FlowMixin
 from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
-    FlowControlError,
     H2Error,
     H2ProtocolError,
     H2StreamError,
-    StreamClosedError,
 )
 from jotunheim.wire.h2recv import ReceiveMixin
 from jotunheim.wire.h2streams import CLOSED, ENDED, RESET_SENT, SEND_HEADERS, H2Stream
@@ -21,21 +18,30 @@ from jotunheim.wire.hpack import (
     HpackError,
 )
 
-# Settings we send unless overridden by local_settings. No server push: a client that does
-# not want it says so (section 8.4), and our stream table has no reserved states.
-DEFAULT_LOCAL_SETTINGS = {
-    f.SETTINGS_ENABLE_PUSH: 0,
-    f.SETTINGS_INITIAL_WINDOW_SIZE: f.DEFAULT_WINDOW_SIZE,
-    f.SETTINGS_MAX_HEADER_LIST_SIZE: DEFAULT_MAX_HEADER_LIST_SIZE,
-}
 MAX_CLOSED_STREAMS = 32  # how many closed streams we remember the close reason of
+
+
+def __getattr__(name):
+    """The two misuse errors re-exported with the others live in h2rare, loaded on first use
+    (see h2frames.__getattr__)."""
+    if name in ("FlowControlError", "StreamClosedError"):
+        from jotunheim.wire import h2rare
+
+        return getattr(h2rare, name)
+    raise AttributeError(name)
 
 
 class H2Connection(FlowMixin, ReceiveMixin):
     """Client side of one HTTP/2 connection; see CONTRACTS.md section 2 for the API."""
 
     def __init__(self, local_settings=None):
-        settings = dict(DEFAULT_LOCAL_SETTINGS)
+        # Settings we send unless overridden by local_settings. No server push: a client that
+        # does not want it says so (section 8.4), and our stream table has no reserved states.
+        settings = {
+            f.SETTINGS_ENABLE_PUSH: 0,
+            f.SETTINGS_INITIAL_WINDOW_SIZE: f.DEFAULT_WINDOW_SIZE,
+            f.SETTINGS_MAX_HEADER_LIST_SIZE: DEFAULT_MAX_HEADER_LIST_SIZE,
+        }
         if local_settings:
             settings.update(local_settings)
         self.local_settings = settings
@@ -57,19 +63,11 @@ class H2Connection(FlowMixin, ReceiveMixin):
         self.peer_max_header_list_size = None
         self._peer_initial_window = f.DEFAULT_WINDOW_SIZE
         self._local_initial_window = f.DEFAULT_WINDOW_SIZE
-        self._init_flow()
-        self._handlers = {
-            f.DATA: self._on_data,
-            f.HEADERS: self._on_headers,
-            f.PRIORITY: self._on_priority,
-            f.RST_STREAM: self._on_rst_stream,
-            f.SETTINGS: self._on_settings,
-            f.PUSH_PROMISE: self._on_push_promise,
-            f.PING: self._on_ping,
-            f.GOAWAY: self._on_goaway,
-            f.WINDOW_UPDATE: self._on_window_update,
-            f.CONTINUATION: self._on_continuation,
-        }
+        # Flow control (h2flow): connection windows, ours to send and the peer's to us.
+        self._outbound_window = f.DEFAULT_WINDOW_SIZE
+        self._inbound_window = f.DEFAULT_WINDOW_SIZE
+        self._inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
+        self._inbound_target = f.DEFAULT_WINDOW_SIZE
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -86,15 +84,17 @@ class H2Connection(FlowMixin, ReceiveMixin):
         self._init_connection_window()  # a larger stream window needs a larger connection one
 
     def _send_settings(self, settings):
-        for key, value in settings.items():
-            if not 0 <= value <= 0xFFFFFFFF:
-                raise H2Error("setting %d value %r out of range" % (key, value))
         window = settings.get(f.SETTINGS_INITIAL_WINDOW_SIZE, 0)
         frame_size = settings.get(f.SETTINGS_MAX_FRAME_SIZE, f.DEFAULT_MAX_FRAME_SIZE)
-        if window > f.MAX_WINDOW_SIZE or not (
-            f.DEFAULT_MAX_FRAME_SIZE <= frame_size <= f.MAX_FRAME_SIZE_LIMIT
+        if (
+            window > f.MAX_WINDOW_SIZE
+            or not f.DEFAULT_MAX_FRAME_SIZE <= frame_size <= f.MAX_FRAME_SIZE_LIMIT
+            or not 0 <= min(settings.values(), default=0)
+            or max(settings.values(), default=0) > 0xFFFFFFFF
         ):
-            raise H2Error("invalid SETTINGS_INITIAL_WINDOW_SIZE or SETTINGS_MAX_FRAME_SIZE")
+            from jotunheim.wire.h2rare import local_settings_error
+
+            raise local_settings_error(settings)
         if f.SETTINGS_MAX_HEADER_LIST_SIZE in settings:
             self._decoder.max_header_list_size = settings[f.SETTINGS_MAX_HEADER_LIST_SIZE]
         self._pending_settings.append(dict(settings))
@@ -136,48 +136,50 @@ class H2Connection(FlowMixin, ReceiveMixin):
         return len(self._streams) < self.peer_max_concurrent_streams
 
     def send_headers(self, stream_id, headers, end_stream=False):
-        """Send a header block (opening the stream if new), split into CONTINUATIONs."""
+        """Send a header block (opening the stream if new), split into CONTINUATIONs if needed."""
         self._check_alive()
         stream = self._streams.get(stream_id)
         if stream is None:
-            if stream_id % 2 == 0 or stream_id <= self._highest_stream_id:
-                raise H2Error("stream %d is not a new client stream id" % stream_id)
-            if not self.open_stream_allowed():
-                raise H2Error("no new streams allowed (GOAWAY or MAX_CONCURRENT_STREAMS)")
+            if (
+                stream_id % 2 == 0
+                or stream_id <= self._highest_stream_id
+                or not self.open_stream_allowed()
+            ):
+                from jotunheim.wire.h2rare import new_stream_error
+
+                raise new_stream_error(self, stream_id)
         else:
-            stream.check(SEND_HEADERS)
+            stream.transition(SEND_HEADERS, False)  # only checks the state
         size = 0
         for header in headers:
             name = header[0] if len(header) > 1 else None
             # Section 8.2.1: field names are lowercase; the peer would reset the stream.
             if not isinstance(name, (bytes, str)) or not name or name.lower() != name:
-                raise H2Error("header name %r must be a non-empty lowercase string" % (name,))
+                size = None
+                break
             size += len(name) + len(header[1]) + 32
         limit = self.peer_max_header_list_size
-        if limit is not None and size > limit:
-            # Advisory (section 6.5.2), but a peer that announced it will refuse the request.
-            raise H2Error("header list of %d bytes exceeds the peer's limit %d" % (size, limit))
+        if size is None or (limit is not None and size > limit):
+            # The limit is advisory (section 6.5.2), but a peer that announced it will refuse
+            # the request; h2rare.header_list_error says which rule the headers break.
+            from jotunheim.wire.h2rare import header_list_error
+
+            raise header_list_error(headers, limit)
         # Every check is done: encoding changes HPACK state the peer must see, so nothing
         # may fail between here and queuing the frames.
         block = self._encoder.encode(headers)
         if stream is None:
-            stream = self._new_stream(stream_id)
+            stream = H2Stream(stream_id, self._peer_initial_window, self._local_initial_window)
+            self._streams[stream_id] = stream
+            self._highest_stream_id = stream_id
         stream.transition(SEND_HEADERS)
-        view = memoryview(block)  # frame pieces without copying the block again
-        size = self.max_outbound_frame_size
-        ftype = f.HEADERS
         flags = f.FLAG_END_STREAM if end_stream else 0
-        pos = 0
-        while True:
-            last = pos + size >= len(block)
-            if last:
-                flags |= f.FLAG_END_HEADERS
-            self._frame(ftype, flags, stream_id, view[pos : pos + size])
-            if last:
-                break
-            pos += size
-            ftype = f.CONTINUATION
-            flags = 0
+        if len(block) <= self.max_outbound_frame_size:
+            self._frame(f.HEADERS, flags | f.FLAG_END_HEADERS, stream_id, block)
+        else:  # over 16 KB of headers: rare enough to load on demand
+            from jotunheim.wire.h2rare import send_continued
+
+            send_continued(self, stream_id, flags, block)
         if end_stream:
             self._local_end(stream)
 
@@ -186,9 +188,11 @@ class H2Connection(FlowMixin, ReceiveMixin):
         self._check_alive()
         stream = self._streams.get(stream_id)
         if stream is None:
-            if stream_id % 2 == 0 or stream_id > self._highest_stream_id:
-                raise H2Error("stream %d was never opened" % stream_id)
-            return
+            if stream_id % 2 and stream_id <= self._highest_stream_id:
+                return  # already closed
+            from jotunheim.wire.h2rare import stream_id_error
+
+            raise stream_id_error(self, stream_id)
         stream.transition(3)  # SEND_RST
         self._frame(f.RST_STREAM, 0, stream_id, struct.pack(">I", error_code))
         self._close(stream, RESET_SENT)
@@ -214,12 +218,6 @@ class H2Connection(FlowMixin, ReceiveMixin):
     def _check_alive(self):
         if self._dead is not None:
             raise H2Error("connection closed after %s" % self._dead)
-
-    def _new_stream(self, stream_id):
-        stream = H2Stream(stream_id, self._peer_initial_window, self._local_initial_window)
-        self._streams[stream_id] = stream
-        self._highest_stream_id = stream_id
-        return stream
 
     def _close(self, stream, reason):
         stream.state = CLOSED
@@ -250,26 +248,14 @@ class H2Connection(FlowMixin, ReceiveMixin):
                 try:
                     self._dispatch(frame, events)
                 except H2StreamError as exc:
-                    self._stream_error(exc, events)
-        except HpackError as exc:
-            self._fail(H2ProtocolError(f.COMPRESSION_ERROR, str(exc)), events)
-        except H2ProtocolError as exc:
-            self._fail(exc, events)
+                    from jotunheim.wire.h2rare import reset_broken_stream
+
+                    reset_broken_stream(self, exc, events)
+        except (HpackError, H2ProtocolError) as exc:
+            from jotunheim.wire.h2rare import fail_connection
+
+            fail_connection(self, exc, events)  # raises
         return events
-
-    def _fail(self, exc, events):
-        self.close_connection(exc.code, 0, exc.message.encode())
-        exc.events = events
-        self._dead = exc
-        self._header_block = None
-        raise exc
-
-    def _stream_error(self, exc, events):
-        stream = self._streams.get(exc.stream_id)
-        self._frame(f.RST_STREAM, 0, exc.stream_id, struct.pack(">I", exc.code))
-        if stream is not None:
-            self._close(stream, RESET_SENT)
-            events.append(ev.StreamReset(exc.stream_id, exc.code, False))
 
     def _dispatch(self, frame, events):
         ftype, flags, sid, payload = frame
@@ -280,6 +266,26 @@ class H2Connection(FlowMixin, ReceiveMixin):
             self._preface_received = True
         if self._header_block is not None and ftype != f.CONTINUATION:
             raise H2ProtocolError(f.PROTOCOL_ERROR, "frame interleaved in a header block")
-        handler = self._handlers.get(ftype)
-        if handler is not None:  # unknown frame types are ignored (section 5.5)
-            handler(flags, sid, payload, events)
+        handler = _HANDLERS[ftype] if ftype < len(_HANDLERS) else None
+        if handler is not None:
+            handler(self, flags, sid, payload, events)
+        elif ftype <= f.CONTINUATION:  # unknown frame types are ignored (section 5.5)
+            from jotunheim.wire.h2rare import on_frame
+
+            on_frame(self, ftype, flags, sid, payload, events)
+
+
+# Frame handlers by frame type (RFC 9113 section 6): one table for all connections rather
+# than a dict of bound methods in each. None: PRIORITY, PUSH_PROMISE and CONTINUATION, which
+# a gRPC client seldom receives, are handled by h2rare.on_frame.
+_HANDLERS = (
+    ReceiveMixin._on_data,
+    ReceiveMixin._on_headers,
+    None,
+    ReceiveMixin._on_rst_stream,
+    ReceiveMixin._on_settings,
+    None,
+    ReceiveMixin._on_ping,
+    ReceiveMixin._on_goaway,
+    FlowMixin._on_window_update,
+)

@@ -5,12 +5,10 @@ class Event:
     """Base class: repr lists the public attributes so logs and test failures read well."""
 
     def __repr__(self):
-        # DATA payloads may be bytes or bytearray (see FrameBuffer); both read as bytes.
-        fields = ", ".join(
-            "%s=%r" % (k, bytes(v) if isinstance(v, bytearray) else v)
-            for k, v in sorted(self.__dict__.items())
-        )
-        return "%s(%s)" % (type(self).__name__, fields)
+        # Built in h2rare: debug output, not worth heap on every device.
+        from jotunheim.wire.h2rare import event_repr
+
+        return event_repr(self)
 
 
 class RemoteSettingsChanged(Event):
@@ -24,9 +22,6 @@ class RemoteSettingsChanged(Event):
 
 class SettingsAcknowledged(Event):
     """The peer acknowledged our SETTINGS; they apply from now on."""
-
-    def __init__(self):
-        pass
 
 
 class HeadersReceived(Event):

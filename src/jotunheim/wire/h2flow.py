@@ -4,23 +4,11 @@ import struct
 
 from jotunheim.wire import h2events as ev
 from jotunheim.wire import h2frames as f
-from jotunheim.wire.h2frames import (
-    FlowControlError,
-    H2Error,
-    H2ProtocolError,
-    H2StreamError,
-    StreamClosedError,
-)
+from jotunheim.wire.h2frames import H2Error
 
 
 class FlowMixin:
     """Window bookkeeping shared by H2Connection; the connection supplies _frame/_streams."""
-
-    def _init_flow(self):
-        self._outbound_window = f.DEFAULT_WINDOW_SIZE  # connection: bytes we may send
-        self._inbound_window = f.DEFAULT_WINDOW_SIZE  # connection: bytes the peer may send
-        self._inbound_unacked = 0
-        self._inbound_target = f.DEFAULT_WINDOW_SIZE
 
     def _init_connection_window(self):
         # The connection window starts at 65535 whatever SETTINGS say (section 6.9.2); raise
@@ -42,9 +30,9 @@ class FlowMixin:
     def _open_stream(self, stream_id):
         stream = self._streams.get(stream_id)
         if stream is None:
-            if stream_id % 2 and 0 < stream_id <= self._highest_stream_id:
-                raise StreamClosedError("stream %d is closed" % stream_id)
-            raise H2Error("stream %d was never opened" % stream_id)
+            from jotunheim.wire.h2rare import stream_id_error
+
+            raise stream_id_error(self, stream_id)
         return stream
 
     def send_data(self, stream_id, data, end_stream=False):
@@ -55,6 +43,8 @@ class FlowMixin:
         size = len(data)
         window = self.local_flow_control_window(stream_id)
         if size > window:
+            from jotunheim.wire.h2rare import FlowControlError
+
             raise FlowControlError(
                 "%d bytes exceed the flow-control window %d of stream %d"
                 % (size, window, stream_id)
@@ -81,54 +71,33 @@ class FlowMixin:
 
     def _on_window_update(self, flags, sid, payload, events):
         if len(payload) != 4:
-            raise H2ProtocolError(f.FRAME_SIZE_ERROR, "WINDOW_UPDATE of %d bytes" % len(payload))
+            from jotunheim.wire.h2rare import frame_error
+
+            raise frame_error(f.WINDOW_UPDATE, flags, sid, payload)
         delta = struct.unpack(">I", payload)[0] & 0x7FFFFFFF
         if sid == 0:
-            if delta == 0:
-                raise H2ProtocolError(f.PROTOCOL_ERROR, "WINDOW_UPDATE of 0 on the connection")
             self._outbound_window += delta
-            if self._outbound_window > f.MAX_WINDOW_SIZE:
-                raise H2ProtocolError(f.FLOW_CONTROL_ERROR, "connection window above 2**31-1")
+            window = self._outbound_window
         else:
             stream = self._streams.get(sid)
             if stream is None:
                 return self._unknown_stream(sid, f.WINDOW_UPDATE)
-            if delta == 0:
-                raise H2StreamError(sid, f.PROTOCOL_ERROR, "WINDOW_UPDATE of 0 on stream %d" % sid)
             stream.outbound_window += delta
-            if stream.outbound_window > f.MAX_WINDOW_SIZE:
-                raise H2StreamError(
-                    sid, f.FLOW_CONTROL_ERROR, "stream %d window above 2**31-1" % sid
-                )
+            window = stream.outbound_window
+        # A delta of 0 is a PROTOCOL_ERROR, a window above 2**31-1 a FLOW_CONTROL_ERROR;
+        # either is a stream error on a stream, a connection error on stream 0.
+        if not delta or window > f.MAX_WINDOW_SIZE:
+            from jotunheim.wire.h2rare import window_error
+
+            raise window_error(sid, delta)
         events.append(ev.WindowUpdated(sid, delta))
 
     # -- receiving --------------------------------------------------------------------------
 
-    def _consume_connection_window(self, size):
-        if size > self._inbound_window:
-            raise H2ProtocolError(
-                f.FLOW_CONTROL_ERROR,
-                "DATA of %d bytes exceeds the connection window %d" % (size, self._inbound_window),
-            )
-        self._inbound_window -= size
-
-    def _consume_stream_window(self, stream, size):
-        if size > stream.inbound_window:
-            raise H2StreamError(
-                stream.stream_id,
-                f.FLOW_CONTROL_ERROR,
-                "DATA of %d bytes exceeds stream %d window %d"
-                % (size, stream.stream_id, stream.inbound_window),
-            )
-        stream.inbound_window -= size
-
     def _return_connection_window(self, size):
-        """Credit bytes nobody will consume (closed/reset streams) back to the connection."""
+        """Credit consumed bytes, or bytes nobody will consume (closed/reset streams), back to
+        the connection window. Batch WINDOW_UPDATEs: one once half the window is consumed."""
         self._inbound_unacked += size
-        self._maybe_update_connection()
-
-    def _maybe_update_connection(self):
-        # Batch WINDOW_UPDATEs: send one when half the window has been consumed.
         if self._inbound_unacked and self._inbound_unacked >= self._inbound_target // 2:
             delta = self._inbound_unacked
             self._inbound_unacked = 0
@@ -142,8 +111,7 @@ class FlowMixin:
             raise H2Error("cannot acknowledge a negative amount")
         if self._dead is not None or not acknowledged_size:
             return
-        self._inbound_unacked += acknowledged_size
-        self._maybe_update_connection()
+        self._return_connection_window(acknowledged_size)
         stream = self._streams.get(stream_id)
         if stream is None or not stream.open_for_receiving:
             return  # the peer sends no more on it: no stream window to restore
@@ -162,14 +130,12 @@ class FlowMixin:
         elif key == f.SETTINGS_ENABLE_PUSH:
             # Section 6.5.2: a server MUST NOT send 1; anything but 0/1 is invalid anyway.
             if value != 0:
-                raise H2ProtocolError(
-                    f.PROTOCOL_ERROR, "server sent SETTINGS_ENABLE_PUSH=%d" % value
-                )
+                self._setting_error(key, value)
         elif key == f.SETTINGS_MAX_CONCURRENT_STREAMS:
             self.peer_max_concurrent_streams = value
         elif key == f.SETTINGS_INITIAL_WINDOW_SIZE:
             if value > f.MAX_WINDOW_SIZE:
-                raise H2ProtocolError(f.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE too big")
+                self._setting_error(key, value)
             # Section 6.9.2: the change applies to every open stream's window, which may go
             # negative (then we wait) but must not exceed 2**31-1.
             delta = value - self._peer_initial_window
@@ -177,16 +143,19 @@ class FlowMixin:
             for stream in self._streams.values():
                 stream.outbound_window += delta
                 if stream.outbound_window > f.MAX_WINDOW_SIZE:
-                    raise H2ProtocolError(f.FLOW_CONTROL_ERROR, "stream window above 2**31-1")
+                    self._setting_error(key, value)
         elif key == f.SETTINGS_MAX_FRAME_SIZE:
             if not f.DEFAULT_MAX_FRAME_SIZE <= value <= f.MAX_FRAME_SIZE_LIMIT:
-                raise H2ProtocolError(
-                    f.PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE %d invalid" % value
-                )
+                self._setting_error(key, value)
             self.max_outbound_frame_size = value
         elif key == f.SETTINGS_MAX_HEADER_LIST_SIZE:
             self.peer_max_header_list_size = value
         # Unknown settings are ignored (section 6.5.2).
+
+    def _setting_error(self, key, value):
+        from jotunheim.wire.h2rare import remote_setting_error
+
+        raise remote_setting_error(key, value)
 
     def _apply_local_settings(self, settings):
         """Our SETTINGS were acknowledged: the peer now obeys them (section 6.5.3)."""

@@ -6,13 +6,11 @@ from jotunheim.errors import DecodeError, JotunheimError
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
-# Frame types (RFC 9113 section 6).
+# Frame types (RFC 9113 section 6). PRIORITY (0x2) and PUSH_PROMISE (0x5) are in h2rare.
 DATA = 0x0
 HEADERS = 0x1
-PRIORITY = 0x2
 RST_STREAM = 0x3
 SETTINGS = 0x4
-PUSH_PROMISE = 0x5
 PING = 0x6
 GOAWAY = 0x7
 WINDOW_UPDATE = 0x8
@@ -24,38 +22,14 @@ FLAG_END_HEADERS = 0x4
 FLAG_PADDED = 0x8
 FLAG_PRIORITY = 0x20
 
-# Error codes (RFC 9113 section 7).
+# Error codes (RFC 9113 section 7) the connection itself uses; the others, and all their
+# names (error_name), are in h2rare: only error paths need them.
 NO_ERROR = 0x0
 PROTOCOL_ERROR = 0x1
-INTERNAL_ERROR = 0x2
-FLOW_CONTROL_ERROR = 0x3
-SETTINGS_TIMEOUT = 0x4
-STREAM_CLOSED = 0x5
 FRAME_SIZE_ERROR = 0x6
 REFUSED_STREAM = 0x7
 CANCEL = 0x8
 COMPRESSION_ERROR = 0x9
-CONNECT_ERROR = 0xA
-ENHANCE_YOUR_CALM = 0xB
-INADEQUATE_SECURITY = 0xC
-HTTP_1_1_REQUIRED = 0xD
-
-ERROR_NAMES = (
-    "NO_ERROR",
-    "PROTOCOL_ERROR",
-    "INTERNAL_ERROR",
-    "FLOW_CONTROL_ERROR",
-    "SETTINGS_TIMEOUT",
-    "STREAM_CLOSED",
-    "FRAME_SIZE_ERROR",
-    "REFUSED_STREAM",
-    "CANCEL",
-    "COMPRESSION_ERROR",
-    "CONNECT_ERROR",
-    "ENHANCE_YOUR_CALM",
-    "INADEQUATE_SECURITY",
-    "HTTP_1_1_REQUIRED",
-)
 
 # Setting identifiers (RFC 9113 section 6.5.2).
 SETTINGS_HEADER_TABLE_SIZE = 0x1
@@ -72,23 +46,19 @@ DEFAULT_WINDOW_SIZE = 65535
 MAX_WINDOW_SIZE = 2147483647  # 2**31 - 1 (section 6.9.1)
 
 
-def error_name(code):
-    """Name of an HTTP/2 error code, or its hex value when unknown (codes are extensible)."""
-    if 0 <= code < len(ERROR_NAMES):
-        return ERROR_NAMES[code]
-    return "0x%x" % code
+def __getattr__(name):
+    """Names only tests and error paths use (the other error codes and frame types,
+    error_name, FlowControlError, StreamClosedError, serialize_frame) are defined in h2rare
+    and load with it on first use (PEP 562 module __getattr__; MicroPython has it too)."""
+    if name.startswith("__"):  # import machinery probing (__path__ ...): not ours
+        raise AttributeError(name)
+    from jotunheim.wire import h2rare
+
+    return getattr(h2rare, name)
 
 
 class H2Error(JotunheimError):
     """Local misuse of the connection API (bad stream id, closed stream, no stream ids left)."""
-
-
-class FlowControlError(H2Error):
-    """send_data was given more bytes than the flow-control window allows."""
-
-
-class StreamClosedError(H2Error):
-    """The stream cannot take this action in its current state (e.g. send after end)."""
 
 
 class H2ProtocolError(DecodeError):
@@ -96,6 +66,8 @@ class H2ProtocolError(DecodeError):
 
     def __init__(self, code, message):
         # super(): MicroPython exception classes have no __init__ to call by name.
+        from jotunheim.wire.h2rare import error_name
+
         super().__init__("%s: %s" % (error_name(code), message))
         self.code = code
         self.error_code = code
@@ -228,11 +200,6 @@ class FrameBuffer:
 def frame_header(length, ftype, flags, stream_id):
     """The 9-byte frame header."""
     return struct.pack(">HBBBI", length >> 8, length & 0xFF, ftype, flags, stream_id)
-
-
-def serialize_frame(ftype, flags, stream_id, payload=b""):
-    """A complete frame as bytes."""
-    return frame_header(len(payload), ftype, flags, stream_id) + payload
 
 
 def settings_payload(settings):
