@@ -7,18 +7,15 @@ import gc
 
 from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms
 from jotunheim.device.backoff import Backoff
-from jotunheim.device.deadpeer import DeadPeerDetector
-from jotunheim.device.session_wire import (  # noqa: F401 - errors re-exported for callers
+from jotunheim.device.log import NullLogger
+from jotunheim.device.session_wire import (
     CONNECT_PATH,
-    FATAL_REFUSALS,
     HANDSHAKE_TIMEOUT_MS,
     DeviceIdentity,
     PendingResults,
     SessionProtocolError,
     SessionRefused,
     default_channel,
-    make_channel,
-    parse_hub_message,
 )
 from jotunheim.errors import JotunheimError
 
@@ -43,12 +40,12 @@ class DeviceSession:
         self.backoff = Backoff.from_settings(res, rng)
         self.max_retries = res.get("max_retries", 0)
         self.heartbeat_ms = self._cfg_heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
-        self.dead_peer_ms = res.get("dead_peer_timeout_ms", 45000)
+        self.dead_peer_ms = self._dead_ms = res.get("dead_peer_timeout_ms", 45000)
         self.negotiator = negotiator
         self.handler = handler
         self.propagator = propagator
         self.monitor = monitor
-        self.log = logger
+        self.log = logger or NullLogger()
         self._factory = channel_factory or default_channel
         self.resume_token = ""
         self.pending = PendingResults()  # CommandResults kept until the hub's ResultAck
@@ -65,7 +62,9 @@ class DeviceSession:
         self._redirect = None  # leader address from a not_leader refusal
         self._seq = 0
         self._welcomed = False
-        self._dead = DeadPeerDetector(self.dead_peer_ms)
+        # Dead-peer detection: ticks of the last hub message (a DeadPeerDetector's job done
+        # in two fields, so that deadpeer.py is not loaded for it).
+        self._heard = ticks_ms()
         self._hb_task = None
         self._extra = {}
         if propagator is not None:
@@ -84,17 +83,14 @@ class DeviceSession:
             self._welcomed = False
             try:
                 await self._session(addr)
-            except SessionRefused as exc:
-                self.last_refusal = exc.code
-                self._note_error(exc)
-                if exc.code == "not_leader" and exc.leader_address:
-                    self._redirect = exc.leader_address
-                elif exc.code in FATAL_REFUSALS:
-                    delay = self.backoff.cap_ms
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure means: reconnect later
                 self._note_error(exc)
+                if isinstance(exc, SessionRefused):
+                    from jotunheim.device.session_refusal import after_refusal
+
+                    delay = after_refusal(self, exc)
             finally:
                 await self._drop_connection()
             if self._stopped:
@@ -110,7 +106,7 @@ class DeviceSession:
             if delay is None:
                 delay = self.backoff.next_delay_ms()
             self.state = "waiting"
-            self._info("reconnecting to the hub in %d ms", delay)
+            self.log.info("reconnecting to the hub in %d ms", delay)
             await self._sleep_ms(delay)
         self.state = "stopped"
 
@@ -143,7 +139,14 @@ class DeviceSession:
 
         if IS_MICROPYTHON:
             gc.collect()  # a fresh connection allocates its buffers: give them whole blocks
-        ch = self._channel = make_channel(self._factory, addr, *self._tls)
+        host, _, port = addr.rpartition(":")
+        tls, ca_cert, server_hostname = self._tls
+        ssl = None
+        if tls:  # verifying ca_cert when given
+            from jotunheim.wire.transport import client_ssl_context
+
+            ssl = client_ssl_context(cafile=ca_cert)
+        ch = self._channel = self._factory(host, int(port), ssl, server_hostname)
         timeout = HANDSHAKE_TIMEOUT_MS / 1000
         await asyncio.wait_for(ch.connect(), timeout)
         call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
@@ -153,13 +156,9 @@ class DeviceSession:
             raise SessionProtocolError("expected a challenge, got %s" % kind)
         hello = self.identity.hello(body["nonce"], self.resume_token, self.pending.ids())
         await self._send({"hello": hello})
-        kind, body = await self._recv(call, timeout)
+        kind, w = await self._recv(call, timeout)
         if kind != "welcome":
             raise SessionProtocolError("expected welcome, got %s" % kind)
-        self._on_welcome(body)
-        await self._serve(call)
-
-    def _on_welcome(self, w):
         self.resume_token = w["resume_token"]
         for cid in w["acked_results"]:
             self.pending.forget(cid)
@@ -167,13 +166,13 @@ class DeviceSession:
         # own ping period has had a chance to run (hub pings every <= heartbeat interval).
         hb = w["heartbeat_interval_ms"]
         self.heartbeat_ms = min(self._cfg_heartbeat_ms, hb) if hb else self._cfg_heartbeat_ms
-        self._dead.timeout_ms = max(self.dead_peer_ms, w["dead_peer_timeout_ms"], 3 * hb)
+        self._dead_ms = max(self.dead_peer_ms, w["dead_peer_timeout_ms"], 3 * hb)
         self.connects += 1
         self._welcomed = True
         self.state = "online"
         self.backoff.reset()
-        self._dead.seen()
-        self._info("connected to the hub (session resumed: %s)", w["resumed"])
+        self.log.info("connected to the hub (session resumed: %s)", w["resumed"])
+        await self._serve(call)
 
     async def _serve(self, call):
         self._hb_task = asyncio.create_task(self._heartbeats(call))
@@ -188,16 +187,28 @@ class DeviceSession:
                 return
             handler = getattr(self, "_handle_" + kind, None) or self._extra.get(kind)
             if handler is None:
-                self._info("ignoring hub message %s", kind)
+                self.log.info("ignoring hub message %s", kind)
                 continue
             await handler(body)
 
     async def _recv(self, call, timeout):
+        """(kind, body) of the next HubMessage, (None, None) at the end of the stream;
+        raises SessionRefused for a Refusal."""
+        from jotunheim._gen.device import hub_session as hub_d
+        from jotunheim.wire import protobuf as pb
+
         msg = await (call.recv() if timeout is None else asyncio.wait_for(call.recv(), timeout))
         if msg is None:
             return None, None
-        self._dead.seen()
-        return parse_hub_message(msg)
+        self._heard = ticks_ms()
+        kind = pb.which_oneof(hub_d.HubMessage, msg, "body")
+        if kind == "refusal":
+            from jotunheim.device.session_refusal import refused
+
+            raise refused(msg["refusal"])
+        if kind is None:
+            raise SessionProtocolError("empty HubMessage")
+        return kind, msg[kind]
 
     async def _drop_connection(self):
         if self.state == "online":
@@ -228,27 +239,26 @@ class DeviceSession:
                 await self._channel.send_message(call, raw, False)
         return True
 
-    async def _try_send(self, message):
+    async def _send_result(self, result, kind="command_result"):
         # A lost result stays in pending and a lost event is re-announced: both are resent
         # after the reconnect, so a failed write is only worth a log line.
         try:
-            await self._send(message)
+            await self._send({kind: result})
         except Exception as exc:  # noqa: BLE001
             self._note_error(exc)
 
-    async def _send_result(self, result):
-        await self._try_send({"command_result": result})
-
     def _on_capability_event(self, event):
         if self._call is not None and self.state == "online":
-            asyncio.create_task(self._try_send({"capability_update": event}))
+            asyncio.create_task(self._send_result(event, "capability_update"))
 
     async def _heartbeats(self, call):
         try:
             while self._call is call:
                 await asyncio.sleep(self.heartbeat_ms / 1000)
-                if self._dead.is_dead():
-                    self._info("hub silent for %d ms: reconnecting", self._dead.ms_since_seen())
+                # Ticks wrap: a negative span means more than half a tick period passed.
+                silent = ticks_diff(ticks_ms(), self._heard)
+                if silent < 0 or silent >= self._dead_ms:
+                    self.log.info("hub silent for %d ms: reconnecting", silent)
                     await call.cancel()  # the serve loop's recv() fails -> reconnect
                     return
                 self._seq += 1
@@ -297,12 +307,7 @@ class DeviceSession:
     async def _handle_welcome(self, body):
         raise SessionProtocolError("unexpected welcome after the handshake")
 
-    # ---- logging (never the key, the proof or the resume token) --------------------------
     def _note_error(self, exc):
+        # Logged without the key, the proof or the resume token.
         self.last_error = "%s: %s" % (type(exc).__name__, exc)
-        if self.log is not None:
-            self.log.warn("hub session: %s", self.last_error)
-
-    def _info(self, msg, *args):
-        if self.log is not None:
-            self.log.info(msg, *args)
+        self.log.warn("hub session: %s", self.last_error)
