@@ -1,7 +1,9 @@
-"""What only a failing gRPC call needs, imported by grpc on first use: the HTTP status and
-RST_STREAM code -> gRPC status mappings, and the errors of malformed message frames."""
+"""What only a failing gRPC call needs, imported by grpc and grpc_headers on first use: the
+HTTP status and RST_STREAM code -> gRPC status mappings, the errors of malformed message
+frames and response headers, and trailers that carry more than a bare status code."""
 
 from jotunheim.wire.grpc import GrpcError, Status
+from jotunheim.wire.grpc_headers import header_value
 
 # doc/http-grpc-status-mapping.md: HTTP status -> gRPC status when no grpc-status arrived.
 _HTTP_TO_GRPC = {
@@ -46,3 +48,33 @@ def frame_error(flag, size, max_size):
         Status.RESOURCE_EXHAUSTED,
         "received message larger than max (%d vs. %d)" % (size, max_size),
     )
+
+
+def response_headers_error(headers):
+    """The GrpcError that response HEADERS other than a 200 with a gRPC content-type end
+    the call with, or None."""
+    raw = header_value(headers, b":status")
+    try:
+        code = int(raw)
+    except (TypeError, ValueError):
+        return GrpcError(Status.INTERNAL, "response without a valid :status")
+    if code != 200:
+        return GrpcError(http_status_to_grpc(code), "HTTP status %d" % code)
+    ctype = header_value(headers, b"content-type")
+    if ctype is None or not ctype.startswith(b"application/grpc"):
+        return GrpcError(Status.UNKNOWN, "response content-type %r is not gRPC" % ctype)
+    return None
+
+
+def trailers_status(raw, msg, det):
+    """(status, message, details) from the raw grpc-status, grpc-message and
+    grpc-status-details-bin values (None when absent)."""
+    if raw is None:
+        return Status.UNKNOWN, "missing grpc-status in trailers", None
+    try:
+        code = int(raw)
+    except ValueError:
+        return Status.UNKNOWN, "invalid grpc-status %r" % raw, None
+    from jotunheim.wire.grpc_metadata import b64decode, percent_decode
+
+    return code, percent_decode(msg) if msg else "", b64decode(det) if det else None
