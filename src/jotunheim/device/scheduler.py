@@ -47,14 +47,12 @@ class PriorityScheduler:
         queue_timeout_ms=None,
         now=ticks_ms,
     ):
-        if not isinstance(max_concurrent, int) or max_concurrent < 1:
-            raise JotunheimError(
-                "max_concurrent_tools: expected an integer >= 1, got %r" % (max_concurrent,)
-            )
-        if not isinstance(user_queue_size, int) or user_queue_size < 0:
-            raise JotunheimError(
-                "user_queue_size: expected an integer >= 0, got %r" % (user_queue_size,)
-            )
+        for name, value, least in (
+            ("max_concurrent_tools", max_concurrent, 1),
+            ("user_queue_size", user_queue_size, 0),
+        ):
+            if not isinstance(value, int) or value < least:
+                raise JotunheimError("%s: expected an integer >= %d, got %r" % (name, least, value))
         self.max_concurrent = max_concurrent
         self.user_queue_size = user_queue_size
         # Only values that differ from the class defaults take a slot in the instance dict:
@@ -76,7 +74,7 @@ class PriorityScheduler:
     # The waiter queues exist only once something has queued (_queue()).
     _system_waiters = ()
     _user_waiters = ()
-    active_system = 0
+    active = 0  # work items running now (both priorities); the heartbeat's active_tools
     active_user = 0
     rejected = 0
     completed = 0
@@ -91,16 +89,11 @@ class PriorityScheduler:
             **kw,
         )
 
-    @property
-    def active(self):
-        """Work items running now (both priorities); the heartbeat's active_tools."""
-        return self.active_system + self.active_user
-
     def stats(self):
         """Counters for status reports and tests."""
         return {
             "active": self.active,
-            "active_system": self.active_system,
+            "active_system": self.active - self.active_user,
             "active_user": self.active_user,
             "queued_system": len(self._system_waiters),
             "queued_user": len(self._user_waiters),
@@ -112,7 +105,7 @@ class PriorityScheduler:
         """Run `await coro_fn(*args)` when the rules above admit it; returns its result."""
         if priority == SYSTEM:
             if self.active < self.max_concurrent and not self._system_waiters:
-                self._admit(SYSTEM)
+                self.active += 1
             else:
                 await self._wait(_Waiter(SYSTEM), self._queue(SYSTEM))
         elif priority == USER:
@@ -191,9 +184,8 @@ class PriorityScheduler:
             raise
 
     def _admit(self, priority):
-        if priority == SYSTEM:
-            self.active_system += 1
-        else:
+        self.active += 1
+        if priority == USER:
             self.active_user += 1
 
     def _dispatch(self):
@@ -209,9 +201,8 @@ class PriorityScheduler:
             waiter.event.set()
 
     def _leave(self, priority, completed=True):
-        if priority == SYSTEM:
-            self.active_system -= 1
-        else:
+        self.active -= 1
+        if priority == USER:
             self.active_user -= 1
         if completed:
             self.completed += 1
