@@ -79,7 +79,7 @@ class Settings:
         self._log = logger if logger is not None else NullLogger()
         self._listeners = []
         self._open = {}  # section -> dict handed out by [] / data (the truth while open)
-        self._docs = _run("settings_encode", "compact", self._validated(raw))
+        self._docs = _run("settings_io", "compact_valid", self, raw)
 
     # Reading, applying and writing documents live in settings_io, loaded for the call (_run).
 
@@ -92,22 +92,12 @@ class Settings:
     def from_json(cls, text, path=None, strict=True, logger=None):
         return cls(_run("settings_io", "parse", text), path, strict, logger)
 
-    def _validated(self, raw):
-        data, unknown = validate(raw, self.strict)
-        for key in unknown:
-            self._log.warn("settings: ignoring unknown key %s", key)
-        return data
-
     @property
     def data(self):
         """Every section as one dict (opens them all; edits persist on save())."""
         for key in SECTIONS:
             self[key]
         return self._open
-
-    @data.setter
-    def data(self, value):
-        self._open = value
 
     def __getitem__(self, section):
         value = self._open.get(section, _MISSING)

@@ -56,6 +56,14 @@ def parse(text):
     return raw
 
 
+def compact_valid(settings, raw):
+    """`raw` validated (unknown keys logged, or refused when strict) in the compact form."""
+    data, unknown = validate(raw, settings.strict)
+    for key in unknown:
+        settings._log.warn("settings: ignoring unknown key %s", key)
+    return compact(data)
+
+
 def current(settings):
     """A full document from the open sections and the stored text, opening nothing."""
     return {key: settings.section(key) for key in SECTIONS}
@@ -63,7 +71,7 @@ def current(settings):
 
 def apply(settings, raw):
     """Settings.apply: validate `raw`, make it current, notify listeners; changed sections."""
-    new = compact(settings._validated(raw))
+    new = compact_valid(settings, raw)
     changed = []
     for i in range(len(SECTIONS)):
         key = SECTIONS[i]
