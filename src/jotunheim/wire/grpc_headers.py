@@ -19,16 +19,14 @@ def encode_timeout(seconds):
 
 # Metadata encoding, -bin base64 and percent-decoding live in grpc_metadata, imported where
 # they are needed: the device's own calls send no metadata and get no -bin values or
-# grpc-message on success, so that code stays off the heap. The names still import from here.
-_LAZY = ("encode_metadata", "b64encode", "b64decode", "percent_decode")
-
-
+# grpc-message on success, so that code stays off the heap. Their names (encode_metadata,
+# b64encode, b64decode, percent_decode) still import from here, through this hook.
 def __getattr__(name):
-    if name in _LAZY:
-        from jotunheim.wire import grpc_metadata
+    if name[0] == "_":  # dunder probes (__path__, ...) must not load the module
+        raise AttributeError(name)
+    from jotunheim.wire import grpc_metadata
 
-        return getattr(grpc_metadata, name)
-    raise AttributeError(name)
+    return getattr(grpc_metadata, name)
 
 
 # Response headers that are gRPC/HTTP machinery, not metadata for the application.

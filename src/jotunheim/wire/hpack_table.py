@@ -1,8 +1,6 @@
 """HPACK tables (RFC 7541 section 2.3): the static table in one bytes blob, the dynamic
 table (with the encoder's reverse index), and HpackError, the codec's error."""
 
-from array import array
-
 from jotunheim.errors import DecodeError
 
 STATIC_LENGTH = 61
@@ -82,12 +80,6 @@ _BLOB = (
 )
 
 
-_OFFSETS = array("H", bytes(2 * (STATIC_LENGTH + 1)))  # [i - 1]: entry i's leading b"\n"
-for _i in range(1, STATIC_LENGTH + 1):
-    _OFFSETS[_i] = _BLOB.find(b"\n", _OFFSETS[_i - 1] + 1)
-del _i  # built at import by module code, which (unlike a function) leaves no bytecode behind
-
-
 def static_find(name, value):
     """(index of the entry (name, value) or 0, lowest index of an entry named name or 0)."""
     # A name or value holding a separator could match across entries; no real one does.
@@ -125,8 +117,11 @@ class DynamicTable:
         if index <= STATIC_LENGTH:
             if index == 0:
                 raise HpackError("hpack: index 0 is not valid")
-            start = _OFFSETS[index - 1] + 1
-            end = _OFFSETS[index]
+            # Entry i starts after the i-th b"\n" (a short walk: no offset table on the heap).
+            start = 0
+            for _ in range(index):
+                start = _BLOB.find(b"\n", start) + 1
+            end = _BLOB.find(b"\n", start)
             sep = _BLOB.find(b"\x00", start, end)
             return _BLOB[start:sep], _BLOB[sep + 1 : end]
         pos = len(self.entries) - (index - STATIC_LENGTH)
