@@ -22,25 +22,30 @@ BMP280_DATASHEET_TRIM = (
 )
 
 
+# The datasheet's constants are written as ints below: `/` divides in floating point anyway
+# (same results, all are exact in a double), and an int sits inline in the bytecode where a
+# float constant is one more object on the heap.
+
+
 def bmp280_float_temperature(trim, adc_t):
     """Datasheet §8.1 floating-point compensation: (°C, t_fine)."""
     t1, t2, t3 = trim[0], trim[1], trim[2]
-    v1 = (adc_t / 16384.0 - t1 / 1024.0) * t2
-    v2 = (adc_t / 131072.0 - t1 / 8192.0) * (adc_t / 131072.0 - t1 / 8192.0) * t3
-    return (v1 + v2) / 5120.0, v1 + v2
+    v1 = (adc_t / 16384 - t1 / 1024) * t2
+    v2 = (adc_t / 131072 - t1 / 8192) * (adc_t / 131072 - t1 / 8192) * t3
+    return (v1 + v2) / 5120, v1 + v2
 
 
 def bmp280_float_pressure(trim, adc_p, t_fine):
     """Datasheet §8.1 floating-point compensation: pressure in Pa."""
     p1, p2, p3, p4, p5, p6, p7, p8, p9 = trim[3:]
-    v1 = t_fine / 2.0 - 64000.0
-    v2 = v1 * v1 * p6 / 32768.0
-    v2 = v2 + v1 * p5 * 2.0
-    v2 = v2 / 4.0 + p4 * 65536.0
-    v1 = (p3 * v1 * v1 / 524288.0 + p2 * v1) / 524288.0
-    v1 = (1.0 + v1 / 32768.0) * p1
-    p = (1048576.0 - adc_p - v2 / 4096.0) * 6250.0 / v1
-    return p + (p9 * p * p / 2147483648.0 + p * p8 / 32768.0 + p7) / 16.0
+    v1 = t_fine / 2 - 64000
+    v2 = v1 * v1 * p6 / 32768
+    v2 = v2 + v1 * p5 * 2
+    v2 = v2 / 4 + p4 * 65536
+    v1 = (p3 * v1 * v1 / 524288 + p2 * v1) / 524288
+    v1 = (1 + v1 / 32768) * p1
+    p = (1048576 - adc_p - v2 / 4096) * 6250 / v1
+    return p + (p9 * p * p / 2147483648 + p * p8 / 32768 + p7) / 16
 
 
 def _solve(fn, target, increasing):
@@ -101,7 +106,7 @@ class SimBMP280:
         trim = self.trim
         adc_t = _solve(lambda a: bmp280_float_temperature(trim, a)[0], self.temperature_c, True)
         t_fine = bmp280_float_temperature(trim, adc_t)[1]
-        target = self.pressure_hpa * 100.0
+        target = self.pressure_hpa * 100
         adc_p = _solve(lambda a: bmp280_float_pressure(trim, a, t_fine), target, False)
         if not ctrl >> 5:
             adc_t = 0x80000  # temperature oversampling "skipped"
