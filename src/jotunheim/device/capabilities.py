@@ -2,17 +2,20 @@
 
 The builder also fills the ToolRegistry with the tools the configuration implies: sensor and
 actuator tools, GPIO tools and the scripts/Loki calls of capability_configuration.tools.
-Nothing secret (keys, passwords) is ever copied into the result.
+Nothing secret (keys, passwords) is ever copied into the result. The work itself is done by
+capability_build, loaded only while it runs.
 """
 
-from jotunheim.device.hw_tools import DriverSet, hardware_tools
-from jotunheim.device.script_tools import config_tool
-from jotunheim.device.tools import ToolRegistry
+import sys
 
-PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
+from jotunheim.compat import IS_MICROPYTHON
+from jotunheim.device.tools import ToolRegistry, build_call
+
+_BUILD_MODULE = "jotunheim.device.capability_build"
 
 
-def _section(settings, name):
+def section(settings, name):
+    """A settings section as a dict ({} when missing), from Settings or a plain dict."""
     # Settings.section() reads a section without keeping it open (parsed on demand), so the
     # builder holds no settings dicts between builds; plain dicts (and objects holding one
     # as `.data`) work too.
@@ -64,80 +67,32 @@ class CapabilityBuilder:
             return self._loki
         from jotunheim.device.loki_client import LokiClient
 
-        loki = _section(self.settings, "loki")
+        loki = section(self.settings, "loki")
         self._loki = LokiClient(loki, local=self.registry)
         return self._loki
 
     def configure(self):
         """(Re)registers the generated tools from the current settings; listeners not told."""
-        capcfg = _section(self.settings, "capability_configuration")
-        self.drivers = DriverSet(self.hal, self._capcfg, self._given_drivers)
-        loki_mode = _section(self.settings, "loki").get("mode", "off")
-        loki = None if loki_mode == "off" and self._loki is None else self._loki_client
-        env = {"hal": self.hal, "drivers": self.drivers}
-        tools = hardware_tools(self.hal, capcfg, self.drivers)
-        source = self.drivers.capcfg  # one bound method shared by the configured tools
-        for cfg in capcfg.get("tools") or []:
-            tools.append(config_tool(cfg, self.script_dir, env, loki, source))
-        names = [t.name for t in tools]
-        for old in self._owned:
-            if old not in names:
-                self.registry.unregister(old, notify=False)
-        for tool in tools:
-            self.registry.register(tool, notify=False)
-        self._owned = tuple(names)
+        _run_build("configure", self)
 
     def _capcfg(self):
-        return _section(self.settings, "capability_configuration")
+        return section(self.settings, "capability_configuration")
 
     def build(self):
         """The JotunheimCapabilities dict for the current settings and registry."""
-        if self.drivers is None:  # not configured yet
-            self.configure()
-        settings = self.settings
-        ident = _section(settings, "identity")
-        capcfg = _section(settings, "capability_configuration")
-        gpio = capcfg.get("gpio") or {}
-        limits = _section(settings, "resource_limits")
-        self.drivers.pin(capcfg)  # tool descriptions read this one copy
-        try:
-            tools = self.registry.definitions()
-        finally:
-            self.drivers.pin(None)
-        features = self._features
-        return {
-            "device_id": ident.get("device_id") or "",
-            "device_name": ident.get("name") or "",
-            "device_type": ident.get("type") or "",
-            "firmware_version": ident.get("firmware_version") or "",
-            "protocol_version": PROTOCOL_VERSION,
-            "tools": tools,
-            "hardware": {
-                "gpio": {
-                    "available_pins": [p for p in gpio.get("pins") or () if isinstance(p, int)],
-                    "digital": bool(gpio.get("digital", True)),
-                    "analog": bool(gpio.get("analog", False)),
-                    "pwm": bool(gpio.get("pwm", False)),
-                },
-                "interfaces": [
-                    i.get("name") or i.get("type") or "" for i in capcfg.get("interfaces") or ()
-                ],
-                "sensors": _labels(capcfg.get("sensors")),
-                "actuators": _labels(capcfg.get("actuators")),
-            },
-            "resources": {
-                "max_memory_kb": int(limits.get("max_memory_kb", 0)),
-                "max_cpu_percent": int(limits.get("max_cpu_percent", 80)),
-                "max_concurrent_tools": int(limits.get("max_concurrent_tools", 2)),
-            },
-            "features": {
-                "streaming": bool(features.get("streaming", True)),
-                "compression": bool(features.get("compression", False)),
-                "encryption": bool(_section(settings, "hub").get("tls", False)),
-            },
-        }
+        return _run_build("build", self)
 
 
-def _labels(items):
-    # capability.proto: "driver:name", e.g. dht22:room, relay:pump
-    return ["%s:%s" % (c.get("driver", ""), c.get("name", "")) for c in items or ()]
+def _run_build(name, builder):
+    # capability_build runs only at boot, on a settings edit or a tool registration: loaded
+    # for the call and, on MicroPython, dropped after it (as settings.py drops its validator)
+    # unless it was already loaded. A function of it still running keeps its globals alive.
+    loaded = _BUILD_MODULE in sys.modules
+    try:
+        return build_call(name, builder)
+    finally:
+        if IS_MICROPYTHON and not loaded:
+            sys.modules.pop(_BUILD_MODULE, None)
+            pkg = sys.modules.get("jotunheim.device")
+            if pkg is not None and hasattr(pkg, "capability_build"):
+                delattr(pkg, "capability_build")

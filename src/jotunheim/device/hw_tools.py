@@ -6,14 +6,7 @@ on the first GPIO command. A tool keeps little more than its name: descriptions 
 lists are made when asked (capability build, command check), not held in the heap.
 """
 
-from jotunheim.device.tools import InvalidArgument, Tool, ToolError, check_name
-
-# What each sensor driver's read() returns, for the tool description an agent reads.
-SENSOR_FIELDS = {
-    "dht22": "temperature_c, humidity_pct",
-    "ds18b20": "temperature_c",
-    "bmp280": "temperature_c, pressure_hpa",
-}
+from jotunheim.device.tools import InvalidArgument, Tool, ToolError, build_call
 
 
 def _p(name, kind, required, description, lo=None, hi=None, enum=None):
@@ -83,7 +76,6 @@ class PartTool(Tool):
     dimmable = False
 
     def __init__(self, prefix, cfg, drivers):
-        check_name(prefix + cfg["name"])
         self.name = prefix + cfg["name"]
         self._drivers = drivers
         if prefix == "set_" and cfg.get("driver") == "led" and cfg.get("pwm"):
@@ -93,16 +85,8 @@ class PartTool(Tool):
         return self.name[5:] if self.name.startswith("read_") else self.name[4:]
 
     @property
-    def description(self):  # built when capabilities are, not kept per tool
-        cfg = self._drivers.config(self._part())
-        if not self.name.startswith("read_"):
-            return cfg.get("description") or "Set actuator %s (%s)" % (
-                cfg["name"],
-                cfg.get("driver"),
-            )
-        fields = SENSOR_FIELDS.get(cfg.get("driver", ""))
-        desc = cfg.get("description") or "Read sensor %s (%s)" % (cfg["name"], cfg.get("driver"))
-        return desc + "; returns " + fields if fields else desc
+    def description(self):  # made when capabilities are built, not kept per tool
+        return build_call("describe", self, self._drivers.config(self._part()))
 
     @property
     def parameters(self):
@@ -168,12 +152,7 @@ class GpioTool(Tool):
 
     @property
     def description(self):
-        name = self.name
-        if name == "gpio_read":
-            return "Read a digital pin (0/1)"
-        if name == "gpio_write":
-            return "Drive a digital pin"
-        return "Set PWM on a pin" if name == "pwm_set" else "Read an analog pin (0..65535)"
+        return build_call("describe", self, None)
 
     @property
     def parameters(self):
@@ -195,26 +174,3 @@ class GpioTool(Tool):
 
             drivers.gpio = GpioPins(drivers._hal)
         return getattr(drivers.gpio, self.name)(p)
-
-
-def hardware_tools(hal, capcfg, drivers):
-    """Every auto-generated tool for this capability configuration, in a stable order."""
-    out = []
-    for cfg in capcfg.get("sensors") or []:
-        out.append(PartTool("read_", cfg, drivers))
-    leds = []
-    for cfg in capcfg.get("actuators") or []:
-        out.append(PartTool("set_", cfg, drivers))
-        if cfg.get("driver") == "led" and isinstance(cfg.get("pin"), int):
-            leds.append(cfg)
-    if leds:
-        out.append(LedTool(leds, drivers))
-    gpio = capcfg.get("gpio") or {}
-    pins = sorted([p for p in gpio.get("pins") or [] if isinstance(p, int)])
-    if pins:
-        names = ("gpio_read", "gpio_write") if gpio.get("digital", True) else ()
-        names += ("pwm_set",) if gpio.get("pwm") else ()
-        names += ("adc_read",) if gpio.get("analog") else ()
-        for name in names:
-            out.append(GpioTool(name, drivers, pins))
-    return out

@@ -6,7 +6,7 @@ read and compiled on its first call, not at boot, so unused scripts cost no heap
 
 import os
 
-from jotunheim.device.tools import Tool, ToolDefinitionError, ToolError
+from jotunheim.device.tools import Tool, ToolError
 
 MAX_SCRIPT_BYTES = 32768  # a script is compiled in RAM on the device: refuse bigger files
 
@@ -54,41 +54,6 @@ class ScriptRunner:
     def reset(self):
         """Forgets the compiled script so the next call re-reads the file."""
         self._run = None
-
-
-def _join(base, path):
-    if not base or path.startswith("/"):
-        return path
-    return base.rstrip("/") + "/" + path
-
-
-def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
-    """A Tool for one capability_configuration.tools entry.
-
-    With `source` (a zero-argument callable returning the current capability_configuration)
-    the tool keeps only its name, kind and handler and reads its description and parameters
-    from there when asked, instead of holding the entry's dicts and strings.
-    """
-    name = cfg.get("name")
-    kind = cfg.get("kind", "script")
-    params = cfg.get("parameters") or []
-    desc = cfg.get("description", "")
-    ret = cfg.get("return_type") or "Object"
-    if kind == "script":
-        path = cfg.get("script")
-        if not isinstance(path, str) or not path:
-            raise ToolDefinitionError("tool %s: kind script needs a 'script' path" % (name,))
-        handler = ScriptRunner(name, _join(script_dir, path), env)
-    elif kind == "loki":
-        from jotunheim.device.loki_call import LokiCall  # only devices with Loki tools load it
-
-        handler = LokiCall(cfg.get("loki_script") or name, loki)
-    else:
-        raise ToolDefinitionError("tool %s: kind must be script or loki" % (name,))
-    tool = Tool(name, desc, params, ret, handler, kind)  # checks the whole definition
-    if source is None:
-        return tool
-    return ConfigTool(name, kind, ret, handler, source)
 
 
 class ConfigTool(Tool):

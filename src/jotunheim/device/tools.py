@@ -4,6 +4,8 @@ A `Tool` pairs a capability definition (name, description, typed parameters, ret
 with a handler; `ToolRegistry` holds them by name and tells listeners when the set changes.
 """
 
+import sys
+
 from jotunheim.errors import JotunheimError
 
 # Parameter types shared with capability.proto / loki.proto ParameterDefinition.type.
@@ -40,43 +42,18 @@ class ToolDefinitionError(JotunheimError):
     """A tool definition (name, parameter list) is itself malformed."""
 
 
-def _valid_name(name):
-    if not isinstance(name, str) or not name or len(name) > MAX_TOOL_NAME:
-        return False
-    for ch in name:
-        if not (ch == "_" or ch.isalpha() or ch.isdigit()):
-            return False
-    return not name[0].isdigit()
-
-
-def _check_definition(tool_name, params):
-    if not isinstance(params, list):
-        raise ToolDefinitionError("tool %s: parameters must be a list" % tool_name)
-    seen = {}
-    for i, p in enumerate(params):
-        where = "tool %s: parameters[%d]" % (tool_name, i)
-        if not isinstance(p, dict):
-            raise ToolDefinitionError(where + ": expected an object")
-        name = p.get("name")
-        if not _valid_name(name):
-            raise ToolDefinitionError(where + ".name: expected an identifier")
-        if name in seen:
-            raise ToolDefinitionError(where + ".name: duplicate parameter %s" % name)
-        seen[name] = True
-        if p.get("type") not in TYPES:
-            raise ToolDefinitionError(where + ".type: expected one of " + ", ".join(TYPES))
-        for key in ("min", "max"):
-            v = p.get(key)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise ToolDefinitionError(where + "." + key + ": expected a number")
-        if p.get("enum") is not None and not isinstance(p.get("enum"), list):
-            raise ToolDefinitionError(where + ".enum: expected a list")
+def build_call(name, *args):
+    """capability_build.<name>(*args): definition checks and the capabilities' wire form live
+    there, imported on first use. CapabilityBuilder drops that module again after each
+    configure()/build() on MicroPython, so a device does not carry it between builds."""
+    full = "jotunheim.device.capability_build"
+    __import__(full)
+    return getattr(sys.modules[full], name)(*args)
 
 
 def check_name(name):
     """Raises ToolDefinitionError unless `name` can be a tool name."""
-    if not _valid_name(name):
-        raise ToolDefinitionError("tool name %r: expected an identifier" % (name,))
+    build_call("check_name", name)
 
 
 class Tool:
@@ -100,11 +77,8 @@ class Tool:
         handler=None,
         kind="builtin",
     ):
-        check_name(name)
-        if kind not in KINDS:
-            raise ToolDefinitionError("tool %s: kind must be one of %s" % (name, ", ".join(KINDS)))
         params = [] if parameters is None else parameters
-        _check_definition(name, params)
+        build_call("check_tool", name, params, kind)  # name, kind, parameter definitions
         self.name = name
         self.parameters = params
         # Only values that differ from the class defaults take a slot in the instance.
@@ -119,49 +93,43 @@ class Tool:
 
     def definition(self):
         """The capability.proto Tool dict (only the fields the wire carries)."""
-        out = []
-        params = self.parameters  # read once: subclasses may derive it on access
-        for p in params:
-            out.append(
-                {
-                    "name": p["name"],
-                    "type": p["type"],
-                    "required": bool(p.get("required", False)),
-                    "description": p.get("description", "") or "",
-                }
-            )
-        return {
-            "name": self.name,
-            "description": self.description,
-            "parameters": out,
-            "return_type": self.return_type,
-        }
+        return build_call("definition", self)
 
     def validate(self, args):
         """Checks `args` against the declared parameters; returns the cleaned dict."""
-        if not isinstance(args, dict):
-            raise InvalidArgument("%s: arguments must be a JSON object" % self.name)
         params = self.parameters  # read once: subclasses may derive it on access
-        declared = {}
+        if not isinstance(args, dict):
+            self._reject("object", None, args)
+        known = 0
         for p in params:
-            declared[p["name"]] = p
-        for key in args:
-            if key not in declared:
-                raise InvalidArgument("%s: unknown parameter %r" % (self.name, key))
+            if p["name"] in args:
+                known += 1
+        if known != len(args):
+            self._reject("unknown", params, args)
         out = {}
         for p in params:
-            name = p["name"]
-            value = args.get(name)
+            value = args.get(p["name"])
             if value is None:
                 if p.get("required"):
-                    raise InvalidArgument("%s: missing required parameter %r" % (self.name, name))
+                    self._reject("missing", p, None)
                 continue
-            out[name] = _check_value(self.name, p, value)
+            value, problem = _check_value(p, value)
+            if problem is not None:
+                self._reject(problem, p, value)
+            out[p["name"]] = value
         return out
 
+    def _reject(self, problem, about, value):
+        # The messages are built on the first bad call only: tool_args is not loaded on a
+        # device whose commands are well formed.
+        from jotunheim.device.tool_args import rejection
 
-def _check_value(tool, p, value):
-    name = p["name"]
+        raise rejection(self.name, problem, about, value)
+
+
+def _check_value(p, value):
+    """(value, None) when `value` fits parameter `p` (an integral float made an int for
+    Integer), else (value, problem) with problem one of "type", "min", "max", "enum"."""
     kind = p["type"]
     is_bool = isinstance(value, bool)
     if kind == "String":
@@ -180,18 +148,15 @@ def _check_value(tool, p, value):
     else:  # Number
         ok = isinstance(value, (int, float)) and not is_bool and _finite(value)
     if not ok:
-        raise InvalidArgument("%s: parameter %r must be of type %s" % (tool, name, kind))
-    lo = p.get("min")
-    hi = p.get("max")
-    if lo is not None and value < lo:
-        raise InvalidArgument("%s: parameter %r must be >= %s" % (tool, name, lo))
-    if hi is not None and value > hi:
-        raise InvalidArgument("%s: parameter %r must be <= %s" % (tool, name, hi))
+        return value, "type"
+    if p.get("min") is not None and value < p["min"]:
+        return value, "min"
+    if p.get("max") is not None and value > p["max"]:
+        return value, "max"
     allowed = p.get("enum")
     if allowed is not None and value not in allowed:
-        shown = ", ".join([str(a) for a in allowed])
-        raise InvalidArgument("%s: parameter %r must be one of: %s" % (tool, name, shown))
-    return value
+        return value, "enum"
+    return value, None
 
 
 def _finite(x):
@@ -251,9 +216,6 @@ class ToolRegistry:
 
     def names(self):
         return [t.name for t in self._tools]
-
-    def tools(self):
-        return list(self._tools)
 
     def definitions(self):
         return [t.definition() for t in self._tools]

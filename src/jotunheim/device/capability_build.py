@@ -1,0 +1,238 @@
+"""The build-time half of the capabilities: derives the tools from the settings (configure),
+checks tool definitions and assembles the JotunheimCapabilities dict (build).
+
+It runs only when tools are (re)derived or capabilities (re)built: at the first connect, on a
+settings edit, when a tool is registered. `tools.build_call` imports it for the call and, on
+MicroPython, drops it again afterwards (as settings.py does with its validator), so a device
+does not carry this code between builds.
+"""
+
+from jotunheim.device.capabilities import section
+from jotunheim.device.hw_tools import DriverSet, GpioTool, LedTool, PartTool
+from jotunheim.device.script_tools import ConfigTool, ScriptRunner
+from jotunheim.device.tools import KINDS, MAX_TOOL_NAME, TYPES, Tool, ToolDefinitionError
+
+PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
+
+# What each sensor driver's read() returns, for the tool description an agent reads.
+SENSOR_FIELDS = {
+    "dht22": "temperature_c, humidity_pct",
+    "ds18b20": "temperature_c",
+    "bmp280": "temperature_c, pressure_hpa",
+}
+
+
+def _valid_name(name):
+    if not isinstance(name, str) or not name or len(name) > MAX_TOOL_NAME:
+        return False
+    for ch in name:
+        if not (ch == "_" or ch.isalpha() or ch.isdigit()):
+            return False
+    return not name[0].isdigit()
+
+
+def check_name(name):
+    """Raises ToolDefinitionError unless `name` can be a tool name."""
+    if not _valid_name(name):
+        raise ToolDefinitionError("tool name %r: expected an identifier" % (name,))
+
+
+def check_tool(name, params, kind):
+    """Tool.__init__'s checks: the name, the kind and the parameter definitions."""
+    check_name(name)
+    if kind not in KINDS:
+        raise ToolDefinitionError("tool %s: kind must be one of %s" % (name, ", ".join(KINDS)))
+    _check_definition(name, params)
+
+
+def _check_definition(tool_name, params):
+    if not isinstance(params, list):
+        raise ToolDefinitionError("tool %s: parameters must be a list" % tool_name)
+    seen = {}
+    for i, p in enumerate(params):
+        where = "tool %s: parameters[%d]" % (tool_name, i)
+        if not isinstance(p, dict):
+            raise ToolDefinitionError(where + ": expected an object")
+        name = p.get("name")
+        if not _valid_name(name):
+            raise ToolDefinitionError(where + ".name: expected an identifier")
+        if name in seen:
+            raise ToolDefinitionError(where + ".name: duplicate parameter %s" % name)
+        seen[name] = True
+        if p.get("type") not in TYPES:
+            raise ToolDefinitionError(where + ".type: expected one of " + ", ".join(TYPES))
+        for key in ("min", "max"):
+            v = p.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise ToolDefinitionError(where + "." + key + ": expected a number")
+        if p.get("enum") is not None and not isinstance(p.get("enum"), list):
+            raise ToolDefinitionError(where + ".enum: expected a list")
+
+
+def definition(tool):
+    """The capability.proto Tool dict of `tool` (only the fields the wire carries)."""
+    out = []
+    for p in tool.parameters:  # read once: subclasses may derive it on access
+        out.append(
+            {
+                "name": p["name"],
+                "type": p["type"],
+                "required": bool(p.get("required", False)),
+                "description": p.get("description", "") or "",
+            }
+        )
+    return {
+        "name": tool.name,
+        "description": tool.description,
+        "parameters": out,
+        "return_type": tool.return_type,
+    }
+
+
+def describe(tool, cfg):
+    """The description of a generated tool; `cfg` is its part's config (None for GPIO)."""
+    name = tool.name
+    if cfg is None:
+        if name == "gpio_read":
+            return "Read a digital pin (0/1)"
+        if name == "gpio_write":
+            return "Drive a digital pin"
+        return "Set PWM on a pin" if name == "pwm_set" else "Read an analog pin (0..65535)"
+    if not name.startswith("read_"):
+        return cfg.get("description") or "Set actuator %s (%s)" % (cfg["name"], cfg.get("driver"))
+    fields = SENSOR_FIELDS.get(cfg.get("driver", ""))
+    desc = cfg.get("description") or "Read sensor %s (%s)" % (cfg["name"], cfg.get("driver"))
+    return desc + "; returns " + fields if fields else desc
+
+
+def hardware_tools(hal, capcfg, drivers):
+    """Every auto-generated tool for this capability configuration, in a stable order."""
+    out = []
+    for cfg in capcfg.get("sensors") or []:
+        out.append(PartTool("read_", cfg, drivers))
+    leds = []
+    for cfg in capcfg.get("actuators") or []:
+        out.append(PartTool("set_", cfg, drivers))
+        if cfg.get("driver") == "led" and isinstance(cfg.get("pin"), int):
+            leds.append(cfg)
+    if leds:
+        out.append(LedTool(leds, drivers))
+    gpio = capcfg.get("gpio") or {}
+    pins = sorted([p for p in gpio.get("pins") or [] if isinstance(p, int)])
+    if pins:
+        names = ("gpio_read", "gpio_write") if gpio.get("digital", True) else ()
+        names += ("pwm_set",) if gpio.get("pwm") else ()
+        names += ("adc_read",) if gpio.get("analog") else ()
+        for name in names:
+            out.append(GpioTool(name, drivers, pins))
+    for tool in out:
+        check_name(tool.name)  # a part named "my-room" cannot become read_my-room
+    return out
+
+
+def _join(base, path):
+    if not base or path.startswith("/"):
+        return path
+    return base.rstrip("/") + "/" + path
+
+
+def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
+    """A Tool for one capability_configuration.tools entry.
+
+    With `source` (a zero-argument callable returning the current capability_configuration)
+    the tool keeps only its name, kind and handler and reads its description and parameters
+    from there when asked, instead of holding the entry's dicts and strings.
+    """
+    name = cfg.get("name")
+    kind = cfg.get("kind", "script")
+    params = cfg.get("parameters") or []
+    desc = cfg.get("description", "")
+    ret = cfg.get("return_type") or "Object"
+    if kind == "script":
+        path = cfg.get("script")
+        if not isinstance(path, str) or not path:
+            raise ToolDefinitionError("tool %s: kind script needs a 'script' path" % (name,))
+        handler = ScriptRunner(name, _join(script_dir, path), env)
+    elif kind == "loki":
+        from jotunheim.device.loki_call import LokiCall  # only devices with Loki tools load it
+
+        handler = LokiCall(cfg.get("loki_script") or name, loki)
+    else:
+        raise ToolDefinitionError("tool %s: kind must be script or loki" % (name,))
+    tool = Tool(name, desc, params, ret, handler, kind)  # checks the whole definition
+    if source is None:
+        return tool
+    return ConfigTool(name, kind, ret, handler, source)
+
+
+def configure(builder):
+    """CapabilityBuilder.configure(): (re)registers the tools the settings imply."""
+    capcfg = section(builder.settings, "capability_configuration")
+    builder.drivers = DriverSet(builder.hal, builder._capcfg, builder._given_drivers)
+    loki_mode = section(builder.settings, "loki").get("mode", "off")
+    loki = None if loki_mode == "off" and builder._loki is None else builder._loki_client
+    env = {"hal": builder.hal, "drivers": builder.drivers}
+    tools = hardware_tools(builder.hal, capcfg, builder.drivers)
+    source = builder.drivers.capcfg  # one bound method shared by the configured tools
+    for cfg in capcfg.get("tools") or []:
+        tools.append(config_tool(cfg, builder.script_dir, env, loki, source))
+    names = [t.name for t in tools]
+    for old in builder._owned:
+        if old not in names:
+            builder.registry.unregister(old, notify=False)
+    for tool in tools:
+        builder.registry.register(tool, notify=False)
+    builder._owned = tuple(names)
+
+
+def build(builder):
+    """CapabilityBuilder.build(): the JotunheimCapabilities dict."""
+    if builder.drivers is None:  # not configured yet
+        builder.configure()
+    settings = builder.settings
+    ident = section(settings, "identity")
+    capcfg = section(settings, "capability_configuration")
+    gpio = capcfg.get("gpio") or {}
+    limits = section(settings, "resource_limits")
+    builder.drivers.pin(capcfg)  # tool descriptions read this one copy
+    try:
+        tools = builder.registry.definitions()
+    finally:
+        builder.drivers.pin(None)
+    features = builder._features
+    return {
+        "device_id": ident.get("device_id") or "",
+        "device_name": ident.get("name") or "",
+        "device_type": ident.get("type") or "",
+        "firmware_version": ident.get("firmware_version") or "",
+        "protocol_version": PROTOCOL_VERSION,
+        "tools": tools,
+        "hardware": {
+            "gpio": {
+                "available_pins": [p for p in gpio.get("pins") or () if isinstance(p, int)],
+                "digital": bool(gpio.get("digital", True)),
+                "analog": bool(gpio.get("analog", False)),
+                "pwm": bool(gpio.get("pwm", False)),
+            },
+            "interfaces": [
+                i.get("name") or i.get("type") or "" for i in capcfg.get("interfaces") or ()
+            ],
+            "sensors": _labels(capcfg.get("sensors")),
+            "actuators": _labels(capcfg.get("actuators")),
+        },
+        "resources": {
+            "max_memory_kb": int(limits.get("max_memory_kb", 0)),
+            "max_cpu_percent": int(limits.get("max_cpu_percent", 80)),
+            "max_concurrent_tools": int(limits.get("max_concurrent_tools", 2)),
+        },
+        "features": {
+            "streaming": bool(features.get("streaming", True)),
+            "compression": bool(features.get("compression", False)),
+            "encryption": bool(section(settings, "hub").get("tls", False)),
+        },
+    }
+
+
+def _labels(items):
+    # capability.proto: "driver:name", e.g. dht22:room, relay:pump
+    return ["%s:%s" % (c.get("driver", ""), c.get("name", "")) for c in items or ()]
