@@ -302,3 +302,20 @@ def test_result_cache_drops_the_least_recently_used():
     c.put("f", error_result("f", "NOT_FOUND", "m-f"))  # evicts c
     assert c.get("c") is None and c.get("e")["error_message"] == "x" * 150
     assert c.get("d")["duration_us"] == 0 and c.get("f")["error_code"] == "NOT_FOUND"
+
+
+async def test_successful_commands_do_not_load_the_failure_code():
+    # Refusals, error codes and failure messages live in command_failures, imported on the
+    # first failure only; the limiter fallback only when no scheduler is injected.
+    import sys
+
+    sys.modules.pop("jotunheim.device.command_failures", None)
+    h, _ = _handler(scheduler=PriorityScheduler(2, 8))
+    r = await h.handle(command("ok", "set_led", {"pin": 2, "on": True}))
+    assert r["success"] and "jotunheim.device.command_failures" not in sys.modules
+    r = await h.handle(command("bad", "set_led", {"pin": 2}))
+    assert r["error_code"] == "INVALID_ARGUMENT" and "'on'" in r["error_message"]
+    r = await h.handle({"command_id": "j", "tool": "set_led", "args_json": "[1]"})
+    assert (
+        r["error_code"] == "INVALID_ARGUMENT" and "jotunheim.device.command_failures" in sys.modules
+    )

@@ -287,3 +287,25 @@ def test_tool_registered_at_runtime_reaches_the_hub_as_an_update():
         await _stop(session, task)
 
     run(main())
+
+
+def test_handshake_code_is_dropped_once_connected_on_micropython():
+    # session_connect (dial, Hello proof) and hmac_sha256 run once per connection: on
+    # MicroPython the session unloads them after the Welcome so they do not hold heap.
+    import sys
+
+    from jotunheim.compat import IS_MICROPYTHON
+
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub)
+        task, _ = await _started(hub, session)
+        hub.push("ping", {"nonce": 3})
+        assert (await hub.wait_for("pong"))["nonce"] == 3
+        assert session.state == "online"
+        if IS_MICROPYTHON:
+            assert "jotunheim.device.session_connect" not in sys.modules
+            assert "jotunheim.device.hmac_sha256" not in sys.modules
+        await _stop(session, task)
+
+    run(main())

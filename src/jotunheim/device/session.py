@@ -4,13 +4,12 @@ dead-peer detection and reconnects (full-jitter backoff, resume token) - hub.pro
 
 import asyncio
 import gc
+import sys
 
 from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms
 from jotunheim.device.backoff import Backoff
 from jotunheim.device.log import NullLogger
 from jotunheim.device.session_wire import (
-    CONNECT_PATH,
-    HANDSHAKE_TIMEOUT_MS,
     DeviceIdentity,
     PendingResults,
     SessionProtocolError,
@@ -135,44 +134,21 @@ class DeviceSession:
             await asyncio.sleep(min(200, left) / 1000)
 
     async def _session(self, addr):
-        from jotunheim._gen.device import hub_session as hub_d
-
         if IS_MICROPYTHON:
             gc.collect()  # a fresh connection allocates its buffers: give them whole blocks
-        host, _, port = addr.rpartition(":")
-        tls, ca_cert, server_hostname = self._tls
-        ssl = None
-        if tls:  # verifying ca_cert when given
-            from jotunheim.wire.transport import client_ssl_context
+        await self._serve(await self._connect(addr))
 
-            ssl = client_ssl_context(cafile=ca_cert)
-        ch = self._channel = self._factory(host, int(port), ssl, server_hostname)
-        timeout = HANDSHAKE_TIMEOUT_MS / 1000
-        await asyncio.wait_for(ch.connect(), timeout)
-        call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
-        self._call = call
-        kind, body = await self._recv(call, timeout)
-        if kind != "challenge":
-            raise SessionProtocolError("expected a challenge, got %s" % kind)
-        hello = self.identity.hello(body["nonce"], self.resume_token, self.pending.ids())
-        await self._send({"hello": hello})
-        kind, w = await self._recv(call, timeout)
-        if kind != "welcome":
-            raise SessionProtocolError("expected welcome, got %s" % kind)
-        self.resume_token = w["resume_token"]
-        for cid in w["acked_results"]:
-            self.pending.forget(cid)
-        # Beat at least as often as the hub expects, and never call the hub dead before its
-        # own ping period has had a chance to run (hub pings every <= heartbeat interval).
-        hb = w["heartbeat_interval_ms"]
-        self.heartbeat_ms = min(self._cfg_heartbeat_ms, hb) if hb else self._cfg_heartbeat_ms
-        self._dead_ms = max(self.dead_peer_ms, w["dead_peer_timeout_ms"], 3 * hb)
-        self.connects += 1
-        self._welcomed = True
-        self.state = "online"
-        self.backoff.reset()
-        self.log.info("connected to the hub (session resumed: %s)", w["resumed"])
-        await self._serve(call)
+    async def _connect(self, addr):
+        # Dialling and the handshake run once per connection: session_connect (and the HMAC
+        # it needs) is imported for them and, on MicroPython, dropped again once the hub
+        # welcomed us or refused, so that a connected device does not hold that code.
+        from jotunheim.device import session_connect
+
+        try:
+            return await session_connect.connect(self, addr)
+        finally:
+            if IS_MICROPYTHON:
+                _drop_modules("session_connect", "hmac_sha256")
 
     async def _serve(self, call):
         self._hb_task = asyncio.create_task(self._heartbeats(call))
@@ -311,3 +287,12 @@ class DeviceSession:
         # Logged without the key, the proof or the resume token.
         self.last_error = "%s: %s" % (type(exc).__name__, exc)
         self.log.warn("hub session: %s", self.last_error)
+
+
+def _drop_modules(*names):
+    # A module is freed once nothing refers to it: neither sys.modules nor its package.
+    pkg = sys.modules.get("jotunheim.device")
+    for name in names:
+        sys.modules.pop("jotunheim.device." + name, None)
+        if pkg is not None and hasattr(pkg, name):
+            delattr(pkg, name)

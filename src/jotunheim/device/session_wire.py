@@ -1,11 +1,10 @@
-"""Pieces of the device session (DeviceHub.Connect): the device's identity and its Hello
-proof (hub.proto header), the session's errors, its channel and the store of results the
-hub has not acknowledged yet. A Refusal is handled in session_refusal.py, loaded on use."""
+"""Pieces of the device session (DeviceHub.Connect) that stay loaded: protocol constants,
+the device's identity, the session's errors, its channel and the store of results the hub
+has not acknowledged yet. The handshake (Hello proof) is in session_connect.py, a Refusal
+in session_refusal.py: both loaded when needed."""
 
-import sys
 from collections import OrderedDict
 
-from jotunheim.device.hmac_sha256 import HmacSha256
 from jotunheim.errors import JotunheimError
 
 PROTOCOL_VERSION = 1
@@ -40,7 +39,8 @@ def default_channel(host, port, ssl, server_hostname):
 
 
 class DeviceIdentity:
-    """Who the device is and how it proves it; keeps the HMAC state, never the key text."""
+    """Who the device is: device_id, firmware_version and the key as bytes (never its hex
+    text, which is what a log or an error message could leak). session_connect proves it."""
 
     def __init__(self, ident):
         import binascii
@@ -48,30 +48,9 @@ class DeviceIdentity:
         self.device_id = ident["device_id"]
         self.firmware_version = ident.get("firmware_version") or ""
         try:
-            key = binascii.unhexlify(ident["key"])
+            self.key = binascii.unhexlify(ident["key"])
         except (ValueError, TypeError):
             raise JotunheimError("identity.key: expected hex digits") from None
-        self._mac = HmacSha256(key)
-        version = sys.implementation.version  # 4 elements on MicroPython, 5 on CPython
-        self._runtime = "%s %d.%d.%d" % (
-            sys.implementation.name,
-            version[0],
-            version[1],
-            version[2],
-        )
-
-    def hello(self, nonce, resume_token, pending_results):
-        """The Hello answering a Challenge (dict form of hub.proto Hello), with its proof
-        HMAC-SHA256(key, "jotunheim-v1|" + device_id + "|" + nonce)."""
-        return {
-            "device_id": self.device_id,
-            "proof": self._mac.digest(PROOF_LABEL + self.device_id.encode() + b"|" + nonce),
-            "firmware_version": self.firmware_version,
-            "protocol_version": PROTOCOL_VERSION,
-            "resume_token": resume_token,
-            "runtime": self._runtime,
-            "pending_results": pending_results,
-        }
 
 
 class PendingResults(OrderedDict):

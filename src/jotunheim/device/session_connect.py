@@ -1,0 +1,72 @@
+"""What the device session runs once per connection: dial the hub (TLS per the settings),
+then Challenge -> Hello with its HMAC proof -> Welcome (hub.proto header). DeviceSession
+imports it for each connect and, on MicroPython, drops it again (with hmac_sha256) once the
+hub has welcomed the device: a connected device does not hold this code in its heap."""
+
+import asyncio
+import sys
+
+from jotunheim.device.hmac_sha256 import HmacSha256
+from jotunheim.device.session_wire import (
+    CONNECT_PATH,
+    HANDSHAKE_TIMEOUT_MS,
+    PROOF_LABEL,
+    PROTOCOL_VERSION,
+    SessionProtocolError,
+)
+
+
+async def connect(session, addr):
+    """Dials `addr` ("host:port") for `session` and runs the handshake; returns the live
+    DeviceHub.Connect call once the hub's Welcome has been applied to the session."""
+    from jotunheim._gen.device import hub_session as hub_d
+
+    host, _, port = addr.rpartition(":")
+    tls, ca_cert, server_hostname = session._tls
+    ssl = None
+    if tls:  # verifying ca_cert when given
+        from jotunheim.wire.transport import client_ssl_context
+
+        ssl = client_ssl_context(cafile=ca_cert)
+    ch = session._channel = session._factory(host, int(port), ssl, server_hostname)
+    timeout = HANDSHAKE_TIMEOUT_MS / 1000
+    await asyncio.wait_for(ch.connect(), timeout)
+    call = session._call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
+    kind, body = await session._recv(call, timeout)
+    if kind != "challenge":
+        raise SessionProtocolError("expected a challenge, got %s" % kind)
+    await session._send({"hello": hello(session, body["nonce"])})
+    kind, w = await session._recv(call, timeout)
+    if kind != "welcome":
+        raise SessionProtocolError("expected welcome, got %s" % kind)
+    session.resume_token = w["resume_token"]
+    for cid in w["acked_results"]:
+        session.pending.forget(cid)
+    # Beat at least as often as the hub expects, and never call the hub dead before its
+    # own ping period has had a chance to run (hub pings every <= heartbeat interval).
+    hb = w["heartbeat_interval_ms"]
+    session.heartbeat_ms = min(session._cfg_heartbeat_ms, hb) if hb else session._cfg_heartbeat_ms
+    session._dead_ms = max(session.dead_peer_ms, w["dead_peer_timeout_ms"], 3 * hb)
+    session.connects += 1
+    session._welcomed = True
+    session.state = "online"
+    session.backoff.reset()
+    session.log.info("connected to the hub (session resumed: %s)", w["resumed"])
+    return call
+
+
+def hello(session, nonce):
+    """The Hello answering a Challenge (dict form of hub.proto Hello); its proof is
+    HMAC-SHA256(key, "jotunheim-v1|" + device_id + "|" + nonce)."""
+    ident = session.identity
+    mac = HmacSha256(ident.key)
+    version = sys.implementation.version  # 4 elements on MicroPython, 5 on CPython
+    return {
+        "device_id": ident.device_id,
+        "proof": mac.digest(PROOF_LABEL + ident.device_id.encode() + b"|" + nonce),
+        "firmware_version": ident.firmware_version,
+        "protocol_version": PROTOCOL_VERSION,
+        "resume_token": session.resume_token,
+        "runtime": "%s %d.%d.%d" % (sys.implementation.name, version[0], version[1], version[2]),
+        "pending_results": session.pending.ids(),
+    }
