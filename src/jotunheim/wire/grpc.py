@@ -27,18 +27,13 @@ class Status:
     UNAUTHENTICATED = 16
 
 
-_NAMES = (
-    "OK CANCELLED UNKNOWN INVALID_ARGUMENT DEADLINE_EXCEEDED NOT_FOUND ALREADY_EXISTS "
-    "PERMISSION_DENIED RESOURCE_EXHAUSTED FAILED_PRECONDITION ABORTED OUT_OF_RANGE "
-    "UNIMPLEMENTED INTERNAL UNAVAILABLE DATA_LOSS UNAUTHENTICATED"
-)
-
-
 def status_name(code):
     """'UNAVAILABLE' for 14; 'STATUS_<n>' for codes outside the spec."""
-    names = _NAMES.split()
-    if isinstance(code, int) and 0 <= code < len(names):
-        return names[code]
+    # The names are Status's own attributes: one table, not a second copy of 17 names.
+    if isinstance(code, int):
+        for name in dir(Status):
+            if name[0] != "_" and getattr(Status, name) == code:
+                return name
     return "STATUS_%s" % code
 
 
