@@ -9,52 +9,27 @@ from jotunheim.wire.grpc import GrpcError, Status
 from jotunheim.wire.h2conn import H2ProtocolError
 
 
-def on_headers(ch, e):
+# Dispatch by event class in two small functions rather than a dict of nine one-line
+# handlers: the same behaviour for ~0.8 KB less code on the device heap.
+def _on_stream_event(ch, e, kind):
+    """Hands a stream's event to its call (a finished call's DATA is still acknowledged)."""
     call = ch._calls.get(e.stream_id)
-    if call is not None:
-        call.on_headers(e.headers, e.end_stream)
-
-
-def on_trailers(ch, e):
-    call = ch._calls.get(e.stream_id)
-    if call is not None:
-        call.on_trailers(e.headers)
-
-
-def on_data(ch, e):
-    call = ch._calls.get(e.stream_id)
-    if call is not None:
+    if call is None:
+        if kind is ev.DataReceived:
+            ch.ack(e.flow_controlled_length, e.stream_id)
+    elif kind is ev.DataReceived:
         call.on_data(e.data, e.flow_controlled_length)
-    else:
-        ch.ack(e.flow_controlled_length, e.stream_id)
-
-
-def on_ended(ch, e):
-    call = ch._calls.get(e.stream_id)
-    if call is not None:
+    elif kind is ev.HeadersReceived:
+        call.on_headers(e.headers, e.end_stream)
+    elif kind is ev.TrailersReceived:
+        call.on_trailers(e.headers)
+    elif kind is ev.StreamEnded:
         call.on_end()
-
-
-def on_reset(ch, e):
-    call = ch._calls.get(e.stream_id)
-    if call is not None:
+    else:
         call.on_reset(e.error_code)
 
 
-def on_changed(ch, e):
-    ch._changed.set()
-
-
-def on_settings(ch, e):
-    ch._settings.set()
-    ch._changed.set()
-
-
-def on_ping_ack(ch, e):
-    ch._ping_ack.set()
-
-
-def on_goaway(ch, e):
+def _on_goaway(ch, e):
     # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
     ch._goaway = True
     err = GrpcError(Status.UNAVAILABLE, "server sent GOAWAY (%d)" % e.error_code)
@@ -64,19 +39,6 @@ def on_goaway(ch, e):
     if not ch._calls:
         ch._fail(err)
     ch._changed.set()
-
-
-HANDLERS = {
-    ev.HeadersReceived: on_headers,
-    ev.TrailersReceived: on_trailers,
-    ev.DataReceived: on_data,
-    ev.StreamEnded: on_ended,
-    ev.StreamReset: on_reset,
-    ev.WindowUpdated: on_changed,
-    ev.RemoteSettingsChanged: on_settings,
-    ev.PingAckReceived: on_ping_ack,
-    ev.ConnectionTerminated: on_goaway,
-}
 
 
 def dispatch(ch, conn, transport, data):
@@ -90,9 +52,24 @@ def dispatch(ch, conn, transport, data):
         transport.send(conn.data_to_send())  # our GOAWAY, best effort
         raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
     for e in events:
-        handler = HANDLERS.get(type(e))
-        if handler is not None:
-            handler(ch, e)
+        kind = type(e)
+        if (
+            kind is ev.DataReceived
+            or kind is ev.HeadersReceived
+            or kind is ev.TrailersReceived
+            or kind is ev.StreamEnded
+            or kind is ev.StreamReset
+        ):
+            _on_stream_event(ch, e, kind)
+        elif kind is ev.WindowUpdated:
+            ch._changed.set()  # a sender waiting for window may go on
+        elif kind is ev.RemoteSettingsChanged:
+            ch._settings.set()
+            ch._changed.set()
+        elif kind is ev.PingAckReceived:
+            ch._ping_ack.set()
+        elif kind is ev.ConnectionTerminated:
+            _on_goaway(ch, e)
 
 
 async def read_loop(ch, conn, transport):
