@@ -3,9 +3,6 @@
 
 from jotunheim.errors import JotunheimError
 
-JITTER_FULL = "full"
-JITTER_NONE = "none"
-
 
 def _default_rng():
     # getrandbits exists on every MicroPython port; random.random() is an optional extra.
@@ -22,17 +19,19 @@ class Backoff:
     retries from many devices are exactly what jitter exists to avoid).
     """
 
-    def __init__(self, base_ms=500, cap_ms=30000, rng=None, jitter=JITTER_FULL):
-        if not isinstance(base_ms, int) or base_ms <= 0:
+    def __init__(self, base_ms=500, cap_ms=30000, rng=None, jitter="full"):
+        # One check, one message: the values come from validated settings, so this catches
+        # only programming errors, and every extra message string costs heap on the device.
+        if not (
+            type(base_ms) is int
+            and type(cap_ms) is int
+            and 0 < base_ms <= cap_ms
+            and (jitter == "full" or jitter == "none")
+        ):
             raise JotunheimError(
-                "backoff base_ms: expected a positive integer, got %r" % (base_ms,)
+                "backoff: expected integers 0 < base_ms <= cap_ms and jitter 'full' or 'none',"
+                " got %r, %r, %r" % (base_ms, cap_ms, jitter)
             )
-        if not isinstance(cap_ms, int) or cap_ms < base_ms:
-            raise JotunheimError(
-                "backoff cap_ms: expected an integer >= base_ms, got %r" % (cap_ms,)
-            )
-        if jitter != JITTER_FULL and jitter != JITTER_NONE:
-            raise JotunheimError("backoff jitter: expected 'full' or 'none', got %r" % (jitter,))
         self.base_ms = base_ms
         self.cap_ms = cap_ms
         self.jitter = jitter
@@ -46,7 +45,7 @@ class Backoff:
             resilience.get("backoff_base_ms", 500),
             resilience.get("backoff_cap_ms", 30000),
             rng=rng,
-            jitter=resilience.get("jitter", JITTER_FULL),
+            jitter=resilience.get("jitter", "full"),
         )
 
     def ceiling_ms(self):
@@ -61,7 +60,7 @@ class Backoff:
             # Freeze the exponent at the cap so a device retrying for weeks never builds a
             # huge integer (long ints cost heap on MicroPython).
             self.attempt += 1
-        if self.jitter == JITTER_NONE:
+        if self.jitter == "none":
             return ceiling
         r = self._rng()
         if r < 0 or r >= 1:
