@@ -9,7 +9,7 @@ from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public er
     H2ProtocolError,
     H2StreamError,
 )
-from jotunheim.wire.h2recv import ReceiveMixin
+from jotunheim.wire.h2recv import HANDLERS
 from jotunheim.wire.h2streams import CLOSED, ENDED, RESET_SENT, SEND_HEADERS, H2Stream
 from jotunheim.wire.hpack import (
     DEFAULT_MAX_HEADER_LIST_SIZE,
@@ -31,7 +31,7 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-class H2Connection(FlowMixin, ReceiveMixin):
+class H2Connection(FlowMixin):
     """Client side of one HTTP/2 connection; see CONTRACTS.md section 2 for the API."""
 
     def __init__(self, local_settings=None):
@@ -266,26 +266,10 @@ class H2Connection(FlowMixin, ReceiveMixin):
             self._preface_received = True
         if self._header_block is not None and ftype != f.CONTINUATION:
             raise H2ProtocolError(f.PROTOCOL_ERROR, "frame interleaved in a header block")
-        handler = _HANDLERS[ftype] if ftype < len(_HANDLERS) else None
+        handler = HANDLERS[ftype] if ftype < len(HANDLERS) else None
         if handler is not None:
             handler(self, flags, sid, payload, events)
         elif ftype <= f.CONTINUATION:  # unknown frame types are ignored (section 5.5)
             from jotunheim.wire.h2rare import on_frame
 
             on_frame(self, ftype, flags, sid, payload, events)
-
-
-# Frame handlers by frame type (RFC 9113 section 6): one table for all connections rather
-# than a dict of bound methods in each. None: PRIORITY, PUSH_PROMISE and CONTINUATION, which
-# a gRPC client seldom receives, are handled by h2rare.on_frame.
-_HANDLERS = (
-    ReceiveMixin._on_data,
-    ReceiveMixin._on_headers,
-    None,
-    ReceiveMixin._on_rst_stream,
-    ReceiveMixin._on_settings,
-    None,
-    ReceiveMixin._on_ping,
-    ReceiveMixin._on_goaway,
-    FlowMixin._on_window_update,
-)

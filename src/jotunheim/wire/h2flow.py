@@ -1,10 +1,11 @@
-"""HTTP/2 flow control (RFC 9113 sections 5.2, 6.9) and SETTINGS application for H2Connection."""
+"""HTTP/2 flow control for H2Connection (RFC 9113 sections 5.2, 6.9): the send side and the
+receive windows we return. WINDOW_UPDATE and SETTINGS received are applied in h2recv."""
 
 import struct
 
-from jotunheim.wire import h2events as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2frames import H2Error
+from jotunheim.wire.h2streams import HALF_CLOSED_REMOTE
 
 
 class FlowMixin:
@@ -69,29 +70,6 @@ class FlowMixin:
         """Close our side of the stream with an empty DATA frame carrying END_STREAM."""
         self.send_data(stream_id, b"", end_stream=True)
 
-    def _on_window_update(self, flags, sid, payload, events):
-        if len(payload) != 4:
-            from jotunheim.wire.h2rare import frame_error
-
-            raise frame_error(f.WINDOW_UPDATE, flags, sid, payload)
-        delta = struct.unpack(">I", payload)[0] & 0x7FFFFFFF
-        if sid == 0:
-            self._outbound_window += delta
-            window = self._outbound_window
-        else:
-            stream = self._streams.get(sid)
-            if stream is None:
-                return self._unknown_stream(sid, f.WINDOW_UPDATE)
-            stream.outbound_window += delta
-            window = stream.outbound_window
-        # A delta of 0 is a PROTOCOL_ERROR, a window above 2**31-1 a FLOW_CONTROL_ERROR;
-        # either is a stream error on a stream, a connection error on stream 0.
-        if not delta or window > f.MAX_WINDOW_SIZE:
-            from jotunheim.wire.h2rare import window_error
-
-            raise window_error(sid, delta)
-        events.append(ev.WindowUpdated(sid, delta))
-
     # -- receiving --------------------------------------------------------------------------
 
     def _return_connection_window(self, size):
@@ -113,7 +91,7 @@ class FlowMixin:
             return
         self._return_connection_window(acknowledged_size)
         stream = self._streams.get(stream_id)
-        if stream is None or not stream.open_for_receiving:
+        if stream is None or stream.state >= HALF_CLOSED_REMOTE:
             return  # the peer sends no more on it: no stream window to restore
         stream.inbound_unacked += acknowledged_size
         if stream.inbound_unacked >= self._local_initial_window // 2:
@@ -121,51 +99,3 @@ class FlowMixin:
             stream.inbound_unacked = 0
             stream.inbound_window += delta
             self._frame(f.WINDOW_UPDATE, 0, stream_id, struct.pack(">I", delta))
-
-    # -- settings ---------------------------------------------------------------------------
-
-    def _apply_remote_setting(self, key, value):
-        if key == f.SETTINGS_HEADER_TABLE_SIZE:
-            self._encoder.header_table_size = value
-        elif key == f.SETTINGS_ENABLE_PUSH:
-            # Section 6.5.2: a server MUST NOT send 1; anything but 0/1 is invalid anyway.
-            if value != 0:
-                self._setting_error(key, value)
-        elif key == f.SETTINGS_MAX_CONCURRENT_STREAMS:
-            self.peer_max_concurrent_streams = value
-        elif key == f.SETTINGS_INITIAL_WINDOW_SIZE:
-            if value > f.MAX_WINDOW_SIZE:
-                self._setting_error(key, value)
-            # Section 6.9.2: the change applies to every open stream's window, which may go
-            # negative (then we wait) but must not exceed 2**31-1.
-            delta = value - self._peer_initial_window
-            self._peer_initial_window = value
-            for stream in self._streams.values():
-                stream.outbound_window += delta
-                if stream.outbound_window > f.MAX_WINDOW_SIZE:
-                    self._setting_error(key, value)
-        elif key == f.SETTINGS_MAX_FRAME_SIZE:
-            if not f.DEFAULT_MAX_FRAME_SIZE <= value <= f.MAX_FRAME_SIZE_LIMIT:
-                self._setting_error(key, value)
-            self.max_outbound_frame_size = value
-        elif key == f.SETTINGS_MAX_HEADER_LIST_SIZE:
-            self.peer_max_header_list_size = value
-        # Unknown settings are ignored (section 6.5.2).
-
-    def _setting_error(self, key, value):
-        from jotunheim.wire.h2rare import remote_setting_error
-
-        raise remote_setting_error(key, value)
-
-    def _apply_local_settings(self, settings):
-        """Our SETTINGS were acknowledged: the peer now obeys them (section 6.5.3)."""
-        for key, value in settings.items():
-            if key == f.SETTINGS_HEADER_TABLE_SIZE:
-                self._decoder.max_allowed_table_size = value
-            elif key == f.SETTINGS_INITIAL_WINDOW_SIZE:
-                delta = value - self._local_initial_window
-                self._local_initial_window = value
-                for stream in self._streams.values():
-                    stream.inbound_window += delta
-            elif key == f.SETTINGS_MAX_FRAME_SIZE:
-                self._frames.max_frame_size = value

@@ -13,6 +13,7 @@ import struct
 from jotunheim.wire import h2events as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2frames import H2Error, H2ProtocolError, H2StreamError
+from jotunheim.wire.h2recv import headers_complete
 from jotunheim.wire.h2streams import (
     CLOSED,
     CONNECTION_HEADERS,
@@ -130,7 +131,7 @@ def on_continuation(conn, flags, sid, payload, events):
     block[2] += payload
     if flags & f.FLAG_END_HEADERS:
         conn._header_block = None
-        conn._headers_complete(sid, block[1], bytes(block[2]), events)
+        headers_complete(conn, sid, block[1], bytes(block[2]), events)
 
 
 def check_dependency(sid, payload):

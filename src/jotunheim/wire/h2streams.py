@@ -57,10 +57,6 @@ class H2Stream:
             self.state = int(nxt)
         return self.state
 
-    @property
-    def open_for_receiving(self):
-        return self.state == OPEN or self.state == HALF_CLOSED_LOCAL
-
 
 # Connection-specific header fields are malformed in HTTP/2 (RFC 9113 section 8.2.2).
 CONNECTION_HEADERS = (
