@@ -6,6 +6,7 @@ from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of t
     STATIC_LENGTH,
     DynamicTable,
     HpackError,
+    malformed,
     static_find,
 )
 
@@ -164,13 +165,11 @@ class HpackDecoder:
             first = data[pos]
             if first & 0xE0 == 0x20:  # dynamic table size update (6.3)
                 if not updates_allowed:
-                    raise HpackError("hpack: table size update after a header field")
+                    raise malformed(2)  # size update after a header field
                 size, pos = _decode_int(data, pos, 5)
                 if size > self.max_allowed_table_size:
-                    raise HpackError(
-                        "hpack: table size update %d above the allowed %d"
-                        % (size, self.max_allowed_table_size)
-                    )
+                    # table size update above the allowed size
+                    raise malformed(3, size, self.max_allowed_table_size)
                 table.resize(size)
                 continue
             if first & 0x80:  # indexed header field (6.1)
@@ -191,7 +190,7 @@ class HpackDecoder:
             updates_allowed = False
             total += len(name) + len(value) + ENTRY_OVERHEAD
             if total > limit:
-                raise HpackError("hpack: header list larger than %d bytes" % limit)
+                raise malformed(4, limit)  # header list larger than the limit
             headers.append((name, value))
         return headers
 
@@ -206,25 +205,25 @@ def _decode_int(data, pos, prefix_bits):
     end = len(data)
     for _ in range(MAX_INTEGER_CONTINUATION_OCTETS):
         if pos >= end:
-            raise HpackError("hpack: integer truncated")
+            raise malformed(5)  # integer truncated
         octet = data[pos]
         pos += 1
         value += (octet & 0x7F) << shift
         shift += 7
         if not octet & 0x80:
             return value, pos
-    raise HpackError("hpack: integer longer than %d octets" % (MAX_INTEGER_CONTINUATION_OCTETS + 1))
+    raise malformed(6, MAX_INTEGER_CONTINUATION_OCTETS + 1)  # integer too long
 
 
 def _decode_string(data, pos, budget):
     """Read a string literal (5.2) no longer than `budget` bytes once decoded."""
     if pos >= len(data):
-        raise HpackError("hpack: string literal missing")
+        raise malformed(7)  # string literal missing
     huffman = data[pos] & 0x80
     length, pos = _decode_int(data, pos, 7)
     end = pos + length
     if end > len(data):
-        raise HpackError("hpack: string of %d bytes runs past the block" % length)
+        raise malformed(8, length)  # string runs past the block
     if budget < 0:
         budget = 0
     if huffman:
@@ -233,5 +232,5 @@ def _decode_string(data, pos, budget):
         # allocated up front.
         return huffman_decode(data[pos:end], budget), end
     if length > budget:
-        raise HpackError("hpack: string of %d bytes exceeds the header list limit" % length)
+        raise malformed(9, length)  # string exceeds the header list limit
     return bytes(data[pos:end]), end

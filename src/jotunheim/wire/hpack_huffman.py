@@ -2,7 +2,7 @@
 
 from array import array
 
-from jotunheim.wire.hpack_table import HpackError
+from jotunheim.wire.hpack_table import malformed
 
 # Code length in bits of each symbol 0..255 and EOS (256), from RFC 7541 Appendix B. The
 # table there is a canonical Huffman code (codes ascend with (length, symbol)), so the
@@ -109,9 +109,9 @@ def huffman_decode(data, max_length):
                 continue
             index = _BASE[length] + code
             if index >= EOS:  # EOS sorts last of all codes
-                raise HpackError("hpack: Huffman string contains EOS")
+                raise malformed(10)  # Huffman string contains EOS
             if len(out) >= max_length:
-                raise HpackError("hpack: Huffman string longer than %d bytes" % max_length)
+                raise malformed(11, max_length)  # longer than max_length
             out.append(_ORDER[index])
             bits -= length
             acc &= (1 << bits) - 1  # keep the accumulator a small int
@@ -119,7 +119,7 @@ def huffman_decode(data, max_length):
     # What is left is no complete code. RFC 7541 5.2: padding is at most 7 bits, all ones
     # (the most significant bits of EOS).
     if bits > 7:
-        raise HpackError("hpack: Huffman padding longer than 7 bits")
+        raise malformed(12)  # padding longer than 7 bits
     if acc != (1 << bits) - 1:
-        raise HpackError("hpack: Huffman padding is not the EOS prefix")
+        raise malformed(13)  # padding is not the EOS prefix
     return bytes(out)

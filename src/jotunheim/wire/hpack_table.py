@@ -11,6 +11,14 @@ class HpackError(DecodeError):
     """Malformed or oversized HPACK data; HTTP/2 maps it to COMPRESSION_ERROR."""
 
 
+def malformed(code, *args):
+    """The HpackError with message `code` of hpack_errors.MESSAGES, formatted with args (the
+    text loads on the first error only; each raise names the message in a comment)."""
+    from jotunheim.wire.hpack_errors import MESSAGES
+
+    return HpackError("hpack: " + MESSAGES[code] % args)
+
+
 # Entry i (1-based) is b"\n" + name + b"\x00" + value; a final b"\n" closes the last one.
 # Neither byte occurs in the table's names or values, so `find` can search whole entries:
 # on a microcontroller this is ~0.8 KB instead of ~8 KB of tuples and ~4 KB of lookup dicts.
@@ -116,7 +124,7 @@ class DynamicTable:
         """Entry at HPACK index (static table first, then dynamic, newest first)."""
         if index <= STATIC_LENGTH:
             if index == 0:
-                raise HpackError("hpack: index 0 is not valid")
+                raise malformed(0)  # index 0 is not valid
             # Entry i starts after the i-th b"\n" (a short walk: no offset table on the heap).
             start = 0
             for _ in range(index):
@@ -126,7 +134,7 @@ class DynamicTable:
             return _BLOB[start:sep], _BLOB[sep + 1 : end]
         pos = len(self.entries) - (index - STATIC_LENGTH)
         if pos < 0:
-            raise HpackError("hpack: index %d is beyond the table" % index)
+            raise malformed(1, index)  # index beyond the table
         return self.entries[pos]
 
     def add(self, name, value):
