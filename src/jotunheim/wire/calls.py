@@ -11,7 +11,6 @@ from jotunheim.wire.grpc import (
     GrpcError,
     MessageReader,
     Status,
-    http_status_to_grpc,
     make_room,
     reset_to_grpc,
 )
@@ -65,13 +64,12 @@ class Call:
             return
         if self._initial is None:  # trailers-only response (no DATA, one HEADERS)
             self._initial = []
-            raw = header_value(headers, b":status")
-            if raw is not None and raw != b"200" and header_value(headers, b"grpc-status") is None:
-                try:
-                    http = int(raw)
-                except ValueError:
-                    return self.finish(GrpcError(Status.INTERNAL, "invalid HTTP :status"))
-                return self.finish(GrpcError(http_status_to_grpc(http), "HTTP status %d" % http))
+            if header_value(headers, b"grpc-status") is None:  # an HTTP error, not gRPC?
+                from jotunheim.wire.call_failures import http_failure
+
+                err = http_failure(headers)
+                if err is not None:
+                    return self.finish(err)
         try:
             self._trailing = decode_metadata(headers)
             code, message, details = status_from_trailers(headers)
@@ -183,11 +181,9 @@ class Call:
                 try:
                     return pb.decode(self._resp_d, raw, self._reader.max_size)
                 except DecodeError as exc:
-                    err = GrpcError(Status.INTERNAL, "cannot decode response: %s" % exc)
-                    self._messages = []
-                    self.abort(err)
-                    await self._ch.flush()
-                    raise err from None
+                    from jotunheim.wire.call_failures import undecodable
+
+                    await undecodable(self, exc)  # raises
             if self.status is not None:
                 if self.status.status == Status.OK:
                     return None

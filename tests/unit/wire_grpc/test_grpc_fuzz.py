@@ -104,3 +104,35 @@ def test_call_state_ends_with_a_status_on_any_response(head, body, trailers):
     assert call.status is not None and isinstance(call.status.status, int)
     assert ch.done == [call]
     assert ch.acked == len(body) or call._unacked + ch.acked == len(body)
+
+
+def test_response_that_does_not_decode_ends_the_call_with_internal():
+    import asyncio
+
+    from jotunheim._gen.device import hub_session as hub_d
+    from jotunheim.wire.grpc import Status
+
+    class Channel(_FakeChannel):
+        resets = []
+
+        def reset(self, sid):
+            self.resets.append(sid)
+
+        async def flush(self):
+            pass
+
+    ch = Channel()
+    call = Call(ch, "/s/m", None, hub_d.Welcome)
+    call._started = True
+    call.sid = 7
+    call.on_headers([(b":status", b"200"), (b"content-type", b"application/grpc")], False)
+    body = frame_message(b"\x0a\x05ab")  # session_id: 5 bytes announced, 2 present
+    call.on_data(body, len(body))
+    try:
+        asyncio.run(call.recv())
+        raise AssertionError("recv() decoded a truncated message")
+    except GrpcError as exc:
+        err = exc
+    assert err.status == Status.INTERNAL and "cannot decode response" in err.message
+    assert "Welcome.session_id" in err.message
+    assert call.status is err and ch.resets == [7] and ch.done == [call]
