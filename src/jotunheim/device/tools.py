@@ -51,11 +51,6 @@ def build_call(name, *args):
     return getattr(sys.modules[full], name)(*args)
 
 
-def check_name(name):
-    """Raises ToolDefinitionError unless `name` can be a tool name."""
-    build_call("check_name", name)
-
-
 class Tool:
     """A callable tool: `handler(params)` returns a JSON-able value (or a coroutine of one).
 

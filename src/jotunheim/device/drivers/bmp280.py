@@ -3,20 +3,21 @@ forced measurement and applies the datasheet's integer compensation (§3.11.3)."
 
 import struct
 
-from jotunheim.compat import sleep_ms, ticks_diff, ticks_ms
+from jotunheim.compat import const, sleep_ms, ticks_diff, ticks_ms
 from jotunheim.device.drivers import DriverError
 
-REG_CALIB = 0x88
-REG_ID = 0xD0
-REG_STATUS = 0xF3
-REG_CTRL_MEAS = 0xF4
-REG_CONFIG = 0xF5
-REG_DATA = 0xF7
-CHIP_ID = 0x58
+# Registers (datasheet §4.3); private consts are folded into the code by the compiler.
+_REG_CALIB = const(0x88)
+_REG_ID = const(0xD0)
+_REG_STATUS = const(0xF3)
+_REG_CTRL_MEAS = const(0xF4)
+_REG_CONFIG = const(0xF5)
+_REG_DATA = const(0xF7)
+_CHIP_ID = const(0x58)
 # osrs_t x1 (001), osrs_p x4 (011), forced mode (01): the datasheet's "weather" style.
 CTRL_FORCED = (1 << 5) | (3 << 2) | 1
-SKIPPED = 0x80000  # the data registers' value when a measurement was skipped
-MEASURE_TIMEOUT_MS = 100  # x1/x4 oversampling needs at most ~14 ms
+_SKIPPED = const(0x80000)  # the data registers' value when a measurement was skipped
+_MEASURE_TIMEOUT_MS = const(100)  # x1/x4 oversampling needs at most ~14 ms
 
 
 def compensate_temperature(trim, adc_t):
@@ -57,45 +58,42 @@ class BMP280:
         self.name = config.get("name", "bmp280")
         self.address = config.get("address", 0x76)
         self._bus = bus
-        chip = self._read(REG_ID, 1)[0]
-        if chip != CHIP_ID:
+        chip = self._io(_REG_ID, 1)[0]
+        if chip != _CHIP_ID:
             raise DriverError(
                 "%s: chip id 0x%02x at 0x%02x is not a BMP280 (0x58)"
                 % (self.name, chip, self.address)
             )
-        self.trim = struct.unpack("<HhhHhhhhhhhh", self._read(REG_CALIB, 24))
+        self.trim = struct.unpack("<HhhHhhhhhhhh", self._io(_REG_CALIB, 24))
         if self.trim[0] == 0 or self.trim[3] == 0:
             raise DriverError("%s: calibration data is blank" % self.name)
-        self._write(REG_CONFIG, 0)  # no IIR filter, so a forced reading is the raw reading
+        # No IIR filter, so a forced reading is the raw reading.
+        self._io(_REG_CONFIG, bytes((0,)))
 
-    def _read(self, reg, n):
+    def _io(self, reg, arg):
+        # Reads `arg` bytes (an int) or writes `arg` (bytes) at register `reg`: one place turns
+        # the bus's OSError into a DriverError naming the sensor.
         try:
-            return self._bus.readfrom_mem(self.address, reg, n)
-        except OSError as exc:
-            raise DriverError(
-                "%s: no answer at I2C 0x%02x (%s)" % (self.name, self.address, exc)
-            ) from None
-
-    def _write(self, reg, value):
-        try:
-            self._bus.writeto_mem(self.address, reg, bytes((value,)))
+            if isinstance(arg, int):
+                return self._bus.readfrom_mem(self.address, reg, arg)
+            return self._bus.writeto_mem(self.address, reg, arg)
         except OSError as exc:
             raise DriverError(
                 "%s: no answer at I2C 0x%02x (%s)" % (self.name, self.address, exc)
             ) from None
 
     def read(self):
-        self._write(REG_CTRL_MEAS, CTRL_FORCED)
+        self._io(_REG_CTRL_MEAS, bytes((CTRL_FORCED,)))
         start = ticks_ms()
         # The chip returns to sleep mode (mode bits 00) when the forced measurement is done.
-        while self._read(REG_CTRL_MEAS, 1)[0] & 3 or self._read(REG_STATUS, 1)[0] & 0x08:
-            if ticks_diff(ticks_ms(), start) > MEASURE_TIMEOUT_MS:
+        while self._io(_REG_CTRL_MEAS, 1)[0] & 3 or self._io(_REG_STATUS, 1)[0] & 0x08:
+            if ticks_diff(ticks_ms(), start) > _MEASURE_TIMEOUT_MS:
                 raise DriverError("%s: measurement did not finish" % self.name)
             sleep_ms(2)
-        raw = self._read(REG_DATA, 6)
+        raw = self._io(_REG_DATA, 6)
         adc_p = (raw[0] << 12) | (raw[1] << 4) | (raw[2] >> 4)
         adc_t = (raw[3] << 12) | (raw[4] << 4) | (raw[5] >> 4)
-        if adc_t == SKIPPED or adc_p == SKIPPED:
+        if adc_t == _SKIPPED or adc_p == _SKIPPED:
             raise DriverError("%s: measurement was skipped (no data)" % self.name)
         t, t_fine = compensate_temperature(self.trim, adc_t)
         p = compensate_pressure(self.trim, adc_p, t_fine)

@@ -57,21 +57,19 @@ class DHT22:
     def read(self):
         now = ticks_ms()
         if self._last is None or ticks_diff(now, self._at) >= self.min_interval_ms:
-            self._last = self._measure()  # (temperature_c, humidity_pct): a tuple, not a dict
+            try:
+                self._hal.dht_readinto(self.pin, _FRAME)
+            except OSError as exc:
+                raise DriverError(
+                    "%s: DHT22 on pin %d did not answer (%s)" % (self.name, self.pin, exc)
+                ) from None
+            try:
+                # (temperature_c, humidity_pct): a tuple, not a dict
+                self._last = decode_frame(_FRAME)
+            except DriverError as exc:
+                raise DriverError("%s: %s" % (self.name, exc)) from None
             self._at = now
         return {"temperature_c": self._last[0], "humidity_pct": self._last[1]}
-
-    def _measure(self):
-        try:
-            self._hal.dht_readinto(self.pin, _FRAME)
-        except OSError as exc:
-            raise DriverError(
-                "%s: DHT22 on pin %d did not answer (%s)" % (self.name, self.pin, exc)
-            ) from None
-        try:
-            return decode_frame(_FRAME)
-        except DriverError as exc:
-            raise DriverError("%s: %s" % (self.name, exc)) from None
 
     async def read_async(self):
         """read() for asyncio callers (this part answers within milliseconds)."""
