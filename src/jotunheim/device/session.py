@@ -14,7 +14,6 @@ from jotunheim.device.session_wire import (
     PendingResults,
     SessionProtocolError,
     SessionRefused,
-    default_channel,
 )
 from jotunheim.errors import JotunheimError
 
@@ -45,7 +44,7 @@ class DeviceSession:
         self.propagator = propagator
         self.monitor = monitor
         self.log = logger or NullLogger()
-        self._factory = channel_factory or default_channel
+        self._factory = channel_factory  # None: session_connect.default_channel
         self.resume_token = ""
         self.pending = PendingResults()  # CommandResults kept until the hub's ResultAck
         self._running = {}  # command_id -> task running it

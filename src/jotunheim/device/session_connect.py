@@ -7,13 +7,21 @@ import asyncio
 import sys
 
 from jotunheim.device.hmac_sha256 import HmacSha256
-from jotunheim.device.session_wire import (
-    CONNECT_PATH,
-    HANDSHAKE_TIMEOUT_MS,
-    PROOF_LABEL,
-    PROTOCOL_VERSION,
-    SessionProtocolError,
-)
+from jotunheim.device.session_wire import RECEIVE_WINDOW, SessionProtocolError
+
+PROTOCOL_VERSION = 1
+PROOF_LABEL = b"jotunheim-v1|"
+CONNECT_PATH = "/jotunheim.hub.DeviceHub/Connect"
+HANDSHAKE_TIMEOUT_MS = 10000
+
+
+def default_channel(host, port, ssl, server_hostname):
+    """The channel a session dials when given no channel_factory (the wire stack's)."""
+    from jotunheim.wire.channel import Channel
+
+    return Channel(
+        host, port, ssl=ssl, server_hostname=server_hostname, receive_window=RECEIVE_WINDOW
+    )
 
 
 async def connect(session, addr):
@@ -28,7 +36,8 @@ async def connect(session, addr):
         from jotunheim.wire.transport import client_ssl_context
 
         ssl = client_ssl_context(cafile=ca_cert)
-    ch = session._channel = session._factory(host, int(port), ssl, server_hostname)
+    factory = session._factory or default_channel
+    ch = session._channel = factory(host, int(port), ssl, server_hostname)
     timeout = HANDSHAKE_TIMEOUT_MS / 1000
     await asyncio.wait_for(ch.connect(), timeout)
     call = session._call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)

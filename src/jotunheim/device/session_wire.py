@@ -1,16 +1,12 @@
-"""Pieces of the device session (DeviceHub.Connect) that stay loaded: protocol constants,
-the device's identity, the session's errors, its channel and the store of results the hub
-has not acknowledged yet. The handshake (Hello proof) is in session_connect.py, a Refusal
-in session_refusal.py: both loaded when needed."""
+"""Pieces of the device session (DeviceHub.Connect) that stay loaded: the device's identity,
+the session's errors and the store of results the hub has not acknowledged yet. Dialling
+and the handshake (Hello proof) are in session_connect.py, a Refusal in session_refusal.py:
+both loaded when needed."""
 
 from collections import OrderedDict
 
 from jotunheim.errors import JotunheimError
 
-PROTOCOL_VERSION = 1
-PROOF_LABEL = b"jotunheim-v1|"
-CONNECT_PATH = "/jotunheim.hub.DeviceHub/Connect"
-HANDSHAKE_TIMEOUT_MS = 10000
 # Unacknowledged results kept for re-sending: CommandHandler keeps 16 results for
 # idempotency, so more than twice that pending means the hub is not acknowledging at all.
 MAX_PENDING = 32
@@ -28,14 +24,6 @@ class SessionRefused(JotunheimError):
 
 class SessionProtocolError(JotunheimError):
     """The hub sent something the session protocol does not allow at that point."""
-
-
-def default_channel(host, port, ssl, server_hostname):
-    from jotunheim.wire.channel import Channel  # lazy: the wire stack loads only here
-
-    return Channel(
-        host, port, ssl=ssl, server_hostname=server_hostname, receive_window=RECEIVE_WINDOW
-    )
 
 
 class DeviceIdentity:
