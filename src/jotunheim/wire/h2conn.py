@@ -22,12 +22,12 @@ MAX_CLOSED_STREAMS = 32  # how many closed streams we remember the close reason 
 
 
 def __getattr__(name):
-    """The two misuse errors re-exported with the others live in h2rare, loaded on first use
+    """The two misuse errors re-exported with the others live in h2errors, loaded on first use
     (see h2frames.__getattr__)."""
     if name in ("FlowControlError", "StreamClosedError"):
-        from jotunheim.wire import h2rare
+        from jotunheim.wire import h2errors
 
-        return getattr(h2rare, name)
+        return getattr(h2errors, name)
     raise AttributeError(name)
 
 
@@ -92,7 +92,7 @@ class H2Connection(FlowMixin):
             or not 0 <= min(settings.values(), default=0)
             or max(settings.values(), default=0) > 0xFFFFFFFF
         ):
-            from jotunheim.wire.h2rare import local_settings_error
+            from jotunheim.wire.h2errors import local_settings_error
 
             raise local_settings_error(settings)
         if f.SETTINGS_MAX_HEADER_LIST_SIZE in settings:
@@ -145,7 +145,7 @@ class H2Connection(FlowMixin):
                 or stream_id <= self._highest_stream_id
                 or not self.open_stream_allowed()
             ):
-                from jotunheim.wire.h2rare import new_stream_error
+                from jotunheim.wire.h2errors import new_stream_error
 
                 raise new_stream_error(self, stream_id)
         else:
@@ -161,8 +161,8 @@ class H2Connection(FlowMixin):
         limit = self.peer_max_header_list_size
         if size is None or (limit is not None and size > limit):
             # The limit is advisory (section 6.5.2), but a peer that announced it will refuse
-            # the request; h2rare.header_list_error says which rule the headers break.
-            from jotunheim.wire.h2rare import header_list_error
+            # the request; h2errors.header_list_error says which rule the headers break.
+            from jotunheim.wire.h2errors import header_list_error
 
             raise header_list_error(headers, limit)
         # Every check is done: encoding changes HPACK state the peer must see, so nothing
@@ -190,7 +190,7 @@ class H2Connection(FlowMixin):
         if stream is None:
             if stream_id % 2 and stream_id <= self._highest_stream_id:
                 return  # already closed
-            from jotunheim.wire.h2rare import stream_id_error
+            from jotunheim.wire.h2errors import stream_id_error
 
             raise stream_id_error(self, stream_id)
         stream.transition(3)  # SEND_RST
@@ -259,13 +259,15 @@ class H2Connection(FlowMixin):
 
     def _dispatch(self, frame, events):
         ftype, flags, sid, payload = frame
-        if not self._preface_received:
-            # Section 3.4: the server's preface is a SETTINGS frame, first.
-            if ftype != f.SETTINGS or flags & f.FLAG_ACK:
-                raise H2ProtocolError(f.PROTOCOL_ERROR, "server preface is not SETTINGS")
-            self._preface_received = True
-        if self._header_block is not None and ftype != f.CONTINUATION:
-            raise H2ProtocolError(f.PROTOCOL_ERROR, "frame interleaved in a header block")
+        # Section 3.4: the server's preface is a SETTINGS frame, first. Section 4.3: nothing
+        # may come between a HEADERS frame and the CONTINUATIONs that end its header block.
+        if (not self._preface_received and (ftype != f.SETTINGS or flags & f.FLAG_ACK)) or (
+            self._header_block is not None and ftype != f.CONTINUATION
+        ):
+            from jotunheim.wire.h2errors import sequence_error
+
+            raise sequence_error(self)
+        self._preface_received = True
         handler = HANDLERS[ftype] if ftype < len(HANDLERS) else None
         if handler is not None:
             handler(self, flags, sid, payload, events)

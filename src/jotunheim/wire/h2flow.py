@@ -31,7 +31,7 @@ class FlowMixin:
     def _open_stream(self, stream_id):
         stream = self._streams.get(stream_id)
         if stream is None:
-            from jotunheim.wire.h2rare import stream_id_error
+            from jotunheim.wire.h2errors import stream_id_error
 
             raise stream_id_error(self, stream_id)
         return stream
@@ -44,7 +44,7 @@ class FlowMixin:
         size = len(data)
         window = self.local_flow_control_window(stream_id)
         if size > window:
-            from jotunheim.wire.h2rare import FlowControlError
+            from jotunheim.wire.h2errors import FlowControlError
 
             raise FlowControlError(
                 "%d bytes exceed the flow-control window %d of stream %d"

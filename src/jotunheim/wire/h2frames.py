@@ -6,7 +6,7 @@ from jotunheim.errors import DecodeError, JotunheimError
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
-# Frame types (RFC 9113 section 6). PRIORITY (0x2) and PUSH_PROMISE (0x5) are in h2rare.
+# Frame types (RFC 9113 section 6). PRIORITY (0x2) and PUSH_PROMISE (0x5) are in h2errors.
 DATA = 0x0
 HEADERS = 0x1
 RST_STREAM = 0x3
@@ -23,7 +23,7 @@ FLAG_PADDED = 0x8
 FLAG_PRIORITY = 0x20
 
 # Error codes (RFC 9113 section 7) the connection itself uses; the others, and all their
-# names (error_name), are in h2rare: only error paths need them.
+# names (error_name), are in h2errors: only error paths need them.
 NO_ERROR = 0x0
 PROTOCOL_ERROR = 0x1
 FRAME_SIZE_ERROR = 0x6
@@ -48,13 +48,13 @@ MAX_WINDOW_SIZE = 2147483647  # 2**31 - 1 (section 6.9.1)
 
 def __getattr__(name):
     """Names only tests and error paths use (the other error codes and frame types,
-    error_name, FlowControlError, StreamClosedError, serialize_frame) are defined in h2rare
-    and load with it on first use (PEP 562 module __getattr__; MicroPython has it too)."""
+    error_name, FlowControlError, StreamClosedError) are defined in h2errors and load with
+    it on first use (PEP 562 module __getattr__; MicroPython has it too)."""
     if name.startswith("__"):  # import machinery probing (__path__ ...): not ours
         raise AttributeError(name)
-    from jotunheim.wire import h2rare
+    from jotunheim.wire import h2errors
 
-    return getattr(h2rare, name)
+    return getattr(h2errors, name)
 
 
 class H2Error(JotunheimError):
@@ -66,7 +66,7 @@ class H2ProtocolError(DecodeError):
 
     def __init__(self, code, message):
         # super(): MicroPython exception classes have no __init__ to call by name.
-        from jotunheim.wire.h2rare import error_name
+        from jotunheim.wire.h2errors import error_name
 
         super().__init__("%s: %s" % (error_name(code), message))
         self.code = code
@@ -200,6 +200,11 @@ class FrameBuffer:
 def frame_header(length, ftype, flags, stream_id):
     """The 9-byte frame header."""
     return struct.pack(">HBBBI", length >> 8, length & 0xFF, ftype, flags, stream_id)
+
+
+def serialize_frame(ftype, flags, stream_id, payload=b""):
+    """A complete frame as bytes."""
+    return frame_header(len(payload), ftype, flags, stream_id) + payload
 
 
 def settings_payload(settings):

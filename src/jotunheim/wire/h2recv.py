@@ -1,10 +1,12 @@
 """Receive side of the HTTP/2 client connection (RFC 9113 section 6): one handler per frame
 type, `_on_<frame>(conn, flags, stream_id, payload, events)`, found through HANDLERS, and the
-SETTINGS they apply. Only the frame kinds a gRPC client meets every day are here; PRIORITY,
-PUSH_PROMISE, CONTINUATION, padding and the naming of violations load from h2rare on first
-use. Each handler checks its frame's rules in one condition; h2rare.frame_error names the
-broken one. Plain functions, not methods of a mixin: a table of functions is shared by every
-connection and costs less code than a class."""
+SETTINGS they apply.
+
+Only the frame kinds a gRPC client meets every day are here; PRIORITY, PUSH_PROMISE,
+CONTINUATION and padding load from h2rare on first use. Each handler checks its frame's rules
+in as few conditions as it can; h2errors names the rule that broke. Plain functions rather
+than methods of a mixin: one table serves every connection and costs less heap than a class
+(DESIGN section 4)."""
 
 import struct
 
@@ -30,14 +32,14 @@ def _unknown_stream(conn, sid, ftype):
     if sid % 2 and sid <= conn._highest_stream_id:
         if ftype > f.HEADERS or conn._closed.get(sid, RESET_SENT) == RESET_SENT:
             return
-    from jotunheim.wire.h2rare import unknown_stream_error
+    from jotunheim.wire.h2errors import unknown_stream_error
 
     raise unknown_stream_error(conn, sid, ftype)
 
 
 def _on_headers(conn, flags, sid, payload, events):
     if not sid:
-        from jotunheim.wire.h2rare import frame_error
+        from jotunheim.wire.h2errors import frame_error
 
         raise frame_error(f.HEADERS, flags, sid, payload)
     if flags & (f.FLAG_PADDED | f.FLAG_PRIORITY):
@@ -62,17 +64,23 @@ def headers_complete(conn, sid, end_stream, block, events):
         status = check_received_headers(sid, headers, False)
         if status[0] == 0x31:  # 1xx informational: the real response follows
             if end_stream:
-                raise H2StreamError(sid, f.PROTOCOL_ERROR, "informational response ends stream")
+                _order_error(stream, f.HEADERS)
             return
         stream.headers_received = True
         events.append(ev.HeadersReceived(sid, headers, end_stream))
     else:
-        if not end_stream:
-            raise H2StreamError(sid, f.PROTOCOL_ERROR, "trailers without END_STREAM")
+        if not end_stream:  # trailers end the stream
+            _order_error(stream, f.HEADERS)
         check_received_headers(sid, headers, True)
         events.append(ev.TrailersReceived(sid, headers))
     if end_stream:
         _remote_end(conn, stream, events)
+
+
+def _order_error(stream, ftype):
+    from jotunheim.wire.h2errors import response_order_error
+
+    raise response_order_error(stream, ftype)
 
 
 def _remote_end(conn, stream, events):
@@ -84,7 +92,7 @@ def _remote_end(conn, stream, events):
 def _on_data(conn, flags, sid, payload, events):
     size = len(payload)  # padding counts against flow control (section 6.1)
     if not sid or size > conn._inbound_window:
-        from jotunheim.wire.h2rare import data_window_error, frame_error
+        from jotunheim.wire.h2errors import data_window_error, frame_error
 
         if not sid:
             raise frame_error(f.DATA, flags, sid, payload)
@@ -102,13 +110,13 @@ def _on_data(conn, flags, sid, payload, events):
             conn._return_connection_window(size)
             return
         if size > stream.inbound_window:
-            from jotunheim.wire.h2rare import data_window_error
+            from jotunheim.wire.h2errors import data_window_error
 
             raise data_window_error(stream, size, stream.inbound_window)
         stream.inbound_window -= size
         stream.transition(RECV_DATA)
         if not stream.headers_received:
-            raise H2StreamError(sid, f.PROTOCOL_ERROR, "DATA before response HEADERS")
+            _order_error(stream, f.DATA)
     except H2StreamError:
         conn._return_connection_window(size)  # nobody will consume these bytes
         raise
@@ -120,7 +128,7 @@ def _on_data(conn, flags, sid, payload, events):
 
 def _on_rst_stream(conn, flags, sid, payload, events):
     if not sid or len(payload) != 4:
-        from jotunheim.wire.h2rare import frame_error
+        from jotunheim.wire.h2errors import frame_error
 
         raise frame_error(f.RST_STREAM, flags, sid, payload)
     stream = conn._streams.get(sid)
@@ -134,7 +142,7 @@ def _on_rst_stream(conn, flags, sid, payload, events):
 
 def _on_ping(conn, flags, sid, payload, events):
     if sid or len(payload) != 8:
-        from jotunheim.wire.h2rare import frame_error
+        from jotunheim.wire.h2errors import frame_error
 
         raise frame_error(f.PING, flags, sid, payload)
     if flags & f.FLAG_ACK:
@@ -146,7 +154,7 @@ def _on_ping(conn, flags, sid, payload, events):
 
 def _on_goaway(conn, flags, sid, payload, events):
     if sid or len(payload) < 8:
-        from jotunheim.wire.h2rare import frame_error
+        from jotunheim.wire.h2errors import frame_error
 
         raise frame_error(f.GOAWAY, flags, sid, payload)
     last, code = struct.unpack_from(">II", payload, 0)
@@ -163,7 +171,7 @@ def _on_goaway(conn, flags, sid, payload, events):
 def _on_settings(conn, flags, sid, payload, events):
     ack = flags & f.FLAG_ACK
     if sid or (payload if ack else len(payload) % 6):
-        from jotunheim.wire.h2rare import frame_error
+        from jotunheim.wire.h2errors import frame_error
 
         raise frame_error(f.SETTINGS, flags, sid, payload)
     if ack:
@@ -182,7 +190,7 @@ def _on_settings(conn, flags, sid, payload, events):
 
 def _on_window_update(conn, flags, sid, payload, events):
     if len(payload) != 4:
-        from jotunheim.wire.h2rare import frame_error
+        from jotunheim.wire.h2errors import frame_error
 
         raise frame_error(f.WINDOW_UPDATE, flags, sid, payload)
     delta = struct.unpack(">I", payload)[0] & 0x7FFFFFFF
@@ -198,7 +206,7 @@ def _on_window_update(conn, flags, sid, payload, events):
     # A delta of 0 is a PROTOCOL_ERROR, a window above 2**31-1 a FLOW_CONTROL_ERROR;
     # either is a stream error on a stream, a connection error on stream 0.
     if not delta or window > f.MAX_WINDOW_SIZE:
-        from jotunheim.wire.h2rare import window_error
+        from jotunheim.wire.h2errors import window_error
 
         raise window_error(sid, delta)
     events.append(ev.WindowUpdated(sid, delta))
@@ -237,7 +245,7 @@ def _apply_remote_setting(conn, key, value):
 
 
 def _setting_error(key, value):
-    from jotunheim.wire.h2rare import remote_setting_error
+    from jotunheim.wire.h2errors import remote_setting_error
 
     raise remote_setting_error(key, value)
 

@@ -22,7 +22,7 @@ RECV_END_STREAM = 6
 RECV_RST = 7
 
 # (state, input) -> next state: one row of 8 per state, one column per input in the order
-# above; "-" is a violation (h2rare.transition_error names it). One string constant rather
+# above; "-" is a violation (h2errors.transition_error names it). One string constant rather
 # than a dict of tuples: this table is code every device loads into its heap.
 #   inputs:     send: HDR DATA END RST  receive: HDR DATA END RST
 _TRANSITIONS = (
@@ -50,7 +50,7 @@ class H2Stream:
         table does not know: StreamClosedError for ours, H2ProtocolError for the peer's."""
         nxt = _TRANSITIONS[self.state * 8 + event]
         if nxt == "-":
-            from jotunheim.wire.h2rare import transition_error
+            from jotunheim.wire.h2errors import transition_error
 
             raise transition_error(self, event)
         if apply:
@@ -85,6 +85,6 @@ def check_received_headers(stream_id, headers, trailers):
     else:
         if trailers or (status is not None and len(status) == 3 and status.isdigit()):
             return status
-    from jotunheim.wire.h2rare import header_error
+    from jotunheim.wire.h2errors import header_error
 
     raise header_error(stream_id, headers, trailers)
