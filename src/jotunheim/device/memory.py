@@ -35,14 +35,15 @@ class MemoryMonitor:
         logger=None,
         rss=None,
     ):
-        if not isinstance(critical_kb, int) or critical_kb < 0:
-            raise JotunheimError(
-                "memory critical_kb: expected an integer >= 0, got %r" % (critical_kb,)
-            )
-        if not isinstance(warning_kb, int) or warning_kb < critical_kb:
-            raise JotunheimError(
-                "memory warning_kb: expected an integer >= critical_kb, got %r" % (warning_kb,)
-            )
+        # critical_kb is checked first, so warning_kb's bound is an int when it is used.
+        for name, value, least in (
+            ("critical_kb", critical_kb, 0),
+            ("warning_kb", warning_kb, critical_kb),
+        ):
+            if not isinstance(value, int) or value < least:
+                raise JotunheimError(
+                    "memory %s: expected an integer >= %r, got %r" % (name, least, value)
+                )
         self.warning_bytes = warning_kb * 1024
         self.critical_bytes = critical_kb * 1024
         if logger is None:
