@@ -119,10 +119,8 @@ class Settings:
         return default
 
     def get(self, section, default=None):
-        value = self._open.get(section, _MISSING)
-        if value is _MISSING:
-            return self[section] if section in SECTIONS else default
-        return value
+        """`s[section]` (opened, as []) for a known or open section, else `default`."""
+        return self[section] if section in self._open or section in SECTIONS else default
 
     def __repr__(self):
         return "<Settings %s from %s>" % (self.section("identity")["device_id"], self.path)
