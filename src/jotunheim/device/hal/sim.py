@@ -24,6 +24,11 @@ class SimPin:
         self.mode = mode
 
     @property
+    def out(self):
+        """The level last written (0 before any write): the newest history entry."""
+        return self._hist[-1] if self._hist else 0
+
+    @property
     def history(self):
         """The last (up to 32) levels written, oldest first."""
         return list(self._hist[-_HISTORY:])
@@ -34,7 +39,7 @@ class SimPin:
     def value(self, v=None):
         if v is None:
             if self.mode == "out":
-                return self._hist[-1] if self._hist else 0  # the level last written
+                return self.out
             if self.level is not None:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
