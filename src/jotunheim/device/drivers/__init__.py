@@ -1,5 +1,7 @@
 """Sensor and actuator drivers over the HAL (CONTRACTS.md §6); `make_driver` picks one by
 config["driver"] and imports only that driver's module, so a device loads what it declares.
+The picking itself (driver table, interface lookup) lives in `factory`, loaded for each
+make_driver() and dropped after it on MicroPython: a device makes its drivers once.
 
 Sensors: `kind == "sensor"`, `FIELDS`, `read() -> dict` and `await read_async()` (which
 yields while a DS18B20 converts, up to 750 ms). Actuators: `kind == "actuator"`, `set(value)`,
@@ -8,6 +10,7 @@ yields while a DS18B20 converts, up to 750 ms). Actuators: `kind == "actuator"`,
 
 import sys
 
+from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.errors import JotunheimError
 
 
@@ -15,48 +18,17 @@ class DriverError(JotunheimError):
     """A driver could not talk to its part (no answer, bad checksum, bad value)."""
 
 
-# driver name -> (module under jotunheim.device.drivers, class name, interface type or None)
-DRIVERS = {
-    "led": ("led", "LED", None),
-    "relay": ("relay", "Relay", None),
-    "dht22": ("dht22", "DHT22", None),
-    "ds18b20": ("ds18b20", "DS18B20", "onewire"),
-    "bmp280": ("bmp280", "BMP280", "i2c"),
-}
-
-
 def make_driver(hal, config, interfaces=()):
     """A driver for one sensor/actuator config (validated settings form); `interfaces` is a
     list of interface configs or a name -> config dict."""
-    name = config.get("name")
-    kind = config.get("driver")
-    entry = DRIVERS.get(kind)
-    if entry is None:
-        known = ", ".join(sorted(DRIVERS))
-        raise DriverError("%s: unknown driver %r (known: %s)" % (name, kind, known))
-    module, cls_name, bus_type = entry
-    iface = None
-    if bus_type is not None:
-        wanted = config.get("interface")
-        if isinstance(interfaces, dict):
-            iface = interfaces.get(wanted)
-        else:
-            for item in interfaces or ():
-                if item.get("name") == wanted:
-                    iface = item
-                    break
-        if iface is None or iface.get("type") != bus_type:
-            raise DriverError("%s: needs a %s interface, %r is not one" % (name, bus_type, wanted))
-    attach = getattr(hal, "attach_simulated", None)
-    if attach is not None:
-        attach(config, iface)  # the simulator plugs in the part before the driver probes it
-    bus = None
-    if bus_type == "i2c":  # buses are shared: the HAL caches them by name / pin
-        freq = iface.get("freq", 400000)
-        bus = hal.i2c(name=iface["name"], sda=iface["sda"], scl=iface["scl"], freq=freq,
-                      bus_id=iface.get("bus_id"))  # fmt: skip
-    elif bus_type is not None:
-        bus = hal.onewire(iface["pin"])
-    full = "jotunheim.device.drivers." + module
+    full = "jotunheim.device.drivers.factory"
+    loaded = full in sys.modules
     __import__(full)
-    return getattr(sys.modules[full], cls_name)(hal, config, bus)
+    try:
+        return sys.modules[full].make_driver(hal, config, interfaces)
+    finally:
+        if IS_MICROPYTHON and not loaded:
+            sys.modules.pop(full, None)
+            pkg = sys.modules.get("jotunheim.device.drivers")
+            if pkg is not None and hasattr(pkg, "factory"):
+                delattr(pkg, "factory")
