@@ -41,14 +41,19 @@ def _probe_argv(heap, *args):
     return argv[:3] + [PROBE] + list(args), env
 
 
-def run_flow(work, hub, op, loki, heap, n, image=None):
-    """One agent run at `heap`: returns (passed, {stage: bytes}, modules, output, operator)."""
+def run_flow(work, hub, op, loki, heap, n, image=None, preload=None):
+    """One agent run at `heap` (code in the ROMFS `image`, or the `preload` modules imported
+    first): returns (passed, {stage: bytes}, modules, output, operator)."""
     device_id = "heap-%d" % n
     key = op.provision(device_id)
     path = os.path.join(work, device_id + ".json")
     device_settings(path, device_id, key, hub.address, work, loki_address=loki)
     if image:
         argv, env = _probe_argv(heap, "agent-rom", image, path)
+    elif preload:
+        with open(path + ".modules", "w") as f:
+            f.write("\n".join(preload))
+        argv, env = _probe_argv(heap, "agent-preload", path + ".modules", path)
     else:
         argv, env = _probe_argv(heap, "agent", path)
     dev = Proc(argv, path + ".out", env).start()
@@ -141,7 +146,9 @@ def main():
     try:
         ok, stages, mods, out, op = run_flow(work, hub, op, loki_addr, args.heap, 0)
         rok, rstages, _, rout, op = run_flow(work, hub, op, loki_addr, args.heap, 1, image)
-        for passed, text in ((ok, out), (rok, rout)):
+        # The data alone: the same flow with every module it keeps imported before the start
+        pok, pstages, _, pout, op = run_flow(work, hub, op, loki_addr, args.heap, 9, None, mods)
+        for passed, text in ((ok, out), (rok, rout), (pok, pout)):
             if not passed:
                 failed = True
                 print(text[-3000:])
@@ -150,14 +157,18 @@ def main():
             "flow at %s%s: .mpy files %s, ROMFS %s (image of %.1f KB subtracted)"
             % (args.heap, " with Loki" if loki else "", _verdict(ok), _verdict(rok), rom / 1024)
         )
-        print("  %-16s %9s %9s %7s" % ("stage", ".mpy KB", "ROMFS KB", "ratio"))
+        data0 = pstages.get("start", 0)
+        print("  %-16s %9s %9s %7s %9s" % ("stage", ".mpy KB", "ROMFS KB", "ratio", "data KB"))
         for name, v in stages.items():
             r = rstages.get(name)
+            d = pstages.get(name)
             if r is None:
                 print("  %-16s %9.1f" % (name, v / 1024))
             else:
                 r -= rom
-                print("  %-16s %9.1f %9.1f %7.2f" % (name, v / 1024, r / 1024, r / v))
+                d = "%9.1f" % ((d - data0) / 1024) if d is not None else ""
+                print("  %-16s %9.1f %9.1f %7.2f %s" % (name, v / 1024, r / 1024, r / v, d))
+        print("  (data KB: the same flow with its modules imported before the start)")
         print("  modules loaded: %d" % len(mods))
         # qstrs live in the heap too, in pools that double in size (a pool of 1280 entries,
         # ~14 KB, is allocated once ~1270 qstrs exist): their count is a figure to watch.

@@ -1,7 +1,8 @@
 """Run under MicroPython by bench/bench_device_heap.py: `agent F` runs the device agent and
 prints the live heap at each stage (and the modules loaded), `agent-rom IMAGE F` the same with
-the code in a mounted ROMFS image; `closure M` prints the modules importing M loads;
-`own M1 M2 ...` imports them in that order, printing each one's heap."""
+the code in a mounted ROMFS image, `agent-preload LIST F` with the modules named in the file
+LIST imported first; `closure M` prints the modules importing M loads; `own M1 M2 ...`
+imports them in that order, printing each one's heap."""
 
 import gc
 import sys
@@ -104,6 +105,13 @@ if __name__ == "__main__":
         import asyncio  # noqa: F401 - every device flow needs it: not charged to a module
     if mode == "agent":
         agent(sys.argv[2])
+    elif mode == "agent-preload":
+        # every module the flow keeps, imported first: the stages then show the data alone.
+        # The names come in a file: an argument over 255 bytes kills the unix port at start.
+        with open(sys.argv[2]) as f:
+            for name in f.read().split():
+                __import__(name)
+        agent(sys.argv[3])
     elif mode == "agent-rom":
         mount_rom(sys.argv[2])
         agent(sys.argv[3])
