@@ -69,36 +69,36 @@ class Channel(SendMixin):
         """Opens the connection (again, after a failure or close); concurrent callers share
         one attempt."""
         async with self._connect_lock:
+            if self._error is None:
+                return
+            transport = await open_transport(self.host, self.port, self._ssl, self._server_hostname)
+            conn = H2Connection(
+                local_settings={_ENABLE_PUSH: 0, _INITIAL_WINDOW_SIZE: self._window}
+            )
+            conn.lend_data_buffers()  # calls copy DATA into their message buffers at once
+            conn.initiate_connection()
+            self._conn = conn
+            self._transport = transport
+            self._calls = {}
+            self._error = None
+            self._goaway = False
+            self._last_recv = ticks_ms()
+            transport.send(conn.data_to_send())
+            self._settings.clear()
+            self._tasks = [asyncio.create_task(read_loop(self, conn, transport))]
+            if self.ping_interval_ms:
+                from jotunheim.wire.channel_ping import ping_loop  # only when pings are configured
+
+                self._tasks.append(asyncio.create_task(ping_loop(self, conn)))
+            await self.flush()
+            # Wait for the server's SETTINGS: until then we do not know its
+            # MAX_CONCURRENT_STREAMS, and grpcio resets streams opened beyond it.
+            try:
+                await asyncio.wait_for(self._settings.wait(), CONNECT_TIMEOUT)
+            except asyncio.TimeoutError:
+                self._fail(GrpcError(Status.UNAVAILABLE, "no HTTP/2 SETTINGS from the server"))
             if self._error is not None:
-                await self._connect()
-
-    async def _connect(self):
-        transport = await open_transport(self.host, self.port, self._ssl, self._server_hostname)
-        conn = H2Connection(local_settings={_ENABLE_PUSH: 0, _INITIAL_WINDOW_SIZE: self._window})
-        conn.lend_data_buffers()  # calls copy DATA into their message buffers at once
-        conn.initiate_connection()
-        self._conn = conn
-        self._transport = transport
-        self._calls = {}
-        self._error = None
-        self._goaway = False
-        self._last_recv = ticks_ms()
-        transport.send(conn.data_to_send())
-        self._settings.clear()
-        self._tasks = [asyncio.create_task(read_loop(self, conn, transport))]
-        if self.ping_interval_ms:
-            from jotunheim.wire.channel_ping import ping_loop  # only when pings are configured
-
-            self._tasks.append(asyncio.create_task(ping_loop(self, conn)))
-        await self.flush()
-        # Wait for the server's SETTINGS: until then we do not know its
-        # MAX_CONCURRENT_STREAMS, and grpcio resets streams opened beyond it.
-        try:
-            await asyncio.wait_for(self._settings.wait(), CONNECT_TIMEOUT)
-        except asyncio.TimeoutError:
-            self._fail(GrpcError(Status.UNAVAILABLE, "no HTTP/2 SETTINGS from the server"))
-        if self._error is not None:
-            raise self._error
+                raise self._error
 
     async def close(self):
         """Sends GOAWAY, fails running calls with CANCELLED and closes the connection."""
