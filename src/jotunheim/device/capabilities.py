@@ -73,23 +73,24 @@ class CapabilityBuilder:
 
     def configure(self):
         """(Re)registers the generated tools from the current settings; listeners not told."""
-        _run_build("configure", self)
+        run_build("configure", self)
 
     def _capcfg(self):
         return section(self.settings, "capability_configuration")
 
     def build(self):
         """The JotunheimCapabilities dict for the current settings and registry."""
-        return _run_build("build", self)
+        return run_build("build", self)
 
 
-def _run_build(name, builder):
-    # capability_build runs only at boot, on a settings edit or a tool registration: loaded
-    # for the call and, on MicroPython, dropped after it (as settings.py drops its validator)
-    # unless it was already loaded. A function of it still running keeps its globals alive.
+def run_build(name, *args):
+    """capability_build.<name>(*args). That code runs only when capabilities are derived,
+    built or announced (connect, settings edit, tool registration): loaded for the call and,
+    on MicroPython, dropped after it (as settings.py drops its validator) unless it was
+    already loaded. A function of it still running keeps its globals alive."""
     loaded = _BUILD_MODULE in sys.modules
     try:
-        return build_call(name, builder)
+        return build_call(name, *args)
     finally:
         if IS_MICROPYTHON and not loaded:
             sys.modules.pop(_BUILD_MODULE, None)

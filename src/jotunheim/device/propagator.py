@@ -2,7 +2,11 @@
 
 Changes come from a script registered in the ToolRegistry, a settings reload
 (Settings.on_change) or an installed update; a rebuild that changes nothing emits nothing.
+Each announcement rebuilds the capabilities, so its work lives beside the building code in
+capability_build (loaded for the call, dropped after it on MicroPython).
 """
+
+from jotunheim.device.capabilities import run_build
 
 # Settings sections whose change means the generated tools must be re-derived.
 TOOL_SECTIONS = ("capability_configuration", "loki")
@@ -23,7 +27,7 @@ class CapabilityPropagator:
     # equal bytes mean nothing changed, and the negotiator reuses them as its cache.
     last_encoded = None
     is_connected = False
-    _building = False
+    _building = False  # configure() running: its registry notifications are ours
 
     def add_listener(self, callback):
         self._listeners.append(callback)
@@ -34,79 +38,23 @@ class CapabilityPropagator:
 
     def connected(self):
         """The session is up: announce the full capabilities once."""
-        caps = self._build()
-        if caps is not None:
-            self.last_encoded = self._encode(caps)
-        self.is_connected = True
-        return self._emit("connected", caps)
+        return run_build("announce", self, "connected")
 
     def disconnected(self):
         """The session ended (or the device is shutting down)."""
-        self.is_connected = False
-        return self._emit("disconnected", self._build())
+        return run_build("announce", self, "disconnected")
 
     def refresh(self):
         """Rebuilds; emits and returns an "updated" event only when something changed."""
-        caps = self._build()
-        if caps is None:
-            return None
-        encoded = self._encode(caps)
-        if encoded is not None and encoded == self.last_encoded:
-            return None  # (when encoding failed nothing can be compared: announce anyway)
-        first = self.last_encoded is None
-        self.last_encoded = encoded
-        if first and not self.is_connected:
-            return None  # nothing announced yet: the next connected() carries it
-        return self._emit("updated", caps)
+        return run_build("announce", self, "updated")
 
     def after_update(self):
         """After an OTA install or a runtime reconfiguration: re-derive tools, then refresh."""
-        self._building = True  # the registry's change notifications are ours: ignore them
-        try:
-            self.builder.configure()
-        finally:
-            self._building = False
-        return self.refresh()
-
-    def _encode(self, caps):
-        from jotunheim.device.negotiator import encode_response
-
-        try:
-            return encode_response(caps)
-        except Exception as exc:  # a bug in a tool definition: report, keep the session
-            self._warn("encode", exc)
-            return None
-
-    def _build(self):
-        try:
-            return self.builder.build()
-        except Exception as exc:  # a bad script entry must not break the session
-            self._warn("build", exc)
-            return None
+        return run_build("announce", self, "reconfigured")
 
     def _on_settings(self, settings, changed=None):
-        try:
-            for name in changed or TOOL_SECTIONS:
-                if name in TOOL_SECTIONS:
-                    self.after_update()
-                    return
-            self.refresh()
-        except Exception as exc:  # Settings.reload() must never fail because of us
-            self._warn("refresh after settings change", exc)
+        run_build("settings_changed", self, changed)
 
     def _on_registry(self, registry):
         if not self._building:
             self.refresh()
-
-    def _emit(self, kind, caps):
-        event = {"event_type": kind, "capabilities": {} if caps is None else caps}
-        for cb in list(self._listeners):
-            try:
-                cb(event)
-            except Exception as exc:
-                self._warn("listener", exc)
-        return event
-
-    def _warn(self, what, exc):
-        if self.log is not None:
-            self.log.warn("capability %s failed: %s", what, exc)
