@@ -257,6 +257,16 @@ def main(argv=None):
     path = settings_path_from_argv(argv)
     try:
         return run(path)
+    except MemoryError as exc:
+        import gc
+
+        gc.collect()
+        heap_kb = (gc.mem_alloc() + gc.mem_free()) // 1024
+        print(
+            "jotunheim agent: MemoryError: %s: a %d KB heap is too small for the agent "
+            "(docs/device.md gives the heap it needs)" % (exc, heap_kb)
+        )
+        return 1
     except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback, on bad settings
         print("jotunheim agent: %s: %s" % (type(exc).__name__, exc))
         return 1

@@ -55,3 +55,14 @@ def test_bad_settings_file_is_one_line_not_a_traceback(tmp_path, capsys):
     assert args.func(args) == 1
     out = capsys.readouterr().out
     assert "jotunheim agent: SettingsError" in out and "identity" in out
+
+
+def test_too_small_a_heap_is_one_clear_line(tmp_path):
+    import subprocess
+
+    settings = os.path.join(device_cmd.SRC_ROOT.parent, "examples", "device", "device.json")
+    argv, env = device_cmd.micropython_command(settings, "64k")
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "MemoryError" in proc.stdout and "KB heap is too small for the agent" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
