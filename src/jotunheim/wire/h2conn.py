@@ -193,7 +193,7 @@ class H2Connection(FlowMixin):
             from jotunheim.wire.h2errors import stream_id_error
 
             raise stream_id_error(self, stream_id)
-        stream.transition(3)  # SEND_RST
+        stream.transition(3)  # input 3: send RST_STREAM
         self._frame(f.RST_STREAM, 0, stream_id, struct.pack(">I", error_code))
         self._close(stream, RESET_SENT)
 
@@ -228,7 +228,7 @@ class H2Connection(FlowMixin):
             del closed[min(closed)]
 
     def _local_end(self, stream):
-        if stream.transition(2) == CLOSED:  # SEND_END_STREAM
+        if stream.transition(2) == CLOSED:  # input 2: send END_STREAM
             self._close(stream, ENDED)
 
     # -- receiving --------------------------------------------------------------------------

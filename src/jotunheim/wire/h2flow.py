@@ -50,7 +50,7 @@ class FlowMixin:
                 "%d bytes exceed the flow-control window %d of stream %d"
                 % (size, window, stream_id)
             )
-        stream.transition(1)  # SEND_DATA: checks the state before anything is queued
+        stream.transition(1)  # input 1, send DATA: checks the state before anything is queued
         chunk = self.max_outbound_frame_size
         view = memoryview(data)
         pos = 0

@@ -1,9 +1,9 @@
 """HTTP/2 client stream state (RFC 9113 section 5.1) as a transition table, plus header checks."""
 
-# States. Client streams never enter the reserved states: we advertise ENABLE_PUSH = 0.
+# States, the rows of _TRANSITIONS: 0 idle, 1 open, 2 half-closed (local), 3 half-closed
+# (remote), 4 closed. Client streams never enter the reserved states: we advertise
+# ENABLE_PUSH = 0. Only the states code tests by name have one (each name costs heap).
 IDLE = 0
-OPEN = 1
-HALF_CLOSED_LOCAL = 2
 HALF_CLOSED_REMOTE = 3
 CLOSED = 4
 # Why a stream closed; decides how late frames on it are treated (section 5.1).
@@ -11,19 +11,17 @@ ENDED = 0  # END_STREAM both ways: later DATA/HEADERS are a connection error STR
 RESET_SENT = 1  # we reset it: frames the peer had in flight are ignored
 RESET_RECV = 2  # the peer reset it: later DATA/HEADERS are a stream error STREAM_CLOSED
 
-# Inputs: what we send, then what we receive.
+# Inputs, the columns of _TRANSITIONS: what we send (0 HEADERS, 1 DATA, 2 END_STREAM,
+# 3 RST_STREAM; h2conn and h2flow pass 1-3 as numbers), then what we receive.
 SEND_HEADERS = 0
-SEND_DATA = 1
-SEND_END_STREAM = 2
-SEND_RST = 3
 RECV_HEADERS = 4
 RECV_DATA = 5
 RECV_END_STREAM = 6
 RECV_RST = 7
 
-# (state, input) -> next state: one row of 8 per state, one column per input in the order
-# above; "-" is a violation (h2errors.transition_error names it). One string constant rather
-# than a dict of tuples: this table is code every device loads into its heap.
+# (state, input) -> next state: one row of 8 per state, one column per input; "-" is a
+# violation (h2errors.transition_error names it). One string constant rather than a dict
+# of tuples: this table is code every device loads into its heap.
 #   inputs:     send: HDR DATA END RST  receive: HDR DATA END RST
 _TRANSITIONS = (
     "1-------"  # idle
