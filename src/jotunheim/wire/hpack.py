@@ -58,7 +58,7 @@ class HpackEncoder:
         # Our own memory cap: the peer's SETTINGS_HEADER_TABLE_SIZE only lets us use up to
         # that much; we never use more than max_table_size.
         self._cap = max_table_size
-        self._table = DynamicTable(min(DEFAULT_TABLE_SIZE, max_table_size), True)
+        self._table = DynamicTable(min(DEFAULT_TABLE_SIZE, max_table_size))
         self._pending_min = None
         self._pending_final = None
         self.huffman = huffman
@@ -93,22 +93,21 @@ class HpackEncoder:
             _encode_int(out, self._pending_final, 5, 0x20)
             table.resize(self._pending_final)
             self._pending_min = self._pending_final = None
+        entries = table.entries
         for name, value, sensitive in fields:
-            if not sensitive:
-                # Dynamic table first: it is a dict lookup, and a pair found there cannot be
-                # in the static table (static pairs are always sent indexed, never inserted).
-                seq = table.pairs.get((name, value))
-                if seq is not None:
-                    _encode_int(out, STATIC_LENGTH + table.inserted - seq, 7, 0x80)
-                    continue
+            pair = (name, value)
+            if not sensitive and pair in entries:
+                # Dynamic table first (a C-level search). A pair found there is there once
+                # (found pairs are sent indexed, never inserted again) and is not in the static
+                # table (static pairs are always sent indexed, never inserted).
+                _encode_int(out, STATIC_LENGTH + len(entries) - entries.index(pair), 7, 0x80)
+                continue
             index, name_index = static_find(name, value)
             if index and not sensitive:
                 _encode_int(out, index, 7, 0x80)
                 continue
             if not name_index:
-                seq = table.names.get(name)
-                if seq is not None:
-                    name_index = STATIC_LENGTH + table.inserted - seq
+                name_index = table.name_index(name)
             size = len(name) + len(value) + ENTRY_OVERHEAD
             if sensitive:
                 _encode_int(out, name_index, 4, 0x10)  # never indexed

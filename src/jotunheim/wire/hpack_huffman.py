@@ -70,6 +70,8 @@ def encoded_length(data):
 def huffman_encode(data):
     """Huffman-encode bytes; the last octet is padded with the EOS prefix (all ones)."""
     lengths = _LENGTHS
+    first = _FIRST
+    base = _BASE
     order = _ORDER
     out = bytearray()
     acc = 0
@@ -77,8 +79,8 @@ def huffman_encode(data):
     for byte in data:
         length = lengths[byte]
         # A symbol's code is its length's first code plus its rank among that length.
-        start = _BASE[length]
-        acc = (acc << length) | (_FIRST[length] + order.find(byte, start) - start)
+        start = base[length]
+        acc = (acc << length) | (first[length] + order.find(byte, start) - start)
         bits += length
         while bits >= 8:
             bits -= 8
@@ -93,6 +95,8 @@ def huffman_decode(data, max_length):
     """Decode a Huffman string; raises HpackError on EOS, bad padding or > max_length bytes."""
     first = _FIRST
     count = _COUNT
+    base = _BASE
+    order = _ORDER
     out = bytearray()
     acc = 0
     bits = 0
@@ -107,12 +111,12 @@ def huffman_decode(data, max_length):
             if code >= count[length]:
                 length += 1
                 continue
-            index = _BASE[length] + code
+            index = base[length] + code
             if index >= EOS:  # EOS sorts last of all codes
                 raise malformed(10)  # Huffman string contains EOS
             if len(out) >= max_length:
                 raise malformed(11, max_length)  # longer than max_length
-            out.append(_ORDER[index])
+            out.append(order[index])
             bits -= length
             acc &= (1 << bits) - 1  # keep the accumulator a small int
             length = MIN_CODE_LENGTH

@@ -1,5 +1,5 @@
 """HPACK tables (RFC 7541 section 2.3): the static table in one bytes blob, the dynamic
-table (with the encoder's reverse index), and HpackError, the codec's error."""
+table, and HpackError, the codec's error."""
 
 from jotunheim.errors import DecodeError
 
@@ -107,18 +107,14 @@ def static_find(name, value):
 
 
 class DynamicTable:
-    """Entries newest-last in a list; `inserted` counts every insertion ever made so an
-    entry's absolute sequence number survives evictions. The encoder's table (indexed=True)
-    also maps (name, value) and name to the sequence number of their newest copy; one class
-    with a flag instead of a subclass keeps one class's code on the heap, not two."""
+    """Entries newest-last in a list. The encoder finds its entries by searching this short
+    list (a 4 KB table holds a few dozen) instead of keeping reverse-index dicts: less code,
+    and no dicts per connection on the heap."""
 
-    def __init__(self, max_size, indexed=False):
+    def __init__(self, max_size):
         self.entries = []
         self.size = 0
         self.max_size = max_size
-        self.inserted = 0
-        self.pairs = {} if indexed else None  # (name, value) -> sequence number
-        self.names = {} if indexed else None  # name -> sequence number
 
     def get(self, index):
         """Entry at HPACK index (static table first, then dynamic, newest first)."""
@@ -137,20 +133,22 @@ class DynamicTable:
             raise malformed(1, index)  # index beyond the table
         return self.entries[pos]
 
+    def name_index(self, name):
+        """HPACK index of the newest entry named name, or 0."""
+        entries = self.entries
+        for pos in range(len(entries) - 1, -1, -1):
+            if entries[pos][0] == name:
+                return STATIC_LENGTH + len(entries) - pos
+        return 0
+
     def add(self, name, value):
         size = len(name) + len(value) + ENTRY_OVERHEAD
         # RFC 7541 4.4: an entry larger than the table empties it and is not added.
         while self.entries and self.size + size > self.max_size:
             self._evict()
-        self.inserted += 1
-        if size > self.max_size:
-            return
-        self.entries.append((name, value))
-        self.size += size
-        if self.pairs is not None:
-            seq = self.inserted - 1
-            self.pairs[(name, value)] = seq
-            self.names[name] = seq
+        if size <= self.max_size:
+            self.entries.append((name, value))
+            self.size += size
 
     def resize(self, max_size):
         self.max_size = max_size
@@ -160,9 +158,3 @@ class DynamicTable:
     def _evict(self):
         name, value = self.entries.pop(0)
         self.size -= len(name) + len(value) + ENTRY_OVERHEAD
-        if self.pairs is not None:
-            seq = self.inserted - len(self.entries) - 1
-            if self.pairs.get((name, value)) == seq:
-                del self.pairs[(name, value)]
-            if self.names.get(name) == seq:
-                del self.names[name]
