@@ -6,12 +6,7 @@ Nothing secret (keys, passwords) is ever copied into the result. The work itself
 capability_build, loaded only while it runs.
 """
 
-import sys
-
-from jotunheim.compat import IS_MICROPYTHON
-from jotunheim.device.tools import ToolRegistry, build_call
-
-_BUILD_MODULE = "jotunheim.device.capability_build"
+from jotunheim.device.tools import ToolRegistry, run_dropped
 
 
 def section(settings, name):
@@ -85,15 +80,6 @@ class CapabilityBuilder:
 
 def run_build(name, *args):
     """capability_build.<name>(*args). That code runs only when capabilities are derived,
-    built or announced (connect, settings edit, tool registration): loaded for the call and,
-    on MicroPython, dropped after it (as settings.py drops its validator) unless it was
-    already loaded. A function of it still running keeps its globals alive."""
-    loaded = _BUILD_MODULE in sys.modules
-    try:
-        return build_call(name, *args)
-    finally:
-        if IS_MICROPYTHON and not loaded:
-            sys.modules.pop(_BUILD_MODULE, None)
-            pkg = sys.modules.get("jotunheim.device")
-            if pkg is not None and hasattr(pkg, "capability_build"):
-                delattr(pkg, "capability_build")
+    built or announced (connect, settings edit, tool registration): loaded for the call and
+    dropped after it on MicroPython (tools.run_dropped)."""
+    return run_dropped("capability_build", name, *args)

@@ -9,7 +9,7 @@ does not carry this code between builds.
 
 from jotunheim.device.capabilities import section
 from jotunheim.device.hw_tools import DriverSet, GpioTool, LedTool, PartTool
-from jotunheim.device.negotiator import encode_response
+from jotunheim.device.negotiator import NegotiationTimeout, encode_response
 from jotunheim.device.script_tools import ConfigTool, ScriptRunner
 from jotunheim.device.tools import KINDS, MAX_TOOL_NAME, TYPES, Tool, ToolDefinitionError
 
@@ -309,6 +309,17 @@ def _emit(prop, kind, caps):
 def _warn(prop, what, exc):
     if prop.log is not None:
         prop.log.warn("capability %s failed: %s", what, exc)
+
+
+async def build_within(caps, ms):
+    """CapabilityNegotiator: awaits an asynchronous build (`caps`, a coroutine) for at most
+    `ms` milliseconds; NegotiationTimeout when it takes longer."""
+    import asyncio
+
+    try:
+        return await asyncio.wait_for(caps, ms / 1000)
+    except asyncio.TimeoutError:
+        raise NegotiationTimeout("capabilities not built within %d ms" % ms) from None
 
 
 def _labels(items):

@@ -53,16 +53,13 @@ class CapabilityNegotiator:
     async def capabilities(self, timeout_ms=None):
         """A freshly built capabilities dict, within the timeout (NegotiationTimeout if not)."""
         caps = self.builder.build()
-        if not hasattr(caps, "send"):
-            # A synchronous build cannot be interrupted anyway: skip wait_for's task.
-            return caps
-        import asyncio
+        if hasattr(caps, "send"):  # a builder that awaits (e.g. a remote source): deadline
+            from jotunheim.device.capability_build import build_within
 
-        ms = self.timeout_ms if timeout_ms is None else timeout_ms
-        try:  # a builder that awaits (e.g. a remote source) gets the deadline
-            return await asyncio.wait_for(caps, ms / 1000)
-        except asyncio.TimeoutError:
-            raise NegotiationTimeout("capabilities not built within %d ms" % ms) from None
+            ms = self.timeout_ms if timeout_ms is None else timeout_ms
+            caps = await build_within(caps, ms)
+        # A synchronous build cannot be interrupted anyway: no wait_for task for it.
+        return caps
 
     async def respond(self, request=None, timeout_ms=None):
         """CapabilityResponse dict for a CapabilityRequest (which has no fields)."""

@@ -4,9 +4,7 @@ A script file defines `run(params)` (plain or `async def`) returning a JSON-able
 read and compiled on its first call, not at boot, so unused scripts cost no heap.
 """
 
-import os
-
-from jotunheim.device.tools import Tool, ToolError
+from jotunheim.device.tools import Tool, run_dropped
 
 MAX_SCRIPT_BYTES = 32768  # a script is compiled in RAM on the device: refuse bigger files
 
@@ -23,32 +21,11 @@ class ScriptRunner:
     _env = {}  # read only (copied into the script's namespace): safe to share
     _run = None  # the script's run(), once loaded
 
-    def _load(self):
-        # Size from stat first: on MicroPython f.read(n) allocates n bytes up front, so a
-        # "read at most n+1" guard would itself cost a 32 KB buffer.
-        try:
-            size = os.stat(self.path)[6]
-            if size > MAX_SCRIPT_BYTES:
-                raise ToolError("script %s: larger than %d bytes" % (self.name, MAX_SCRIPT_BYTES))
-            with open(self.path) as f:
-                source = f.read()
-        except OSError:
-            raise ToolError("script %s: cannot read %s" % (self.name, self.path)) from None
-        ns = {"__name__": "script_" + self.name}
-        for k in self._env:
-            ns[k] = self._env[k]
-        try:
-            exec(compile(source, self.path, "exec"), ns)
-        except SyntaxError as exc:
-            raise ToolError("script %s: syntax error: %s" % (self.name, exc)) from None
-        run = ns.get("run")
-        if not callable(run):
-            raise ToolError("script %s: defines no run(params)" % self.name)
-        self._run = run
-
     def __call__(self, params):
         if self._run is None:
-            self._load()
+            # Reading and compiling a script happens once per script: script_loader is
+            # loaded for it and dropped again (tools.run_dropped).
+            self._run = run_dropped("script_loader", "load", self)
         return self._run(params)
 
     def reset(self):

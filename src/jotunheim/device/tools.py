@@ -6,6 +6,7 @@ with a handler; `ToolRegistry` holds them by name and tells listeners when the s
 
 import sys
 
+from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.errors import JotunheimError
 
 # Parameter types shared with capability.proto / loki.proto ParameterDefinition.type.
@@ -40,6 +41,25 @@ class Unavailable(ToolError):
 
 class ToolDefinitionError(JotunheimError):
     """A tool definition (name, parameter list) is itself malformed."""
+
+
+def run_dropped(module, name, *args):
+    """jotunheim.device.<module>.<name>(*args) with the module imported for the call. On
+    MicroPython it is dropped again afterwards unless it was loaded before (as settings.py
+    does with its validator): code needed now and then (building capabilities, loading a
+    script) stays out of the heap in between. A function of it still running (an enclosing
+    call, a coroutine) keeps that module's globals alive until it ends."""
+    full = "jotunheim.device." + module
+    loaded = full in sys.modules
+    __import__(full)
+    try:
+        return getattr(sys.modules[full], name)(*args)
+    finally:
+        if IS_MICROPYTHON and not loaded:
+            sys.modules.pop(full, None)
+            pkg = sys.modules.get("jotunheim.device")
+            if pkg is not None and hasattr(pkg, module):
+                delattr(pkg, module)
 
 
 def build_call(name, *args):

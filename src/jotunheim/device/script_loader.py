@@ -1,0 +1,33 @@
+"""Reads and compiles a script tool's file (script_tools.ScriptRunner, on its first call):
+loaded for that and dropped again on MicroPython, since each script is loaded only once."""
+
+import os
+
+from jotunheim.device.script_tools import MAX_SCRIPT_BYTES
+from jotunheim.device.tools import ToolError
+
+
+def load(runner):
+    """The `run` function of the script at runner.path (ToolError naming what is wrong)."""
+    name = runner.name
+    # Size from stat first: on MicroPython f.read(n) allocates n bytes up front, so a
+    # "read at most n+1" guard would itself cost a 32 KB buffer.
+    try:
+        size = os.stat(runner.path)[6]
+        if size > MAX_SCRIPT_BYTES:
+            raise ToolError("script %s: larger than %d bytes" % (name, MAX_SCRIPT_BYTES))
+        with open(runner.path) as f:
+            source = f.read()
+    except OSError:
+        raise ToolError("script %s: cannot read %s" % (name, runner.path)) from None
+    ns = {"__name__": "script_" + name}
+    for k in runner._env:
+        ns[k] = runner._env[k]
+    try:
+        exec(compile(source, runner.path, "exec"), ns)
+    except SyntaxError as exc:
+        raise ToolError("script %s: syntax error: %s" % (name, exc)) from None
+    run = ns.get("run")
+    if not callable(run):
+        raise ToolError("script %s: defines no run(params)" % name)
+    return run
