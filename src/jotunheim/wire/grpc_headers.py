@@ -10,11 +10,13 @@ def encode_timeout(seconds):
         us += 1
     if us < 1:
         us = 1
-    for unit, div in ((b"u", 1), (b"m", 1000), (b"S", 1000000), (b"M", 60000000)):
-        v = (us + div - 1) // div
-        if v < 100000000:
-            return str(v).encode() + unit
-    return str(min((us + 3599999999) // 3600000000, 99999999)).encode() + b"H"
+    # Units from the finest up (micro-, milliseconds, seconds, minutes, hours) and their
+    # sizes in microseconds: the first whose count fits in 8 digits is used; hours are
+    # capped at 99999999.
+    for i, size in enumerate((1, 1000, 1000000, 60000000, 3600000000)):
+        count = (us + size - 1) // size
+        if count < 100000000 or i == 4:
+            return b"%d%c" % (min(count, 99999999), b"umSMH"[i])
 
 
 # Metadata encoding, -bin base64 and percent-decoding live in grpc_metadata, imported where
