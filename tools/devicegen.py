@@ -251,6 +251,8 @@ SLICES = {
         "hub.proto",
         (".jotunheim.hub.DeviceMessage", ".jotunheim.hub.HubMessage"),
     ),
+    # A device tool backed by a Loki script only ever calls Script_<name>.
+    "loki_script": ("loki.proto", (".loki.ScriptInput", ".loki.ScriptResult")),
 }
 
 

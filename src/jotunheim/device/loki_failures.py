@@ -1,0 +1,104 @@
+"""What the Loki client does when a call fails: retries by errors_policy, the local
+fallback when Loki is down, and the CommandResult error codes. Loaded on the first failure."""
+
+import asyncio
+
+from jotunheim.device import errors_policy
+from jotunheim.device.backoff import Backoff
+from jotunheim.device.loki_client import LokiError, _Connect
+from jotunheim.device.retry import RetryPolicy
+from jotunheim.device.retry import retry as retry_with
+
+# ScriptError.error_type / ScriptResult.metadata["error_type"] -> CommandResult error_code
+_SCRIPT_ERRORS = {
+    "InvalidArgument": "INVALID_ARGUMENT",
+    "NotFound": "NOT_FOUND",
+    "ResourceExhausted": "RESOURCE_EXHAUSTED",
+    "Timeout": "DEADLINE_EXCEEDED",
+}
+# gRPC status -> CommandResult error_code
+_STATUS_CODES = {
+    3: "INVALID_ARGUMENT",
+    4: "DEADLINE_EXCEEDED",
+    5: "NOT_FOUND",
+    8: "RESOURCE_EXHAUSTED",
+    14: "UNAVAILABLE",
+}
+
+
+def _status(exc):
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) and not isinstance(status, bool) else None
+
+
+def is_down(exc):
+    # "Loki is down": no connection, or the server said UNAVAILABLE. DEADLINE_EXCEEDED is not
+    # down: the script may have run there, and running it again locally could apply it twice.
+    status = _status(exc)
+    if status is not None:
+        return status == 14
+    return isinstance(exc, OSError) or isinstance(exc, _Connect)
+
+
+async def after_failed_attempt(client, ch, exc):
+    """A call on `ch` raised exc: drop the channel when Loki looks down (the next attempt
+    reconnects)."""
+    if is_down(exc) or isinstance(exc, OSError):
+        await client._drop(ch)
+
+
+async def retry(client, exc, method, req_d, resp_d, request, idempotent):
+    """The first attempt failed with exc: retry it as the settings allow, or raise."""
+    first = [exc]
+
+    async def attempt():
+        if first:
+            raise first.pop()
+        return await client._attempt(method, req_d, resp_d, request)
+
+    def classify(failure):
+        if isinstance(failure, _Connect):
+            return errors_policy.RETRY
+        verdict = errors_policy.classify(failure)
+        # A script call that may have started must not be re-sent (at most once).
+        if verdict == errors_policy.RETRY and not idempotent and not is_down(failure):
+            return errors_policy.GIVE_UP
+        return verdict
+
+    lo, hi = client._backoff_ms
+    policy = RetryPolicy(max(0, int(client.retries)), lo, Backoff(lo, hi))
+    return await retry_with(attempt, policy, classify=classify)
+
+
+async def script_call_failed(client, name, params, exc):
+    """Script_<name> failed after its retries: the local script when Loki is down and the
+    settings allow it, else the LokiError for the command result."""
+    if is_down(exc) and client.fallback == "local" and client._local_tool(name) is not None:
+        client.fallbacks += 1
+        if client.log is not None:
+            client.log.warn("Loki down, running script %s on the device", name)
+        return await client._run_local(name, params)
+    raise translate("Script_" + name, exc) from None
+
+
+def script_error(name, result):
+    """The LokiError of a ScriptResult with success false."""
+    meta = result.get("metadata") or {}
+    code = _SCRIPT_ERRORS.get(meta.get("error_type", ""), "INTERNAL")
+    output = result.get("output", "")
+    return LokiError(code, "Script_%s failed: %s" % (name, output or meta.get("error", "")))
+
+
+def translate(method, exc):
+    """The LokiError for a call of `method` that raised exc."""
+    if isinstance(exc, _Connect):
+        return LokiError("UNAVAILABLE", str(exc))
+    status = _status(exc)
+    if status is not None:
+        code = _STATUS_CODES.get(status, "INTERNAL")
+        return LokiError(code, "Loki %s: %s" % (method, getattr(exc, "message", None) or exc))
+    if isinstance(exc, OSError):
+        return LokiError("UNAVAILABLE", "Loki %s: connection failed: %s" % (method, exc))
+    if isinstance(exc, asyncio.TimeoutError):
+        return LokiError("DEADLINE_EXCEEDED", "Loki %s: timed out" % method)
+    return LokiError("INTERNAL", "Loki %s: %s: %s" % (method, type(exc).__name__, exc))
