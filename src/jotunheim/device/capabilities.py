@@ -3,7 +3,7 @@
 The builder also fills the ToolRegistry with the tools the configuration implies: sensor and
 actuator tools, GPIO tools and the scripts/Loki calls of capability_configuration.tools.
 Nothing secret (keys, passwords) is ever copied into the result. The work itself is done by
-capability_build, loaded only while it runs.
+capability_build, loaded only while it runs (tools.run_dropped).
 """
 
 from jotunheim.device.tools import ToolRegistry, run_dropped
@@ -68,18 +68,11 @@ class CapabilityBuilder:
 
     def configure(self):
         """(Re)registers the generated tools from the current settings; listeners not told."""
-        run_build("configure", self)
+        run_dropped("capability_build", "configure", self)
 
     def _capcfg(self):
         return section(self.settings, "capability_configuration")
 
     def build(self):
         """The JotunheimCapabilities dict for the current settings and registry."""
-        return run_build("build", self)
-
-
-def run_build(name, *args):
-    """capability_build.<name>(*args). That code runs only when capabilities are derived,
-    built or announced (connect, settings edit, tool registration): loaded for the call and
-    dropped after it on MicroPython (tools.run_dropped)."""
-    return run_dropped("capability_build", name, *args)
+        return run_dropped("capability_build", "build", self)

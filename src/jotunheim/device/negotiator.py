@@ -54,7 +54,7 @@ class CapabilityNegotiator:
         """A freshly built capabilities dict, within the timeout (NegotiationTimeout if not)."""
         caps = self.builder.build()
         if hasattr(caps, "send"):  # a builder that awaits (e.g. a remote source): deadline
-            from jotunheim.device.capability_build import build_within
+            from jotunheim.device.capability_announce import build_within
 
             ms = self.timeout_ms if timeout_ms is None else timeout_ms
             caps = await build_within(caps, ms)

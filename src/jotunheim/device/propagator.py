@@ -2,11 +2,11 @@
 
 Changes come from a script registered in the ToolRegistry, a settings reload
 (Settings.on_change) or an installed update; a rebuild that changes nothing emits nothing.
-Each announcement rebuilds the capabilities, so its work lives beside the building code in
-capability_build (loaded for the call, dropped after it on MicroPython).
+Announcing happens at connect and on changes only: its work is in capability_announce, loaded
+for the call and dropped after it on MicroPython (tools.run_dropped).
 """
 
-from jotunheim.device.capabilities import run_build
+from jotunheim.device.tools import run_dropped
 
 # Settings sections whose change means the generated tools must be re-derived.
 TOOL_SECTIONS = ("capability_configuration", "loki")
@@ -38,22 +38,22 @@ class CapabilityPropagator:
 
     def connected(self):
         """The session is up: announce the full capabilities once."""
-        return run_build("announce", self, "connected")
+        return run_dropped("capability_announce", "announce", self, "connected")
 
     def disconnected(self):
         """The session ended (or the device is shutting down)."""
-        return run_build("announce", self, "disconnected")
+        return run_dropped("capability_announce", "announce", self, "disconnected")
 
     def refresh(self):
         """Rebuilds; emits and returns an "updated" event only when something changed."""
-        return run_build("announce", self, "updated")
+        return run_dropped("capability_announce", "announce", self, "updated")
 
     def after_update(self):
         """After an OTA install or a runtime reconfiguration: re-derive tools, then refresh."""
-        return run_build("announce", self, "reconfigured")
+        return run_dropped("capability_announce", "announce", self, "reconfigured")
 
     def _on_settings(self, settings, changed=None):
-        run_build("settings_changed", self, changed)
+        run_dropped("capability_announce", "settings_changed", self, changed)
 
     def _on_registry(self, registry):
         if not self._building:

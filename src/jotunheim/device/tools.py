@@ -45,29 +45,40 @@ class ToolDefinitionError(JotunheimError):
 
 def run_dropped(module, name, *args):
     """jotunheim.device.<module>.<name>(*args) with the module imported for the call. On
-    MicroPython it is dropped again afterwards unless it was loaded before (as settings.py
-    does with its validator): code needed now and then (building capabilities, loading a
-    script) stays out of the heap in between. A function of it still running (an enclosing
-    call, a coroutine) keeps that module's globals alive until it ends."""
+    MicroPython the outermost such call drops it again afterwards (as settings.py does with
+    its validator), also when build_call loaded it meanwhile, but not when a plain import did
+    (tests preload that way): code needed now and then (building capabilities, loading a
+    script) stays out of the heap in between. A function of it still running (a coroutine)
+    keeps that module's globals alive until it ends."""
     full = "jotunheim.device." + module
-    loaded = full in sys.modules
+    drop = module not in _RUNNING and (full not in sys.modules or module in _CALL_LOADED)
+    _RUNNING.append(module)
     __import__(full)
     try:
         return getattr(sys.modules[full], name)(*args)
     finally:
-        if IS_MICROPYTHON and not loaded:
+        _RUNNING.remove(module)
+        if IS_MICROPYTHON and drop:
+            if module in _CALL_LOADED:
+                _CALL_LOADED.remove(module)
             sys.modules.pop(full, None)
             pkg = sys.modules.get("jotunheim.device")
             if pkg is not None and hasattr(pkg, module):
                 delattr(pkg, module)
 
 
+_RUNNING = []  # modules with a run_dropped() call in progress: nested calls keep them
+_CALL_LOADED = []  # modules build_call loaded: the next outermost run_dropped drops them
+
+
 def build_call(name, *args):
     """capability_build.<name>(*args): definition checks and the capabilities' wire form live
-    there, imported on first use. CapabilityBuilder drops that module again after each
-    configure()/build() on MicroPython, so a device does not carry it between builds."""
+    there. Imported on first use and left loaded; the next configure()/build() (through
+    run_dropped) drops it on MicroPython, so a device does not carry it between builds."""
     full = "jotunheim.device.capability_build"
-    __import__(full)
+    if full not in sys.modules:
+        __import__(full)
+        _CALL_LOADED.append("capability_build")
     return getattr(sys.modules[full], name)(*args)
 
 
