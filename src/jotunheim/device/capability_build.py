@@ -195,11 +195,11 @@ def build(builder):
     capcfg = section(settings, "capability_configuration")
     gpio = capcfg.get("gpio") or {}
     limits = section(settings, "resource_limits")
-    builder.drivers.pin(capcfg)  # tool descriptions read this one copy
+    builder.drivers.pinned = capcfg  # tool descriptions read this one copy
     try:
         tools = builder.registry.definitions()
     finally:
-        builder.drivers.pin(None)
+        builder.drivers.pinned = None
     features = builder._features
     return {
         "device_id": ident.get("device_id") or "",

@@ -32,18 +32,16 @@ class DriverSet:
         self._source = capcfg
         self._drivers = dict(drivers) if drivers else {}
 
-    _pinned = None  # one configuration read shared by a whole build() (see pin())
+    # One configuration read shared by a whole build(): capabilities set it while they
+    # read every tool's description, then set it back to None.
+    pinned = None
     gpio = None  # the GPIO tools' GpioPins, made on the first GPIO command
 
     def capcfg(self):
-        if self._pinned is not None:
-            return self._pinned
+        if self.pinned is not None:
+            return self.pinned
         src = self._source
         return src() if callable(src) else src
-
-    def pin(self, capcfg):
-        """Use `capcfg` for config() until pin(None) (saves re-reading it per tool)."""
-        self._pinned = capcfg
 
     def config(self, name, capcfg=None):
         """The sensor or actuator config called `name` (ToolError when none is declared)."""

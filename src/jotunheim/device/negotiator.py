@@ -84,10 +84,8 @@ class CapabilityNegotiator:
         data = await self.respond_encoded(request, timeout_ms)
         # DeviceMessage.capabilities is field 2, length-delimited: tag (2 << 3) | 2, then the
         # length as a varint.
+        from jotunheim.wire.pbwire import put_varint
+
         head = bytearray(b"\x12")
-        n = len(data)
-        while n > 0x7F:
-            head.append((n & 0x7F) | 0x80)
-            n >>= 7
-        head.append(n)
+        put_varint(head, len(data))
         return bytes(head) + data

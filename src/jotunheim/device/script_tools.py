@@ -28,10 +28,6 @@ class ScriptRunner:
             self._run = run_dropped("script_loader", "load", self)
         return self._run(params)
 
-    def reset(self):
-        """Forgets the compiled script so the next call re-reads the file."""
-        self._run = None
-
 
 class ConfigTool(Tool):
     """A configured tool whose description and parameters stay in the settings.

@@ -1,16 +1,14 @@
 """Sensor and actuator drivers over the HAL (CONTRACTS.md §6); `make_driver` picks one by
 config["driver"] and imports only that driver's module, so a device loads what it declares.
 The picking itself (driver table, interface lookup) lives in `factory`, loaded for each
-make_driver() and dropped after it on MicroPython: a device makes its drivers once.
+make_driver() and dropped after it on MicroPython (tools.run_dropped): a device makes its
+drivers once.
 
 Sensors: `kind == "sensor"`, `FIELDS`, `read() -> dict` and `await read_async()` (which
 yields while a DS18B20 converts, up to 750 ms). Actuators: `kind == "actuator"`, `set(value)`,
 `state`. Every failure is a DriverError naming the sensor or actuator.
 """
 
-import sys
-
-from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.errors import JotunheimError
 
 
@@ -21,14 +19,6 @@ class DriverError(JotunheimError):
 def make_driver(hal, config, interfaces=()):
     """A driver for one sensor/actuator config (validated settings form); `interfaces` is a
     list of interface configs or a name -> config dict."""
-    full = "jotunheim.device.drivers.factory"
-    loaded = full in sys.modules
-    __import__(full)
-    try:
-        return sys.modules[full].make_driver(hal, config, interfaces)
-    finally:
-        if IS_MICROPYTHON and not loaded:
-            sys.modules.pop(full, None)
-            pkg = sys.modules.get("jotunheim.device.drivers")
-            if pkg is not None and hasattr(pkg, "factory"):
-                delattr(pkg, "factory")
+    from jotunheim.device.tools import run_dropped
+
+    return run_dropped("drivers.factory", "make_driver", hal, config, interfaces)
