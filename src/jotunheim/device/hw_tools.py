@@ -3,13 +3,15 @@
 Drivers are created on first use (`DriverSet`), so a device only loads the driver modules of
 the sensors and actuators a command actually touches, and the GPIO handlers (gpio_pins.py)
 on the first GPIO command. A tool keeps little more than its name: descriptions and parameter
-lists are made when asked (capability build, command check), not held in the heap.
+lists are made when asked (capability build, command check), not held in the heap. Which
+tools a configuration implies is decided in capability_build.hardware_tools.
 """
 
 from jotunheim.device.tools import InvalidArgument, Tool, ToolError, build_call
 
 
 def _p(name, kind, required, description, lo=None, hi=None, enum=None):
+    # A parameter definition dict; every range used here has both bounds.
     p = {"name": name, "type": kind, "required": required, "description": description}
     if lo is not None:
         p["min"] = lo

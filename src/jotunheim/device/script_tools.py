@@ -1,7 +1,9 @@
 """Tools declared in capability_configuration.tools: on-device MicroPython scripts and Loki calls.
 
 A script file defines `run(params)` (plain or `async def`) returning a JSON-able value. It is
-read and compiled on its first call, not at boot, so unused scripts cost no heap.
+read and compiled on its first call, not at boot, so unused scripts cost no heap. The tool
+for a settings entry is made by capability_build.config_tool; kind "loki" handlers are in
+loki_call.
 """
 
 from jotunheim.device.tools import Tool, run_dropped
