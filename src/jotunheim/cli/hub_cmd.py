@@ -42,6 +42,17 @@ def register(sub):
     p.add_argument("--tls-host", default="0.0.0.0", help="address of the TLS port")
     p.add_argument("--tls-cert", help="PEM certificate chain for --tls-port")
     p.add_argument("--tls-key", help="PEM private key for --tls-port")
+    p.add_argument(
+        "--peer-ca",
+        metavar="FILE",
+        help="PEM CA bundle signing the peers' certificates: peer links use TLS, verified "
+        "(needs --tls-port; the TLS address is advertised)",
+    )
+    p.add_argument(
+        "--peer-server-name",
+        metavar="NAME",
+        help="TLS name to check in every peer's certificate instead of the dialled host",
+    )
     p.add_argument("--log-level", default=os.environ.get("JOTUNHEIM_LOG", "INFO"))
     p.set_defaults(func=run)
 
@@ -60,6 +71,7 @@ def run(args):
 
 
 async def _main(args):
+    from jotunheim.hub.leader import PeerTls, PeerTlsError
     from jotunheim.hub.server import Hub
     from jotunheim.hub.session import SessionConfig
 
@@ -68,29 +80,33 @@ async def _main(args):
         dead_peer_timeout_ms=args.dead_peer_ms,
         capability_timeout_ms=args.capability_timeout_ms,
     )
-    hub = Hub(
-        args.data_dir,
-        host=args.host,
-        port=args.port,
-        peers=args.peer,
-        session_config=cfg,
-        caps_ttl_s=args.caps_ttl_s,
-        peer_interval_ms=args.peer_interval_ms,
-        advertise=args.advertise,
-    )
     if args.tls_port is not None and not (args.tls_cert and args.tls_key):
         raise SystemExit("--tls-port needs --tls-cert and --tls-key")
-    await hub.start()
-    front = None
+    tls = None
     if args.tls_port is not None:
-        from jotunheim.tls_front import TlsFront
-
-        # The front pipes decrypted bytes to our plaintext port over loopback.
-        backend = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-        front = TlsFront(
-            args.tls_host, args.tls_port, backend, hub.port, args.tls_cert, args.tls_key
+        tls = (args.tls_host, args.tls_port, args.tls_cert, args.tls_key)
+    try:
+        peer_tls = None
+        if args.peer_ca:
+            peer_tls = PeerTls.from_file(args.peer_ca, args.peer_server_name)
+        elif args.peer_server_name:
+            raise PeerTlsError("--peer-server-name needs --peer-ca")
+        hub = Hub(
+            args.data_dir,
+            host=args.host,
+            port=args.port,
+            peers=args.peer,
+            session_config=cfg,
+            caps_ttl_s=args.caps_ttl_s,
+            peer_interval_ms=args.peer_interval_ms,
+            advertise=args.advertise,
+            tls=tls,
+            peer_tls=peer_tls,
         )
-        await front.start()
+    except PeerTlsError as exc:
+        raise SystemExit(str(exc)) from None
+    await hub.start()
+    front = hub.tls_front
     if hub.token_created:
         print(
             "operator token (shown once; kept in %s, mode 0600): %s"
@@ -105,6 +121,4 @@ async def _main(args):
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    if front is not None:
-        await front.stop()
     await hub.stop()

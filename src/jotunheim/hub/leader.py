@@ -4,7 +4,11 @@ Each hub polls its peers' HubPeer.Status; among the hubs that answer (and itself
 the earliest created_at leads, ties broken by the smaller hub id. Only the leader holds device
 sessions (followers refuse Connect with `not_leader` and the leader's address); followers
 forward operator calls to the leader and copy its device identities, so they can take over
-when it is gone. Peers learn each other's addresses from Status calls (a light gossip)."""
+when it is gone. Peers learn each other's addresses from Status calls (a light gossip).
+
+Peer links carry device keys (SyncDevices) and the operator token, so with a `PeerTls` every
+peer is dialled over TLS and verified against the cluster's CA; a peer that fails the check is
+treated as one that does not answer. Without it the links are plaintext (and say so once)."""
 
 import asyncio
 import logging
@@ -12,6 +16,7 @@ import logging
 import grpc
 
 from jotunheim._gen import hub_pb2
+from jotunheim.errors import JotunheimError
 
 log = logging.getLogger("jotunheim.hub.leader")
 
@@ -21,6 +26,75 @@ DOWN_AFTER_FAILURES = 2  # one lost poll is not enough to depose a leader
 FORWARDED_KEY = "x-jotunheim-forwarded"
 # Caller metadata carried over when forwarding (the token and our own per-call options).
 _FORWARD_KEYS = ("authorization", "x-jotunheim-wait-ms", "x-jotunheim-command-id")
+# grpcio backs off up to 120 s between reconnects to an address that failed; a hub that comes
+# back at the same address (or fixes its certificate) should be seen within a few polls.
+_CHANNEL_OPTIONS = (("grpc.max_reconnect_backoff_ms", 5000),)
+PLAINTEXT_WARNING = (
+    "peer links are plaintext: device keys and the operator token cross them "
+    "(give every hub --tls-port and --peer-ca; docs/hub.md)"
+)
+# Substrings of grpcio's connect error that mean the TLS handshake or the certificate check
+# failed (BoringSSL / grpc core wording), as opposed to a peer that is down or unreachable.
+_TLS_FAILURE_MARKS = (
+    "handshake failed",
+    "verification check failed",
+    "not in peer certificate",
+    "certificate verify",
+)
+
+
+class PeerTlsError(JotunheimError):
+    """The peer TLS settings cannot be used (no certificate in the CA file, unreadable file)."""
+
+
+class PeerTls:
+    """How this hub dials its peers: TLS verified against `ca_pem` (the CA bundle that signs
+    every hub's certificate), optionally checking `server_name` instead of the dialled host."""
+
+    def __init__(self, ca_pem: bytes, server_name=None):
+        if b"-----BEGIN CERTIFICATE-----" not in ca_pem:
+            raise PeerTlsError("peer CA: no PEM certificate found")
+        self.credentials = grpc.ssl_channel_credentials(root_certificates=ca_pem)
+        self.server_name = server_name or None
+
+    @classmethod
+    def from_file(cls, path, server_name=None):
+        try:
+            with open(path, "rb") as f:
+                ca_pem = f.read()
+        except OSError as exc:
+            raise PeerTlsError("peer CA %s: %s" % (path, exc.strerror or exc)) from None
+        try:
+            return cls(ca_pem, server_name)
+        except PeerTlsError:
+            raise PeerTlsError("peer CA %s: no PEM certificate found" % path) from None
+
+    def channel(self, address):
+        options = _CHANNEL_OPTIONS
+        if self.server_name:
+            options += (("grpc.ssl_target_name_override", self.server_name),)
+        return grpc.aio.secure_channel(address, self.credentials, options=options)
+
+
+def tls_failure_reason(exc):
+    """Why a peer call failed in the TLS layer (grpcio's words, which name no secret), or None
+    when the failure was something else (peer down, refused, timed out)."""
+    details = exc.details() or ""
+    lower = details.lower()
+    for mark in _TLS_FAILURE_MARKS:
+        at = lower.find(mark)
+        if at >= 0:
+            break
+    else:
+        return None
+    # Keep the part from the TLS complaint on: the prefix is the generic "failed to connect".
+    start = details.rfind(": ", 0, at)
+    reason = details[start + 2 if start >= 0 else 0 :].strip()
+    if reason.endswith(": OK"):
+        reason = reason[:-4]
+    if "WRONG_VERSION_NUMBER" in details:
+        reason += " (not a TLS port: a plaintext peer address?)"
+    return reason
 
 
 class _Peer:
@@ -28,14 +102,17 @@ class _Peer:
         self.address = address
         self.status = None  # last PeerStatus, None until it answered once
         self.failures = DOWN_AFTER_FAILURES  # counted as down until it answers
+        self.tls_failure_logged = False  # once per peer, until it passes the check again
 
 
 class LeaderElector:
     """Keeps `leader_id` / `leader_address` current and answers HubPeer calls."""
 
-    def __init__(self, hub, peers=(), interval_ms=1000):
+    def __init__(self, hub, peers=(), interval_ms=1000, tls=None):
         self.hub = hub
         self.interval_s = interval_ms / 1000.0
+        self.tls = tls  # PeerTls, or None: plaintext peer links
+        self._warned_plaintext = False
         self.peers = {}
         for addr in peers:
             self.add_peer(addr)
@@ -55,6 +132,9 @@ class LeaderElector:
             and len(self.peers) < MAX_PEERS
         ):
             self.peers[address] = _Peer(address)
+            if self.tls is None and not self._warned_plaintext:
+                self._warned_plaintext = True
+                log.warning(PLAINTEXT_WARNING)
 
     def is_leader(self):
         return self.leader_id == self.hub.hub_id
@@ -117,7 +197,11 @@ class LeaderElector:
     def _channel(self, address):
         ch = self._channels.get(address)
         if ch is None:
-            ch = self._channels[address] = grpc.aio.insecure_channel(address)
+            if self.tls is not None:
+                ch = self.tls.channel(address)
+            else:
+                ch = grpc.aio.insecure_channel(address, options=_CHANNEL_OPTIONS)
+            self._channels[address] = ch
         return ch
 
     async def _run(self):
@@ -147,15 +231,32 @@ class LeaderElector:
                 response_deserializer=hub_pb2.PeerStatus.FromString,
             )
             st = await call(req, timeout=STATUS_TIMEOUT_S)
-        except grpc.aio.AioRpcError:
+        except grpc.aio.AioRpcError as exc:
+            # A peer we cannot verify counts as down: it never leads for us, so we never
+            # sync from it nor forward the operator token to it.
             peer.failures += 1
+            self._note_tls_failure(peer, exc)
             return
         if st.hub_id == self.hub.hub_id:  # our own address under another name
             self.peers.pop(peer.address, None)
             return
         peer.status, peer.failures = st, 0
+        peer.tls_failure_logged = False
         for addr in st.peers:
             self.add_peer(addr)
+
+    def _note_tls_failure(self, peer, exc):
+        if self.tls is None or peer.tls_failure_logged:
+            return
+        reason = tls_failure_reason(exc)
+        if reason is not None:
+            peer.tls_failure_logged = True
+            log.warning(
+                "peer %s failed TLS verification against --peer-ca, treated as down "
+                "(never followed, never synced from): %s",
+                peer.address,
+                reason,
+            )
 
     async def _sync_from_leader(self):
         try:

@@ -24,13 +24,16 @@ from jotunheim.hub.session import MAX_DEVICE_MESSAGE, DeviceSession, SessionConf
 log = logging.getLogger("jotunheim.hub")
 
 MAX_OPERATOR_MESSAGE = 1024 * 1024
+_WILDCARDS = ("0.0.0.0", "::", "")
 
 
 class Hub:
     """Owns the server and shared state. `await hub.start()`; `hub.port` is the bound port.
 
-    Other areas plug in through `extra_handlers` (grpc generic handlers, e.g. the Ota
-    service) and `ota_status_listeners` (callbacks(device_id, OtaStatus))."""
+    `tls=(host, port, certfile, keyfile)` also serves TLS through `jotunheim.tls_front` (piping
+    to the plaintext port); `peer_tls` (a `leader.PeerTls`, needs `tls`) dials peers over TLS
+    and advertises the TLS address. Other areas plug in through `extra_handlers` (grpc generic
+    handlers, e.g. the Ota service) and `ota_status_listeners` (callbacks(device_id, OtaStatus))."""
 
     def __init__(
         self,
@@ -44,7 +47,17 @@ class Hub:
         advertise=None,
         extra_handlers=(),
         serve_ota=True,
+        tls=None,
+        peer_tls=None,
     ):
+        if peer_tls is not None and tls is None:
+            raise hub_leader.PeerTlsError("peer TLS needs the hub's own TLS port (--tls-port)")
+        if peer_tls is not None and not advertise and tls[0] in _WILDCARDS:
+            # Peers and redirected devices dial the advertised address; a wildcard is no name.
+            raise hub_leader.PeerTlsError(
+                "--peer-ca with --tls-host %s needs --advertise HOST:PORT (the name peers "
+                "dial, carried by this hub's certificate)" % (tls[0] or "''")
+            )
         self.data_dir = data_dir
         self.host = host
         self.requested_port = port
@@ -63,6 +76,10 @@ class Hub:
         self.server = None
         self.extra_handlers = list(extra_handlers)
         self.serve_ota = serve_ota
+        self.tls = tls
+        self.peer_tls = peer_tls
+        self.tls_front = None
+        self.tls_address = ""
         self._housekeeping = None
         self.ota_status_listeners = []
         self.ota_tracker = OtaTracker(self)  # records OtaStatus in the registry; rollouts
@@ -106,8 +123,17 @@ class Hub:
         self.port = self.server.add_insecure_port("%s:%d" % (self.host, self.requested_port))
         if not self.port:
             raise OSError("cannot bind %s:%d" % (self.host, self.requested_port))
-        self.address = self.advertise or "%s:%d" % (self.host, self.port)
-        self.leader = hub_leader.LeaderElector(self, self._peers, self._peer_interval_ms)
+        if self.tls is not None:
+            await self._start_tls_front()
+        if self.advertise:
+            self.address = self.advertise
+        elif self.peer_tls is not None:
+            self.address = self.tls_address
+        else:
+            self.address = "%s:%d" % (self.host, self.port)
+        self.leader = hub_leader.LeaderElector(
+            self, self._peers, self._peer_interval_ms, tls=self.peer_tls
+        )
         await self.server.start()
         self._housekeeping = asyncio.ensure_future(self._housekeep())
         self.leader.start()
@@ -115,6 +141,16 @@ class Hub:
         if self.leader.is_leader():  # rollouts need the device sessions only a leader holds
             self.ota_tracker.resume()
         log.info("hub %s listening on %s", self.hub_id[:8], self.address)
+
+    async def _start_tls_front(self):
+        from jotunheim.tls_front import TlsFront
+
+        host, port, certfile, keyfile = self.tls
+        # The front pipes decrypted bytes to our plaintext port over loopback.
+        backend = "127.0.0.1" if self.host in _WILDCARDS else self.host
+        self.tls_front = TlsFront(host, port, backend, self.port, certfile, keyfile)
+        await self.tls_front.start()
+        self.tls_address = "%s:%d" % (host, self.tls_front.port)
 
     def _mount_ota(self):
         """The Ota service over the data dir's update store (jotunheim.ota, when present).
@@ -145,6 +181,8 @@ class Hub:
         if self.leader is not None:
             await self.leader.stop()
         self.router.close_all(None, "hub shutting down")
+        if self.tls_front is not None:
+            await self.tls_front.stop()
         if self.server is not None:
             await self.server.stop(grace)
         self.router.flush_results()
