@@ -253,3 +253,39 @@ def test_cli_refuses_peer_ca_without_tls_port(tmp_path, pki):
     cmd += ["--peer-ca", certs["ca_pem"]]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     assert out.returncode != 0 and "--tls-port" in out.stderr
+
+
+def test_peer_server_name_replaces_the_dialled_host_in_the_check(tmp_path, pki, caplog):
+    certs, _ = pki  # the certificate names localhost and 127.0.0.1
+    caplog.set_level(logging.WARNING, logger="jotunheim.hub.leader")
+    ca = _read(certs["ca_pem"])
+    tls = ("127.0.0.1", 0, certs["cert"], certs["key"])
+
+    async def go():
+        a = await _tls_hub(tmp_path / "a", certs)
+        b = await start_hub(
+            tmp_path / "b",
+            peers=[a.address],
+            peer_interval_ms=INTERVAL_MS,
+            tls=tls,
+            peer_tls=PeerTls(ca, server_name="localhost"),
+        )
+        c = await start_hub(
+            tmp_path / "c",
+            peers=[a.address],
+            peer_interval_ms=INTERVAL_MS,
+            tls=tls,
+            peer_tls=PeerTls(ca, server_name="elsewhere.example"),
+        )
+        try:
+            await eventually(lambda: b.leader.leader_address() == a.address)
+            assert c.leader.is_leader()  # a's certificate does not name elsewhere.example
+        finally:
+            for h in (c, b, a):
+                await h.stop()
+        return a
+
+    a = asyncio.run(asyncio.wait_for(go(), 30))
+    why = [r.getMessage() for r in caplog.records if "failed TLS verification" in r.getMessage()]
+    assert len(why) == 1 and ("peer %s " % a.address) in why[0], why
+    assert "hostname" in why[0].lower()
