@@ -61,3 +61,15 @@ def mem_alloc():
         return gc.mem_alloc()
     except AttributeError:
         return -1
+
+
+def unload(*names):
+    """Forgets the named modules (full dotted names): out of sys.modules and off their
+    package, so their code is freed once nothing else refers to it (on MicroPython code lives
+    in the heap). A function of theirs still running keeps its own module's globals alive."""
+    for full in names:
+        sys.modules.pop(full, None)
+        parent, _, attr = full.rpartition(".")
+        pkg = sys.modules.get(parent)
+        if pkg is not None and hasattr(pkg, attr):
+            delattr(pkg, attr)

@@ -2,6 +2,7 @@
 
 import sys
 
+from jotunheim.compat import unload
 from jotunheim.device.loki_client import LokiClient
 
 _LAZY = (
@@ -29,16 +30,6 @@ class _OneAnswer:
         return self.reply
 
 
-def _forget(name):
-    """Unloads a module so the next import loads it again (the package attribute too, or
-    `from package import module` would find the old one without importing)."""
-    sys.modules.pop(name, None)
-    parent, _, child = name.rpartition(".")
-    package = sys.modules.get(parent)
-    if package is not None and child in dir(package):
-        delattr(package, child)
-
-
 def _client(reply):
     ch = _OneAnswer(reply)
     cfg = {"mode": "remote", "address": "10.0.0.5:50052", "retries": 0}
@@ -47,7 +38,7 @@ def _client(reply):
 
 async def test_successful_script_call_loads_only_the_call_path():
     for name in _LAZY:
-        _forget(name)
+        unload(name)
     client, ch = _client({"success": True, "output": "[1, 2]", "metadata": {}})
     assert await client.call("add", {"a": 1}) == [1, 2]
     assert ch.paths == ["/loki.LokiService/Script_add"]
@@ -55,7 +46,7 @@ async def test_successful_script_call_loads_only_the_call_path():
 
 
 async def test_failed_script_call_loads_the_failure_code_and_reports_it():
-    _forget("jotunheim.device.loki_failures")
+    unload("jotunheim.device.loki_failures")
     client, _ = _client({"success": False, "output": "", "metadata": {"error_type": "NotFound"}})
     try:
         await client.call("nope")

@@ -4,9 +4,8 @@ dead-peer detection and reconnects (full-jitter backoff, resume token) - hub.pro
 
 import asyncio
 import gc
-import sys
 
-from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms
+from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms, unload
 from jotunheim.device.backoff import Backoff
 from jotunheim.device.log import NullLogger
 from jotunheim.device.session_wire import (
@@ -147,7 +146,7 @@ class DeviceSession:
             return await session_connect.connect(self, addr)
         finally:
             if IS_MICROPYTHON:
-                _drop_modules("session_connect", "hmac_sha256")
+                unload("jotunheim.device.session_connect", "jotunheim.device.hmac_sha256")
 
     async def _serve(self, call):
         self._hb_task = asyncio.create_task(self._heartbeats(call))
@@ -286,12 +285,3 @@ class DeviceSession:
         # Logged without the key, the proof or the resume token.
         self.last_error = "%s: %s" % (type(exc).__name__, exc)
         self.log.warn("hub session: %s", self.last_error)
-
-
-def _drop_modules(*names):
-    # A module is freed once nothing refers to it: neither sys.modules nor its package.
-    pkg = sys.modules.get("jotunheim.device")
-    for name in names:
-        sys.modules.pop("jotunheim.device." + name, None)
-        if pkg is not None and hasattr(pkg, name):
-            delattr(pkg, name)

@@ -7,7 +7,7 @@ schema reference.
 
 import sys
 
-from jotunheim.compat import IS_MICROPYTHON
+from jotunheim.compat import IS_MICROPYTHON, unload
 from jotunheim.device import settings_store as store
 from jotunheim.device.log import NullLogger
 from jotunheim.device.settings_store import SECTIONS
@@ -55,12 +55,8 @@ def _run(module, name, *args):
 def _unload_checker():
     # The schema table, checker and encoder cost ~20 KB of heap and are needed only while
     # validating (boot, reload, save): drop them so the steady-state runtime does not carry
-    # them. A function of theirs still running keeps its own module's globals alive.
-    pkg = sys.modules.get("jotunheim.device")
-    for name in _CHECK_MODULES:
-        sys.modules.pop("jotunheim.device." + name, None)
-        if pkg is not None and hasattr(pkg, name):
-            delattr(pkg, name)
+    # them.
+    unload(*["jotunheim.device." + name for name in _CHECK_MODULES])
 
 
 class Settings:

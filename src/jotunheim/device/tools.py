@@ -6,7 +6,7 @@ with a handler; `ToolRegistry` holds them by name and tells listeners when the s
 
 import sys
 
-from jotunheim.compat import IS_MICROPYTHON
+from jotunheim.compat import IS_MICROPYTHON, unload
 from jotunheim.errors import JotunheimError
 
 # Parameter types shared with capability.proto / loki.proto ParameterDefinition.type.
@@ -51,7 +51,6 @@ def run_dropped(module, name, *args):
     script) stays out of the heap in between. A function of it still running (a coroutine)
     keeps that module's globals alive until it ends."""
     full = "jotunheim.device." + module
-    parent, _, attr = full.rpartition(".")
     drop = module not in _RUNNING and (full not in sys.modules or module in _CALL_LOADED)
     _RUNNING.append(module)
     __import__(full)
@@ -62,10 +61,7 @@ def run_dropped(module, name, *args):
         if IS_MICROPYTHON and drop:
             if module in _CALL_LOADED:
                 _CALL_LOADED.remove(module)
-            sys.modules.pop(full, None)
-            pkg = sys.modules.get(parent)  # the package keeps its submodules as attributes
-            if pkg is not None and hasattr(pkg, attr):
-                delattr(pkg, attr)
+            unload(full)
 
 
 _RUNNING = []  # modules with a run_dropped() call in progress: nested calls keep them
