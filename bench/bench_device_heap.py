@@ -5,7 +5,8 @@ loaded module's own heap, with --scan the smallest heap at which the flow passes
 `python bench/bench_device_heap.py [--loki] [--scan] [--modules]` starts a real hub (and Loki
 with --loki), runs the agent under `tests/e2e/mp_heap_probe.py`, drives set_led, sensor reads
 and a script tool from a grpcio operator, then restarts the hub (the device reconnects).
-`--own M1 M2 ...` prints only those modules' own heap (each imported on top of its imports).
+`--own M1 M2 ...` prints only those modules' own heap (each imported on top of its imports),
+without the qstr-pool growth its import happened to cause (shown apart).
 """
 
 import argparse
@@ -106,8 +107,23 @@ def module_table(modules, heap="2m"):
         argv, env = _probe_argv(heap, "own", *(deps + [m]))
         out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60).stdout
         got = re.search(r"OWN %s (\d+)" % re.escape(m), out)
-        rows.append((m, int(got.group(1)) if got else 0))
+        pools = [int(t) - int(d) for d, t in _QSTR_INFO.findall(out[: got.start()])] if got else []
+        grown = pools[-1] - pools[-2] if len(pools) >= 2 else 0
+        rows.append((m, int(got.group(1)) - grown if got else 0, grown))
     return rows
+
+
+# micropython.qstr_info()'s line: qstr text bytes and the total with the pools.
+_QSTR_INFO = re.compile(r"n_str_data_bytes=(\d+), n_total_bytes=(\d+)")
+
+
+def _print_table(rows):
+    """Module, own heap without qstr-pool growth, and the pool growth its import caused (KB):
+    pools double, so the growth lands on whichever import fills the last one."""
+    print("  %-44s %8s %8s" % ("module", "own KB", "+pool"))
+    for m, b, grown in rows:
+        print("  %-44s %8.1f %8s" % (m, b / 1024, "%.1f" % (grown / 1024) if grown else ""))
+    print("  %-44s %8.1f" % ("sum", sum(r[1] for r in rows) / 1024))
 
 
 def main():
@@ -125,10 +141,7 @@ def main():
 
     built = precompile()
     if args.own:  # no flow: the own-heap table of the named modules
-        rows = module_table(args.own)
-        for m, b in rows:
-            print("  %-44s %6.1f" % (m, b / 1024))
-        print("  %-44s %6.1f" % ("sum", sum(b for _, b in rows) / 1024))
+        _print_table(module_table(args.own))
         return 0
     work = tempfile.mkdtemp(prefix="jotunheim-heap-")
     # The peer: the same flow with the code in a ROMFS image (imported in place), as a board
@@ -180,11 +193,8 @@ def main():
                 % (n, data / 1024, total / 1024)
             )
         if args.modules:
-            rows = module_table(mods)
-            total = sum(b for _, b in rows)
-            print("own heap per module on top of its imports (KB); sum %.1f KB" % (total / 1024))
-            for m, b in sorted(rows, key=lambda r: -r[1]):
-                print("  %-44s %6.1f" % (m, b / 1024))
+            print("own heap per module on top of its imports:")
+            _print_table(sorted(module_table(mods), key=lambda r: -r[1]))
         if args.scan:
             lo, hi = args.lo, args.hi  # lo assumed failing, hi assumed passing
             n = 2
