@@ -43,12 +43,14 @@ def main(timed_runs):
     from jotunheim._gen.device import capability  # noqa: F401
     from jotunheim.compat import ticks_diff, ticks_us
 
-    # Code the runtime imports on first use (CommandHandler: scheduler; capability_build:
-    # hw_tools, script_tools, loki_call for the "add" tool; the first GPIO command:
-    # gpio_pins), loaded before the baseline.
+    # Code the runtime imports on first use (CommandHandler: scheduler, and its default
+    # limiter when no scheduler is given, as here; capability_build: hw_tools, script_tools,
+    # loki_call for the "add" tool; the first GPIO command: gpio_pins), loaded before the
+    # baseline.
     from jotunheim.device import (  # noqa: F401
         gpio_pins,
         hw_tools,
+        limiter,
         loki_call,
         scheduler,
         script_tools,
