@@ -36,10 +36,18 @@ def test_micropython_command_uses_precompiled_runtime_first(tmp_path):
 
 
 def test_precompile_is_cached_by_content(tmp_path):
-    first = device_cmd.precompile(cache_root=tmp_path)
+    import shutil
+
+    # A copy of the sources, so an edit of the working tree during the test changes nothing.
+    src = tmp_path / "src"
+    shutil.copytree(device_cmd.SRC_ROOT / "jotunheim", src / "jotunheim")
+    cache = tmp_path / "cache"
+    first = device_cmd.precompile(src_root=src, cache_root=cache)
     mtime = os.stat(os.path.join(first, ".complete")).st_mtime
-    assert device_cmd.precompile(cache_root=tmp_path) == first
+    assert device_cmd.precompile(src_root=src, cache_root=cache) == first
     assert os.stat(os.path.join(first, ".complete")).st_mtime == mtime
+    (src / "jotunheim" / "device" / "backoff.py").write_text("# changed\n", encoding="utf-8")
+    assert device_cmd.precompile(src_root=src, cache_root=cache) != first
 
 
 def test_missing_settings_file_is_a_clear_error(tmp_path, capsys):
