@@ -42,9 +42,10 @@ def _probe_argv(heap, *args):
     return argv[:3] + [PROBE] + list(args), env
 
 
-def run_flow(work, hub, op, loki, heap, n, image=None, preload=None):
+def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
     """One agent run at `heap` (code in the ROMFS `image`, or the `preload` modules imported
-    first): returns (passed, {stage: bytes}, modules, output, operator)."""
+    first): returns (passed, {stage: bytes}, modules, output, operator). `ask="qstrs"` has
+    the probe list every heap qstr after commands (bench/bench_qstrs.py)."""
     device_id = "heap-%d" % n
     key = op.provision(device_id)
     path = os.path.join(work, device_id + ".json")
@@ -74,7 +75,8 @@ def run_flow(work, hub, op, loki, heap, n, image=None, preload=None):
             resp, _ = op.call(device_id, tool, params, timeout=10)
             if not resp.success:
                 raise RuntimeError("%s: %s" % (tool, resp.error_message))
-        open(path + ".ask", "w").close()
+        with open(path + ".ask", "w") as f:
+            f.write(ask)
         _wait_for(lambda: "STAGE after-commands " in dev.output(), 10, "figures", dev.proc)
         hub.kill(signal.SIGTERM)  # graceful stop (GOAWAY): the device reconnects
         hub.start()

@@ -77,12 +77,19 @@ def agent(path):
                 print("MODULES " + ",".join(sorted(_loaded())))
             # the host sends commands, then touches this file to ask for a figure
             if _exists(path + ".ask"):
+                with open(path + ".ask") as f:
+                    asked = f.read()
                 _remove(path + ".ask")
                 print("STAGE after-commands %d" % _alloc())
                 print("MODULES " + ",".join(sorted(_loaded())))
                 import micropython
 
-                micropython.qstr_info()  # "qstr pool: n_pool=.., n_qstr=.., ..."
+                # "qstr pool: n_pool=.., n_qstr=.., ...", then if asked ("qstrs") one
+                # Q(name) line per qstr in the heap pools (bench/bench_qstrs.py)
+                if asked:
+                    micropython.qstr_info(1)
+                else:
+                    micropython.qstr_info()
 
     asyncio.run(main())
 
