@@ -98,6 +98,7 @@ def precompile(src_root=SRC_ROOT, cache_root=None):
     digest = hashlib.sha256()
     for src in sources:
         digest.update(str(src.relative_to(src_root)).encode())
+        digest.update(source_name(src.relative_to(src_root)).encode())  # a build option
         digest.update(src.read_bytes())
     cache_root = Path(cache_root or os.path.join(tempfile.gettempdir(), "jotunheim-mpy"))
     out = cache_root / digest.hexdigest()[:16]
@@ -109,7 +110,7 @@ def precompile(src_root=SRC_ROOT, cache_root=None):
         dest = tmp / rel.with_suffix(".mpy")
         dest.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [str(mpy_cross), "-o", str(dest), "-s", str(rel), str(src)],
+            [str(mpy_cross), "-o", str(dest), "-s", source_name(rel), str(src)],
             check=True,
             capture_output=True,
         )
@@ -120,6 +121,17 @@ def precompile(src_root=SRC_ROOT, cache_root=None):
         shutil.rmtree(tmp, ignore_errors=True)
     _prune(cache_root, keep=out)
     return str(out)
+
+
+def source_name(rel):
+    """The source name an .mpy file carries (tracebacks show it): the module's dotted name,
+    as in "jotunheim.device.agent", since the import makes that string a qstr anyway; a path
+    like "jotunheim/device/agent.py" would be one more qstr in the heap for every module
+    loaded (docs/micropython-notes.md, "Heap diet (qstrs)")."""
+    parts = list(Path(rel).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
 # Cache builds kept besides the newest ones: a build stays while younger than PRUNE_AGE_S,
