@@ -4,11 +4,12 @@ Split from commands.py so the handler module stays small; everything here is pur
 an exception to an error code is in command_failures.py (loaded on the first failure).
 """
 
+from jotunheim.compat import const
 from jotunheim.device.tools import ToolError
 
 MAX_RESULT_BYTES = 32768  # a result must fit one DeviceMessage on a small heap
-MAX_MESSAGE_CHARS = 200
-MAX_RESULT_DEPTH = 16
+_MAX_MESSAGE_CHARS = const(200)
+_MAX_RESULT_DEPTH = const(16)
 CODES = (
     "INVALID_ARGUMENT",
     "NOT_FOUND",
@@ -26,7 +27,7 @@ def error_result(command_id, code, message, duration_us=0):
         "success": False,
         "result": b"",
         "error_code": code if code in CODES else "INTERNAL",
-        "error_message": message[:MAX_MESSAGE_CHARS],
+        "error_message": message[:_MAX_MESSAGE_CHARS],
         "duration_us": duration_us,
     }
 
@@ -43,8 +44,8 @@ def check_json(value, where, depth=0):
         if isinstance(value, float) and not (value == value and value - value == 0):
             raise ToolError("%s: result holds a non-finite number" % where)
         return
-    if depth >= MAX_RESULT_DEPTH:
-        raise ToolError("%s: result nested deeper than %d" % (where, MAX_RESULT_DEPTH))
+    if depth >= _MAX_RESULT_DEPTH:
+        raise ToolError("%s: result nested deeper than %d" % (where, _MAX_RESULT_DEPTH))
     if isinstance(value, (list, tuple)):
         for item in value:
             check_json(item, where, depth + 1)

@@ -9,7 +9,7 @@ command_failures.py, imported on the first failure: successful commands never lo
 import asyncio
 import json
 
-from jotunheim.compat import ticks_diff, ticks_us
+from jotunheim.compat import const, ticks_diff, ticks_us
 from jotunheim.device.command_results import (
     MAX_RESULT_BYTES,
     ResultCache,
@@ -18,12 +18,12 @@ from jotunheim.device.command_results import (
 )
 from jotunheim.device.tools import InvalidArgument, ToolError
 
-DEFAULT_DEADLINE_MS = 30000  # used when a command carries deadline_ms = 0
-MAX_ARGS_BYTES = 16384  # args_json comes from the network: bound it before parsing
+_DEFAULT_DEADLINE_MS = const(30000)  # used when a command carries deadline_ms = 0
+_MAX_ARGS_BYTES = const(16384)  # args_json comes from the network: bound it before parsing
 # Results remembered for idempotency. At most max_concurrent + user_queue_size (2 + 8 by
 # default) commands are pending at once, so 16 covers all of them plus recent history while
 # costing ~1.2 KB of heap (measured in bench/bench_device.py).
-DEFAULT_CACHE_SIZE = 16
+_DEFAULT_CACHE_SIZE = const(16)
 
 
 def __getattr__(name):
@@ -43,11 +43,11 @@ class CommandHandler:
         self,
         registry,
         max_concurrent=2,
-        cache_size=DEFAULT_CACHE_SIZE,
+        cache_size=_DEFAULT_CACHE_SIZE,
         logger=None,
         scheduler=None,
         max_waiting=8,
-        default_deadline_ms=DEFAULT_DEADLINE_MS,
+        default_deadline_ms=_DEFAULT_DEADLINE_MS,
     ):
         self.registry = registry
         self._cache = ResultCache(cache_size)
@@ -59,11 +59,11 @@ class CommandHandler:
         # Only values that differ from the class defaults below take an instance slot.
         if logger is not None:
             self.log = logger
-        if default_deadline_ms != DEFAULT_DEADLINE_MS:
+        if default_deadline_ms != _DEFAULT_DEADLINE_MS:
             self.default_deadline_ms = default_deadline_ms
 
     log = None
-    default_deadline_ms = DEFAULT_DEADLINE_MS
+    default_deadline_ms = _DEFAULT_DEADLINE_MS
     active = 0  # tools running now (heartbeat active_tools)
     executed = 0  # tool runs started, for tests and stats
     # command id -> [done event, result] while a command runs; a dict only while one is in
@@ -168,7 +168,7 @@ def _since(start):
 def _parse_args(text):
     # The usual args_json: a JSON object text within the limit. Anything else (None, bytes,
     # too long, not JSON, not an object) takes command_failures' full check and messages.
-    if isinstance(text, str) and len(text) <= MAX_ARGS_BYTES:
+    if isinstance(text, str) and len(text) <= _MAX_ARGS_BYTES:
         if not text:
             return {}
         try:
@@ -179,4 +179,4 @@ def _parse_args(text):
             return args
     from jotunheim.device.command_failures import parse_args
 
-    return parse_args(text, MAX_ARGS_BYTES)
+    return parse_args(text, _MAX_ARGS_BYTES)

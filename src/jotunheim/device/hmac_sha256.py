@@ -3,8 +3,10 @@ module. Used by the device session to answer the hub's challenge."""
 
 import hashlib
 
-BLOCK_SIZE = 64  # SHA-256 block size in bytes (FIPS 180-4)
-DIGEST_SIZE = 32
+from jotunheim.compat import const
+
+_BLOCK_SIZE = const(64)  # SHA-256 block size in bytes (FIPS 180-4)
+_DIGEST_SIZE = const(32)
 
 
 def _as_bytes(value, what):
@@ -21,10 +23,10 @@ class HmacSha256:
 
     def __init__(self, key):
         key = _as_bytes(key, "key")
-        if len(key) > BLOCK_SIZE:
+        if len(key) > _BLOCK_SIZE:
             # RFC 2104 section 2: keys longer than the block are hashed first.
             key = hashlib.sha256(key).digest()
-        key = key + b"\x00" * (BLOCK_SIZE - len(key))
+        key = key + b"\x00" * (_BLOCK_SIZE - len(key))
         self._ipad = bytes(b ^ 0x36 for b in key)
         self._opad = bytes(b ^ 0x5C for b in key)
 

@@ -3,11 +3,11 @@ bounded user queue that also holds user work back while memory is critical."""
 
 import asyncio
 
-from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.errors import JotunheimError
 
-SYSTEM = "system"
-USER = "user"
+_SYSTEM = const("system")
+_USER = const("user")
 
 
 class ResourceExhausted(JotunheimError):
@@ -101,14 +101,14 @@ class PriorityScheduler:
             "completed": self.completed,
         }
 
-    async def run(self, coro_fn, *args, priority=SYSTEM):
+    async def run(self, coro_fn, *args, priority=_SYSTEM):
         """Run `await coro_fn(*args)` when the rules above admit it; returns its result."""
-        if priority == SYSTEM:
+        if priority == _SYSTEM:
             if self.active < self.max_concurrent and not self._system_waiters:
                 self.active += 1
             else:
-                await self._wait(_Waiter(SYSTEM), self._queue(SYSTEM))
-        elif priority == USER:
+                await self._wait(_Waiter(_SYSTEM), self._queue(_SYSTEM))
+        elif priority == _USER:
             await self._enter_user()
         else:
             raise JotunheimError(
@@ -121,7 +121,7 @@ class PriorityScheduler:
 
     def _queue(self, priority):
         # The waiter list of `priority`, made on first use (empty tuple until then).
-        if priority == SYSTEM:
+        if priority == _SYSTEM:
             if type(self._system_waiters) is tuple:
                 self._system_waiters = []
             return self._system_waiters
@@ -135,7 +135,7 @@ class PriorityScheduler:
     async def _enter_user(self):
         free_slot = self.active < self.max_concurrent
         if free_slot and not self._system_waiters and not self._user_waiters and self._memory_ok():
-            self._admit(USER)
+            self._admit(_USER)
             return
         if len(self._user_waiters) >= self.user_queue_size:
             self.rejected += 1
@@ -147,14 +147,14 @@ class PriorityScheduler:
             raise ResourceExhausted(
                 "user work refused: %s and user queue full (%d)" % (why, self.user_queue_size)
             )
-        await self._wait(_Waiter(USER), self._queue(USER))
+        await self._wait(_Waiter(_USER), self._queue(_USER))
 
     async def _wait(self, waiter, queue):
         queue.append(waiter)
         started = self._now()
         try:
             while not waiter.admitted:
-                if waiter.priority == SYSTEM:
+                if waiter.priority == _SYSTEM:
                     await waiter.event.wait()
                     continue
                 try:
@@ -185,7 +185,7 @@ class PriorityScheduler:
 
     def _admit(self, priority):
         self.active += 1
-        if priority == USER:
+        if priority == _USER:
             self.active_user += 1
 
     def _dispatch(self):
@@ -202,7 +202,7 @@ class PriorityScheduler:
 
     def _leave(self, priority, completed=True):
         self.active -= 1
-        if priority == USER:
+        if priority == _USER:
             self.active_user -= 1
         if completed:
             self.completed += 1

@@ -6,13 +6,14 @@ hub has welcomed the device: a connected device does not hold this code in its h
 import asyncio
 import sys
 
+from jotunheim.compat import const
 from jotunheim.device.hmac_sha256 import HmacSha256
 from jotunheim.device.session_wire import RECEIVE_WINDOW, SessionProtocolError
 
 PROTOCOL_VERSION = 1
 PROOF_LABEL = b"jotunheim-v1|"
-CONNECT_PATH = "/jotunheim.hub.DeviceHub/Connect"
-HANDSHAKE_TIMEOUT_MS = 10000
+_CONNECT_PATH = const("/jotunheim.hub.DeviceHub/Connect")
+_HANDSHAKE_TIMEOUT_MS = const(10000)
 
 
 def default_channel(host, port, ssl, server_hostname):
@@ -38,9 +39,9 @@ async def connect(session, addr):
         ssl = client_ssl_context(cafile=ca_cert)
     factory = session._factory or default_channel
     ch = session._channel = factory(host, int(port), ssl, server_hostname)
-    timeout = HANDSHAKE_TIMEOUT_MS / 1000
+    timeout = _HANDSHAKE_TIMEOUT_MS / 1000
     await asyncio.wait_for(ch.connect(), timeout)
-    call = session._call = ch.stream_stream(CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
+    call = session._call = ch.stream_stream(_CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
     kind, body = await session._recv(call, timeout)
     if kind != "challenge":
         raise SessionProtocolError("expected a challenge, got %s" % kind)

@@ -5,11 +5,12 @@ both loaded when needed."""
 
 from collections import OrderedDict
 
+from jotunheim.compat import const
 from jotunheim.errors import JotunheimError
 
 # Unacknowledged results kept for re-sending: CommandHandler keeps 16 results for
 # idempotency, so more than twice that pending means the hub is not acknowledging at all.
-MAX_PENDING = 32
+_MAX_PENDING = const(32)
 # HTTP/2 receive window the device advertises: hub messages are small, and a window bounds
 # how much the hub may have in flight towards a heap of ~128 KB (the channel's default is
 # 256 KB, sized for large RPC payloads).
@@ -45,7 +46,7 @@ class PendingResults(OrderedDict):
     """CommandResult dicts by command id, oldest first, until the hub acknowledges them
     (`in`, len() and get() are the dict's own; MicroPython's plain dicts are unordered)."""
 
-    def __init__(self, limit=MAX_PENDING):
+    def __init__(self, limit=_MAX_PENDING):
         super().__init__()
         self.limit = limit
 

@@ -7,7 +7,7 @@ schema reference.
 
 import sys
 
-from jotunheim.compat import IS_MICROPYTHON, unload
+from jotunheim.compat import IS_MICROPYTHON, const, unload
 from jotunheim.device import settings_store as store
 from jotunheim.device.log import NullLogger
 from jotunheim.device.settings_store import SECTIONS
@@ -30,7 +30,7 @@ REDACTED = "***"
 # Values of these key paths are secrets: never echoed in errors, "***" in redacted().
 SECRET_PATHS = ("identity.key", "network.wifi.password")
 # Loaded only for a validation, reload or save, and dropped after it on MicroPython (_run).
-_CHECK_MODULES = ("settings_check", "settings_schema", "settings_encode", "settings_io")
+_CHECK_MODULES = const(("settings_check", "settings_schema", "settings_encode", "settings_io"))
 _MISSING = object()  # "no such section" (None is a valid value)
 
 

@@ -2,11 +2,12 @@
 rules that span several keys; loaded only while validating (see settings._run).
 """
 
+from jotunheim.compat import const
 from jotunheim.device.settings import SECRET_PATHS, SettingsError
 from jotunheim.device.settings_schema import REQUIRED, choices, fields
 
 _HEX = "0123456789abcdefABCDEF"
-_ID_EXTRA = "._-"
+_ID_EXTRA = const("._-")
 
 
 def fail(path, problem, value=REQUIRED):

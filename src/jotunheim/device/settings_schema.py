@@ -10,9 +10,11 @@ choices are the blocks `@prefix=<value>` plus the common `@variant` keys.
 
 import json
 
+from jotunheim.compat import const
+
 REQUIRED = "<required>"
 
-SCHEMA = """
+_SCHEMA = const("""
 @root
 schema_version int 1 1..1
 identity obj REQ identity
@@ -138,17 +140,17 @@ e int 65537 3..2147483647
 @logging
 level enum WARN ERROR|WARN|INFO|DEBUG
 @end
-"""
+""")
 
 
 def fields(block):
     """[(key, spec)] of one block; a spec is (kind, default, arg) as the checker reads it."""
-    start = SCHEMA.find("\n@" + block + "\n")
+    start = _SCHEMA.find("\n@" + block + "\n")
     if start < 0:
         raise ValueError("settings schema has no block " + block)
     start += len(block) + 3
     out = []
-    for line in SCHEMA[start : SCHEMA.find("\n@", start)].split("\n"):
+    for line in _SCHEMA[start : _SCHEMA.find("\n@", start)].split("\n"):
         t = line.split()
         out.append((t[0], _spec(t[1], t[2] if len(t) > 2 else "REQ", t[3:])))
     return out
@@ -158,11 +160,11 @@ def choices(prefix):
     """The values of a variant's discriminator: the X of every `@prefix=X` block, in order."""
     out = []
     tag = "\n@" + prefix + "="
-    at = SCHEMA.find(tag)
+    at = _SCHEMA.find(tag)
     while at >= 0:
         at += len(tag)
-        out.append(SCHEMA[at : SCHEMA.find("\n", at)])
-        at = SCHEMA.find(tag, at)
+        out.append(_SCHEMA[at : _SCHEMA.find("\n", at)])
+        at = _SCHEMA.find(tag, at)
     return out
 
 

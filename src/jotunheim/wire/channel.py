@@ -3,7 +3,7 @@ control, MAX_CONCURRENT_STREAMS, deadlines and PING liveness; and typed Stubs.""
 
 import asyncio
 
-from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.wire.calls import Call, unary_result
 from jotunheim.wire.channel_events import read_loop
 from jotunheim.wire.channel_send import SendMixin
@@ -12,13 +12,13 @@ from jotunheim.wire.grpc_headers import request_headers
 from jotunheim.wire.h2conn import H2Connection, H2Error
 from jotunheim.wire.transport import open_transport
 
-USER_AGENT = b"grpc-python-jotunheim/0.1"
+_USER_AGENT = const(b"grpc-python-jotunheim/0.1")
 # Our SETTINGS: no server push (gRPC never uses it), and a per-stream receive window larger
 # than the 64 KB default so a message of a few hundred KB does not stall on WINDOW_UPDATEs.
-_ENABLE_PUSH = 2
-_INITIAL_WINDOW_SIZE = 4
+_ENABLE_PUSH = const(2)
+_INITIAL_WINDOW_SIZE = const(4)
 RECEIVE_WINDOW = 256 * 1024
-CONNECT_TIMEOUT = 10  # seconds for the server's first SETTINGS after TCP (and TLS) connect
+_CONNECT_TIMEOUT = const(10)  # seconds for the server's first SETTINGS after TCP (and TLS) connect
 
 
 class Channel(SendMixin):
@@ -94,7 +94,7 @@ class Channel(SendMixin):
             # Wait for the server's SETTINGS: until then we do not know its
             # MAX_CONCURRENT_STREAMS, and grpcio resets streams opened beyond it.
             try:
-                await asyncio.wait_for(self._settings.wait(), CONNECT_TIMEOUT)
+                await asyncio.wait_for(self._settings.wait(), _CONNECT_TIMEOUT)
             except asyncio.TimeoutError:
                 self._fail(GrpcError(Status.UNAVAILABLE, "no HTTP/2 SETTINGS from the server"))
             if self._error is not None:
@@ -181,7 +181,7 @@ class Channel(SendMixin):
         if timeout is not None:  # grpc-timeout carries what is left
             timeout = max(timeout - ticks_diff(ticks_ms(), start) / 1000, 0.000001)
         headers = request_headers(
-            call.path, self._authority, self._scheme, timeout, call.metadata, USER_AGENT
+            call.path, self._authority, self._scheme, timeout, call.metadata, _USER_AGENT
         )
         conn = self._conn
         try:

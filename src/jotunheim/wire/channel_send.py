@@ -1,11 +1,12 @@
 """The send side of a Channel: one message at a time onto its stream, within the peer's
 flow-control windows, without ever holding a second copy of a large message."""
 
+from jotunheim.compat import const
 from jotunheim.wire.grpc import Gather, GrpcError, Status, frame_message, message_prefix
 from jotunheim.wire.h2conn import H2Error
 
 # Largest piece of a message queued for sending at once (memory bound, see send_message).
-SEND_CHUNK = 16384
+_SEND_CHUNK = const(16384)
 
 
 class SendMixin:
@@ -14,7 +15,7 @@ class SendMixin:
     async def send_message(self, call, payload, end_stream):
         """Sends one message as the windows allow: payload is encoded bytes, a Gather from
         Call.encode (prefix included), or None (just END_STREAM). Large messages go out in
-        SEND_CHUNK pieces, flushed one by one, so neither the 5-byte prefix nor the HTTP/2
+        _SEND_CHUNK pieces, flushed one by one, so neither the 5-byte prefix nor the HTTP/2
         output buffer ever holds a second copy of the whole message."""
         try:
             await self._send(call, payload, end_stream)
@@ -36,7 +37,7 @@ class SendMixin:
                 conn = self._check_sendable(call)
                 if conn is None:
                     return
-                room = min(conn.local_flow_control_window(sid), SEND_CHUNK - queued, total - pos)
+                room = min(conn.local_flow_control_window(sid), _SEND_CHUNK - queued, total - pos)
                 if room <= 0:
                     await self.flush()
                     queued = 0
@@ -48,7 +49,7 @@ class SendMixin:
                 conn.send_data(sid, buf if room == total else view[pos : pos + room], fin)
                 pos += room
                 queued += room
-                if queued >= SEND_CHUNK:  # bound the HTTP/2 output buffer to one chunk
+                if queued >= _SEND_CHUNK:  # bound the HTTP/2 output buffer to one chunk
                     await self.flush()
                     queued = 0
         if not bufs and end_stream:
@@ -75,9 +76,9 @@ def _buffers(payload):
         return ()
     if isinstance(payload, Gather):
         parts = payload.parts
-        if len(payload) <= SEND_CHUNK and len(parts) > 1:
+        if len(payload) <= _SEND_CHUNK and len(parts) > 1:
             return (b"".join(parts),)  # a small message: one buffer, one DATA frame
         return [p for p in parts if len(p)]
-    if len(payload) <= SEND_CHUNK:
+    if len(payload) <= _SEND_CHUNK:
         return (frame_message(payload),)
     return (message_prefix(len(payload)), payload)

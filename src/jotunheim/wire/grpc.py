@@ -1,7 +1,7 @@
 """gRPC over HTTP/2, the sans-IO part: status codes, GrpcError, message framing, request
 headers, metadata and response status, per the gRPC spec (doc/PROTOCOL-HTTP2.md)."""
 
-from jotunheim.compat import IS_MICROPYTHON
+from jotunheim.compat import IS_MICROPYTHON, const
 from jotunheim.errors import JotunheimError
 
 
@@ -125,13 +125,13 @@ class Gather:
 # On MicroPython, a collection right before a large allocation (a whole message) lets it
 # reuse the space of what was freed since the last one (earlier messages, frames), instead
 # of landing past the garbage: the heap fragments less, so smaller heaps suffice.
-BIG_ALLOC = 8192
+_BIG_ALLOC = const(8192)
 
 
 def make_room(n):
     """Collects garbage before allocating n bytes when n is large (MicroPython only: the
     runtime otherwise collects only once an allocation fails)."""
-    if IS_MICROPYTHON and n >= BIG_ALLOC:
+    if IS_MICROPYTHON and n >= _BIG_ALLOC:
         import gc
 
         gc.collect()

@@ -1,6 +1,8 @@
 """gRPC request and response headers (doc/PROTOCOL-HTTP2.md): request HEADERS with
 grpc-timeout, response checks, metadata and grpc-status (rarer codecs: grpc_metadata)."""
 
+from jotunheim.compat import const
+
 
 def encode_timeout(seconds):
     """grpc-timeout value: at most 8 digits and a unit, rounded up (never shorter)."""
@@ -32,7 +34,9 @@ def __getattr__(name):
 
 
 # Response headers that are gRPC/HTTP machinery, not metadata for the application.
-_NOT_METADATA = (b"content-type", b"grpc-status", b"grpc-message", b"grpc-status-details-bin")
+_NOT_METADATA = const(
+    (b"content-type", b"grpc-status", b"grpc-message", b"grpc-status-details-bin")
+)
 
 
 def decode_metadata(headers):

@@ -2,6 +2,7 @@
 
 import struct
 
+from jotunheim.compat import const
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2flow import FlowMixin
 from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
@@ -18,7 +19,7 @@ from jotunheim.wire.hpack import (
     HpackError,
 )
 
-MAX_CLOSED_STREAMS = 32  # how many closed streams we remember the close reason of
+_MAX_CLOSED_STREAMS = const(32)  # how many closed streams we remember the close reason of
 
 
 def __getattr__(name):
@@ -51,7 +52,7 @@ class H2Connection(FlowMixin):
         self._encoder = HpackEncoder()
         self._decoder = HpackDecoder(max_header_list_size=settings[f.SETTINGS_MAX_HEADER_LIST_SIZE])
         self._streams = {}
-        self._closed = {}  # stream id -> close reason, bounded by MAX_CLOSED_STREAMS
+        self._closed = {}  # stream id -> close reason, bounded by _MAX_CLOSED_STREAMS
         self._highest_stream_id = 0
         self._header_block = None  # [stream id, end_stream, bytearray] while CONTINUATIONs due
         self._preface_received = False
@@ -224,7 +225,7 @@ class H2Connection(FlowMixin):
         self._streams.pop(stream.stream_id, None)
         closed = self._closed
         closed[stream.stream_id] = reason
-        if len(closed) > MAX_CLOSED_STREAMS:
+        if len(closed) > _MAX_CLOSED_STREAMS:
             del closed[min(closed)]
 
     def _local_end(self, stream):

@@ -2,6 +2,7 @@
 
 import struct
 
+from jotunheim.compat import const
 from jotunheim.errors import DecodeError, JotunheimError
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -39,7 +40,7 @@ SETTINGS_INITIAL_WINDOW_SIZE = 0x4
 SETTINGS_MAX_FRAME_SIZE = 0x5
 SETTINGS_MAX_HEADER_LIST_SIZE = 0x6
 
-FRAME_HEADER_SIZE = 9
+_FRAME_HEADER_SIZE = const(9)
 DEFAULT_MAX_FRAME_SIZE = 16384  # also the smallest value a peer may advertise
 MAX_FRAME_SIZE_LIMIT = 16777215  # 2**24 - 1, the largest value allowed
 DEFAULT_WINDOW_SIZE = 65535
@@ -96,7 +97,7 @@ class FrameBuffer:
 
     def __init__(self, max_frame_size=DEFAULT_MAX_FRAME_SIZE):
         self.max_frame_size = max_frame_size
-        self._head = bytearray(FRAME_HEADER_SIZE)
+        self._head = bytearray(_FRAME_HEADER_SIZE)
         self._hlen = 0  # header bytes held in _head
         self._body = None  # payload being filled (bytearray of the frame length)
         self._blen = 0  # payload bytes held in _body
@@ -128,13 +129,13 @@ class FrameBuffer:
         if self._left:
             return self._piece(data, pos, avail)
         if self._body is None:
-            if self._hlen < FRAME_HEADER_SIZE:
-                take = min(FRAME_HEADER_SIZE - self._hlen, avail)
+            if self._hlen < _FRAME_HEADER_SIZE:
+                take = min(_FRAME_HEADER_SIZE - self._hlen, avail)
                 head[self._hlen : self._hlen + take] = data[pos : pos + take]
                 self._hlen += take
                 pos += take
                 avail -= take
-                if self._hlen < FRAME_HEADER_SIZE:
+                if self._hlen < _FRAME_HEADER_SIZE:
                     return self._consumed(pos)
             length = (head[0] << 16) | (head[1] << 8) | head[2]
             if length > self.max_frame_size:

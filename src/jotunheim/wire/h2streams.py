@@ -1,5 +1,7 @@
 """HTTP/2 client stream state (RFC 9113 section 5.1) as a transition table, plus header checks."""
 
+from jotunheim.compat import const
+
 # States, the rows of _TRANSITIONS: 0 idle, 1 open, 2 half-closed (local), 3 half-closed
 # (remote), 4 closed. Client streams never enter the reserved states: we advertise
 # ENABLE_PUSH = 0. Only the states code tests by name have one (each name costs heap).
@@ -24,11 +26,13 @@ RECV_RST = 7
 # of tuples: this table is code every device loads into its heap.
 #   inputs:     send: HDR DATA END RST  receive: HDR DATA END RST
 _TRANSITIONS = (
-    "1-------"  # idle
-    "11241134"  # open
-    "---42244"  # half-closed (local)
-    "3344---4"  # half-closed (remote)
-    "--------"  # closed
+    const(
+        "1-------"  # idle
+        "11241134"  # open
+        "---42244"  # half-closed (local)
+        "3344---4"  # half-closed (remote)
+        "--------"
+    )  # closed
 )
 
 

@@ -1,5 +1,6 @@
 """HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables."""
 
+from jotunheim.compat import const
 from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
 from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of this API)
     ENTRY_OVERHEAD,
@@ -11,15 +12,15 @@ from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of t
 )
 
 # Limits on everything the peer controls (checked before allocating).
-DEFAULT_TABLE_SIZE = 4096  # RFC 7541 / RFC 9113 SETTINGS_HEADER_TABLE_SIZE default
+_DEFAULT_TABLE_SIZE = const(4096)  # RFC 7541 / RFC 9113 SETTINGS_HEADER_TABLE_SIZE default
 # Decoded name + value + 32 per field (RFC 9113 6.5.2); 8 KiB is also gRPC's default limit.
 DEFAULT_MAX_HEADER_LIST_SIZE = 8192
-MAX_INTEGER_CONTINUATION_OCTETS = 4  # after the prefix: values up to ~2**28
+_MAX_INTEGER_CONTINUATION_OCTETS = const(4)  # after the prefix: values up to ~2**28
 
 # Names whose values we never let an intermediary index (RFC 7541 7.1.3: secrets).
-NEVER_INDEXED_NAMES = (b"authorization", b"proxy-authorization")
+_NEVER_INDEXED_NAMES = const((b"authorization", b"proxy-authorization"))
 # Names whose values change on every request; indexing them would churn the table.
-UNINDEXED_NAMES = (b"grpc-timeout", b"content-length")
+_UNINDEXED_NAMES = const((b"grpc-timeout", b"content-length"))
 
 
 def _encode_int(out, value, prefix_bits, flags):
@@ -42,11 +43,11 @@ def _fields(headers):
     for header in headers:
         if len(header) == 2 and type(header[0]) is bytes and type(header[1]) is bytes:
             name, value = header
-            sensitive = name in NEVER_INDEXED_NAMES
+            sensitive = name in _NEVER_INDEXED_NAMES
         else:  # str, bytearray, a sensitivity flag or a malformed header: rare, lazily
             from jotunheim.wire.hpack_input import field
 
-            name, value, sensitive = field(header, NEVER_INDEXED_NAMES)
+            name, value, sensitive = field(header, _NEVER_INDEXED_NAMES)
         fields.append((name, value, sensitive))
     return fields
 
@@ -54,11 +55,11 @@ def _fields(headers):
 class HpackEncoder:
     """Encodes header lists (lists of (name, value) bytes pairs) into header blocks."""
 
-    def __init__(self, max_table_size=DEFAULT_TABLE_SIZE, huffman=True):
+    def __init__(self, max_table_size=_DEFAULT_TABLE_SIZE, huffman=True):
         # Our own memory cap: the peer's SETTINGS_HEADER_TABLE_SIZE only lets us use up to
         # that much; we never use more than max_table_size.
         self._cap = max_table_size
-        self._table = DynamicTable(min(DEFAULT_TABLE_SIZE, max_table_size))
+        self._table = DynamicTable(min(_DEFAULT_TABLE_SIZE, max_table_size))
         self._pending_min = None
         self._pending_final = None
         self.huffman = huffman
@@ -111,7 +112,7 @@ class HpackEncoder:
             size = len(name) + len(value) + ENTRY_OVERHEAD
             if sensitive:
                 _encode_int(out, name_index, 4, 0x10)  # never indexed
-            elif name in UNINDEXED_NAMES or size > table.max_size // 2:
+            elif name in _UNINDEXED_NAMES or size > table.max_size // 2:
                 _encode_int(out, name_index, 4, 0x00)  # without indexing
             else:
                 _encode_int(out, name_index, 6, 0x40)  # incremental indexing
@@ -139,7 +140,7 @@ class HpackDecoder:
 
     def __init__(
         self,
-        max_table_size=DEFAULT_TABLE_SIZE,
+        max_table_size=_DEFAULT_TABLE_SIZE,
         max_header_list_size=DEFAULT_MAX_HEADER_LIST_SIZE,
     ):
         # The largest table the peer's encoder may ask for: our SETTINGS_HEADER_TABLE_SIZE.
@@ -202,7 +203,7 @@ def _decode_int(data, pos, prefix_bits):
         return value, pos
     shift = 0
     end = len(data)
-    for _ in range(MAX_INTEGER_CONTINUATION_OCTETS):
+    for _ in range(_MAX_INTEGER_CONTINUATION_OCTETS):
         if pos >= end:
             raise malformed(5)  # integer truncated
         octet = data[pos]
@@ -211,7 +212,7 @@ def _decode_int(data, pos, prefix_bits):
         shift += 7
         if not octet & 0x80:
             return value, pos
-    raise malformed(6, MAX_INTEGER_CONTINUATION_OCTETS + 1)  # integer too long
+    raise malformed(6, _MAX_INTEGER_CONTINUATION_OCTETS + 1)  # integer too long
 
 
 def _decode_string(data, pos, budget):

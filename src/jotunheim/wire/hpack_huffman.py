@@ -2,13 +2,14 @@
 
 from array import array
 
+from jotunheim.compat import const
 from jotunheim.wire.hpack_table import malformed
 
 # Code length in bits of each symbol 0..255 and EOS (256), from RFC 7541 Appendix B. The
 # table there is a canonical Huffman code (codes ascend with (length, symbol)), so the
 # lengths alone define every code; storing 257 bytes instead of a dict of tuples keeps it
 # small on a microcontroller.
-_LENGTHS = (
+_LENGTHS = const(
     b"\x0d\x17\x1c\x1c\x1c\x1c\x1c\x1c\x1c\x18\x1e\x1c\x1c\x1e\x1c\x1c\x1c\x1c\x1c\x1c\x1c\x1c"
     b"\x1e\x1c\x1c\x1c\x1c\x1c\x1c\x1c\x1c\x1c\x06\x0a\x0a\x0c\x0d\x06\x08\x0b\x0a\x0a\x08\x0b"
     b"\x08\x06\x06\x06\x05\x05\x05\x06\x06\x06\x06\x06\x06\x06\x07\x08\x0f\x06\x0c\x0a\x0d\x06"
@@ -24,8 +25,8 @@ _LENGTHS = (
 )
 
 EOS = 256
-MAX_CODE_LENGTH = 30
-MIN_CODE_LENGTH = 5
+_MAX_CODE_LENGTH = const(30)
+_MIN_CODE_LENGTH = const(5)
 
 
 def _canonical():
@@ -33,13 +34,13 @@ def _canonical():
     # and where that length's symbols start in the (length, symbol) order define it all.
     # Those ~0.5 KB replace a per-symbol code array and a byte-lookup table (~1.5 KB more
     # on a microcontroller's heap); this function runs once and is then deleted.
-    count = bytearray(MAX_CODE_LENGTH + 1)
+    count = bytearray(_MAX_CODE_LENGTH + 1)
     for length in _LENGTHS:
         count[length] += 1
-    first = array("I", bytes(4 * (MAX_CODE_LENGTH + 1)))
-    base = array("H", bytes(2 * (MAX_CODE_LENGTH + 1)))
+    first = array("I", bytes(4 * (_MAX_CODE_LENGTH + 1)))
+    base = array("H", bytes(2 * (_MAX_CODE_LENGTH + 1)))
     index = 0
-    for length in range(1, MAX_CODE_LENGTH + 1):
+    for length in range(1, _MAX_CODE_LENGTH + 1):
         # RFC 7541 B is canonical: each length's first code follows the previous length's
         # last code, shifted left by one bit.
         first[length] = (first[length - 1] + count[length - 1]) << 1
@@ -105,7 +106,7 @@ def huffman_decode(data, max_length):
         bits += 8
         # Take every complete code at the top of the bits held: a code of length n lies in
         # [first[n], first[n] + count[n]); a prefix of a longer code lies above that range.
-        length = MIN_CODE_LENGTH
+        length = _MIN_CODE_LENGTH
         while length <= bits:
             code = (acc >> (bits - length)) - first[length]
             if code >= count[length]:
@@ -119,7 +120,7 @@ def huffman_decode(data, max_length):
             out.append(order[index])
             bits -= length
             acc &= (1 << bits) - 1  # keep the accumulator a small int
-            length = MIN_CODE_LENGTH
+            length = _MIN_CODE_LENGTH
     # What is left is no complete code. RFC 7541 5.2: padding is at most 7 bits, all ones
     # (the most significant bits of EOS).
     if bits > 7:

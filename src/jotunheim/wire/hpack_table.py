@@ -1,6 +1,7 @@
 """HPACK tables (RFC 7541 section 2.3): the static table in one bytes blob, the dynamic
 table, and HpackError, the codec's error."""
 
+from jotunheim.compat import const
 from jotunheim.errors import DecodeError
 
 STATIC_LENGTH = 61
@@ -22,7 +23,7 @@ def malformed(code, *args):
 # Entry i (1-based) is b"\n" + name + b"\x00" + value; a final b"\n" closes the last one.
 # Neither byte occurs in the table's names or values, so `find` can search whole entries:
 # on a microcontroller this is ~0.8 KB instead of ~8 KB of tuples and ~4 KB of lookup dicts.
-_BLOB = (
+_BLOB = const(
     b"\n:authority\x00"
     b"\n:method\x00GET"
     b"\n:method\x00POST"

@@ -34,7 +34,7 @@ MAX_DEPTH = 16
 # Decoded fields allowed per input byte (plus a fixed allowance): an empty sub-message costs
 # two bytes on the wire but a dict entry for every field of its type, so without this cap a
 # 64 KiB message of empty messages could expand to tens of megabytes.
-MAX_FIELDS_PER_BYTE = 2
+_MAX_FIELDS_PER_BYTE = const(2)
 _FIELD_ALLOWANCE = const(1024)
 
 # Field kind bits, as tools/devicegen.py writes them.
@@ -60,7 +60,7 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
         )
     if not isinstance(data, bytes):
         data = memoryview(data)  # slices of values then copy once, from the caller's buffer
-    budget = [_FIELD_ALLOWANCE + MAX_FIELDS_PER_BYTE * n]  # shared by every nested level
+    budget = [_FIELD_ALLOWANCE + _MAX_FIELDS_PER_BYTE * n]  # shared by every nested level
     try:
         return decode_fields(desc, data, 0, n, max_depth, None, budget)
     except RuntimeError:  # recursion limit / stack check hit before max_depth (small stacks)
@@ -221,10 +221,10 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
 
 
 def spend(budget, n, desc):
-    """Charges n decoded fields to the shared budget (MAX_FIELDS_PER_BYTE)."""
+    """Charges n decoded fields to the shared budget (_MAX_FIELDS_PER_BYTE)."""
     budget[0] -= n
     if budget[0] < 0:
         raise FieldDecodeError(
             "%s: message expands to more than %d fields per input byte"
-            % (desc[0], MAX_FIELDS_PER_BYTE)
+            % (desc[0], _MAX_FIELDS_PER_BYTE)
         )

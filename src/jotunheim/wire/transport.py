@@ -3,14 +3,14 @@ read what is available, write and drain; socket errors become GrpcError(UNAVAILA
 
 import asyncio
 
-from jotunheim.compat import IS_MICROPYTHON
+from jotunheim.compat import IS_MICROPYTHON, const
 from jotunheim.wire.grpc import GrpcError, Status
 
 # Bytes asked for per read. CPython's StreamReader.read(n) and MicroPython's stream read(n)
 # both return what is available (up to n) rather than waiting for n bytes. On MicroPython we
 # read into one reused buffer instead (readinto), so reads leave no garbage on the heap.
-READ_SIZE = 16384
-MP_READ_SIZE = 2048
+_READ_SIZE = const(16384)
+_MP_READ_SIZE = const(2048)
 
 # MicroPython's ssl runs the TLS handshake lazily, inside the first drain()/read(), and
 # reports mbedTLS failures (bad certificate, handshake) as ValueError, not OSError.
@@ -37,10 +37,10 @@ class Transport:
         self._writer = writer
         self._rbuf = None
         if IS_MICROPYTHON and hasattr(reader, "readinto"):
-            self._rbuf = bytearray(MP_READ_SIZE)
+            self._rbuf = bytearray(_MP_READ_SIZE)
             self._rview = memoryview(self._rbuf)
 
-    async def read(self, n=READ_SIZE):
+    async def read(self, n=_READ_SIZE):
         """Received bytes, b"" at EOF. On MicroPython the result is a view into a reused
         buffer: valid until the next read (the HTTP/2 frame buffer copies what it keeps)."""
         try:

@@ -1,12 +1,12 @@
 """DHT22 / AM2302 driver: reads the sensor's raw 5-byte frame through the HAL and decodes it
 (humidity and sign-magnitude temperature in tenths, checksum = low byte of the byte sum)."""
 
-from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.device.drivers import DriverError
 
 # Datasheet operating range; a frame outside it is noise that happened to pass the checksum.
-MIN_C = -40.0
-MAX_C = 80.0
+_MIN_C = const(-40.0)
+_MAX_C = const(80.0)
 
 
 def decode_frame(frame):
@@ -22,7 +22,7 @@ def decode_frame(frame):
     temperature = (((frame[2] & 0x7F) << 8) | frame[3]) / 10
     if frame[2] & 0x80:  # sign bit, magnitude in the other 15 bits (not two's complement)
         temperature = -temperature
-    if humidity > 100 or not MIN_C <= temperature <= MAX_C:
+    if humidity > 100 or not _MIN_C <= temperature <= _MAX_C:
         raise DriverError(
             "DHT22 reading out of range (%.1f C, %.1f %%RH)" % (temperature, humidity)
         )

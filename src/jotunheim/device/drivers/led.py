@@ -1,8 +1,9 @@
 """LED driver: on/off through a digital pin, or brightness 0..1 through PWM (`pwm: true`)."""
 
+from jotunheim.compat import const
 from jotunheim.device.drivers import DriverError
 
-_FULL = 65535
+_FULL = const(65535)
 
 
 class LED:

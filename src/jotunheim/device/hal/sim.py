@@ -6,9 +6,11 @@ Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and
 values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
 """
 
-_ENODEV = 19  # what MicroPython's I2C raises when no device acknowledges the address
-_ETIMEDOUT = 110  # what dht_readinto raises when the sensor does not answer
-_HISTORY = 32  # writes remembered per pin, enough for tests of blink patterns
+from jotunheim.compat import const
+
+_ENODEV = const(19)  # what MicroPython's I2C raises when no device acknowledges the address
+_ETIMEDOUT = const(110)  # what dht_readinto raises when the sensor does not answer
+_HISTORY = const(32)  # writes remembered per pin, enough for tests of blink patterns
 
 
 class SimPin:

@@ -6,7 +6,9 @@ datasheet's bit-serial shift register, the driver's is byte-wise).
 
 import struct
 
-_ENODEV = 19  # what a bus raises when no device answers the reset pulse
+from jotunheim.compat import const
+
+_ENODEV = const(19)  # what a bus raises when no device answers the reset pulse
 _DS_FAMILY = 0x28
 _serial = [0]
 
