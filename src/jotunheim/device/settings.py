@@ -30,7 +30,9 @@ REDACTED = "***"
 # Values of these key paths are secrets: never echoed in errors, "***" in redacted().
 SECRET_PATHS = ("identity.key", "network.wifi.password")
 # Loaded only for a validation, reload or save, and dropped after it on MicroPython (_run).
-_CHECK_MODULES = const(("settings_check", "settings_schema", "settings_encode", "settings_io"))
+_CHECK_MODULES = const(
+    ("settings_check", "settings_schema", "settings_encode", "settings_io", "settings_save")
+)
 _MISSING = object()  # "no such section" (None is a valid value)
 
 
@@ -41,8 +43,9 @@ def validate(raw, strict=True):
 
 def _run(module, name, *args):
     # settings_check holds the validator, settings_encode the compact form's encoder,
-    # settings_io reading, applying and saving documents: all needed only at boot, reload and
-    # save, so the module is imported for the call and dropped again on MicroPython.
+    # settings_io reading documents, settings_save applying and saving them: all needed only
+    # at boot, reload and save, so the module is imported for the call and dropped again on
+    # MicroPython.
     full = "jotunheim.device." + module
     __import__(full)
     try:
@@ -77,7 +80,8 @@ class Settings:
         self._open = {}  # section -> dict handed out by [] / data (the truth while open)
         self._docs = _run("settings_io", "compact_valid", self, raw)
 
-    # Reading, applying and writing documents live in settings_io, loaded for the call (_run).
+    # Reading documents lives in settings_io, applying and writing them in settings_save,
+    # each loaded for the call (_run).
 
     @classmethod
     def load(cls, path, strict=True, logger=None):
@@ -131,23 +135,23 @@ class Settings:
 
     def reload(self):
         """Re-read the file; on error raise and keep the old settings. Returns changed sections."""
-        return _run("settings_io", "reload", self)
+        return _run("settings_save", "reload", self)
 
     def apply(self, raw):
         """Validate `raw` and make it current; notifies listeners; returns changed sections."""
-        return _run("settings_io", "apply", self, raw)
+        return _run("settings_save", "apply", self, raw)
 
     def save(self, path=None):
         """Validate the current data and write it atomically: temp file, flush, sync, rename."""
-        _run("settings_io", "save", self, path)
+        _run("settings_save", "save", self, path)
 
     def _write_temp(self, tmp, payload):
-        _run("settings_io", "write_temp", tmp, payload)
+        _run("settings_save", "write_temp", tmp, payload)
 
     def redacted(self):
         """A deep copy of the data with every secret that is set replaced by "***"."""
-        return _run("settings_io", "redacted", self)
+        return _run("settings_save", "redacted", self)
 
     def to_json(self):
         """The settings as human-readable JSON (what save() writes)."""
-        return _run("settings_io", "settings_json", self)
+        return _run("settings_save", "settings_json", self)
