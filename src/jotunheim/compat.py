@@ -71,5 +71,7 @@ def unload(*names):
         sys.modules.pop(full, None)
         parent, _, attr = full.rpartition(".")
         pkg = sys.modules.get(parent)
-        if pkg is not None and hasattr(pkg, attr):
+        # `in __dict__`, not hasattr(): hasattr would make the name a qstr (never freed) on
+        # MicroPython even when the module was never loaded.
+        if pkg is not None and attr in pkg.__dict__:
             delattr(pkg, attr)

@@ -6,8 +6,9 @@ from jotunheim.compat import const
 from jotunheim.device.settings import SECRET_PATHS, SettingsError
 from jotunheim.device.settings_schema import REQUIRED, choices, fields
 
-_HEX = "0123456789abcdefABCDEF"
-_ID_EXTRA = const("._-")
+_HEX = const(b"0123456789abcdefABCDEF")
+_ID_EXTRA = const(b"._-")
+_NAME_EXTRA = const(b"_-")
 
 
 def fail(path, problem, value=REQUIRED):
@@ -36,19 +37,24 @@ def _check_str(value, path, arg):
     lo, hi, chars = arg
     if not isinstance(value, str):
         fail(path, "expected a string", value)
+    # The checks walk the UTF-8 bytes as ints: a str's characters, iterated or indexed, are
+    # made qstrs on MicroPython, which are never freed (a device key alone would leave 16).
+    # Every allowed character is ASCII, so any byte above 127 fails.
+    data = value.encode()
     if chars == "hex":
-        for c in value:
-            if c not in _HEX:
+        for b in data:
+            if b not in _HEX:
                 fail(path, "expected a hex string", value)
         if len(value) & 1:
             fail(path, "expected an even number of hex digits", value)
     elif chars is not None:
-        for i in range(len(value)):
-            c = value[i]
-            ok = c.isalpha() or (i and (c.isdigit() or c == "_" or c == "-"))
-            if chars == "id":
-                ok = c.isalpha() or c.isdigit() or c in _ID_EXTRA
-            if not ok or ord(c) > 127:
+        extra = _ID_EXTRA if chars == "id" else _NAME_EXTRA
+        for i in range(len(data)):
+            b = data[i]
+            # an ASCII letter (b | 32 folds upper to lower case), or a digit or an extra
+            # character except at the start of a name (an id may start with any of them)
+            ok = 97 <= (b | 32) <= 122 or ((i or chars == "id") and (48 <= b <= 57 or b in extra))
+            if not ok:
                 fail(path, "expected letters, digits, '_' or '-' (starting with a letter)", value)
     if not lo <= len(value) <= hi:
         fail(path, "expected %d..%d characters" % (lo, hi), value)
