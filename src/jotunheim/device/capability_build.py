@@ -26,10 +26,14 @@ SENSOR_FIELDS = {
 def _valid_name(name):
     if not isinstance(name, str) or not name or len(name) > MAX_TOOL_NAME:
         return False
-    for ch in name:
-        if not (ch == "_" or ch.isalpha() or ch.isdigit()):
+    # An ASCII identifier, checked on its UTF-8 bytes as ints: a str's characters, iterated
+    # or indexed, become qstrs on MicroPython, never freed (and MicroPython's isalpha() is
+    # ASCII-only anyway, so both runtimes now agree on names like "café").
+    data = name.encode()
+    for b in data:
+        if not (b == 95 or 97 <= (b | 32) <= 122 or 48 <= b <= 57):  # _, a-z/A-Z, 0-9
             return False
-    return not name[0].isdigit()
+    return not 48 <= data[0] <= 57
 
 
 def check_name(name):
