@@ -160,7 +160,7 @@ def print_census(per_module, total, counts, top=25):
         )
     text = sum(len(n.encode()) + 1 for n in total)
     print(
-        "  distinct heap qstrs over the flow: %d (%.1f KB of text, ~%.1f KB with pool entries)"
+        "  distinct heap qstrs: %d (%.1f KB of text, ~%.1f KB with pool entries)"
         % (len(total), text / 1024, sum(cost(n) for n in total) / 1024)
     )
     shared = sum(1 for n in total if len(users[n]) > 1)
