@@ -276,7 +276,7 @@ class CommandRouter:
             try:
                 session = await self._wait_online(device_id, command_id, wait_ms, budget_s)
             except asyncio.CancelledError:  # the caller went away: it will not be sent
-                self.fail(command_id, "UNAVAILABLE", "caller went away before sending")
+                self.fail(command_id, "UNAVAILABLE", "caller went away before sending it; not run")
                 raise
             if reg.now_ms() < deadline_at:
                 self.registry.mark_sent(command_id)

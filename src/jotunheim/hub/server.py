@@ -81,6 +81,7 @@ class Hub:
         self.tls_front = None
         self.tls_address = ""
         self._housekeeping = None
+        self._stopped = False
         self.ota_status_listeners = []
         self.ota_tracker = OtaTracker(self)  # records OtaStatus in the registry; rollouts
         self.device_listeners = []  # callbacks() on connect/disconnect/capability change
@@ -175,6 +176,9 @@ class Hub:
             await asyncio.sleep(3600)
 
     async def stop(self, grace=0.5):
+        if self._stopped:
+            return
+        self._stopped = True
         if self._housekeeping is not None:
             self._housekeeping.cancel()
         self.ota_tracker.stop()

@@ -23,11 +23,32 @@ FAST = dict(
 )
 
 
+# Hubs start_hub started in this test: run_stopping_hubs stops them (Hub.stop is idempotent)
+# when a test fails half-way, since a grpc.aio server left running keeps pytest from exiting.
+_STARTED = []
+
+
 async def start_hub(data_dir, **kw):
     cfg = SessionConfig(**dict(FAST, **kw.pop("session", {})))
     hub = Hub(str(data_dir), host="127.0.0.1", port=0, session_config=cfg, **kw)
     await hub.start()
+    _STARTED.append(hub)
     return hub
+
+
+def run_stopping_hubs(coro, timeout_s=60):
+    """asyncio.run(coro) with a timeout; hubs it started and left running are stopped."""
+
+    del _STARTED[:]  # hubs of earlier tests belong to loops that are gone
+
+    async def guarded():
+        try:
+            return await asyncio.wait_for(coro, timeout_s)
+        finally:
+            while _STARTED:
+                await _STARTED.pop().stop()
+
+    return asyncio.run(guarded())
 
 
 def provision(hub, device_id, name=""):
