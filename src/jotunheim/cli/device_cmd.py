@@ -22,12 +22,12 @@ DEVICE_PARTS = (
     "jotunheim/device",
 )
 AGENT_MODULE = "jotunheim.device.agent"
-# The whole agent (~247 KB of .mpy code, tables and built parts on the 64-bit unix port)
-# sits at ~293 KB live after commands, ~321 KB with a Loki channel; the e2e flow passes from
-# 320k (344k with Loki; bench/bench_device_heap.py --scan): 392k leaves the same 48k margin
-# for fragmentation as before (tests/e2e 3 runs in a row at 392k). docs/micropython-notes.md,
-# "Device session and agent".
-DEFAULT_HEAP = "392k"
+# The whole agent (~166 KB of .mpy code, tables and built parts on the 64-bit unix port)
+# sits at ~226 KB live after commands, ~242 KB with a Loki channel; the e2e flow passes from
+# 256k (272k with Loki; bench/bench_device_heap.py --scan): 320k leaves the same 48k margin
+# for fragmentation as before (tests/e2e 3 runs in a row at 320k). docs/micropython-notes.md,
+# "Heap diet: the whole flow".
+DEFAULT_HEAP = "320k"
 
 
 def register(sub):
