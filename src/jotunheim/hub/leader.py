@@ -25,7 +25,12 @@ MAX_PEERS = 32  # addresses learnt by gossip are bounded
 DOWN_AFTER_FAILURES = 2  # one lost poll is not enough to depose a leader
 FORWARDED_KEY = "x-jotunheim-forwarded"
 # Caller metadata carried over when forwarding (the token and our own per-call options).
-_FORWARD_KEYS = ("authorization", "x-jotunheim-wait-ms", "x-jotunheim-command-id")
+_FORWARD_KEYS = (
+    "authorization",
+    "x-jotunheim-wait-ms",
+    "x-jotunheim-command-id",
+    "x-jotunheim-max-failures",
+)
 # grpcio backs off up to 120 s between reconnects to an address that failed; a hub that comes
 # back at the same address (or fixes its certificate) should be seen within a few polls.
 _CHANNEL_OPTIONS = (("grpc.max_reconnect_backoff_ms", 5000),)
@@ -280,20 +285,9 @@ class LeaderElector:
     async def forward_if_follower(self, path, request, response_cls, context):
         """On a follower, relay an operator call to the leader and return its response; on
         the leader (or for a call already forwarded once) return None to serve it here."""
-        metadata = context.invocation_metadata() or ()
-        if self.is_leader() or any(k == FORWARDED_KEY for k, _ in metadata):
+        rpc = await self._relay(path, request, response_cls, context, streaming=False)
+        if rpc is None:
             return None
-        if not self._leader_addr:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "no leader elected yet")
-        out_md = [(k, v) for k, v in metadata if k in _FORWARD_KEYS]
-        out_md.append((FORWARDED_KEY, self.hub.hub_id))
-        call = self._channel(self._leader_addr).unary_unary(
-            path,
-            request_serializer=type(request).SerializeToString,
-            response_deserializer=response_cls.FromString,
-        )
-        remaining = context.time_remaining()
-        rpc = call(request, timeout=remaining, metadata=out_md)
         try:
             resp = await rpc
         except grpc.aio.AioRpcError as exc:
@@ -302,6 +296,42 @@ class LeaderElector:
         if trailing:
             context.set_trailing_metadata(tuple((k, v) for k, v in trailing if k.startswith("x-")))
         return resp
+
+    async def forward_stream_if_follower(self, path, request, response_cls, context):
+        """forward_if_follower for a server-streaming call: on a follower, an async iterator
+        of the leader's responses (a leader's error is re-raised here with its status);
+        None to serve the call here."""
+        rpc = await self._relay(path, request, response_cls, context, streaming=True)
+        if rpc is None:
+            return None
+        return _relayed(rpc, context)
+
+    async def _relay(self, path, request, response_cls, context, streaming):
+        # The call as the leader gets it: the caller's token and our per-call options, marked
+        # forwarded so that it is never forwarded twice; None when it is ours to serve.
+        metadata = context.invocation_metadata() or ()
+        if self.is_leader() or any(k == FORWARDED_KEY for k, _ in metadata):
+            return None
+        if not self._leader_addr:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "no leader elected yet")
+        out_md = [(k, v) for k, v in metadata if k in _FORWARD_KEYS]
+        out_md.append((FORWARDED_KEY, self.hub.hub_id))
+        channel = self._channel(self._leader_addr)
+        kind = channel.unary_stream if streaming else channel.unary_unary
+        call = kind(
+            path,
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=response_cls.FromString,
+        )
+        return call(request, timeout=context.time_remaining(), metadata=out_md)
+
+
+async def _relayed(rpc, context):
+    try:
+        async for response in rpc:
+            yield response
+    except grpc.aio.AioRpcError as exc:
+        await context.abort(exc.code(), exc.details() or "")
 
 
 class HubPeerServicer:

@@ -249,12 +249,13 @@ class HubOperatorServicer(_Base):
         return hub_pb2.RevokeResponse(revoked=revoked, was_online=session is not None)
 
     async def Rollout(self, request, context):
-        # A stream is not forwarded: a follower answers FAILED_PRECONDITION naming the leader.
-        if not self.hub.leader.is_leader():
-            await context.abort(
-                grpc.StatusCode.FAILED_PRECONDITION,
-                "not the leader: run the rollout against %s" % self.hub.leader.leader_address(),
-            )
+        relay = await self.hub.leader.forward_stream_if_follower(
+            "/%s/Rollout" % self.SERVICE, request, hub_pb2.RolloutProgress, context
+        )
+        if relay is not None:  # a follower: the leader runs it, its progress streams through
+            async for progress in relay:
+                yield progress
+            return
         raw = _metadata(context, rollout.MAX_FAILURES_KEY, "0")
         try:
             max_failures = int(raw)

@@ -234,3 +234,32 @@ def test_rollout_resumes_after_a_hub_restart(tmp_path, update_dir):
         await _teardown(hub, op, fakes)
 
     run(go())
+
+
+def test_rollout_on_a_follower_runs_on_the_leader(tmp_path, update_dir, monkeypatch):
+    monkeypatch.setenv("JOTUNHEIM_TOKEN", "cluster-token-rollout")
+
+    async def go():
+        base, key, src = update_dir
+        a = await start_hub(tmp_path / "a", peer_interval_ms=100)
+        b = await start_hub(tmp_path / "b", peers=[a.address], peer_interval_ms=100)
+        await eventually(lambda: b.leader.leader_address() == a.address)
+        publish(src, "1.1.0", key, str(tmp_path / "a"), target="sim")
+        dev = OtaFake([a.address], "d1", provision(a, "d1"))
+        await dev.connect()
+        op = Operator(b.address, b.token)  # the follower
+        out = await _rollout(op, device_ids=["d1"], max_failures=1)
+        assert out[-1].done and out[-1].summary == "1 confirmed, 0 rolled_back, 0 failed"
+        assert [p.status.state for p in out[:-1]] == list(HAPPY)
+        assert dev.notices == ["1.1.0"]
+        # The leader's refusal comes back through the follower with its status.
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await _rollout(op, device_ids=["d1"], max_failures=-1)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "x-jotunheim-max-failures" in err.value.details()
+        await dev.drop()
+        await op.close()
+        await b.stop()
+        await a.stop()
+
+    run(go())
