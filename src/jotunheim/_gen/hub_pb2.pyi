@@ -357,6 +357,20 @@ class RollbackRequest(_message.Message):
     reason: str
     def __init__(self, device_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class WatchStreamRequest(_message.Message):
+    __slots__ = ("device_id", "source", "interval_ms", "args_json", "max_messages")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    MAX_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    source: str
+    interval_ms: int
+    args_json: str
+    max_messages: int
+    def __init__(self, device_id: _Optional[str] = ..., source: _Optional[str] = ..., interval_ms: _Optional[int] = ..., args_json: _Optional[str] = ..., max_messages: _Optional[int] = ...) -> None: ...
+
 class RollbackResponse(_message.Message):
     __slots__ = ("sent",)
     SENT_FIELD_NUMBER: _ClassVar[int]

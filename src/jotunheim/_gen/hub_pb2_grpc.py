@@ -138,6 +138,11 @@ class HubOperatorStub:
                 request_serializer=hub__pb2.RollbackRequest.SerializeToString,
                 response_deserializer=hub__pb2.RollbackResponse.FromString,
                 _registered_method=True)
+        self.WatchStream = channel.unary_stream(
+                '/jotunheim.hub.HubOperator/WatchStream',
+                request_serializer=hub__pb2.WatchStreamRequest.SerializeToString,
+                response_deserializer=hub__pb2.StreamData.FromString,
+                _registered_method=True)
 
 
 class HubOperatorServicer:
@@ -185,6 +190,16 @@ class HubOperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchStream(self, request, context):
+        """Data stream (docs/hub.md, "Data streams"): the hub sends StreamControl start with a fresh
+        stream_id and relays the device's StreamData of it, in order, until the caller cancels,
+        max_messages arrived or the deadline passed (then StreamControl stop); UNAVAILABLE when
+        the device disconnects. A follower forwards it to the leader.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HubOperatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -217,6 +232,11 @@ def add_HubOperatorServicer_to_server(servicer, server):
                     servicer.RollbackDevice,
                     request_deserializer=hub__pb2.RollbackRequest.FromString,
                     response_serializer=hub__pb2.RollbackResponse.SerializeToString,
+            ),
+            'WatchStream': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchStream,
+                    request_deserializer=hub__pb2.WatchStreamRequest.FromString,
+                    response_serializer=hub__pb2.StreamData.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -383,6 +403,33 @@ class HubOperator:
             '/jotunheim.hub.HubOperator/RollbackDevice',
             hub__pb2.RollbackRequest.SerializeToString,
             hub__pb2.RollbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchStream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/jotunheim.hub.HubOperator/WatchStream',
+            hub__pb2.WatchStreamRequest.SerializeToString,
+            hub__pb2.StreamData.FromString,
             options,
             channel_credentials,
             insecure,

@@ -60,6 +60,10 @@ RevokeResponse = ['RevokeResponse', 'revoked,1,8;was_online,2,8', None, None]
 RolloutRequest = ['RolloutRequest', 'version,1,9;device_ids,2,41;all,3,8;batch_size,4,13;timeout_ms,5,13', None, None]
 RolloutProgress = ['RolloutProgress', 'device_id,1,9;batch,2,13;status,3,11;done,4,8;summary,5,9;batches,6,13', None, (OtaStatus, )]
 RollbackRequest = ['RollbackRequest', 'device_id,1,9;reason,2,9', None, None]
+WatchStreamRequest = ['WatchStreamRequest', (
+    'device_id,1,9;source,2,9;interval_ms,3,13;args_json,4,9'
+    ';max_messages,5,13'
+), None, None]
 RollbackResponse = ['RollbackResponse', 'sent,1,8', None, None]
 PeerStatusRequest = ['PeerStatusRequest', 'from_address,1,9', None, None]
 PeerStatus = ['PeerStatus', (
@@ -81,6 +85,7 @@ HubOperator = (
     ('RevokeDevice', '/jotunheim.hub.HubOperator/RevokeDevice', DeviceRef, RevokeResponse, False, False),
     ('Rollout', '/jotunheim.hub.HubOperator/Rollout', RolloutRequest, RolloutProgress, False, True),
     ('RollbackDevice', '/jotunheim.hub.HubOperator/RollbackDevice', RollbackRequest, RollbackResponse, False, False),
+    ('WatchStream', '/jotunheim.hub.HubOperator/WatchStream', WatchStreamRequest, StreamData, False, True),
 )
 
 HubPeer = (
