@@ -20,6 +20,7 @@ from jotunheim.hub.registry import CAPS_TTL_S, COMMAND_LOG_KEEP_MS, Registry
 from jotunheim.hub.rollout import OtaTracker
 from jotunheim.hub.router import CommandRouter
 from jotunheim.hub.session import MAX_DEVICE_MESSAGE, DeviceSession, SessionConfig
+from jotunheim.hub.streams import StreamRelay
 
 log = logging.getLogger("jotunheim.hub")
 
@@ -68,6 +69,7 @@ class Hub:
         self.token, self.token_created = hub_auth.load_or_create_token(data_dir)
         self.authenticator = hub_auth.DeviceAuthenticator(self.registry)
         self.router = CommandRouter(self.registry)
+        self.streams = StreamRelay(self)  # HubOperator.WatchStream (hub/streams.py)
         self.address = ""
         self.port = 0
         self._peers = list(peers)

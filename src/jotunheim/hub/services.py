@@ -21,6 +21,7 @@ from jotunheim.hub import auth as hub_auth
 from jotunheim.hub import registry as reg
 from jotunheim.hub import rollout
 from jotunheim.hub.router import CommandError
+from jotunheim.hub.streams import StreamError
 
 log = logging.getLogger("jotunheim.hub.services")
 
@@ -276,6 +277,32 @@ class HubOperatorServicer(_Base):
             yield p
             if p.done:
                 return
+
+    async def WatchStream(self, request, context):
+        relay = await self.hub.leader.forward_stream_if_follower(
+            "/%s/WatchStream" % self.SERVICE, request, hub_pb2.StreamData, context
+        )
+        if relay is not None:  # a follower: the leader holds the device's session
+            async for data in relay:
+                yield data
+            return
+        streams = self.hub.streams
+        try:
+            watch = await streams.open(request)
+        except StreamError as exc:
+            await context.abort(exc.status, exc.message)
+        # The caller cancelling, or its deadline passing, cancels this generator: the finally
+        # clause then sends the device StreamControl stop.
+        try:
+            sent = 0
+            while not request.max_messages or sent < request.max_messages:
+                data = await watch.next()
+                if data is None:
+                    await context.abort(*watch.ended)
+                yield data
+                sent += 1
+        finally:
+            streams.close(watch)
 
     async def RollbackDevice(self, request, context):
         fwd = await self._forward("RollbackDevice", request, hub_pb2.RollbackResponse, context)

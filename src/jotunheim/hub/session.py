@@ -54,7 +54,6 @@ class DeviceSession:
         self.close_status = None
         self.close_reason = ""
         self.closed = False
-        self.stream_data = {}  # stream_id -> last StreamData (no consumer yet beyond status)
         self.last_ota_status = None
         self._cap_waiters = []
         self._tasks = []
@@ -98,6 +97,7 @@ class DeviceSession:
                 task.cancel()
             self.closed = True
             self.hub.router.detach(self)
+            self.hub.streams.session_closed(self)  # its watches end with UNAVAILABLE
             self.hub.registry.touch(self.device_id)
             for fut in self._cap_waiters:
                 if not fut.done():
@@ -339,7 +339,7 @@ class DeviceSession:
         self.hub.registry.touch(self.device_id, hb)
 
     def _handle_stream_data(self, data):
-        self.stream_data[data.stream_id[:64]] = data
+        self.hub.streams.on_data(self, data)  # to its watcher (hub/streams.py)
 
     def _handle_ota_status(self, status):
         self.last_ota_status = status
