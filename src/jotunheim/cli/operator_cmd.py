@@ -1,4 +1,4 @@
-"""Operator commands against a hub: `jotunheim devices`, `caps`, `call` and `keys`.
+"""Operator commands against a hub: `jotunheim devices`, `caps`, `call`, `watch` and `keys`.
 
 The hub address comes from --hub, else $JOTUNHEIM_HUB, else 127.0.0.1:50051. The operator
 token comes from --token, else $JOTUNHEIM_TOKEN, else the file `operator_token` in --data-dir
@@ -45,6 +45,20 @@ def register(sub):
     )
     p.add_argument("--id", default="", help="idempotency key: a retry never runs it twice")
     p.set_defaults(func=cmd_call)
+
+    p = sub.add_parser(
+        "watch", help="stream a tool's samples: watch DEVICE SOURCE key=value ... (Ctrl-C ends)"
+    )
+    _common(p)
+    p.set_defaults(timeout=None)  # a watch runs until Ctrl-C or --count, unless --timeout
+    p.add_argument("device")
+    p.add_argument("source", help="the tool to sample, e.g. read_room")
+    p.add_argument("params", nargs="*", metavar="key=value")
+    p.add_argument(
+        "--interval-ms", type=int, default=1000, help="sampling period (100..3600000, default 1000)"
+    )
+    p.add_argument("--count", type=int, default=0, help="stop after N samples (default: never)")
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("keys", help="provision, list and revoke device identities")
     ksub = p.add_subparsers(dest="keys_command", metavar="add|list|revoke", required=True)
@@ -304,6 +318,56 @@ def cmd_call(args):
             % (rtt_ms, extra, trailing.get("x-jotunheim-command-id", "?"))
         )
         return 0 if resp.success else 1
+
+    return _run(args, go)
+
+
+def sample_line(data):
+    """One line per StreamData: seq, device time (UTC), payload (a problem sample as error)."""
+    if data.timestamp_ms:
+        ms = data.timestamp_ms
+        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+    else:
+        when = "-"  # the device has no clock
+    text = data.payload.decode("utf-8", "replace")
+    if data.content_type == "application/problem+json":
+        try:
+            problem = json.loads(text)
+            text = "error: %s: %s" % (problem.get("title"), problem.get("detail"))
+        except (ValueError, AttributeError):
+            text = "error: " + text
+    return "%6d  %s  %s" % (data.seq, when, text)
+
+
+def cmd_watch(args):
+    from jotunheim._gen import hub_pb2
+
+    def go(c):
+        tool = None
+        try:
+            caps = c.ops.GetCapabilities(
+                hub_pb2.DeviceRef(device_id=args.device), metadata=c.md, timeout=10.0
+            )
+            tool = next((t for t in caps.capabilities.tools if t.name == args.source), None)
+        except c.grpc.RpcError:
+            pass  # WatchStream itself reports what is wrong
+        req = hub_pb2.WatchStreamRequest(
+            device_id=args.device,
+            source=args.source,
+            interval_ms=max(0, args.interval_ms),
+            args_json=json.dumps(parse_params(args.params, tool)),
+            max_messages=max(0, args.count),
+        )
+        call = c.ops.WatchStream(req, metadata=c.md, timeout=c.timeout)
+        n = 0
+        try:
+            for data in call:
+                print(sample_line(data), flush=True)
+                n += 1
+        except KeyboardInterrupt:
+            call.cancel()  # the hub tells the device to stop
+        print("%d sample(s)" % n, file=sys.stderr)
+        return 0
 
     return _run(args, go)
 

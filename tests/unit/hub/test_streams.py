@@ -280,3 +280,55 @@ def test_a_follower_forwards_the_watch_to_the_leader(tmp_path, monkeypatch):
         await op.close()
 
     run_stopping_hubs(go())
+
+
+def test_watch_cli_prints_samples_and_ctrl_c_stops_the_device_stream(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    async def jot_watch(address, token, *args):
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "jotunheim", "watch", "d1", "echo", *args,
+            "--hub", address, "--token", token,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, COLUMNS="160"),
+        )  # fmt: skip
+
+    async def go():
+        hub, dev, op = await _setup(tmp_path)
+        proc = await jot_watch(hub.address, hub.token, "value=4", "--count", "3")
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err
+        lines = out.decode().splitlines()
+        assert [int(line.split()[0]) for line in lines] == [1, 2, 3]
+        assert lines[0].split()[1] == "2023-11-14T22:13:20.001Z"  # the device's timestamp
+        assert lines[0].endswith('{"echo": 4}') and "3 sample(s)" in err.decode()
+        await eventually(lambda: len(dev.stops()) == 1)
+
+        proc = await jot_watch(hub.address, hub.token, "--interval-ms", "500")
+        first = await asyncio.wait_for(proc.stdout.readline(), 60)
+        assert first.split()[0] == b"1"
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err
+        await eventually(lambda: len(dev.stops()) == 2)  # the hub told the device to stop
+        rc = await (await jot_watch(hub.address, hub.token, "--interval-ms", "5")).wait()
+        assert rc == 1  # the hub's INVALID_ARGUMENT, reported on stderr
+        await dev.drop()
+        await op.close()
+
+    run_stopping_hubs(go())
+
+
+def test_watch_cli_sample_lines():
+    from jotunheim.cli.operator_cmd import sample_line
+
+    problem = hub_pb2.StreamData(
+        seq=7,
+        payload=b'{"title": "INTERNAL", "detail": "ValueError: sensor not ready"}',
+        content_type="application/problem+json",
+    )
+    assert sample_line(problem) == "     7  -  error: INTERNAL: ValueError: sensor not ready"
+    plain = hub_pb2.StreamData(seq=1, payload=b'{"t": 21}', timestamp_ms=86_400_123)
+    assert sample_line(plain) == '     1  1970-01-02T00:00:00.123Z  {"t": 21}'
