@@ -168,6 +168,23 @@ def test_invalid_arguments_are_refused_without_running(cluster, device_id):
     assert cluster.runs(device_id, "") == 0
 
 
+@pytest.mark.parametrize("device_id", [d for d, _ in DEVICES])
+def test_watch_stream_of_read_room_returns_ordered_samples(cluster, device_id):
+    """HubOperator.WatchStream: the agent loads streams.py on the first StreamControl, runs
+    read_room every 100 ms and the hub relays 3 samples, then stops the stream."""
+    from jotunheim._gen import hub_pb2
+
+    req = hub_pb2.WatchStreamRequest(
+        device_id=device_id, source="read_room", interval_ms=100, max_messages=3
+    )
+    got = list(cluster.op.ops.WatchStream(req, metadata=cluster.op.md, timeout=10))
+    assert [d.seq for d in got] == [1, 2, 3]
+    assert all(d.content_type == "" for d in got)
+    assert isinstance(json.loads(got[0].payload)["temperature_c"], float)
+    assert abs(got[-1].timestamp_ms - time.time() * 1000) < 60_000  # the device's clock
+    assert got[0].timestamp_ms <= got[1].timestamp_ms <= got[2].timestamp_ms
+
+
 def _rejoin(op, device_id, command_id, timeout_s=15):
     """Asks for a command's outcome by its id until the device has reported it (a restarted
     hub answers "still in flight" at once instead of waiting)."""
