@@ -136,6 +136,8 @@ class StreamRunner:
                     await asyncio.sleep(left / 1000)
         except asyncio.CancelledError:
             pass
+        except Exception as exc:  # noqa: BLE001 - a stream never takes the session down
+            self._note("stream %s ended: %s: %s", sid, type(exc).__name__, exc)
         finally:
             if self.streams.get(sid) is task:
                 self.streams.pop(sid, None)

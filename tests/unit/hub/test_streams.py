@@ -274,6 +274,11 @@ def test_a_follower_forwards_the_watch_to_the_leader(tmp_path, monkeypatch):
         assert [d.seq for d in got] == [1, 2, 3]
         assert json.loads(got[0].payload) == {"t": 21}
         await eventually(lambda: len(dev.stops()) == 1)  # the leader stopped it
+        call = _watch(op)  # a caller of the follower that cancels: the leader stops too
+        assert (await call.read()).seq == 1
+        call.cancel()
+        await eventually(lambda: len(dev.stops()) == 2)
+        await eventually(lambda: not a.streams.watches)
         err = await _refused(op, source="missing")  # the leader's refusal, relayed
         assert err.code() == grpc.StatusCode.NOT_FOUND
         await dev.drop()
