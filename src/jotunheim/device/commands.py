@@ -91,7 +91,7 @@ class CommandHandler:
             return pending[1]
         pending = inflight[cid] = [asyncio.Event(), None]
         try:
-            result = await self._execute(cid, command)
+            result = await self.execute(cid, command)
         except Exception as exc:  # last line of defence: nothing escapes the runtime
             result = error_result(cid, "INTERNAL", "%s: %s" % (type(exc).__name__, exc))
         except BaseException:
@@ -111,7 +111,10 @@ class CommandHandler:
         pending[1] = result
         pending[0].set()
 
-    async def _execute(self, cid, command):
+    async def execute(self, cid, command):
+        """Runs one command (lookup, argument checks, deadline, scheduler) -> CommandResult
+        dict, without the idempotency cache: handle() adds that; a data stream runs one id
+        again and again (device/streams.py)."""
         try:
             tool = self.registry.get(command.get("tool"))
             params = tool.validate(_parse_args(command.get("args_json", "")))

@@ -122,7 +122,7 @@ class StreamRunner:
                 start = ticks_ms()
                 # The command path's own registry lookup, argument validation, deadline and
                 # scheduler, without its idempotency cache: a stream runs one id repeatedly.
-                res = await self.handler._execute(sid, cmd)
+                res = await self.handler.execute(sid, cmd)
                 seq += 1
                 if res["success"]:
                     payload, ctype = res["result"], ""
