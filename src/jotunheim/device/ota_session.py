@@ -15,6 +15,7 @@ REBOOT_EXIT = 75  # the agent exits with this code to be restarted on the select
 APP_MODULE = "jotunheim_app"  # optional module in an update: imported at start, self_test()
 CRASH_FILE = "last_crash.txt"  # why a trial boot crashed, added to the rollback's reason
 TICK_S = 0.2
+FLUSH_BEFORE_REBOOT_S = 15
 MAX_RESUMES = 10  # download breaks (each waits up to ota_link.WAIT_ONLINE_S to reconnect)
 
 
@@ -237,7 +238,10 @@ class OtaSession:
 
     async def _reboot(self):
         self.rebooting = True
-        for _ in range(25):  # let the last statuses reach the hub, but never wait forever
+        # Let the last statuses reach the hub, but never wait forever: long enough for a
+        # session that dropped during the update (a busy device missing the hub's dead-peer
+        # deadline) to reconnect, since progress statuses left unsent now are lost.
+        for _ in range(int(FLUSH_BEFORE_REBOOT_S / TICK_S)):
             if await self._flush():
                 break
             await asyncio.sleep(TICK_S)
