@@ -14,6 +14,7 @@ import uuid
 import grpc
 
 from jotunheim._gen import hub_pb2
+from jotunheim.hub.errors import StatusError
 
 log = logging.getLogger("jotunheim.hub.rollout")
 
@@ -23,13 +24,8 @@ MAX_FAILURES_KEY = "x-jotunheim-max-failures"  # Rollout call metadata; absent =
 NOTIFY_RETRY_S = 0.2  # a resumed batch checks this often whether its offline devices are back
 
 
-class RolloutError(Exception):
+class RolloutError(StatusError):
     """A rollout that cannot start; `status` is the gRPC status to answer with."""
-
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class OtaTracker:

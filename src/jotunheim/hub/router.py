@@ -12,8 +12,8 @@ import uuid
 
 import grpc
 
-from jotunheim.errors import JotunheimError
 from jotunheim.hub import registry as reg
+from jotunheim.hub.errors import StatusError
 
 log = logging.getLogger("jotunheim.hub.router")
 
@@ -39,13 +39,8 @@ _TYPE_CHECKS = {
 }
 
 
-class CommandError(JotunheimError):
+class CommandError(StatusError):
     """A command the hub could not deliver or complete; carries the gRPC status to return."""
-
-    def __init__(self, status, message):
-        JotunheimError.__init__(self, message)
-        self.status = status
-        self.message = message
 
 
 class Outcome:

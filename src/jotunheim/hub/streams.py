@@ -11,7 +11,7 @@ import uuid
 import grpc
 
 from jotunheim._gen import hub_pb2
-from jotunheim.errors import JotunheimError
+from jotunheim.hub.errors import StatusError
 from jotunheim.hub.router import CommandError, validate_args
 
 log = logging.getLogger("jotunheim.hub.streams")
@@ -27,13 +27,8 @@ WATCH_BUFFER = 64
 PROBLEM_JSON = "application/problem+json"
 
 
-class StreamError(JotunheimError):
+class StreamError(StatusError):
     """A watch the hub refuses or ends; carries the gRPC status to return."""
-
-    def __init__(self, status, message):
-        JotunheimError.__init__(self, message)
-        self.status = status
-        self.message = message
 
 
 class Watch:
