@@ -6,6 +6,7 @@ an exception to an error code is in command_failures.py (loaded on the first fai
 
 from jotunheim.compat import const
 from jotunheim.device.tools import ToolError
+from jotunheim.wire.pbwire import put_varint, read_varint
 
 MAX_RESULT_BYTES = 32768  # a result must fit one DeviceMessage on a small heap
 _MAX_MESSAGE_CHARS = const(200)
@@ -95,7 +96,7 @@ class ResultCache:
         self._n -= 1
 
     def _append(self, entry):
-        self._buf.extend(_varint(len(entry)))
+        put_varint(self._buf, len(entry))
         self._buf.extend(entry)
         self._n += 1
 
@@ -127,38 +128,25 @@ class ResultCache:
 
 
 def _id_prefix(cid):
+    # Varints (LEB128): ids under 128 bytes and durations under ~2 s take 1 and 3 bytes,
+    # which keeps a typical entry inside a 32-byte heap block.
     raw = cid.encode()
-    return _varint(len(raw)) + raw
-
-
-def _varint(n):
-    # LEB128: ids under 128 bytes and durations under ~2 s take 1 and 3 bytes, which keeps a
-    # typical entry inside a 32-byte heap block.
     out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    put_varint(out, len(raw))
+    return bytes(out) + raw
 
 
 def _read_varint(data, at):
-    n = 0
-    shift = 0
-    while True:
-        b = data[at]
-        n |= (b & 0x7F) << shift
-        at += 1
-        if b < 0x80:
-            return n, at
-        shift += 7
+    return read_varint(data, at, len(data))
 
 
 def pack(result):
     """One CommandResult as bytes: [code index][duration_us, varint][payload or message]."""
     code = 0 if result["success"] else CODES.index(result["error_code"]) + 1
     body = result["result"] if result["success"] else result["error_message"].encode()
-    return bytes((code,)) + _varint(max(0, result["duration_us"])) + body
+    out = bytearray((code,))
+    put_varint(out, max(0, result["duration_us"]))
+    return bytes(out) + body
 
 
 def _expand(cid, entry, at):
