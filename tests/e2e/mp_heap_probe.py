@@ -86,7 +86,9 @@ def agent(path):
 
                 # "qstr pool: n_pool=.., n_qstr=.., ...", then if asked ("qstrs") one
                 # Q(name) line per qstr in the heap pools (bench/bench_qstrs.py)
-                if asked:
+                if asked == "map":
+                    micropython.mem_info(1)  # the block map: one letter per 16-byte block
+                elif asked:
                     micropython.qstr_info(1)
                 else:
                     micropython.qstr_info()
