@@ -98,20 +98,22 @@ class StreamData(_message.Message):
     def __init__(self, stream_id: _Optional[str] = ..., seq: _Optional[int] = ..., payload: _Optional[bytes] = ..., content_type: _Optional[str] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
 
 class OtaStatus(_message.Message):
-    __slots__ = ("version", "state", "reason", "progress_bytes", "total_bytes", "running_version")
+    __slots__ = ("version", "state", "reason", "progress_bytes", "total_bytes", "running_version", "seq")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_BYTES_FIELD_NUMBER: _ClassVar[int]
     TOTAL_BYTES_FIELD_NUMBER: _ClassVar[int]
     RUNNING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
     version: str
     state: str
     reason: str
     progress_bytes: int
     total_bytes: int
     running_version: str
-    def __init__(self, version: _Optional[str] = ..., state: _Optional[str] = ..., reason: _Optional[str] = ..., progress_bytes: _Optional[int] = ..., total_bytes: _Optional[int] = ..., running_version: _Optional[str] = ...) -> None: ...
+    seq: int
+    def __init__(self, version: _Optional[str] = ..., state: _Optional[str] = ..., reason: _Optional[str] = ..., progress_bytes: _Optional[int] = ..., total_bytes: _Optional[int] = ..., running_version: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...
 
 class Pong(_message.Message):
     __slots__ = ("nonce",)
@@ -120,7 +122,7 @@ class Pong(_message.Message):
     def __init__(self, nonce: _Optional[int] = ...) -> None: ...
 
 class HubMessage(_message.Message):
-    __slots__ = ("challenge", "welcome", "refusal", "capability_request", "command", "result_ack", "ping", "update_notice", "stream_control", "ota_rollback")
+    __slots__ = ("challenge", "welcome", "refusal", "capability_request", "command", "result_ack", "ping", "update_notice", "stream_control", "ota_rollback", "ota_status_ack")
     CHALLENGE_FIELD_NUMBER: _ClassVar[int]
     WELCOME_FIELD_NUMBER: _ClassVar[int]
     REFUSAL_FIELD_NUMBER: _ClassVar[int]
@@ -131,6 +133,7 @@ class HubMessage(_message.Message):
     UPDATE_NOTICE_FIELD_NUMBER: _ClassVar[int]
     STREAM_CONTROL_FIELD_NUMBER: _ClassVar[int]
     OTA_ROLLBACK_FIELD_NUMBER: _ClassVar[int]
+    OTA_STATUS_ACK_FIELD_NUMBER: _ClassVar[int]
     challenge: Challenge
     welcome: Welcome
     refusal: Refusal
@@ -141,7 +144,8 @@ class HubMessage(_message.Message):
     update_notice: UpdateNotice
     stream_control: StreamControl
     ota_rollback: OtaRollback
-    def __init__(self, challenge: _Optional[_Union[Challenge, _Mapping]] = ..., welcome: _Optional[_Union[Welcome, _Mapping]] = ..., refusal: _Optional[_Union[Refusal, _Mapping]] = ..., capability_request: _Optional[_Union[_capability_pb2.CapabilityRequest, _Mapping]] = ..., command: _Optional[_Union[Command, _Mapping]] = ..., result_ack: _Optional[_Union[ResultAck, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., update_notice: _Optional[_Union[UpdateNotice, _Mapping]] = ..., stream_control: _Optional[_Union[StreamControl, _Mapping]] = ..., ota_rollback: _Optional[_Union[OtaRollback, _Mapping]] = ...) -> None: ...
+    ota_status_ack: OtaStatusAck
+    def __init__(self, challenge: _Optional[_Union[Challenge, _Mapping]] = ..., welcome: _Optional[_Union[Welcome, _Mapping]] = ..., refusal: _Optional[_Union[Refusal, _Mapping]] = ..., capability_request: _Optional[_Union[_capability_pb2.CapabilityRequest, _Mapping]] = ..., command: _Optional[_Union[Command, _Mapping]] = ..., result_ack: _Optional[_Union[ResultAck, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., update_notice: _Optional[_Union[UpdateNotice, _Mapping]] = ..., stream_control: _Optional[_Union[StreamControl, _Mapping]] = ..., ota_rollback: _Optional[_Union[OtaRollback, _Mapping]] = ..., ota_status_ack: _Optional[_Union[OtaStatusAck, _Mapping]] = ...) -> None: ...
 
 class Challenge(_message.Message):
     __slots__ = ("nonce", "protocol_version")
@@ -152,7 +156,7 @@ class Challenge(_message.Message):
     def __init__(self, nonce: _Optional[bytes] = ..., protocol_version: _Optional[int] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ("session_id", "resume_token", "resumed", "heartbeat_interval_ms", "dead_peer_timeout_ms", "server_time_ms", "acked_results")
+    __slots__ = ("session_id", "resume_token", "resumed", "heartbeat_interval_ms", "dead_peer_timeout_ms", "server_time_ms", "acked_results", "ota_status_acks")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
     RESUMED_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +164,7 @@ class Welcome(_message.Message):
     DEAD_PEER_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     SERVER_TIME_MS_FIELD_NUMBER: _ClassVar[int]
     ACKED_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    OTA_STATUS_ACKS_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     resume_token: str
     resumed: bool
@@ -167,7 +172,8 @@ class Welcome(_message.Message):
     dead_peer_timeout_ms: int
     server_time_ms: int
     acked_results: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, session_id: _Optional[str] = ..., resume_token: _Optional[str] = ..., resumed: _Optional[bool] = ..., heartbeat_interval_ms: _Optional[int] = ..., dead_peer_timeout_ms: _Optional[int] = ..., server_time_ms: _Optional[int] = ..., acked_results: _Optional[_Iterable[str]] = ...) -> None: ...
+    ota_status_acks: bool
+    def __init__(self, session_id: _Optional[str] = ..., resume_token: _Optional[str] = ..., resumed: _Optional[bool] = ..., heartbeat_interval_ms: _Optional[int] = ..., dead_peer_timeout_ms: _Optional[int] = ..., server_time_ms: _Optional[int] = ..., acked_results: _Optional[_Iterable[str]] = ..., ota_status_acks: _Optional[bool] = ...) -> None: ...
 
 class Refusal(_message.Message):
     __slots__ = ("code", "reason", "leader_address")
@@ -196,6 +202,12 @@ class ResultAck(_message.Message):
     COMMAND_IDS_FIELD_NUMBER: _ClassVar[int]
     command_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, command_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class OtaStatusAck(_message.Message):
+    __slots__ = ("seq",)
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    def __init__(self, seq: _Optional[int] = ...) -> None: ...
 
 class Ping(_message.Message):
     __slots__ = ("nonce",)

@@ -28,7 +28,7 @@ Heartbeat = ['Heartbeat', (
 StreamData = ['StreamData', 'stream_id,1,9;seq,2,13;payload,3,12;content_type,4,9;timestamp_ms,5,3', None, None]
 OtaStatus = ['OtaStatus', (
     'version,1,9;state,2,9;reason,3,9;progress_bytes,4,4;total_bytes,5,4'
-    ';running_version,6,9'
+    ';running_version,6,9;seq,7,13'
 ), None, None]
 Pong = ['Pong', 'nonce,1,4', None, None]
 DeviceMessage = ['DeviceMessage', (
@@ -40,6 +40,7 @@ Challenge = ['Challenge', 'nonce,1,12;protocol_version,2,13', None, None]
 Welcome = ['Welcome', (
     'session_id,1,9;resume_token,2,9;resumed,3,8;heartbeat_interval_ms,4,13'
     ';dead_peer_timeout_ms,5,13;server_time_ms,6,3;acked_results,7,41'
+    ';ota_status_acks,8,8'
 ), None, None]
 Refusal = ['Refusal', 'code,1,9;reason,2,9;leader_address,3,9', None, None]
 CapabilityRequest = ['CapabilityRequest', '', None, None]
@@ -49,8 +50,9 @@ Ping = ['Ping', 'nonce,1,4', None, None]
 UpdateNotice = ['UpdateNotice', 'version,1,9;size,2,4;allow_downgrade,3,8', None, None]
 StreamControl = ['StreamControl', 'stream_id,1,9;action,2,9;source,3,9;interval_ms,4,13;args_json,5,9', None, None]
 OtaRollback = ['OtaRollback', 'reason,1,9', None, None]
+OtaStatusAck = ['OtaStatusAck', 'seq,1,13', None, None]
 HubMessage = ['HubMessage', (
     'challenge,1,523;welcome,2,523;refusal,3,523;capability_request,4,523'
     ';command,5,523;result_ack,6,523;ping,7,523;update_notice,8,523'
-    ';stream_control,9,523;ota_rollback,10,523'
-), ('body', ), (Challenge, Welcome, Refusal, CapabilityRequest, Command, ResultAck, Ping, UpdateNotice, StreamControl, OtaRollback, )]
+    ';stream_control,9,523;ota_rollback,10,523;ota_status_ack,11,523'
+), ('body', ), (Challenge, Welcome, Refusal, CapabilityRequest, Command, ResultAck, Ping, UpdateNotice, StreamControl, OtaRollback, OtaStatusAck, )]
