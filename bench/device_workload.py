@@ -55,13 +55,16 @@ def main(timed_runs):
         scheduler,
         script_tools,
     )
-    from jotunheim.device.capabilities import CapabilityBuilder
+    from jotunheim.device.capabilities import (
+        CapabilityBuilder,
+        CapabilityNegotiator,
+        CapabilityPropagator,
+        encode_response,
+    )
     from jotunheim.device.commands import CommandHandler
     from jotunheim.device.drivers import dht22, led, relay  # noqa: F401
     from jotunheim.device.hal import sim_devices  # noqa: F401  (SimHal loads it lazily)
     from jotunheim.device.hal.sim import SimHal
-    from jotunheim.device.negotiator import CapabilityNegotiator, encode_response
-    from jotunheim.device.propagator import CapabilityPropagator
     from jotunheim.device.settings import Settings
     from jotunheim.device.tools import ToolRegistry
     from jotunheim.wire import protobuf  # noqa: F401

@@ -5,9 +5,12 @@ import asyncio
 from capsdev import PlainSettings, RecordingHal, example_settings, fake_drivers
 from devtest import raises
 
-from jotunheim.device.capabilities import CapabilityBuilder
-from jotunheim.device.negotiator import CapabilityNegotiator, NegotiationTimeout
-from jotunheim.device.propagator import CapabilityPropagator
+from jotunheim.device.capabilities import (
+    CapabilityBuilder,
+    CapabilityNegotiator,
+    CapabilityPropagator,
+    NegotiationTimeout,
+)
 from jotunheim.device.tools import Tool, ToolRegistry
 
 

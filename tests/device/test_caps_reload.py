@@ -11,8 +11,7 @@ from devtest import tmpdir
 # The capability code loaded per build/announcement (tools.run_dropped), imported here, stays
 # loaded instead of being compiled from .py again during the reload (256 KB test heap).
 from jotunheim.device import capability_announce, capability_build  # noqa: F401
-from jotunheim.device.capabilities import CapabilityBuilder
-from jotunheim.device.propagator import CapabilityPropagator
+from jotunheim.device.capabilities import CapabilityBuilder, CapabilityPropagator
 from jotunheim.device.settings import Settings
 from jotunheim.device.tools import ToolRegistry
 

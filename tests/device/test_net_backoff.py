@@ -1,8 +1,8 @@
-"""Full-jitter exponential backoff (device/backoff.py)."""
+"""Full-jitter exponential backoff (Backoff in device/session_wire.py)."""
 
 from devtest import raises
 
-from jotunheim.device.backoff import Backoff
+from jotunheim.device.session_wire import Backoff
 from jotunheim.errors import JotunheimError
 
 

@@ -1,11 +1,11 @@
 """The network and resource classes built from a real validated Settings document."""
 
-from jotunheim.device.backoff import Backoff
 from jotunheim.device.bandwidth import TokenBucket
 from jotunheim.device.deadpeer import DeadPeerDetector
 from jotunheim.device.memory import MemoryMonitor
 from jotunheim.device.retry import RetryPolicy
 from jotunheim.device.scheduler import PriorityScheduler
+from jotunheim.device.session_wire import Backoff
 from jotunheim.device.settings import Settings
 from jotunheim.device.wifi import SimWlan, WifiManager
 

@@ -4,9 +4,9 @@ import errno
 
 from devtest import raises
 
-from jotunheim.device.backoff import Backoff
 from jotunheim.device.errors_policy import RESOURCE_EXHAUSTED, UNAVAILABLE
 from jotunheim.device.retry import RetryPolicy, retry
+from jotunheim.device.session_wire import Backoff
 from jotunheim.errors import JotunheimError
 
 

@@ -5,7 +5,7 @@ import asyncio
 from devtest import raises
 
 from jotunheim.compat import ticks_add
-from jotunheim.device.backoff import Backoff
+from jotunheim.device.session_wire import Backoff
 from jotunheim.device.wifi import (
     NO_AP_FOUND,
     TIMEOUT,

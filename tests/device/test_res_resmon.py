@@ -1,4 +1,5 @@
-"""Resource monitor (device/resmon.py): heartbeat figures from the other monitors."""
+"""Resource monitor (ResourceMonitor in device/memory.py): heartbeat figures from the other
+monitors."""
 
 import asyncio
 
@@ -6,8 +7,7 @@ from jotunheim import compat
 from jotunheim.compat import ticks_add
 from jotunheim.device.bandwidth import BandwidthMonitor
 from jotunheim.device.cpuload import LoopLoadSampler, ProcessCpu
-from jotunheim.device.memory import MemoryMonitor
-from jotunheim.device.resmon import ResourceMonitor, default_cpu
+from jotunheim.device.memory import MemoryMonitor, ResourceMonitor, default_cpu
 from jotunheim.device.scheduler import PriorityScheduler
 from jotunheim.device.wifi import SimWlan, WifiManager
 

@@ -2,7 +2,7 @@
 
 from devtest import raises
 
-from jotunheim.device.hmac_sha256 import HmacSha256, compare_digest, hmac_sha256
+from jotunheim.device.session_connect import HmacSha256, compare_digest, hmac_sha256
 
 # RFC 4231 test cases 1, 2, 6 (key longer than the block) and 7.
 VECTORS = [

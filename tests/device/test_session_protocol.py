@@ -7,8 +7,8 @@ import binascii
 from devtest import run
 from sessiondev import KEY_HEX, Counter, ScriptedHub, make_session
 
-from jotunheim.device.hmac_sha256 import hmac_sha256
 from jotunheim.device.log import Logger
+from jotunheim.device.session_connect import hmac_sha256
 from jotunheim.device.session_wire import PendingResults
 
 
@@ -252,11 +252,13 @@ def test_tool_registered_at_runtime_reaches_the_hub_as_an_update():
     from capsdev import example_settings
     from sessiondev import settings
 
-    from jotunheim.device.capabilities import CapabilityBuilder
+    from jotunheim.device.capabilities import (
+        CapabilityBuilder,
+        CapabilityNegotiator,
+        CapabilityPropagator,
+    )
     from jotunheim.device.commands import CommandHandler
     from jotunheim.device.hal.sim import SimHal
-    from jotunheim.device.negotiator import CapabilityNegotiator
-    from jotunheim.device.propagator import CapabilityPropagator
     from jotunheim.device.session import DeviceSession
     from jotunheim.device.tools import Tool
 
@@ -290,7 +292,7 @@ def test_tool_registered_at_runtime_reaches_the_hub_as_an_update():
 
 
 def test_handshake_code_is_dropped_once_connected_on_micropython():
-    # session_connect (dial, Hello proof) and hmac_sha256 run once per connection: on
+    # session_connect (dial, Hello proof with its HMAC) runs once per connection: on
     # MicroPython the session unloads them after the Welcome so they do not hold heap.
     import sys
 
@@ -305,7 +307,6 @@ def test_handshake_code_is_dropped_once_connected_on_micropython():
         assert session.state == "online"
         if IS_MICROPYTHON:
             assert "jotunheim.device.session_connect" not in sys.modules
-            assert "jotunheim.device.hmac_sha256" not in sys.modules
         await _stop(session, task)
 
     run(main())

@@ -3,10 +3,9 @@ their difference from them, read back exactly."""
 
 import json
 
-from jotunheim.device import settings_encode as enc
-from jotunheim.device import settings_store as store
-from jotunheim.device.settings import Settings, validate
-from jotunheim.device.settings_store import SECTIONS
+from jotunheim.device import settings as store
+from jotunheim.device import settings_io as enc
+from jotunheim.device.settings import SECTIONS, Settings, validate
 
 EXAMPLE = "examples/device/device.json"
 KEY = "00112233445566778899aabbccddeeff"

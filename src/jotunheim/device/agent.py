@@ -38,13 +38,14 @@ class Agent:
             gc.threshold(GC_EVERY)
         import jotunheim._gen.device.hub_session  # noqa: F401 - only the session messages
         import jotunheim.wire.channel  # noqa: F401
-        from jotunheim.device.capabilities import CapabilityBuilder
+        from jotunheim.device.capabilities import (
+            CapabilityBuilder,
+            CapabilityNegotiator,
+            CapabilityPropagator,
+        )
         from jotunheim.device.commands import CommandHandler
         from jotunheim.device.log import logger_from_settings
-        from jotunheim.device.memory import MemoryMonitor
-        from jotunheim.device.negotiator import CapabilityNegotiator
-        from jotunheim.device.propagator import CapabilityPropagator
-        from jotunheim.device.resmon import ResourceMonitor
+        from jotunheim.device.memory import MemoryMonitor, ResourceMonitor
         from jotunheim.device.scheduler import PriorityScheduler
         from jotunheim.device.session import DeviceSession
         from jotunheim.device.settings import Settings

@@ -4,8 +4,7 @@ for asynchronous builders. Loaded for each announcement and dropped after it on 
 (tools.run_dropped): announcements happen at connect and on changes only.
 """
 
-from jotunheim.device.negotiator import NegotiationTimeout, encode_response
-from jotunheim.device.propagator import TOOL_SECTIONS
+from jotunheim.device.capabilities import TOOL_SECTIONS, NegotiationTimeout, encode_response
 
 
 def announce(prop, kind):

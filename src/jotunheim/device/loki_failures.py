@@ -4,10 +4,10 @@ fallback when Loki is down, and the CommandResult error codes. Loaded on the fir
 import asyncio
 
 from jotunheim.device import errors_policy
-from jotunheim.device.backoff import Backoff
 from jotunheim.device.loki_client import LokiError, _Connect
 from jotunheim.device.retry import RetryPolicy
 from jotunheim.device.retry import retry as retry_with
+from jotunheim.device.session_wire import Backoff
 
 # ScriptError.error_type / ScriptResult.metadata["error_type"] -> CommandResult error_code
 _SCRIPT_ERRORS = {
@@ -44,7 +44,17 @@ async def after_failed_attempt(client, ch, exc):
     """A call on `ch` raised exc: drop the channel when Loki looks down (the next attempt
     reconnects)."""
     if is_down(exc) or isinstance(exc, OSError):
-        await client._drop(ch)
+        if client._channel is ch:
+            client._channel = None
+        await close_quietly(ch)
+
+
+async def close_quietly(ch):
+    """Closes a channel that failed; closing a broken connection may fail again."""
+    try:
+        await ch.close()
+    except Exception:  # nothing to report: the failure that led here is reported
+        pass
 
 
 async def retry(client, exc, method, req_d, resp_d, request, idempotent):

@@ -6,9 +6,9 @@ import asyncio
 import gc
 
 from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms, unload
-from jotunheim.device.backoff import Backoff
 from jotunheim.device.log import NullLogger
 from jotunheim.device.session_wire import (
+    Backoff,
     DeviceIdentity,
     PendingResults,
     SessionProtocolError,
@@ -137,7 +137,7 @@ class DeviceSession:
         await self._serve(await self._connect(addr))
 
     async def _connect(self, addr):
-        # Dialling and the handshake run once per connection: session_connect (and the HMAC
+        # Dialling and the handshake run once per connection: session_connect (with the HMAC
         # it needs) is imported for them and, on MicroPython, dropped again once the hub
         # welcomed us or refused, so that a connected device does not hold that code.
         from jotunheim.device import session_connect
@@ -146,7 +146,7 @@ class DeviceSession:
             return await session_connect.connect(self, addr)
         finally:
             if IS_MICROPYTHON:
-                unload("jotunheim.device.session_connect", "jotunheim.device.hmac_sha256")
+                unload("jotunheim.device.session_connect")
 
     async def _serve(self, call):
         self._hb_task = asyncio.create_task(self._heartbeats(call))

@@ -1,13 +1,14 @@
 """What the device session runs once per connection: dial the hub (TLS per the settings),
 then Challenge -> Hello with its HMAC proof -> Welcome (hub.proto header). DeviceSession
-imports it for each connect and, on MicroPython, drops it again (with hmac_sha256) once the
-hub has welcomed the device: a connected device does not hold this code in its heap."""
+imports it for each connect and, on MicroPython, drops it again once the hub has welcomed
+the device: a connected device does not hold this code in its heap. The HMAC (RFC 2104 over
+SHA-256 with hashlib alone: MicroPython ships no `hmac` module) is here for the same reason."""
 
 import asyncio
+import hashlib
 import sys
 
 from jotunheim.compat import const
-from jotunheim.device.hmac_sha256 import HmacSha256
 from jotunheim.device.session_wire import RECEIVE_WINDOW, SessionProtocolError
 
 PROTOCOL_VERSION = 1
@@ -50,6 +51,7 @@ async def connect(session, addr):
     if kind != "welcome":
         raise SessionProtocolError("expected welcome, got %s" % kind)
     session.resume_token = w["resume_token"]
+    session.ota_acks = w["ota_status_acks"]  # revision 4: OTA statuses wait for their acks
     for cid in w["acked_results"]:
         session.pending.forget(cid)
     # Beat at least as often as the hub expects, and never call the hub dead before its
@@ -80,3 +82,51 @@ def hello(session, nonce):
         "runtime": "%s %d.%d.%d" % (sys.implementation.name, version[0], version[1], version[2]),
         "pending_results": session.pending.ids(),
     }
+
+
+# --- HMAC-SHA256 (RFC 2104), the Hello proof's MAC.
+_BLOCK_SIZE = const(64)  # SHA-256 block size in bytes (FIPS 180-4)
+
+
+def _as_bytes(value, what):
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError("%s: expected bytes or str, got %s" % (what, type(value).__name__))
+
+
+class HmacSha256:
+    """`HmacSha256(key).digest(msg)` -> 32 bytes; the padded key is prepared once, so one
+    object answers many challenges (MicroPython hash objects have no copy())."""
+
+    def __init__(self, key):
+        key = _as_bytes(key, "key")
+        if len(key) > _BLOCK_SIZE:
+            # RFC 2104 section 2: keys longer than the block are hashed first.
+            key = hashlib.sha256(key).digest()
+        key = key + b"\x00" * (_BLOCK_SIZE - len(key))
+        self._ipad = bytes(b ^ 0x36 for b in key)
+        self._opad = bytes(b ^ 0x5C for b in key)
+
+    def digest(self, msg):
+        inner = hashlib.sha256(self._ipad)
+        inner.update(_as_bytes(msg, "message"))
+        outer = hashlib.sha256(self._opad)
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+def hmac_sha256(key, msg):
+    """HMAC-SHA256(key, msg) as 32 raw bytes."""
+    return HmacSha256(key).digest(msg)
+
+
+def compare_digest(a, b):
+    """Constant-time equality of two byte strings (timing does not reveal where they differ)."""
+    if len(a) != len(b):
+        return False
+    diff = 0
+    for i in range(len(a)):
+        diff |= a[i] ^ b[i]
+    return diff == 0

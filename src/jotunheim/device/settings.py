@@ -2,15 +2,15 @@
 saved atomically, reloadable at runtime with change listeners, redactable for logs.
 
 Secrets (SECRET_PATHS) never appear in errors, repr() or redacted(); docs/settings.md is the
-schema reference.
+schema reference. The compact in-memory form is read back here (SECTIONS, DEFAULTS, decode);
+settings_io makes it (load, reload and save only).
 """
 
+import json
 import sys
 
 from jotunheim.compat import IS_MICROPYTHON, const, unload
-from jotunheim.device import settings_store as store
 from jotunheim.device.log import NullLogger
-from jotunheim.device.settings_store import SECTIONS
 from jotunheim.errors import DecodeError
 
 
@@ -30,10 +30,68 @@ REDACTED = "***"
 # Values of these key paths are secrets: never echoed in errors, "***" in redacted().
 SECRET_PATHS = ("identity.key", "network.wifi.password")
 # Loaded only for a validation, reload or save, and dropped after it on MicroPython (_run).
-_CHECK_MODULES = const(
-    ("settings_check", "settings_schema", "settings_encode", "settings_io", "settings_save")
-)
+_CHECK_MODULES = const(("settings_check", "settings_schema", "settings_io", "settings_save"))
 _MISSING = object()  # "no such section" (None is a valid value)
+
+# --- The compact form of validated settings: each section as canonical compact JSON of its
+# difference from the schema defaults, all sections in one string. The defaults below are
+# code, not state (on a board they are frozen into flash with the module);
+# tests/device/test_settings_store.py checks them against the schema's.
+
+# The top-level sections in file order (the schema's order); settings.SECTIONS.
+SECTIONS = (
+    "schema_version",
+    "identity",
+    "hub",
+    "loki",
+    "network",
+    "capability_configuration",
+    "network_resilience_settings",
+    "resource_limits",
+    "ota_update_settings",
+    "logging",
+)
+# Canonical compact JSON of each section's defaults, in SECTIONS order: what validation fills
+# in for a minimal file. identity.device_id/key/name have no fixed default: always stored.
+DEFAULTS = (
+    "1",
+    '{"firmware_version":"0.0.0","type":"generic"}',
+    '{"addresses":["127.0.0.1:50051"],"ca_cert":null,"server_hostname":null,"tls":false}',
+    '{"address":"127.0.0.1:50052","fallback":"error","mode":"off","retries":2,"timeout_ms":2000}',
+    '{"ip":{"address":null,"dns":null,"gateway":null,"mode":"dhcp","netmask":null},'
+    '"wifi":{"connect_timeout_ms":15000,"password":null,"ssid":null}}',
+    '{"actuators":[],"gpio":{"analog":false,"digital":true,"pins":[],"pwm":false},'
+    '"interfaces":[],"sensors":[],"tools":[]}',
+    '{"backoff_base_ms":500,"backoff_cap_ms":30000,"dead_peer_timeout_ms":45000,'
+    '"heartbeat_interval_ms":15000,"jitter":"full","max_retries":0,"retry_delay_ms":1000}',
+    '{"bandwidth_bps":0,"max_concurrent_tools":2,"max_cpu_percent":80,"max_memory_kb":0,'
+    '"memory_floor_kb":16,"memory_warning_kb":32,"user_queue_size":8}',
+    '{"allow_downgrade":false,"chunk_size":4096,"confirm_timeout_ms":120000,"enabled":true,'
+    '"max_boot_attempts":3,"slot_dir":"ota","trusted_keys":[]}',
+    '{"level":"WARN"}',
+)
+FULL_MARK = "="  # prefix of a section stored whole (it lacks a key the defaults have)
+
+
+def decode(i, text):
+    """The value of section `i` from its stored text (a fresh object)."""
+    if text[:1] == FULL_MARK:
+        return json.loads(text[1:])
+    value = json.loads(DEFAULTS[i])
+    return _merge(value, json.loads(text)) if text else value
+
+
+def _merge(base, diff):
+    if not isinstance(base, dict) or not isinstance(diff, dict):
+        return diff
+    for key in diff:
+        base[key] = _merge(base.get(key), diff[key])
+    return base
+
+
+def text_of(docs, i):
+    text, ends = docs
+    return text[ends[i - 1] if i else 0 : ends[i]]
 
 
 def validate(raw, strict=True):
@@ -42,8 +100,8 @@ def validate(raw, strict=True):
 
 
 def _run(module, name, *args):
-    # settings_check holds the validator, settings_encode the compact form's encoder,
-    # settings_io reading documents, settings_save applying and saving them: all needed only
+    # settings_check holds the validator, settings_io reading documents and the compact
+    # form's encoder, settings_save applying and saving them: all needed only
     # at boot, reload and save, so the module is imported for the call and dropped again on
     # MicroPython.
     full = "jotunheim.device." + module
@@ -63,7 +121,7 @@ def _unload_checker():
 
 
 class Settings:
-    """Validated settings. Each section is kept as compact text (settings_store: its
+    """Validated settings. Each section is kept as compact text (DEFAULTS above: its
     difference from the schema defaults) and parsed when read.
 
     `s[section]` (and `s.data`, which opens every section) parses a section once and keeps that
@@ -115,7 +173,7 @@ class Settings:
             return value
         if name in SECTIONS:
             i = SECTIONS.index(name)
-            return store.decode(i, store.text_of(self._docs, i))
+            return decode(i, text_of(self._docs, i))
         return default
 
     def get(self, section, default=None):

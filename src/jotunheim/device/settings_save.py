@@ -8,19 +8,21 @@ from jotunheim.device.settings import (
     MAX_SETTINGS_BYTES,
     REDACTED,
     SECRET_PATHS,
+    SECTIONS,
     TEMP_SUFFIX,
     SettingsError,
+    text_of,
     validate,
 )
-from jotunheim.device.settings_encode import compact, encode
 from jotunheim.device.settings_io import (
+    compact,
     compact_valid,
+    encode,
     finish_rename,
     parse,
     read_settings_file,
     sync_fs,
 )
-from jotunheim.device.settings_store import SECTIONS, text_of
 
 _MISSING = object()  # "section not open" (None is a valid value)
 

@@ -4,7 +4,7 @@ and report status, over a WLAN backend (network.WLAN on boards, SimWlan on host)
 import asyncio
 
 from jotunheim.compat import ticks_diff, ticks_ms
-from jotunheim.device.backoff import Backoff
+from jotunheim.device.session_wire import Backoff
 from jotunheim.device.wlan import (  # noqa: F401  (backends re-exported for callers)
     CONNECT_FAILED,
     NO_AP_FOUND,

@@ -17,8 +17,8 @@ import sys, vfs
 with open(sys.argv[1], "rb") as f:
     vfs.mount(vfs.VfsRom(f.read()), "/rom")
 sys.path.insert(0, "/rom")
-from jotunheim.device.hmac_sha256 import hmac_sha256
-print("FROM", sys.modules["jotunheim.device.hmac_sha256"].__file__)
+from jotunheim.device.session_connect import hmac_sha256
+print("FROM", sys.modules["jotunheim.device.session_connect"].__file__)
 print("MAC", hmac_sha256(b"key", b"The quick brown fox jumps over the lazy dog").hex())
 """
 
@@ -45,7 +45,7 @@ def test_build_writes_the_mpy_tree_main_py_and_a_romfs_image(tmp_path, capsys):
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "FROM /rom/jotunheim/device/hmac_sha256.mpy" in proc.stdout
+    assert "FROM /rom/jotunheim/device/session_connect.mpy" in proc.stdout
     # HMAC-SHA256 of this key and message, as Wikipedia's HMAC article gives it
     assert "MAC f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8" in proc.stdout
 

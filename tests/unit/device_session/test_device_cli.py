@@ -46,7 +46,7 @@ def test_precompile_is_cached_by_content(tmp_path):
     mtime = os.stat(os.path.join(first, ".complete")).st_mtime
     assert device_cmd.precompile(src_root=src, cache_root=cache) == first
     assert os.stat(os.path.join(first, ".complete")).st_mtime == mtime
-    (src / "jotunheim" / "device" / "backoff.py").write_text("# changed\n", encoding="utf-8")
+    (src / "jotunheim" / "device" / "session_wire.py").write_text("# changed\n", encoding="utf-8")
     assert device_cmd.precompile(src_root=src, cache_root=cache) != first
 
 

@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import os
 
-from jotunheim.device.hmac_sha256 import HmacSha256, hmac_sha256
+from jotunheim.device.session_connect import HmacSha256, hmac_sha256
 from jotunheim.hub.auth import compute_proof
 
 
