@@ -1,6 +1,6 @@
 """The agent's OTA glue (device/ota_session.py) over a stub agent: no OTA core at a factory
 boot, trial boot -> self-test -> confirm, crash at start -> reboot code -> rollback with the
-crash reported, manual rollback -> reboot code."""
+crash reported, manual rollback -> reboot code; statuses kept until the hub acks them."""
 
 import sys
 
@@ -75,7 +75,7 @@ def test_factory_boot_loads_no_ota_core():
     loaded = [m for m in sys.modules if m not in before and m.startswith("jotunheim.device.ota.")]
     assert loaded == []
     assert ota.info["version"] == "1.0.0" and not ota.info["trial"]
-    assert sorted(agent.session.handlers) == ["ota_rollback", "update_notice"]
+    assert sorted(agent.session.handlers) == ["ota_rollback", "ota_status_ack", "update_notice"]
     assert ota.updater is None and ota.queue == []
 
 
@@ -154,3 +154,51 @@ def test_trial_offline_past_the_confirmation_timeout_rolls_back_and_reboots():
     assert _states(agent2) == [("1.1.0", "rolled_back")]
     assert agent2.session.sent[0]["reason"].startswith("confirmation timeout")
     assert ota_session.attach(_Agent(base)).queue == []  # reported once
+
+
+def _acking_agent(tag, acks=True):
+    store, _, _, _ = make()
+    agent = _Agent(store.slot_dir[: -len("/ota")] + "/" + tag)
+    ota = ota_session.attach(agent)
+    if acks:
+        agent.session.ota_acks = True  # the hub's Welcome said so (hub.proto revision 4)
+    agent.session._call = object()  # a live stream
+    ota._own_status("1.1.0", "downloading", "")
+    ota._own_status("1.1.0", "verifying", "")
+    return agent.session, ota
+
+
+def test_statuses_stay_queued_until_acked_and_go_again_on_a_new_stream():
+    session, ota = _acking_agent("acks")
+
+    async def go():
+        assert not await ota._flush()  # written, not yet acknowledged
+        assert [(st["seq"], st["state"]) for st in session.sent] == [
+            (1, "downloading"),
+            (2, "verifying"),
+        ]
+        assert not await ota._flush()  # nothing goes out twice on the same stream
+        assert len(session.sent) == 2
+        await session.handlers["ota_status_ack"]({"seq": 1})
+        assert [st["state"] for st in ota.queue] == ["verifying"]
+        session._call = object()  # the stream broke and the device reconnected
+        assert not await ota._flush()
+        assert [st["seq"] for st in session.sent] == [1, 2, 2]
+        await session.handlers["ota_status_ack"]({"seq": 2})
+        assert await ota._flush() and ota.queue == []
+        ota._own_status("1.1.0", "installing", "")
+        assert ota.queue[0]["seq"] == 3  # numbering goes on
+
+    run(go())
+
+
+def test_a_hub_without_acks_gets_each_status_once():
+    session, ota = _acking_agent("noacks", acks=False)
+
+    async def go():
+        assert await ota._flush() and ota.queue == []
+        session._call = object()
+        assert await ota._flush()
+        assert [st["seq"] for st in session.sent] == [1, 2]
+
+    run(go())

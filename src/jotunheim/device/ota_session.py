@@ -35,7 +35,9 @@ class OtaSession:
         self.updater = None
         self.app = None
         self.info = None
-        self.queue = []  # OtaStatus dicts not yet delivered to the hub
+        self.queue = []  # OtaStatus dicts not yet delivered (acknowledged) to the hub
+        self.seq = 0  # OtaStatus.seq of the last status queued (this boot)
+        self._sent = (None, 0)  # (stream, seq): what went out on that stream, awaiting acks
         self.busy = False
         self.rebooting = False
         self._failed = False
@@ -128,6 +130,8 @@ class OtaSession:
                 st["reason"] = "%s; last crash: %s" % (st["reason"], crash)
         if st["state"] == "failed":
             self._failed = True
+        self.seq += 1
+        st["seq"] = self.seq
         self.queue.append(st)
 
     def _own_status(self, version, state, reason):
@@ -138,17 +142,36 @@ class OtaSession:
         )  # fmt: skip
 
     async def _flush(self):
-        """Sends queued statuses in order; False when the hub is not reachable now."""
+        """Sends queued statuses in order; True once the hub has them all, False while it is
+        unreachable or (a hub that acknowledges, hub.proto revision 4) has not acked them yet.
+
+        A status written to a stream is not yet delivered: the stream may be dying (a busy
+        device past the hub's dead-peer deadline). So, when the hub acks, each status stays
+        queued until its OtaStatusAck; the ones sent on a stream that broke go out again on
+        the next (the hub ignores a seq it already recorded)."""
+        session = self.agent.session
         async with self._lock:
-            while self.queue:
+            acks = getattr(session, "ota_acks", False)
+            for st in list(self.queue):
+                stream, upto = self._sent
+                if acks and stream is session._call and st["seq"] <= upto:
+                    continue  # out on this stream already: its ack is on the way
                 try:
-                    sent = await self.agent.session.send({"ota_status": self.queue[0]})
+                    sent = await session.send({"ota_status": st})
                 except Exception:  # noqa: BLE001 - the stream broke: resend after reconnect
                     sent = False
                 if not sent:
                     return False
-                self.queue.pop(0)
-        return True
+                if acks:
+                    self._sent = (session._call, st["seq"])
+                else:  # a hub before revision 4: written is as delivered as it gets
+                    self.queue.remove(st)
+        return not self.queue
+
+    async def on_status_ack(self, body):
+        """OtaStatusAck{seq}: the hub recorded every status up to seq."""
+        seq = body.get("seq", 0)
+        self.queue = [st for st in self.queue if st["seq"] > seq]
 
     # ---- runtime -------------------------------------------------------------------------
     def start(self):
@@ -284,4 +307,5 @@ def attach(agent):
     ota.boot()
     agent.session.on_message("update_notice", ota.on_update_notice)
     agent.session.on_message("ota_rollback", ota.on_rollback)
+    agent.session.on_message("ota_status_ack", ota.on_status_ack)
     return ota

@@ -168,6 +168,7 @@ class DeviceSession:
                     dead_peer_timeout_ms=self.cfg.dead_peer_timeout_ms,
                     server_time_ms=reg.now_ms(),
                     acked_results=acked,
+                    ota_status_acks=True,
                 )
             )
         )
@@ -342,9 +343,19 @@ class DeviceSession:
         self.hub.streams.on_data(self, data)  # to its watcher (hub/streams.py)
 
     def _handle_ota_status(self, status):
-        self.last_ota_status = status
-        for callback in self.hub.ota_status_listeners:
-            callback(self.device_id, status)
+        # Revision 4: a status with a seq is acknowledged once recorded. The device sends
+        # again, after a reconnect, every status it saw no ack for: a seq this session (kept
+        # across resumes; a rebooted device starts a new one) already recorded is only acked.
+        seen = self.hub.ota_seqs.get(self.device_id)
+        again = seen is not None and seen[0] == self.session_id and 0 < status.seq <= seen[1]
+        if not again:
+            self.last_ota_status = status
+            for callback in self.hub.ota_status_listeners:
+                callback(self.device_id, status)
+            if status.seq:
+                self.hub.ota_seqs[self.device_id] = (self.session_id, status.seq)
+        if status.seq:
+            self.send(hub_pb2.HubMessage(ota_status_ack=hub_pb2.OtaStatusAck(seq=status.seq)))
 
     def _handle_pong(self, pong):
         pass  # last_seen is already updated

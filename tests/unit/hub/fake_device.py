@@ -66,6 +66,7 @@ class FakeDevice:
         self.welcome = None
         self.cap_requests = 0
         self.pings = 0
+        self.ota_acks = []  # OtaStatusAck.seq values, in order
         self.connected_to = None
         self._channel = None
         self._call = None
@@ -202,6 +203,9 @@ class FakeDevice:
     async def _on_result_ack(self, call, ack):
         for cid in ack.command_ids:
             self.unacked.pop(cid, None)
+
+    async def _on_ota_status_ack(self, call, ack):
+        self.ota_acks.append(ack.seq)
 
     async def _on_ping(self, call, ping):
         self.pings += 1

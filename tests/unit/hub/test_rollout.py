@@ -263,3 +263,42 @@ def test_rollout_on_a_follower_runs_on_the_leader(tmp_path, update_dir, monkeypa
         await a.stop()
 
     run(go())
+
+
+def test_ota_statuses_are_acked_and_a_resent_seq_is_recorded_once(tmp_path, update_dir):
+    """hub.proto revision 4: each OtaStatus with a seq is acknowledged; after a resumed
+    reconnect the device sends again what it saw no ack for, which is acked, not recorded
+    twice; a rebooted device (a new session) numbers from 1 again; seq 0 is never acked."""
+
+    def status(state, seq):
+        return hub_pb2.OtaStatus(version="1.1.0", state=state, seq=seq)
+
+    async def go():
+        hub, fakes, op = await _setup(tmp_path, update_dir, [("d1", HAPPY)])
+        dev = fakes["d1"]
+        seen = []
+        hub.ota_status_listeners.append(lambda d, st: seen.append((st.state, st.seq)))
+        welcome = await dev.connect()
+        assert welcome.ota_status_acks
+        await dev.send(ota_status=status("downloading", 1))
+        await dev.send(ota_status=status("verifying", 2))
+        await eventually(lambda: dev.ota_acks == [1, 2])
+        await dev.drop()
+        assert (await dev.connect()).resumed
+        await dev.send(ota_status=status("verifying", 2))  # its ack was lost, say
+        await dev.send(ota_status=status("installing", 3))
+        await eventually(lambda: dev.ota_acks == [1, 2, 2, 3])
+        assert seen == [("downloading", 1), ("verifying", 2), ("installing", 3)]
+        await dev.drop()
+        dev.resume_token = ""  # a reboot: the token lived in RAM
+        assert not (await dev.connect()).resumed
+        await dev.send(ota_status=status("confirmed", 1))
+        await eventually(lambda: dev.ota_acks[-1:] == [1] and len(seen) == 4)
+        await dev.send(ota_status=status("confirmed", 0))  # a device before revision 4
+        await eventually(lambda: len(seen) == 5)
+        await asyncio.sleep(0.2)
+        assert seen[3:] == [("confirmed", 1), ("confirmed", 0)]
+        assert dev.ota_acks == [1, 2, 2, 3, 1]
+        await _teardown(hub, op, fakes)
+
+    run(go())
