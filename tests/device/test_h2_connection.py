@@ -15,7 +15,7 @@ from h2testpeer import (
     types,
 )
 
-from jotunheim.wire import h2events as ev
+from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2conn import H2Connection, H2Error, StreamClosedError
 

@@ -3,7 +3,7 @@
 from devtest import raises
 from h2testpeer import RESPONSE, TRAILERS, Peer, connected, frame, open_stream, settings
 
-from jotunheim.wire import h2events as ev
+from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2frames import FrameBuffer, H2ProtocolError
 

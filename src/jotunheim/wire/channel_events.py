@@ -4,7 +4,7 @@
 import asyncio
 
 from jotunheim.compat import ticks_ms
-from jotunheim.wire import h2events as ev
+from jotunheim.wire import h2frames as ev
 from jotunheim.wire.grpc import GrpcError, Status
 from jotunheim.wire.h2conn import H2ProtocolError
 

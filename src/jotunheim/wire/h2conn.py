@@ -3,15 +3,15 @@
 import struct
 
 from jotunheim.compat import const
-from jotunheim.wire import h2frames as f
-from jotunheim.wire.h2flow import FlowMixin
 from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
+    FrameBuffer,
     H2Error,
     H2ProtocolError,
     H2StreamError,
+    frame_header,
 )
 from jotunheim.wire.h2recv import HANDLERS
-from jotunheim.wire.h2streams import CLOSED, ENDED, RESET_SENT, SEND_HEADERS, H2Stream
+from jotunheim.wire.h2streams import FlowMixin, H2Stream
 from jotunheim.wire.hpack import (
     DEFAULT_MAX_HEADER_LIST_SIZE,
     HpackDecoder,
@@ -19,6 +19,32 @@ from jotunheim.wire.hpack import (
     HpackError,
 )
 
+# RFC 9113 numbers and h2streams' table codes, as private const()s: folded into the bytecode,
+# no qstr or global on the device (h2names has them by name).
+_PREFACE = const(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+_HEADERS = const(0x1)
+_RST_STREAM = const(0x3)
+_SETTINGS = const(0x4)
+_PING = const(0x6)
+_GOAWAY = const(0x7)
+_CONTINUATION = const(0x9)
+_FLAG_END_STREAM = const(0x1)
+_FLAG_ACK = const(0x1)
+_FLAG_END_HEADERS = const(0x4)
+_NO_ERROR = const(0x0)
+_CANCEL = const(0x8)
+_SETTINGS_ENABLE_PUSH = const(0x2)
+_SETTINGS_INITIAL_WINDOW_SIZE = const(0x4)
+_SETTINGS_MAX_HEADER_LIST_SIZE = const(0x6)
+_DEFAULT_MAX_FRAME_SIZE = const(16384)
+_DEFAULT_WINDOW_SIZE = const(65535)
+# the stream table (h2names): closed state, close reasons, sent inputs
+_CLOSED = const(4)
+_ENDED = const(0)
+_RESET_SENT = const(1)
+_SEND_HEADERS = const(0)
+_SEND_END_STREAM = const(2)
+_SEND_RST = const(3)
 _MAX_CLOSED_STREAMS = const(32)  # how many closed streams we remember the close reason of
 
 
@@ -39,18 +65,18 @@ class H2Connection(FlowMixin):
         # Settings we send unless overridden by local_settings. No server push: a client that
         # does not want it says so (section 8.4), and our stream table has no reserved states.
         settings = {
-            f.SETTINGS_ENABLE_PUSH: 0,
-            f.SETTINGS_INITIAL_WINDOW_SIZE: f.DEFAULT_WINDOW_SIZE,
-            f.SETTINGS_MAX_HEADER_LIST_SIZE: DEFAULT_MAX_HEADER_LIST_SIZE,
+            _SETTINGS_ENABLE_PUSH: 0,
+            _SETTINGS_INITIAL_WINDOW_SIZE: _DEFAULT_WINDOW_SIZE,
+            _SETTINGS_MAX_HEADER_LIST_SIZE: DEFAULT_MAX_HEADER_LIST_SIZE,
         }
         if local_settings:
             settings.update(local_settings)
         self.local_settings = settings
         self._pending_settings = []  # sent, not yet acknowledged (they apply on ACK)
         self._out = bytearray()
-        self._frames = f.FrameBuffer(f.DEFAULT_MAX_FRAME_SIZE)
+        self._frames = FrameBuffer(_DEFAULT_MAX_FRAME_SIZE)
         self._encoder = HpackEncoder()
-        self._decoder = HpackDecoder(max_header_list_size=settings[f.SETTINGS_MAX_HEADER_LIST_SIZE])
+        self._decoder = HpackDecoder(max_header_list_size=settings[_SETTINGS_MAX_HEADER_LIST_SIZE])
         self._streams = {}
         self._closed = {}  # stream id -> close reason, bounded by _MAX_CLOSED_STREAMS
         self._highest_stream_id = 0
@@ -60,46 +86,22 @@ class H2Connection(FlowMixin):
         self.goaway_received = False
         self.goaway_sent = False
         self.peer_max_concurrent_streams = 0x7FFFFFFF  # unlimited until the peer says so
-        self.max_outbound_frame_size = f.DEFAULT_MAX_FRAME_SIZE
+        self.max_outbound_frame_size = _DEFAULT_MAX_FRAME_SIZE
         self.peer_max_header_list_size = None
-        self._peer_initial_window = f.DEFAULT_WINDOW_SIZE
-        self._local_initial_window = f.DEFAULT_WINDOW_SIZE
-        # Flow control (h2flow): connection windows, ours to send and the peer's to us.
-        self._outbound_window = f.DEFAULT_WINDOW_SIZE
-        self._inbound_window = f.DEFAULT_WINDOW_SIZE
+        self._peer_initial_window = _DEFAULT_WINDOW_SIZE
+        self._local_initial_window = _DEFAULT_WINDOW_SIZE
+        # Flow control (FlowMixin): connection windows, ours to send and the peer's to us.
+        self._outbound_window = _DEFAULT_WINDOW_SIZE
+        self._inbound_window = _DEFAULT_WINDOW_SIZE
         self._inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
-        self._inbound_target = f.DEFAULT_WINDOW_SIZE
+        self._inbound_target = _DEFAULT_WINDOW_SIZE
 
     # -- sending ----------------------------------------------------------------------------
 
     def initiate_connection(self):
         """Queue the client preface (section 3.4) and our SETTINGS."""
-        self._out += f.PREFACE
+        self._out += _PREFACE
         self._send_settings(self.local_settings)
-        self._init_connection_window()
-
-    def update_settings(self, changes):
-        """Send changed local settings; they take effect when the peer acknowledges them."""
-        self.local_settings.update(changes)
-        self._send_settings(changes)
-        self._init_connection_window()  # a larger stream window needs a larger connection one
-
-    def _send_settings(self, settings):
-        window = settings.get(f.SETTINGS_INITIAL_WINDOW_SIZE, 0)
-        frame_size = settings.get(f.SETTINGS_MAX_FRAME_SIZE, f.DEFAULT_MAX_FRAME_SIZE)
-        if (
-            window > f.MAX_WINDOW_SIZE
-            or not f.DEFAULT_MAX_FRAME_SIZE <= frame_size <= f.MAX_FRAME_SIZE_LIMIT
-            or not 0 <= min(settings.values(), default=0)
-            or max(settings.values(), default=0) > 0xFFFFFFFF
-        ):
-            from jotunheim.wire.h2errors import local_settings_error
-
-            raise local_settings_error(settings)
-        if f.SETTINGS_MAX_HEADER_LIST_SIZE in settings:
-            self._decoder.max_header_list_size = settings[f.SETTINGS_MAX_HEADER_LIST_SIZE]
-        self._pending_settings.append(dict(settings))
-        self._frame(f.SETTINGS, 0, 0, f.settings_payload(settings))
 
     def lend_data_buffers(self):
         """From now on DataReceived.data is a memoryview into the chunk given to
@@ -120,7 +122,7 @@ class H2Connection(FlowMixin):
         return out
 
     def _frame(self, ftype, flags, stream_id, payload=b""):
-        self._out += f.frame_header(len(payload), ftype, flags, stream_id)
+        self._out += frame_header(len(payload), ftype, flags, stream_id)
         self._out += payload
 
     def get_next_available_stream_id(self):
@@ -150,7 +152,7 @@ class H2Connection(FlowMixin):
 
                 raise new_stream_error(self, stream_id)
         else:
-            stream.transition(SEND_HEADERS, False)  # only checks the state
+            stream.transition(_SEND_HEADERS, False)  # only checks the state
         size = 0
         for header in headers:
             name = header[0] if len(header) > 1 else None
@@ -173,10 +175,10 @@ class H2Connection(FlowMixin):
             stream = H2Stream(stream_id, self._peer_initial_window, self._local_initial_window)
             self._streams[stream_id] = stream
             self._highest_stream_id = stream_id
-        stream.transition(SEND_HEADERS)
-        flags = f.FLAG_END_STREAM if end_stream else 0
+        stream.transition(_SEND_HEADERS)
+        flags = _FLAG_END_STREAM if end_stream else 0
         if len(block) <= self.max_outbound_frame_size:
-            self._frame(f.HEADERS, flags | f.FLAG_END_HEADERS, stream_id, block)
+            self._frame(_HEADERS, flags | _FLAG_END_HEADERS, stream_id, block)
         else:  # over 16 KB of headers: rare enough to load on demand
             from jotunheim.wire.h2rare import send_continued
 
@@ -184,7 +186,7 @@ class H2Connection(FlowMixin):
         if end_stream:
             self._local_end(stream)
 
-    def reset_stream(self, stream_id, error_code=f.CANCEL):
+    def reset_stream(self, stream_id, error_code=_CANCEL):
         """Send RST_STREAM and forget the stream; a no-op on an already closed stream."""
         self._check_alive()
         stream = self._streams.get(stream_id)
@@ -194,18 +196,18 @@ class H2Connection(FlowMixin):
             from jotunheim.wire.h2errors import stream_id_error
 
             raise stream_id_error(self, stream_id)
-        stream.transition(3)  # input 3: send RST_STREAM
-        self._frame(f.RST_STREAM, 0, stream_id, struct.pack(">I", error_code))
-        self._close(stream, RESET_SENT)
+        stream.transition(_SEND_RST)
+        self._frame(_RST_STREAM, 0, stream_id, struct.pack(">I", error_code))
+        self._close(stream, _RESET_SENT)
 
     def ping(self, opaque_data):
         """Send a PING with 8 bytes of opaque data; the peer's ACK becomes PingAckReceived."""
         self._check_alive()
         if len(opaque_data) != 8:
             raise H2Error("PING data must be 8 bytes, got %d" % len(opaque_data))
-        self._frame(f.PING, 0, 0, bytes(opaque_data))
+        self._frame(_PING, 0, 0, bytes(opaque_data))
 
-    def close_connection(self, error_code=f.NO_ERROR, last_stream_id=None, additional_data=b""):
+    def close_connection(self, error_code=_NO_ERROR, last_stream_id=None, additional_data=b""):
         """Send GOAWAY; as a client we accept no streams, so last_stream_id defaults to 0.
         A no-op once a protocol error has already sent its GOAWAY."""
         if self._dead is not None:
@@ -213,7 +215,7 @@ class H2Connection(FlowMixin):
         if last_stream_id is None:
             last_stream_id = 0
         payload = struct.pack(">II", last_stream_id, error_code) + additional_data
-        self._frame(f.GOAWAY, 0, 0, payload)
+        self._frame(_GOAWAY, 0, 0, payload)
         self.goaway_sent = True
 
     def _check_alive(self):
@@ -221,7 +223,7 @@ class H2Connection(FlowMixin):
             raise H2Error("connection closed after %s" % self._dead)
 
     def _close(self, stream, reason):
-        stream.state = CLOSED
+        stream.state = _CLOSED
         self._streams.pop(stream.stream_id, None)
         closed = self._closed
         closed[stream.stream_id] = reason
@@ -229,8 +231,8 @@ class H2Connection(FlowMixin):
             del closed[min(closed)]
 
     def _local_end(self, stream):
-        if stream.transition(2) == CLOSED:  # input 2: send END_STREAM
-            self._close(stream, ENDED)
+        if stream.transition(_SEND_END_STREAM) == _CLOSED:
+            self._close(stream, _ENDED)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -262,8 +264,8 @@ class H2Connection(FlowMixin):
         ftype, flags, sid, payload = frame
         # Section 3.4: the server's preface is a SETTINGS frame, first. Section 4.3: nothing
         # may come between a HEADERS frame and the CONTINUATIONs that end its header block.
-        if (not self._preface_received and (ftype != f.SETTINGS or flags & f.FLAG_ACK)) or (
-            self._header_block is not None and ftype != f.CONTINUATION
+        if (not self._preface_received and (ftype != _SETTINGS or flags & _FLAG_ACK)) or (
+            self._header_block is not None and ftype != _CONTINUATION
         ):
             from jotunheim.wire.h2errors import sequence_error
 
@@ -272,7 +274,7 @@ class H2Connection(FlowMixin):
         handler = HANDLERS[ftype] if ftype < len(HANDLERS) else None
         if handler is not None:
             handler(self, flags, sid, payload, events)
-        elif ftype <= f.CONTINUATION:  # unknown frame types are ignored (section 5.5)
+        elif ftype <= _CONTINUATION:  # unknown frame types are ignored (section 5.5)
             from jotunheim.wire.h2rare import on_frame
 
             on_frame(self, ftype, flags, sid, payload, events)

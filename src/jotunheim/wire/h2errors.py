@@ -1,6 +1,7 @@
-"""HTTP/2 error vocabulary, imported on the first error: the names of error codes, frame
-types, stream states and inputs, the two local misuse errors, and builders that say which
-RFC 9113 rule broke (each returns the exception for its caller to raise).
+"""HTTP/2 error vocabulary, imported on the first error: the names of frame types, stream
+states and inputs (for messages; error codes are named in h2names), the two local misuse
+errors, and builders that say which RFC 9113 rule broke (each returns the exception for its
+caller to raise).
 
 Why a module of its own: on the MicroPython unix port a loaded module's code, names and
 strings live in the heap (DESIGN section 4). The connection's hot path only tests whether its
@@ -9,28 +10,18 @@ rule it was and builds the error with its code and message. A device whose peer 
 rules never loads this module.
 """
 
-from jotunheim.wire import h2frames as f
+from jotunheim.wire import h2names as f
 from jotunheim.wire.h2frames import H2Error, H2ProtocolError, H2StreamError
-from jotunheim.wire.h2streams import (
+from jotunheim.wire.h2names import (
     CLOSED,
     CONNECTION_HEADERS,
+    FLOW_CONTROL_ERROR,
     HALF_CLOSED_REMOTE,
+    PRIORITY,
     RECV_HEADERS,
     RESET_RECV,
+    STREAM_CLOSED,
 )
-
-# The frame types and error codes (RFC 9113 sections 6, 7) the connection's hot path does not
-# use; h2frames (and h2conn for the two errors below) hands them out from here on first use.
-PRIORITY = 0x2
-PUSH_PROMISE = 0x5
-INTERNAL_ERROR = 0x2
-FLOW_CONTROL_ERROR = 0x3
-SETTINGS_TIMEOUT = 0x4
-STREAM_CLOSED = 0x5
-CONNECT_ERROR = 0xA
-ENHANCE_YOUR_CALM = 0xB
-INADEQUATE_SECURITY = 0xC
-HTTP_1_1_REQUIRED = 0xD
 
 
 class FlowControlError(H2Error):
@@ -41,22 +32,6 @@ class StreamClosedError(H2Error):
     """The stream cannot take this action in its current state (e.g. send after end)."""
 
 
-ERROR_NAMES = (
-    "NO_ERROR",
-    "PROTOCOL_ERROR",
-    "INTERNAL_ERROR",
-    "FLOW_CONTROL_ERROR",
-    "SETTINGS_TIMEOUT",
-    "STREAM_CLOSED",
-    "FRAME_SIZE_ERROR",
-    "REFUSED_STREAM",
-    "CANCEL",
-    "COMPRESSION_ERROR",
-    "CONNECT_ERROR",
-    "ENHANCE_YOUR_CALM",
-    "INADEQUATE_SECURITY",
-    "HTTP_1_1_REQUIRED",
-)
 FRAME_NAMES = (
     "DATA",
     "HEADERS",
@@ -80,13 +55,6 @@ INPUT_NAMES = (
     "receive END_STREAM",
     "receive RST_STREAM",
 )
-
-
-def error_name(code):
-    """Name of an HTTP/2 error code, or its hex value when unknown (codes are extensible)."""
-    if 0 <= code < len(ERROR_NAMES):
-        return ERROR_NAMES[code]
-    return "0x%x" % code
 
 
 # -- what the peer broke ---------------------------------------------------------------

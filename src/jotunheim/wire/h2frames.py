@@ -1,61 +1,33 @@
-"""HTTP/2 frame layer (RFC 9113 sections 4 and 6): constants, errors, FrameBuffer, serializer."""
+"""HTTP/2 frame layer (RFC 9113 sections 4 and 6): FrameBuffer and the frame header, and what
+the connection reports: its errors and its events (imported as `h2frames as ev`)."""
 
 import struct
 
 from jotunheim.compat import const
 from jotunheim.errors import DecodeError, JotunheimError
 
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-# Frame types (RFC 9113 section 6). PRIORITY (0x2) and PUSH_PROMISE (0x5) are in h2errors.
-DATA = 0x0
-HEADERS = 0x1
-RST_STREAM = 0x3
-SETTINGS = 0x4
-PING = 0x6
-GOAWAY = 0x7
-WINDOW_UPDATE = 0x8
-CONTINUATION = 0x9
-
-FLAG_END_STREAM = 0x1
-FLAG_ACK = 0x1
-FLAG_END_HEADERS = 0x4
-FLAG_PADDED = 0x8
-FLAG_PRIORITY = 0x20
-
-# Error codes (RFC 9113 section 7) the connection itself uses; the others, and all their
-# names (error_name), are in h2errors: only error paths need them.
-NO_ERROR = 0x0
-PROTOCOL_ERROR = 0x1
-FRAME_SIZE_ERROR = 0x6
-REFUSED_STREAM = 0x7
-CANCEL = 0x8
-COMPRESSION_ERROR = 0x9
-
-# Setting identifiers (RFC 9113 section 6.5.2).
-SETTINGS_HEADER_TABLE_SIZE = 0x1
-SETTINGS_ENABLE_PUSH = 0x2
-SETTINGS_MAX_CONCURRENT_STREAMS = 0x3
-SETTINGS_INITIAL_WINDOW_SIZE = 0x4
-SETTINGS_MAX_FRAME_SIZE = 0x5
-SETTINGS_MAX_HEADER_LIST_SIZE = 0x6
-
+# RFC 9113 numbers this module uses, as private const()s: folded into the bytecode, so no
+# qstr or global on the device. The public names are in h2names (served by __getattr__ below).
+_DATA = const(0x0)
+_FLAG_END_STREAM = const(0x1)
+_FLAG_PADDED = const(0x8)
+_FRAME_SIZE_ERROR = const(0x6)
 _FRAME_HEADER_SIZE = const(9)
-DEFAULT_MAX_FRAME_SIZE = 16384  # also the smallest value a peer may advertise
-MAX_FRAME_SIZE_LIMIT = 16777215  # 2**24 - 1, the largest value allowed
-DEFAULT_WINDOW_SIZE = 65535
-MAX_WINDOW_SIZE = 2147483647  # 2**31 - 1 (section 6.9.1)
+_DEFAULT_MAX_FRAME_SIZE = const(16384)
 
 
 def __getattr__(name):
-    """Names only tests and error paths use (the other error codes and frame types,
-    error_name, FlowControlError, StreamClosedError) are defined in h2errors and load with
-    it on first use (PEP 562 module __getattr__; MicroPython has it too)."""
+    """The RFC's numbers by name, frame helpers for tests (h2names) and the names only error
+    paths use (h2errors: FlowControlError, StreamClosedError ...), loaded on first use (PEP
+    562 module __getattr__; MicroPython has it too)."""
     if name.startswith("__"):  # import machinery probing (__path__ ...): not ours
         raise AttributeError(name)
-    from jotunheim.wire import h2errors
+    from jotunheim.wire import h2errors, h2names
 
-    return getattr(h2errors, name)
+    try:
+        return getattr(h2names, name)
+    except AttributeError:
+        return getattr(h2errors, name)
 
 
 class H2Error(JotunheimError):
@@ -67,7 +39,7 @@ class H2ProtocolError(DecodeError):
 
     def __init__(self, code, message):
         # super(): MicroPython exception classes have no __init__ to call by name.
-        from jotunheim.wire.h2errors import error_name
+        from jotunheim.wire.h2names import error_name
 
         super().__init__("%s: %s" % (error_name(code), message))
         self.code = code
@@ -95,7 +67,7 @@ class FrameBuffer:
     returned None it keeps no reference to the caller's chunk (a transport may reuse it).
     """
 
-    def __init__(self, max_frame_size=DEFAULT_MAX_FRAME_SIZE):
+    def __init__(self, max_frame_size=_DEFAULT_MAX_FRAME_SIZE):
         self.max_frame_size = max_frame_size
         self._head = bytearray(_FRAME_HEADER_SIZE)
         self._hlen = 0  # header bytes held in _head
@@ -141,16 +113,16 @@ class FrameBuffer:
             if length > self.max_frame_size:
                 self._pos = pos
                 raise H2ProtocolError(
-                    FRAME_SIZE_ERROR,
+                    _FRAME_SIZE_ERROR,
                     "frame of %d bytes exceeds SETTINGS_MAX_FRAME_SIZE %d"
                     % (length, self.max_frame_size),
                 )
-            lend = self.data_views and head[3] == DATA
+            lend = self.data_views and head[3] == _DATA
             if avail >= length:  # the whole payload is here: a view, or one copy
                 self._consumed(pos + length)
                 payload = data[pos : pos + length]
                 return self._frame(payload if lend else bytes(payload))
-            if lend and not head[4] & FLAG_PADDED:
+            if lend and not head[4] & _FLAG_PADDED:
                 self._left = length
                 return self._piece(data, pos, avail)
             self._body = bytearray(length)
@@ -163,7 +135,7 @@ class FrameBuffer:
         if self._blen < len(body):
             return None
         self._body = None
-        if self._head[3] != DATA:
+        if self._head[3] != _DATA:
             body = bytes(body)  # small control/header frames: consumers slice them as bytes
         return self._frame(body)
 
@@ -176,7 +148,7 @@ class FrameBuffer:
         self._left -= take
         flags = self._head[4]
         if self._left:
-            flags &= ~FLAG_END_STREAM
+            flags &= ~_FLAG_END_STREAM
         return self._frame(data[pos : pos + take], flags)
 
     def _consumed(self, pos):
@@ -203,11 +175,6 @@ def frame_header(length, ftype, flags, stream_id):
     return struct.pack(">HBBBI", length >> 8, length & 0xFF, ftype, flags, stream_id)
 
 
-def serialize_frame(ftype, flags, stream_id, payload=b""):
-    """A complete frame as bytes."""
-    return frame_header(len(payload), ftype, flags, stream_id) + payload
-
-
 def settings_payload(settings):
     """SETTINGS payload for a {id: value} dict, ids in ascending order (deterministic)."""
     out = bytearray()
@@ -216,9 +183,102 @@ def settings_payload(settings):
     return bytes(out)
 
 
-def parse_settings(payload):
-    """List of (id, value) pairs of a SETTINGS payload (length already checked)."""
-    out = []
-    for pos in range(0, len(payload), 6):
-        out.append(struct.unpack_from(">HI", payload, pos))
-    return out
+# -- events: what receive_data() reports (small past-tense classes) -------------------------
+
+
+class Event:
+    """Base class: repr lists the public attributes so logs and test failures read well."""
+
+    def __repr__(self):
+        # Built in h2rare: debug output, not worth heap on every device.
+        from jotunheim.wire.h2rare import event_repr
+
+        return event_repr(self)
+
+
+class RemoteSettingsChanged(Event):
+    """The peer's SETTINGS frame was applied (and acked); `changed` is {setting_id: value}.
+    A changed SETTINGS_INITIAL_WINDOW_SIZE resizes every open stream's send window, so
+    writers blocked on flow control should re-check their windows on this event too."""
+
+    def __init__(self, changed):
+        self.changed = changed
+
+
+class SettingsAcknowledged(Event):
+    """The peer acknowledged our SETTINGS; they apply from now on."""
+
+
+class HeadersReceived(Event):
+    """The response headers (first non-informational HEADERS) of a stream."""
+
+    def __init__(self, stream_id, headers, end_stream):
+        self.stream_id = stream_id
+        self.headers = headers
+        self.end_stream = end_stream
+
+
+class TrailersReceived(Event):
+    """A trailing HEADERS block; StreamEnded follows (trailers always end the stream)."""
+
+    def __init__(self, stream_id, headers):
+        self.stream_id = stream_id
+        self.headers = headers
+
+
+class DataReceived(Event):
+    """Body bytes; pass `flow_controlled_length` to acknowledge_received_data once consumed."""
+
+    def __init__(self, stream_id, data, flow_controlled_length, end_stream):
+        self.stream_id = stream_id
+        self.data = data
+        self.flow_controlled_length = flow_controlled_length
+        self.end_stream = end_stream
+
+
+class StreamEnded(Event):
+    """The peer closed its side of the stream (END_STREAM)."""
+
+    def __init__(self, stream_id):
+        self.stream_id = stream_id
+
+
+class StreamReset(Event):
+    """The stream ended abnormally: RST_STREAM received (remote_reset=True), or we reset it
+    after the peer broke the stream's rules or a GOAWAY refused it (remote_reset=False)."""
+
+    def __init__(self, stream_id, error_code, remote_reset=True):
+        self.stream_id = stream_id
+        self.error_code = error_code
+        self.remote_reset = remote_reset
+
+
+class WindowUpdated(Event):
+    """The peer granted `delta` more bytes of send window; stream_id 0 is the connection."""
+
+    def __init__(self, stream_id, delta):
+        self.stream_id = stream_id
+        self.delta = delta
+
+
+class PingReceived(Event):
+    """The peer pinged us; the ACK is already queued."""
+
+    def __init__(self, data):
+        self.data = data
+
+
+class PingAckReceived(Event):
+    """The peer answered one of our pings (liveness)."""
+
+    def __init__(self, data):
+        self.data = data
+
+
+class ConnectionTerminated(Event):
+    """GOAWAY received: no new streams; streams above last_stream_id were refused."""
+
+    def __init__(self, error_code, last_stream_id, additional_data):
+        self.error_code = error_code
+        self.last_stream_id = last_stream_id
+        self.additional_data = additional_data

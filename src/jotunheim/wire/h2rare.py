@@ -6,12 +6,12 @@ lives in the heap (DESIGN section 4); a device that never meets these never load
 
 import struct
 
-from jotunheim.wire import h2events as ev
-from jotunheim.wire import h2frames as f
-from jotunheim.wire.h2errors import ENHANCE_YOUR_CALM, PRIORITY, PUSH_PROMISE, frame_error
+from jotunheim.wire import h2frames as ev
+from jotunheim.wire import h2names as f
+from jotunheim.wire.h2errors import frame_error
 from jotunheim.wire.h2frames import H2ProtocolError, H2StreamError
+from jotunheim.wire.h2names import ENHANCE_YOUR_CALM, PRIORITY, PUSH_PROMISE, RESET_SENT
 from jotunheim.wire.h2recv import headers_complete
-from jotunheim.wire.h2streams import RESET_SENT
 from jotunheim.wire.hpack import HpackError
 
 # Raw HEADERS+CONTINUATION bytes we buffer before decoding: our max header list size plus

@@ -1,25 +1,33 @@
-"""HTTP/2 client stream state (RFC 9113 section 5.1) as a transition table, plus header checks."""
+"""HTTP/2 client streams (RFC 9113 sections 5.1, 5.2, 6.5, 6.9): the stream state table, the
+response header checks, and the connection's flow control and settings (FlowMixin: the send
+side, the receive windows we return, SETTINGS applied; WINDOW_UPDATE is applied in h2recv)."""
+
+import struct
 
 from jotunheim.compat import const
+from jotunheim.wire.h2frames import H2Error, settings_payload
 
-# States, the rows of _TRANSITIONS: 0 idle, 1 open, 2 half-closed (local), 3 half-closed
-# (remote), 4 closed. Client streams never enter the reserved states: we advertise
-# ENABLE_PUSH = 0. Only the states code tests by name have one (each name costs heap).
-IDLE = 0
-HALF_CLOSED_REMOTE = 3
-CLOSED = 4
-# Why a stream closed; decides how late frames on it are treated (section 5.1).
-ENDED = 0  # END_STREAM both ways: later DATA/HEADERS are a connection error STREAM_CLOSED
-RESET_SENT = 1  # we reset it: frames the peer had in flight are ignored
-RESET_RECV = 2  # the peer reset it: later DATA/HEADERS are a stream error STREAM_CLOSED
-
-# Inputs, the columns of _TRANSITIONS: what we send (0 HEADERS, 1 DATA, 2 END_STREAM,
-# 3 RST_STREAM; h2conn and h2flow pass 1-3 as numbers), then what we receive.
-SEND_HEADERS = 0
-RECV_HEADERS = 4
-RECV_DATA = 5
-RECV_END_STREAM = 6
-RECV_RST = 7
+# Numbers as private const()s (no qstr or global on the device; named in h2names). States,
+# the rows of _TRANSITIONS: 0 idle, 1 open, 2 half-closed (local), 3 half-closed (remote),
+# 4 closed. Inputs, its columns: what we send (0 HEADERS, 1 DATA, 2 END_STREAM, 3
+# RST_STREAM), then what we receive (4 HEADERS, 5 DATA, 6 END_STREAM, 7 RST_STREAM).
+_IDLE = const(0)
+_HALF_CLOSED_REMOTE = const(3)
+_SEND_DATA = const(1)
+_DATA = const(0x0)
+_WINDOW_UPDATE = const(0x8)
+_FLAG_END_STREAM = const(0x1)
+_DEFAULT_WINDOW_SIZE = const(65535)
+_SETTINGS_HEADER_TABLE_SIZE = const(0x1)
+_SETTINGS_ENABLE_PUSH = const(0x2)
+_SETTINGS_MAX_CONCURRENT_STREAMS = const(0x3)
+_SETTINGS_INITIAL_WINDOW_SIZE = const(0x4)
+_SETTINGS_MAX_FRAME_SIZE = const(0x5)
+_SETTINGS_MAX_HEADER_LIST_SIZE = const(0x6)
+_DEFAULT_MAX_FRAME_SIZE = const(16384)
+_MAX_FRAME_SIZE_LIMIT = const(16777215)
+_MAX_WINDOW_SIZE = const(2147483647)
+_SETTINGS = const(0x4)
 
 # (state, input) -> next state: one row of 8 per state, one column per input; "-" is a
 # violation (h2errors.transition_error names it). One string constant rather than a dict
@@ -41,7 +49,7 @@ class H2Stream:
 
     def __init__(self, stream_id, outbound_window, inbound_window):
         self.stream_id = stream_id
-        self.state = IDLE
+        self.state = _IDLE
         self.outbound_window = outbound_window  # bytes we may still send
         self.inbound_window = inbound_window  # bytes the peer may still send
         self.inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
@@ -60,13 +68,10 @@ class H2Stream:
         return self.state
 
 
-# Connection-specific header fields are malformed in HTTP/2 (RFC 9113 section 8.2.2).
-CONNECTION_HEADERS = (
-    b"connection",
-    b"keep-alive",
-    b"proxy-connection",
-    b"transfer-encoding",
-    b"upgrade",
+# Connection-specific header fields are malformed in HTTP/2 (RFC 9113 section 8.2.2); the
+# same tuple as h2names.CONNECTION_HEADERS, which h2errors uses.
+_CONNECTION_HEADERS = const(
+    (b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade")
 )
 
 
@@ -80,7 +85,7 @@ def check_received_headers(stream_id, headers, trailers):
             if name != b":status" or status is not None or trailers or regular_seen:
                 break
             status = value
-        elif not name or name.lower() != name or name in CONNECTION_HEADERS:
+        elif not name or name.lower() != name or name in _CONNECTION_HEADERS:
             break
         else:
             regular_seen = True
@@ -90,3 +95,167 @@ def check_received_headers(stream_id, headers, trailers):
     from jotunheim.wire.h2errors import header_error
 
     raise header_error(stream_id, headers, trailers)
+
+
+class FlowMixin:
+    """Window bookkeeping and SETTINGS for H2Connection (which supplies _frame/_streams)."""
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def local_flow_control_window(self, stream_id):
+        """Bytes we may send on stream_id now (the smaller of stream and connection window)."""
+        stream = self._open_stream(stream_id)
+        return max(0, min(self._outbound_window, stream.outbound_window))
+
+    def _open_stream(self, stream_id):
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            from jotunheim.wire.h2errors import stream_id_error
+
+            raise stream_id_error(self, stream_id)
+        return stream
+
+    def send_data(self, stream_id, data, end_stream=False):
+        """Send body bytes (split to the peer's max frame size); raises FlowControlError when
+        len(data) exceeds local_flow_control_window(stream_id)."""
+        self._check_alive()
+        stream = self._open_stream(stream_id)
+        size = len(data)
+        window = self.local_flow_control_window(stream_id)
+        if size > window:
+            from jotunheim.wire.h2errors import FlowControlError
+
+            raise FlowControlError(
+                "%d bytes exceed the flow-control window %d of stream %d"
+                % (size, window, stream_id)
+            )
+        stream.transition(_SEND_DATA)  # checks the state before anything is queued
+        chunk = self.max_outbound_frame_size
+        view = memoryview(data)
+        pos = 0
+        while True:
+            piece = view[pos : pos + chunk]
+            pos += chunk
+            last = pos >= size
+            self._frame(_DATA, _FLAG_END_STREAM if last and end_stream else 0, stream_id, piece)
+            if last:
+                break
+        self._outbound_window -= size
+        stream.outbound_window -= size
+        if end_stream:
+            self._local_end(stream)
+
+    def end_stream(self, stream_id):
+        """Close our side of the stream with an empty DATA frame carrying END_STREAM."""
+        self.send_data(stream_id, b"", end_stream=True)
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def _return_connection_window(self, size):
+        """Credit consumed bytes, or bytes nobody will consume (closed/reset streams), back to
+        the connection window. Batch WINDOW_UPDATEs: one once half the window is consumed."""
+        self._inbound_unacked += size
+        if self._inbound_unacked and self._inbound_unacked >= self._inbound_target // 2:
+            delta = self._inbound_unacked
+            self._inbound_unacked = 0
+            self._inbound_window += delta
+            self._frame(_WINDOW_UPDATE, 0, 0, struct.pack(">I", delta))
+
+    def acknowledge_received_data(self, acknowledged_size, stream_id):
+        """The application consumed acknowledged_size flow-controlled bytes of stream_id;
+        queues WINDOW_UPDATEs once half a window is consumed."""
+        if acknowledged_size < 0:
+            raise H2Error("cannot acknowledge a negative amount")
+        if self._dead is not None or not acknowledged_size:
+            return
+        self._return_connection_window(acknowledged_size)
+        stream = self._streams.get(stream_id)
+        if stream is None or stream.state >= _HALF_CLOSED_REMOTE:
+            return  # the peer sends no more on it: no stream window to restore
+        stream.inbound_unacked += acknowledged_size
+        if stream.inbound_unacked >= self._local_initial_window // 2:
+            delta = stream.inbound_unacked
+            stream.inbound_unacked = 0
+            stream.inbound_window += delta
+            self._frame(_WINDOW_UPDATE, 0, stream_id, struct.pack(">I", delta))
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def update_settings(self, changes):
+        """Send changed local settings; they take effect when the peer acknowledges them."""
+        self.local_settings.update(changes)
+        self._send_settings(changes)
+
+    def _send_settings(self, settings):
+        """Queue our SETTINGS (they apply on ACK), then the connection window they need."""
+        window = settings.get(_SETTINGS_INITIAL_WINDOW_SIZE, 0)
+        frame_size = settings.get(_SETTINGS_MAX_FRAME_SIZE, _DEFAULT_MAX_FRAME_SIZE)
+        if (
+            window > _MAX_WINDOW_SIZE
+            or not _DEFAULT_MAX_FRAME_SIZE <= frame_size <= _MAX_FRAME_SIZE_LIMIT
+            or not 0 <= min(settings.values(), default=0)
+            or max(settings.values(), default=0) > 0xFFFFFFFF
+        ):
+            from jotunheim.wire.h2errors import local_settings_error
+
+            raise local_settings_error(settings)
+        if _SETTINGS_MAX_HEADER_LIST_SIZE in settings:
+            self._decoder.max_header_list_size = settings[_SETTINGS_MAX_HEADER_LIST_SIZE]
+        self._pending_settings.append(dict(settings))
+        self._frame(_SETTINGS, 0, 0, settings_payload(settings))
+        # The connection window starts at 65535 whatever SETTINGS say (section 6.9.2); raise
+        # it to match a larger stream window, or one stream could stall the connection.
+        target = self.local_settings.get(_SETTINGS_INITIAL_WINDOW_SIZE, _DEFAULT_WINDOW_SIZE)
+        if target > self._inbound_target:
+            delta = target - self._inbound_target
+            self._inbound_target = target
+            self._inbound_window += delta
+            self._frame(_WINDOW_UPDATE, 0, 0, struct.pack(">I", delta))
+
+    def _apply_remote_setting(self, key, value):
+        """A setting from the peer's SETTINGS (section 6.5.2)."""
+        if key == _SETTINGS_HEADER_TABLE_SIZE:
+            self._encoder.header_table_size = value
+        elif key == _SETTINGS_ENABLE_PUSH:
+            # Section 6.5.2: a server MUST NOT send 1; anything but 0/1 is invalid anyway.
+            if value != 0:
+                _setting_error(key, value)
+        elif key == _SETTINGS_MAX_CONCURRENT_STREAMS:
+            self.peer_max_concurrent_streams = value
+        elif key == _SETTINGS_INITIAL_WINDOW_SIZE:
+            if value > _MAX_WINDOW_SIZE:
+                _setting_error(key, value)
+            # Section 6.9.2: the change applies to every open stream's window, which may go
+            # negative (then we wait) but must not exceed 2**31-1.
+            delta = value - self._peer_initial_window
+            self._peer_initial_window = value
+            for stream in self._streams.values():
+                stream.outbound_window += delta
+                if stream.outbound_window > _MAX_WINDOW_SIZE:
+                    _setting_error(key, value)
+        elif key == _SETTINGS_MAX_FRAME_SIZE:
+            if not _DEFAULT_MAX_FRAME_SIZE <= value <= _MAX_FRAME_SIZE_LIMIT:
+                _setting_error(key, value)
+            self.max_outbound_frame_size = value
+        elif key == _SETTINGS_MAX_HEADER_LIST_SIZE:
+            self.peer_max_header_list_size = value
+        # Unknown settings are ignored (section 6.5.2).
+
+    def _apply_local_settings(self, settings):
+        """Our SETTINGS were acknowledged: the peer now obeys them (section 6.5.3)."""
+        for key, value in settings.items():
+            if key == _SETTINGS_HEADER_TABLE_SIZE:
+                self._decoder.max_allowed_table_size = value
+            elif key == _SETTINGS_INITIAL_WINDOW_SIZE:
+                delta = value - self._local_initial_window
+                self._local_initial_window = value
+                for stream in self._streams.values():
+                    stream.inbound_window += delta
+            elif key == _SETTINGS_MAX_FRAME_SIZE:
+                self._frames.max_frame_size = value
+
+
+def _setting_error(key, value):
+    from jotunheim.wire.h2errors import remote_setting_error
+
+    raise remote_setting_error(key, value)

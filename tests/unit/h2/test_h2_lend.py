@@ -4,7 +4,7 @@ the default mode on random frame sequences and chunkings: same outcome, same byt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jotunheim.wire import h2events as ev
+from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2conn import H2Connection, H2ProtocolError
 from jotunheim.wire.hpack import HpackEncoder

@@ -12,7 +12,7 @@ import h2.settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jotunheim.wire import h2events as ev
+from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2frames as frames
 from jotunheim.wire.h2conn import H2Connection
 

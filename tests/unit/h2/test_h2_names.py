@@ -1,0 +1,48 @@
+"""The HTTP/2 modules the device flow loads keep their RFC numbers as private const()s (no qstr
+on the device); on CPython those are plain globals, so each copy is checked against h2names."""
+
+import importlib
+
+import pytest
+
+from jotunheim.wire import h2names
+
+FLOW_MODULES = ("h2frames", "h2streams", "h2recv", "h2conn")
+
+
+@pytest.mark.parametrize("module", FLOW_MODULES)
+def test_private_constants_match_h2names(module):
+    mod = importlib.import_module("jotunheim.wire." + module)
+    copies = {
+        name[1:]: value
+        for name, value in vars(mod).items()
+        if name.startswith("_") and not name.startswith("__") and name[1:].isupper()
+    }
+    named = {name: value for name, value in copies.items() if hasattr(h2names, name)}
+    assert named, "no private copies of h2names constants found in %s" % module
+    for name, value in named.items():
+        assert getattr(h2names, name) == value, "%s._%s" % (module, name)
+
+
+def test_every_private_constant_is_named_in_h2names():
+    # A new private number must get its public name in h2names (tests and h2errors use it).
+    local_only = {"FRAME_HEADER_SIZE", "MAX_CLOSED_STREAMS", "TRANSITIONS"}
+    for module in FLOW_MODULES:
+        mod = importlib.import_module("jotunheim.wire." + module)
+        for name in vars(mod):
+            if name.startswith("_") and not name.startswith("__") and name[1:].isupper():
+                assert name[1:] in local_only or hasattr(h2names, name[1:]), "%s.%s" % (
+                    module,
+                    name,
+                )
+
+
+def test_public_names_still_reachable_through_h2frames():
+    from jotunheim.wire import h2frames
+
+    assert h2frames.DATA == 0 and h2frames.NO_ERROR == 0  # falsy values resolve too
+    assert h2frames.CONTINUATION == 9 and h2frames.PRIORITY == 2
+    assert h2frames.error_name(0xB) == "ENHANCE_YOUR_CALM"
+    assert h2frames.FlowControlError.__name__ == "FlowControlError"
+    with pytest.raises(AttributeError):
+        h2frames.NO_SUCH_NAME  # noqa: B018
