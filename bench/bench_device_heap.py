@@ -7,6 +7,8 @@ with --loki), runs the agent under `tests/e2e/mp_heap_probe.py`, drives set_led,
 and a script tool from a grpcio operator, then restarts the hub (the device reconnects).
 `--own M1 M2 ...` prints only those modules' own heap (each imported on top of its imports),
 without the qstr-pool growth its import happened to cause (shown apart).
+`--scan --romfs` scans with the agent run as `jotunheim device run --romfs` runs it (code in
+the cached ROMFS image, the heap asked being the runtime's own, the image added on top).
 """
 
 import argparse
@@ -31,7 +33,7 @@ from jotunheim.cli.demo import (  # noqa: E402
     device_settings,
     free_port,
 )
-from jotunheim.cli.device_cmd import micropython_command  # noqa: E402
+from jotunheim.cli.device_cmd import micropython_command, micropython_romfs_command  # noqa: E402
 from jotunheim.cli.romfs import romfs_image  # noqa: E402
 
 PROBE = os.path.join(ROOT, "tests", "e2e", "mp_heap_probe.py")
@@ -97,6 +99,46 @@ def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
     return ok, stages, (mods[-1].split(",") if mods else []), out, op
 
 
+def run_romfs_flow(work, hub, op, loki, heap, n):
+    """The flow of run_flow with the agent started as `jotunheim device run --romfs` starts it
+    (the launcher, the cached image, `heap` for the runtime): returns (passed, operator)."""
+    device_id = "heap-rom-%d" % n
+    key = op.provision(device_id)
+    path = os.path.join(work, device_id + ".json")
+    device_settings(path, device_id, key, hub.address, work, loki_address=loki)
+    argv, env = micropython_romfs_command(path, heap)
+    dev = Proc(argv, path + ".out", env).start()
+    ok = False
+    try:
+        op.wait_status(device_id, proc=dev.proc, timeout_s=30)
+        calls = [
+            ("set_led", {"pin": 2, "on": True}),
+            ("read_room", {}),
+            ("read_air", {}),
+            ("count", {"tag": "heap"}),
+        ]
+        if loki:
+            calls.append(("add", {"a": 2, "b": 3}))
+        for tool, params in calls * 3:
+            resp, _ = op.call(device_id, tool, params, timeout=10)
+            if not resp.success:
+                raise RuntimeError("%s: %s" % (tool, resp.error_message))
+        hub.kill(signal.SIGTERM)  # graceful stop (GOAWAY): the device reconnects
+        hub.start()
+        op.close()
+        op = Operator(hub.address, hub.token())
+        op.wait_status(device_id, proc=dev.proc, timeout_s=30)
+        resp, _ = op.call(device_id, "set_led", {"pin": 2, "on": False}, timeout=10)
+        ok = resp.success
+    except Exception as exc:  # noqa: BLE001 - a failed run is a data point, not a crash
+        print("  heap %s: %s" % (heap, str(exc).splitlines()[0][:100]))
+    finally:
+        dev.kill()
+    if "MemoryError" in dev.output():
+        ok = False
+    return ok, op
+
+
 def module_table(modules, heap="2m"):
     """Each module's own heap: a fresh process finds what importing it loads, a second one
     imports those first and then the module alone, so the delta is that module's own."""
@@ -137,6 +179,11 @@ def main():
     ap.add_argument("--lo", type=int, default=96, help="scan: a heap (KB) that fails")
     ap.add_argument("--hi", type=int, default=512, help="scan: a heap (KB) that passes")
     ap.add_argument("--own", nargs="+", metavar="MODULE", help="only these modules' own heap")
+    ap.add_argument(
+        "--romfs",
+        action="store_true",
+        help="scan: run the agent as `jotunheim device run --romfs` does (code in ROMFS)",
+    )
     args = ap.parse_args()
 
     from jotunheim.cli.device_cmd import precompile
@@ -203,13 +250,16 @@ def main():
             while hi - lo > 8:
                 mid = (lo + hi) // 2 // 8 * 8
                 n += 1
-                ok, _, _, _, op = run_flow(work, hub, op, loki_addr, "%dk" % mid, n)
+                if args.romfs:
+                    ok, op = run_romfs_flow(work, hub, op, loki_addr, "%dk" % mid, n)
+                else:
+                    ok, _, _, _, op = run_flow(work, hub, op, loki_addr, "%dk" % mid, n)
                 print("  scan %dk: %s" % (mid, "pass" if ok else "fail"))
                 if ok:
                     hi = mid
                 else:
                     lo = mid
-            print("smallest passing heap: %dk" % hi)
+            print("smallest passing heap%s: %dk" % (" (code in ROMFS)" if args.romfs else "", hi))
     finally:
         op.close()
         hub.kill()

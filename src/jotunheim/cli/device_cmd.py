@@ -28,6 +28,17 @@ AGENT_MODULE = "jotunheim.device.agent"
 # for fragmentation as before (tests/e2e 3 runs in a row at 320k). docs/micropython-notes.md,
 # "Heap diet: the whole flow".
 DEFAULT_HEAP = "320k"
+# `--romfs`: the launcher run as a script (it must not be imported as part of the jotunheim
+# package, which has to come from the image), and the cached image's name in a build.
+ROMFS_BOOT = SRC_ROOT / "jotunheim" / "romfs_boot.py"
+ROMFS_IMAGE = "jotunheim.romfs"
+ROMFS_AGENT = "jotunheim/device/agent.mpy"  # what an image must hold to run the agent
+# Heap the launcher keeps besides the image's own GC blocks, measured on the 64-bit unix port
+# (1.29): the mount (VfsRom object, mount entry) 96 B, the launcher's compiled code and globals
+# ~2 KB. With it the runtime's gc.mem_free() at start matches a plain run's at --heap.
+ROMFS_MOUNT_BYTES = 2144
+GC_BLOCK = 32  # bytes per GC block on a 64-bit port (4 machine words)
+MAX_ARG_BYTES = 255  # the unix port dies at start on a longer argument (argv become qstrs)
 
 
 def register(sub):
@@ -49,6 +60,15 @@ def register(sub):
         "--no-precompile",
         action="store_true",
         help="MicroPython: import the .py sources (needs a larger heap for the compiler)",
+    )
+    r.add_argument(
+        "--romfs",
+        nargs="?",
+        const="",
+        metavar="IMAGE",
+        help="MicroPython: import the runtime from a ROMFS image, as a board with a ROMFS "
+        "partition does (default: the image of the precompiled sources); --heap is then the "
+        "runtime's own heap, the image is added on top (docs/device.md)",
     )
     r.set_defaults(func=cmd_run)
     b = dsub.add_parser(
@@ -105,15 +125,23 @@ def precompile(src_root=SRC_ROOT, cache_root=None):
     if (out / ".complete").exists():
         return str(out)
     tmp = Path(tempfile.mkdtemp(prefix="build-", dir=_mkdir(cache_root)))
-    for src in sources:
-        rel = src.relative_to(src_root)
-        dest = tmp / rel.with_suffix(".mpy")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [str(mpy_cross), "-o", str(dest), "-s", source_name(rel), str(src)],
-            check=True,
-            capture_output=True,
-        )
+    try:
+        for src in sources:
+            rel = src.relative_to(src_root)
+            dest = tmp / rel.with_suffix(".mpy")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            done = subprocess.run(
+                [str(mpy_cross), "-o", str(dest), "-s", source_name(rel), str(src)],
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode:
+                raise SystemExit(
+                    "mpy-cross failed on %s: %s" % (src, done.stderr.strip() or done.stdout)
+                )
+    except BaseException:  # a source mpy-cross rejects: leave no half-built directory
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     (tmp / ".complete").write_text("ok\n")
     try:
         os.rename(tmp, out)
@@ -161,6 +189,79 @@ def _mkdir(path):
     return str(path)
 
 
+def romfs_image_file(built):
+    """The ROMFS image of a precompile cache build, written beside its .mpy tree the first
+    time it is asked for; the build's directory is keyed by the sources, so the image never
+    needs rebuilding."""
+    path = Path(built) / ROMFS_IMAGE
+    if not path.exists():
+        from jotunheim.cli.romfs import romfs_image
+
+        tmp = path.with_name("%s.%d.tmp" % (ROMFS_IMAGE, os.getpid()))
+        tmp.write_bytes(romfs_image(str(built)))
+        os.replace(tmp, path)  # atomic: a concurrent run reads the old name or a whole image
+    return str(path)
+
+
+def heap_bytes(heap):
+    """Bytes of a MicroPython heap size as `-X heapsize=` takes it: "320k", "1m", "262144"."""
+    text = str(heap).strip().lower()
+    scale = {"k": 1024, "m": 1024 * 1024}.get(text[-1:], 1)
+    digits = text[:-1] if scale > 1 else text
+    if not digits.isdigit() or int(digits) == 0:
+        raise ValueError("heap %r: expected a size like 320k, 1m or 262144" % (heap,))
+    return int(digits) * scale
+
+
+def romfs_heapsize(heap, image_size):
+    """`-X heapsize=` (bytes) that leaves the runtime `heap` with an image of image_size bytes
+    held in the GC heap: the image's blocks, the mount, and the GC's tables for them (an
+    allocation-table and a finaliser bit per block: 3 bits per 32-byte block)."""
+    extra = -(-image_size // GC_BLOCK) * GC_BLOCK + ROMFS_MOUNT_BYTES
+    extra += -(-extra * 3 // (8 * GC_BLOCK))
+    return heap_bytes(heap) + extra
+
+
+def check_romfs_image(path):
+    """Size of the ROMFS image at path; RomfsError (clear message) when it is missing, not an
+    image, or holds no device agent."""
+    from jotunheim.cli.romfs import RomfsError, image_files
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise RomfsError("ROMFS image %s: %s" % (path, exc.strerror or exc)) from None
+    try:
+        files = image_files(data)
+    except RomfsError as exc:
+        raise RomfsError("%s: %s" % (path, exc)) from None
+    if ROMFS_AGENT not in files:
+        raise RomfsError(
+            "%s: a ROMFS image without %s (build one with `jotunheim device build --romfs`)"
+            % (path, ROMFS_AGENT)
+        )
+    return len(data)
+
+
+def micropython_romfs_command(settings, heap=DEFAULT_HEAP, image=None):
+    """(argv, env) that run the agent with its code in a ROMFS image mounted at /rom (the
+    image of the precompiled sources unless `image` names one): `heap` is the runtime's own
+    heap, the image is added on top. Paths go in the environment: argv stays short."""
+    if not image:
+        built = precompile()
+        if built is None:
+            raise SystemExit("mpy-cross not found (install requirements.txt)")
+        image = romfs_image_file(built)
+    size = check_romfs_image(image)
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ".frozen"  # the launcher appends /rom: nothing else, as on a board
+    env["JOTUNHEIM_ROMFS"] = os.path.abspath(image)
+    env["JOTUNHEIM_SETTINGS"] = settings
+    argv = [micropython_binary(), "-X", "heapsize=%d" % romfs_heapsize(heap, size)]
+    return argv + [str(ROMFS_BOOT)], env
+
+
 def micropython_command(settings, heap=DEFAULT_HEAP, precompiled=True):
     """(argv, env) that run the agent in the MicroPython unix port."""
     path = [".frozen"]  # MicroPython's frozen modules first, as on a board
@@ -198,11 +299,8 @@ def cmd_build(args):
     size = sum(f.stat().st_size for f in files)
     print("%s: %d modules, %.1f KB of .mpy, and main.py" % (dest, len(files), size / 1024))
     if args.romfs:
-        from jotunheim.cli.romfs import romfs_image
-
-        image = romfs_image(built)
-        Path(args.romfs).write_bytes(image)
-        print("%s: ROMFS image of %.1f KB" % (args.romfs, len(image) / 1024))
+        shutil.copyfile(romfs_image_file(built), args.romfs)
+        print("%s: ROMFS image of %.1f KB" % (args.romfs, os.path.getsize(args.romfs) / 1024))
     print("on the board: mpremote cp -r %s :/lib/ + cp %s :/main.py" % (dest, out / "main.py"))
     if args.romfs:
         print("  or, with a ROMFS partition: mpremote romfs deploy %s (+ main.py)" % args.romfs)
@@ -213,6 +311,9 @@ def cmd_run(args):
     settings = os.path.abspath(args.settings)
     if not os.path.exists(settings):
         print("error: settings file %s does not exist" % settings, file=sys.stderr)
+        return 2
+    if args.runtime == "cpython" and args.romfs is not None:
+        print("error: --romfs needs --runtime micropython", file=sys.stderr)
         return 2
     if args.runtime == "cpython":
         from jotunheim.device import agent
@@ -227,7 +328,29 @@ def cmd_run(args):
             sys.stderr.flush()
             os.execv(sys.executable, sys.orig_argv)
         return rc
-    argv, env = micropython_command(settings, args.heap, not args.no_precompile)
+    if args.romfs is not None:
+        from jotunheim.cli.romfs import RomfsError
+
+        if args.no_precompile:
+            print(
+                "error: --romfs runs .mpy files from the image: no --no-precompile", file=sys.stderr
+            )
+            return 2
+        try:
+            argv, env = micropython_romfs_command(settings, args.heap, args.romfs)
+        except (RomfsError, ValueError) as exc:
+            print("error: %s" % exc, file=sys.stderr)
+            return 2
+    else:
+        argv, env = micropython_command(settings, args.heap, not args.no_precompile)
+    long_args = [a for a in argv if len(a.encode()) > MAX_ARG_BYTES]
+    if long_args:
+        print(
+            "error: the MicroPython unix port cannot take an argument over %d bytes: %s"
+            % (MAX_ARG_BYTES, long_args[0]),
+            file=sys.stderr,
+        )
+        return 2
     sys.stdout.flush()
     # OTA: the unix port cannot exec itself, so this process stays as its supervisor and
     # starts it again after an OTA reboot (exit 75); signals are passed on to it.

@@ -1,0 +1,111 @@
+"""End to end: `jotunheim device run --runtime micropython --romfs` against a real hub, with the
+device runtime imported from a ROMFS image at a heap the .mpy files in the heap do not fit in,
+and an installed OTA update still first on the import path."""
+
+import ast
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import pytest
+
+from jotunheim.cli.demo import (
+    PY,
+    LocalHub,
+    Operator,
+    Proc,
+    _wait_for,
+    device_settings,
+    free_port,
+    precompile_micropython,
+)
+
+# The flow needs 256k with the .mpy files in the heap and passes from 176k with the code in
+# ROMFS (bench/bench_device_heap.py --scan [--romfs]); 208k leaves a margin for a loaded host.
+HEAP = "208k"
+DEVICE = "rom-1"
+# An installed update (OTA file slot "b", confirmed): its app records where the agent's code
+# and the update's own module came from, and the import path they were found on.
+APP = """import sys
+with open(%r, "w") as f:
+    f.write(repr((sys.path, sys.modules["jotunheim.device.agent"].__file__, __file__)))
+"""
+
+
+def _install_update(work, record):
+    slot = os.path.join(work, "ota", "b", "files")
+    os.makedirs(slot)
+    with open(os.path.join(slot, "jotunheim_app.py"), "w") as f:
+        f.write(APP % record)
+    state = {"active": "b", "previous": "a", "confirmed": True, "attempts": 0,
+             "versions": {"a": "1.0.0", "b": "1.1.0"}, "last_rollback": "",
+             "rolled_back_version": ""}  # fmt: skip
+    with open(os.path.join(work, "ota", "boot.json"), "w") as f:
+        json.dump(state, f)
+    return slot
+
+
+@pytest.fixture()
+def hub():
+    work = tempfile.mkdtemp(prefix="jotunheim-romfs-")
+    precompile_micropython()  # the .mpy cache (and its image) before the device's clock runs
+    h = LocalHub(os.path.join(work, "hub"), port=free_port()).start()
+    op = Operator(h.address, h.token())
+    try:
+        yield work, h, op
+    finally:
+        op.close()
+        h.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_micropython_agent_runs_from_romfs_below_the_mpy_heap(hub):
+    work, h, op = hub
+    settings = os.path.join(work, DEVICE + ".json")
+    runs = device_settings(settings, DEVICE, op.provision(DEVICE), h.address, work)
+    record = os.path.join(work, "app-record.txt")
+    slot = _install_update(work, record)
+    argv = [PY, "-m", "jotunheim", "device", "run", "--settings", settings,
+            "--runtime", "micropython", "--romfs", "--heap", HEAP]  # fmt: skip
+    dev = Proc(argv, settings + ".log").start()
+    try:
+        try:
+            st = op.wait_status(DEVICE, proc=dev.proc, timeout_s=40)
+        except Exception:
+            print(dev.output()[-4000:])
+            raise
+        caps = json.loads(st.capabilities)
+        assert "1.1.0" in (caps.get("firmware_version"), caps.get("firmwareVersion"))
+        resp, _ = op.call(DEVICE, "set_led", {"pin": 2, "on": True})
+        assert resp.success, resp.error_message
+        assert json.loads(resp.result) == {"pin": 2, "on": True}
+        resp, _ = op.call(DEVICE, "count", {"tag": "rom"})
+        assert resp.success, resp.error_message
+        assert open(runs).read().split() == ["rom"]
+        resp, _ = op.call(DEVICE, "read_room", {})
+        assert resp.success and "temperature_c" in json.loads(resp.result)
+    finally:
+        dev.kill()
+    out = dev.output()
+    assert "mounted at /rom" in out and "MemoryError" not in out, out[-3000:]
+    free = re.search(r"(\d+) KB of heap free for the runtime", out)
+    assert free and 190 < int(free.group(1)) < 208, out[:300]  # 208k less the GC's tables
+    recorded = _wait_for(lambda: open(record).read(), 5, "app record")
+    path, agent_file, app_file = ast.literal_eval(recorded)
+    assert agent_file == "/rom/jotunheim/device/agent.mpy"  # the runtime came from the image
+    assert app_file.startswith(slot)  # the update's module from its slot, which comes first
+    assert path.index(slot) < path.index("/rom")
+    assert [p for p in path if p not in (slot, "", ".frozen", "/rom")] == []  # as on a board
+
+
+def test_missing_image_stops_before_starting_micropython(tmp_path):
+    work = str(tmp_path)
+    settings = os.path.join(work, "d.json")
+    device_settings(settings, "d", "00" * 16, "127.0.0.1:9", work)
+    missing = os.path.join(work, "missing.romfs")
+    proc = Proc([PY, "-m", "jotunheim", "device", "run", "--settings", settings, "--runtime",
+                 "micropython", "--romfs", missing], settings + ".log").start()  # fmt: skip
+    assert proc.proc.wait(timeout=30) == 2
+    assert "error: ROMFS image %s: No such file" % missing in proc.output()
