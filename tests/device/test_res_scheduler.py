@@ -49,7 +49,7 @@ async def test_concurrency_limit_is_respected_and_queue_drains():
     tasks = [asyncio.create_task(sched.run(w.job(i), priority="user")) for i in range(5)]
     await _settle()
     assert w.started == [0, 1]
-    assert sched.stats()["queued_user"] == 3 and sched.active == 2
+    assert len(sched._user_waiters) == 3 and sched.active == 2
     for i in range(5):
         w.release(i)
     results = []
@@ -106,7 +106,7 @@ async def test_zero_queue_refuses_user_work_when_busy_but_never_system_work():
         await sched.run(w.job("b"), priority="user")
     t_s = asyncio.create_task(sched.run(w.job("s"), priority="system"))
     await _settle()
-    assert sched.stats()["queued_system"] == 1
+    assert len(sched._system_waiters) == 1
     w.release("a")
     w.release("s")
     await t_a
@@ -119,7 +119,7 @@ async def test_critical_memory_holds_user_work_but_not_system_work():
     w = Work()
     t_u = asyncio.create_task(sched.run(w.job("u"), priority="user"))
     await _settle()
-    assert w.started == [] and sched.stats()["queued_user"] == 1  # a free slot, but no memory
+    assert w.started == [] and len(sched._user_waiters) == 1  # a free slot, but no memory
     t_s = asyncio.create_task(sched.run(w.job("s"), priority="system"))
     await _settle()
     assert w.started == ["s"]
@@ -147,7 +147,7 @@ async def test_queued_user_work_times_out():
     )
     with raises(ResourceExhausted, "queued for 5 ms"):
         await sched.run(Work().job("x"), priority="user")
-    assert sched.stats()["queued_user"] == 0 and sched.active == 0
+    assert len(sched._user_waiters) == 0 and sched.active == 0
 
 
 async def test_failing_work_releases_its_slot():
@@ -173,13 +173,13 @@ async def test_cancelled_waiter_leaves_the_queue():
     await _settle()
     t_b = asyncio.create_task(sched.run(w.job("b"), priority="user"))
     await _settle()
-    assert sched.stats()["queued_user"] == 1
+    assert len(sched._user_waiters) == 1
     t_b.cancel()
     try:
         await t_b
     except asyncio.CancelledError:
         pass
-    assert sched.stats()["queued_user"] == 0
+    assert len(sched._user_waiters) == 0
     w.release("a")
     await t_a
     assert sched.active == 0 and w.started == ["a"]

@@ -5,12 +5,14 @@ connected to the hub forever. `python -m jotunheim.device.agent --settings F` on
 import asyncio
 import sys
 
+from jotunheim.compat import const
+
 DEFAULT_SETTINGS = "/device.json"  # where a board keeps its settings (examples/device/main.py)
 # How often the settings file is checked for edits (0 = never). An edit is applied with
 # Settings.reload(): new tools are announced to the hub as a capability update.
-WATCH_MS = 2000
+_WATCH_MS = const(2000)
 # MicroPython: run the collector after this many bytes are allocated (gc.threshold).
-GC_EVERY = 8192
+_GC_EVERY = const(8192)
 
 
 def dirname(path):
@@ -23,7 +25,7 @@ class Agent:
     """All device parts wired together; `await agent.run()` serves until `agent.stop()`."""
 
     def __init__(
-        self, settings_path, hal=None, logger=None, channel_factory=None, watch_ms=WATCH_MS
+        self, settings_path, hal=None, logger=None, channel_factory=None, watch_ms=_WATCH_MS
     ):
         import gc
 
@@ -32,10 +34,10 @@ class Agent:
         gc.collect()
         if hasattr(gc, "threshold"):
             # MicroPython collects only when an allocation fails, by which time garbage is
-            # spread over the heap and a 2 KB buffer finds no room: collect every GC_EVERY
+            # spread over the heap and a 2 KB buffer finds no room: collect every _GC_EVERY
             # bytes instead, from the first import on (docs/micropython-notes.md, "Device
             # session and agent").
-            gc.threshold(GC_EVERY)
+            gc.threshold(_GC_EVERY)
         import jotunheim._gen.device.hub_session  # noqa: F401 - only the session messages
         import jotunheim.wire.channel  # noqa: F401
         from jotunheim.device.capabilities import (
@@ -75,7 +77,11 @@ class Agent:
         )
         self.propagator = CapabilityPropagator(self.builder, settings, logger=self.log)
         self.negotiator = CapabilityNegotiator(self.builder, propagator=self.propagator)
-        self.wifi = _wifi(settings, self.log)
+        self.wifi = None
+        if settings.section("network")["wifi"].get("ssid"):
+            from jotunheim.device.wifi import agent_wifi  # boards only: see agent_wifi
+
+            self.wifi = agent_wifi(settings, self.log)
         self.monitor = ResourceMonitor(memory=memory, scheduler=scheduler, wifi=self.wifi)
         self.session = DeviceSession(
             settings,
@@ -204,31 +210,6 @@ def path_exists(path):
         return True
     except OSError:
         return False
-
-
-def _wifi(settings, log):
-    """A WifiManager when the settings name a network and the board has a WLAN interface;
-    None on hosts (CPython, the unix port), which use the host's network."""
-    if not settings.section("network")["wifi"].get("ssid"):
-        return None
-    try:
-        import network
-
-        network.WLAN  # noqa: B018 - probing: the unix port's `network` has no WLAN
-    except (ImportError, AttributeError):
-        log.info("no WLAN interface here: using the host network")
-        return None
-    from jotunheim.device.wifi import WifiManager
-    from jotunheim.device.wlan import NetworkWlan
-
-    return WifiManager.from_settings(
-        {
-            "network": settings.section("network"),
-            "network_resilience_settings": settings.section("network_resilience_settings"),
-        },
-        NetworkWlan(),
-        log.child("wifi"),
-    )
 
 
 def _stamp(path):

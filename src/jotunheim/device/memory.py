@@ -111,9 +111,9 @@ class MemoryMonitor:
             return used
         if self._rss is not None:
             return self._rss()
-        from jotunheim.device.rss import read_rss, system_page_size
+        from jotunheim.device.rss import read_rss
 
-        return read_rss(page_size=system_page_size())
+        return read_rss()
 
     def _classify(self, free):
         if free < 0:

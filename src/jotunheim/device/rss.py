@@ -2,8 +2,11 @@
 allocated figure where the runtime has no heap to report, loaded only there."""
 
 
-def read_rss(path="/proc/self/statm", page_size=4096):
-    """Resident set size in bytes from Linux statm, or -1 when unavailable."""
+def read_rss(path="/proc/self/statm", page_size=None):
+    """Resident set size in bytes from Linux statm, or -1 when unavailable; statm counts
+    pages of `page_size` bytes (default: the kernel's)."""
+    if page_size is None:
+        page_size = system_page_size()
     try:
         with open(path) as f:
             fields = f.read().split()

@@ -89,18 +89,6 @@ class PriorityScheduler:
             **kw,
         )
 
-    def stats(self):
-        """Counters for status reports and tests."""
-        return {
-            "active": self.active,
-            "active_system": self.active - self.active_user,
-            "active_user": self.active_user,
-            "queued_system": len(self._system_waiters),
-            "queued_user": len(self._user_waiters),
-            "rejected": self.rejected,
-            "completed": self.completed,
-        }
-
     async def run(self, coro_fn, *args, priority=_SYSTEM):
         """Run `await coro_fn(*args)` when the rules above admit it; returns its result."""
         if priority == _SYSTEM:

@@ -159,11 +159,26 @@ class DeviceSession:
             if kind is None:
                 self.state = "ended"
                 return
-            handler = getattr(self, "_handle_" + kind, None) or self._extra.get(kind)
-            if handler is None:
-                self.log.info("ignoring hub message %s", kind)
-                continue
-            await handler(body)
+            # One chain of comparisons instead of a `_handle_<kind>` method per message: each
+            # method costs a function object and its name as a qstr on the device's heap.
+            if kind == "command":
+                await self._handle_command(body)
+            elif kind == "ping":
+                await self._send({"pong": {"nonce": body["nonce"]}})
+            elif kind == "capability_request":
+                # the negotiator hands out its cached, already-encoded DeviceMessage
+                await self._send(None, await self.negotiator.device_message(body))
+            elif kind == "result_ack":
+                for cid in body["command_ids"]:
+                    self.pending.forget(cid)
+            elif kind == "welcome":
+                raise SessionProtocolError("unexpected welcome after the handshake")
+            else:
+                handler = self._extra.get(kind)
+                if handler is None:
+                    self.log.info("ignoring hub message %s", kind)
+                else:
+                    await handler(body)
 
     async def _recv(self, call, timeout):
         """(kind, body) of the next HubMessage, (None, None) at the end of the stream;
@@ -246,11 +261,7 @@ class DeviceSession:
             self._note_error(exc)
             await call.cancel()
 
-    # ---- hub messages --------------------------------------------------------------------
-    async def _handle_capability_request(self, body):
-        raw = await self.negotiator.device_message(body)
-        await self._send(None, raw)
-
+    # ---- hub messages (the short ones are answered in _serve) ------------------------------
     async def _handle_command(self, cmd):
         cid = cmd["command_id"]
         done = self.pending.get(cid)
@@ -270,16 +281,6 @@ class DeviceSession:
         if IS_MICROPYTHON:
             gc.collect()  # tools (script compiles above all) fragment a small heap
         await self._send_result(result)
-
-    async def _handle_result_ack(self, body):
-        for cid in body["command_ids"]:
-            self.pending.forget(cid)
-
-    async def _handle_ping(self, body):
-        await self._send({"pong": {"nonce": body["nonce"]}})
-
-    async def _handle_welcome(self, body):
-        raise SessionProtocolError("unexpected welcome after the handshake")
 
     def _note_error(self, exc):
         # Logged without the key, the proof or the resume token.
