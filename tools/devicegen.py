@@ -9,7 +9,9 @@ from pathlib import Path
 
 # Layout of a message descriptor (a list, opaque to users of the codec):
 #     [name, fields, oneofs, subs]
-#     name    the attribute name ("Outer_Inner"), for error messages
+#     name    the attribute name ("Outer_Inner"), for error messages; None for a slice's
+#             nested message, whose name then leads the fields string ("Name;name,1,9;...")
+#             and is filled in by the codec on first use (NAME_IN_SPEC: no qstr for it)
 #     fields  as generated, one string "name,number,kind;..." sorted by field number; the
 #             codec turns it on first use into a flat tuple, four slots per field:
 #             field name, field number, kind, sub-descriptor (message/map entry) or None
@@ -202,13 +204,16 @@ def _render_file(fdesc, index):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _emit_messages(order, back_refs, index, sub_ref):
+def _emit_messages(order, back_refs, index, sub_ref, var=None):
     """Descriptor lines for messages in `order` (dependencies first); `sub_ref(entry)` names a
-    sub-message's descriptor; fields in `back_refs` are bound after all messages exist."""
+    sub-message's descriptor; fields in `back_refs` are bound after all messages exist.
+    `var(full)`, when given, names the variable a message is bound to and, for messages it
+    names other than by their attribute name, moves the name into the field string."""
     lines = []
     patches = []
     for full in order:
         _, attr, _dotted, m = index.messages[full]
+        target = var(full) if var else attr
         items = []
         subs = []
         patched = False
@@ -221,8 +226,12 @@ def _emit_messages(order, back_refs, index, sub_ref):
         oneof_src = "(%s)" % "".join("%r, " % n for n in oneofs) if oneofs else "None"
         subs_src = "(%s)" % "".join("%s, " % x for x in subs) if subs else "None"
         if patched:  # a message later in this file (a cycle): bound once everything exists
-            patches.append("%s[3] = %s" % (attr, subs_src))
+            patches.append("%s[3] = %s" % (target, subs_src))
             subs_src = "None"
+        name_src = repr(attr)
+        if target != attr:  # no attribute: the name leads the field string (NAME_IN_SPEC)
+            items.insert(0, attr)
+            name_src = "None"
         spec = ";".join(items)
         if len(spec) > 72:
             parts = []
@@ -236,7 +245,7 @@ def _emit_messages(order, back_refs, index, sub_ref):
             spec_src = repr(spec)
         # The attribute name doubles as the message's name in errors: it is an identifier, so
         # MicroPython interns it once (a dotted name would be one more string on the heap).
-        lines.append("%s = [%r, %s, %s, %s]" % (attr, attr, spec_src, oneof_src, subs_src))
+        lines.append("%s = [%s, %s, %s, %s]" % (target, name_src, spec_src, oneof_src, subs_src))
     if patches:
         lines.append("")
         lines.extend(patches)
@@ -246,10 +255,17 @@ def _emit_messages(order, back_refs, index, sub_ref):
 # Slice modules: only the messages some roots reach (transitively, across files), in one
 # self-contained module. The device session imports hub_session instead of hub + capability:
 # the operator/peer messages it never sends cost heap on MicroPython just by being loaded.
+# Only the roots are module attributes: every attribute name is a qstr on MicroPython, and the
+# device never names the nested messages, so they are built as locals of a function that runs
+# once at import (their names travel in their field strings, NAME_IN_SPEC).
 SLICES = {
     "hub_session": (
         "hub.proto",
-        (".jotunheim.hub.DeviceMessage", ".jotunheim.hub.HubMessage"),
+        (
+            ".jotunheim.hub.DeviceMessage",
+            ".jotunheim.hub.HubMessage",
+            ".jotunheim.capability.CapabilityResponse",  # the device encodes it on its own
+        ),
     ),
     # A device tool backed by a Loki script only ever calls Script_<name>.
     "loki_script": ("loki.proto", (".loki.ScriptInput", ".loki.ScriptResult")),
@@ -284,11 +300,26 @@ def _render_slice(source, roots, index):
         if attr in seen:  # one flat namespace: two files' messages must not share a name
             raise SystemExit("slice of %s: %s and %s clash" % (source, seen[attr], full))
         seen[attr] = full
+    names = [r.rsplit(".", 1)[1] for r in roots]
     lines = [
         '"""Generated code (do not edit): `make proto` rebuilds it from proto/%s: %s and the '
-        'messages they reach."""\n' % (source, ", ".join(r.rsplit(".", 1)[1] for r in roots))
+        'messages they reach."""\n' % (source, ", ".join(names)),
+        "",
+        "def _slice():",
+        "    # Locals, not attributes: nested messages' names cost no qstr (tools/devicegen.py).",
     ]
-    lines.extend(_emit_messages(order, back_refs, index, lambda target: target[1]))
+    number = {full: k for k, full in enumerate(order)}
+
+    def var(full):
+        return index.messages[full][1] if full in roots else "m%d" % number[full]
+
+    body = _emit_messages(order, back_refs, index, lambda target: var(seen[target[1]]), var)
+    lines.extend(("    " + line).rstrip() for text in body for line in text.split("\n"))
+    lines.append("    return %s" % ", ".join(var(r) for r in roots))
+    lines.append("")
+    lines.append("")
+    lines.append("%s = _slice()" % ", ".join(names))
+    lines.append("del _slice")
     return "\n".join(lines).rstrip() + "\n"
 
 

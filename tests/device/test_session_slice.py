@@ -1,9 +1,12 @@
 """The hub_session slice (DeviceMessage, HubMessage and what they reach) encodes and decodes
 every session message to the same bytes as the full hub/capability descriptor modules."""
 
+from devtest import raises
+
 from jotunheim._gen.device import capability as cap_full
 from jotunheim._gen.device import hub as hub_full
 from jotunheim._gen.device import hub_session as hub_slice
+from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire import protobuf as pb
 
 CAPS = {
@@ -164,3 +167,17 @@ def test_slice_holds_no_operator_messages():
     for name in ("DeviceInfo", "ListDevicesResponse", "RolloutRequest", "PeerStatus"):
         assert not hasattr(hub_slice, name), name
     assert hasattr(hub_full, "DeviceInfo")
+
+
+def test_slice_errors_name_nested_messages():
+    # Nested messages are no attributes of the slice; their names still reach every error.
+    welcome = b"\x0a\x05ab"  # session_id announces 5 bytes, 2 follow
+    with raises(DecodeError, match="Welcome.session_id: length 5 runs past the end"):
+        pb.decode(hub_slice.HubMessage, b"\x12\x04" + welcome)
+    with raises(EncodeError, match="Heartbeat.seq"):
+        pb.encode(hub_slice.DeviceMessage, {"heartbeat": {"seq": -1}})
+    with raises(EncodeError, match="Tool: expected a dict"):
+        caps = {"capabilities": {"tools": ["set_led"]}}
+        pb.encode(hub_slice.CapabilityResponse, caps)
+    for name in ("Hello", "Welcome", "Tool", "JotunheimCapabilities"):
+        assert not hasattr(hub_slice, name), name

@@ -19,9 +19,9 @@ class FieldEncodeError(EncodeError):
 
 def encode_message(desc, msg, out, depth):
     """Appends the encoding of the dict msg (message desc) to the bytearray out."""
+    fields = fields_of(desc)  # first: it also names the message (desc[0]) for errors
     if not isinstance(msg, dict):
         raise FieldEncodeError("%s: expected a dict, got %s" % (desc[0], type(msg).__name__))
-    fields = fields_of(desc)
     seen = 0
     oneofs = 0  # bit k set once a member of oneof k was written
     name = None

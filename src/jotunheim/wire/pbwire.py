@@ -17,14 +17,18 @@ WIRE_TYPE = b"\x07\x01\x05\x00\x00\x00\x01\x05\x00\x02\x07\x02\x02\x00\x00\x05\x
 def fields_of(desc):
     """The flat field tuple of a message descriptor (name, number, kind, sub per field),
     built from its generated "name,number,kind;..." string on first use (tools/devicegen.py
-    explains why descriptors ship as strings)."""
+    explains why descriptors ship as strings). Call it before reading a descriptor's name:
+    a slice's nested messages get theirs (desc[0]) from the string then."""
     spec = desc[1]
     if type(spec) is not str:
         return spec
     out = []
     subs = desc[3]
     k = 0
-    for item in spec.split(";") if spec else ():
+    items = spec.split(";") if spec else []
+    if desc[0] is None:  # a slice's nested message: its name leads the string (no qstr)
+        desc[0] = items.pop(0)
+    for item in items:
         name, num, kind = item.split(",")
         kind = int(kind)
         sub = None

@@ -55,6 +55,7 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
     """bytes -> dict holding every field of desc; raises DecodeError on malformed input."""
     n = len(data)
     if n > max_size:
+        fields_of(desc)  # names the message (desc[0])
         raise DecodeError(
             "%s: message of %d bytes exceeds the %d-byte limit" % (desc[0], n, max_size)
         )
@@ -88,11 +89,11 @@ def encode_into(desc, msg, out):
 
 def which_oneof(desc, msg, oneof):
     """Name of the member of oneof `oneof` set in the dict msg, or None."""
+    fields = fields_of(desc)
     names = desc[2] or ()
     if oneof not in names:
         raise ValueError("%s has no oneof %r" % (desc[0], oneof))
     k = names.index(oneof) + 1
-    fields = fields_of(desc)
     for i in range(0, len(fields), 4):
         if fields[i + 2] >> 9 == k and msg.get(fields[i]) is not None:
             return fields[i]

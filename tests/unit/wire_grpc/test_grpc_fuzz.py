@@ -109,7 +109,7 @@ def test_call_state_ends_with_a_status_on_any_response(head, body, trailers):
 def test_response_that_does_not_decode_ends_the_call_with_internal():
     import asyncio
 
-    from jotunheim._gen.device import hub_session as hub_d
+    from jotunheim._gen.device import hub as hub_d
     from jotunheim.wire.grpc import Status
 
     class Channel(_FakeChannel):

@@ -1,6 +1,14 @@
 """Generated code (do not edit): `make proto` rebuilds it from proto/loki.proto: ScriptInput, ScriptResult and the messages they reach."""
 
-ScriptInput_ParametersEntry = ['ScriptInput_ParametersEntry', 'key,1,9;value,2,9', None, None]
-ScriptInput = ['ScriptInput', 'parameters,1,107', None, (ScriptInput_ParametersEntry, )]
-ScriptResult_MetadataEntry = ['ScriptResult_MetadataEntry', 'key,1,9;value,2,9', None, None]
-ScriptResult = ['ScriptResult', 'success,1,8;output,2,9;metadata,3,107', None, (ScriptResult_MetadataEntry, )]
+
+def _slice():
+    # Locals, not attributes: nested messages' names cost no qstr (tools/devicegen.py).
+    m0 = [None, 'ScriptInput_ParametersEntry;key,1,9;value,2,9', None, None]
+    ScriptInput = ['ScriptInput', 'parameters,1,107', None, (m0, )]
+    m2 = [None, 'ScriptResult_MetadataEntry;key,1,9;value,2,9', None, None]
+    ScriptResult = ['ScriptResult', 'success,1,8;output,2,9;metadata,3,107', None, (m2, )]
+    return ScriptInput, ScriptResult
+
+
+ScriptInput, ScriptResult = _slice()
+del _slice
