@@ -110,8 +110,8 @@ async def test_negotiator_caches_encoded_until_change():
     e1 = await neg.respond_encoded({})
     e2 = await neg.respond_encoded({})
     assert e1 is e2 and len(calls) == 1
-    r = await neg.respond({})
-    assert r["capabilities"]["device_id"] == "kitchen-1"
+    r = await neg.capabilities()
+    assert r["device_id"] == "kitchen-1"
     prop.connected()  # the propagator's bytes become the cache: no extra build
     n = len(calls)
     assert await neg.respond_encoded({}) == e1 and len(calls) == n
@@ -148,16 +148,15 @@ class _SlowBuilder:
 async def test_negotiator_answers_within_timeout():
     neg = CapabilityNegotiator(_SlowBuilder(5), timeout_ms=50)
     with raises(NegotiationTimeout, match="50 ms"):
-        await neg.respond({})
+        await neg.capabilities()
     with raises(NegotiationTimeout):
         await neg.respond_encoded({})
     fast = _SlowBuilder(0)
     neg = CapabilityNegotiator(fast, timeout_ms=50)
-    assert (await neg.respond({}))["capabilities"]["device_id"] == "slow"
+    assert (await neg.capabilities())["device_id"] == "slow"
     data = await neg.respond_encoded({})
     fast.delay = 5
-    neg.invalidate()
-    neg._encoded = data  # as after invalidate() raced with a slow build: stale bytes served
+    neg._encoded = data  # as when a change raced with a slow build: stale bytes served
     fast.registry.register(Tool("changed"))
     assert await neg.respond_encoded({}, timeout_ms=30) is data
 

@@ -133,8 +133,11 @@ async def test_cache_is_bounded_lru():
         await h.handle(command("id%d" % i, "probe", {"n": i}))
     await h.handle(command("id0", "probe"))  # touch id0: id1 is now the oldest
     await h.handle(command("id3", "probe", {"n": 3}))
-    assert h.cached("id1") is None
-    assert h.cached("id0") is not None and h.cached("id3") is not None
+    assert h._cache.get("id1", touch=False) is None
+    assert (
+        h._cache.get("id0", touch=False) is not None
+        and h._cache.get("id3", touch=False) is not None
+    )
     assert len(h._cache) == 3
     await h.handle(command("id1", "probe", {"n": 1}))  # evicted: runs again
     assert probe.calls == 5
@@ -228,7 +231,7 @@ async def test_cancelled_command_releases_duplicates_and_is_remembered():
         pass
     r = await dup
     assert r["error_code"] == "INTERNAL" and "cancelled" in r["error_message"]
-    assert h.cached("x") == r
+    assert h._cache.get("x", touch=False) == r
 
 
 async def test_cached_results_round_trip_every_field():

@@ -10,6 +10,7 @@ The three classes share one module because the flow always loads them together, 
 module costs its own names and path as qstrs (docs/micropython-notes.md).
 """
 
+from jotunheim.compat import const
 from jotunheim.device.tools import ToolRegistry, run_dropped
 from jotunheim.errors import JotunheimError
 
@@ -144,7 +145,7 @@ class CapabilityPropagator:
 # encoded CapabilityResponse is kept between requests (about 1 KB for a typical device,
 # against ~3.5 KB for the dict form on the 64-bit unix port): a reconnecting device
 # re-announces without rebuilding or re-encoding anything.
-DEFAULT_TIMEOUT_MS = 2000
+_DEFAULT_TIMEOUT_MS = const(2000)
 
 
 class NegotiationTimeout(JotunheimError):
@@ -162,7 +163,7 @@ def encode_response(caps):
 class CapabilityNegotiator:
     """`await respond()` -> CapabilityResponse dict; `await respond_encoded()` -> bytes."""
 
-    def __init__(self, builder, timeout_ms=DEFAULT_TIMEOUT_MS, propagator=None):
+    def __init__(self, builder, timeout_ms=_DEFAULT_TIMEOUT_MS, propagator=None):
         self.builder = builder
         self.timeout_ms = timeout_ms
         self.propagator = propagator
@@ -171,10 +172,6 @@ class CapabilityNegotiator:
 
     _encoded = None
     _version = None
-
-    def invalidate(self):
-        """Drops the cached answer (capabilities changed)."""
-        self._encoded = None
 
     def _on_event(self, event):
         # The propagator has just encoded the new capabilities to compare them: adopt its
@@ -197,10 +194,6 @@ class CapabilityNegotiator:
             caps = await build_within(caps, ms)
         # A synchronous build cannot be interrupted anyway: no wait_for task for it.
         return caps
-
-    async def respond(self, request=None, timeout_ms=None):
-        """CapabilityResponse dict for a CapabilityRequest (which has no fields)."""
-        return {"capabilities": await self.capabilities(timeout_ms)}
 
     async def respond_encoded(self, request=None, timeout_ms=None):
         """CapabilityResponse bytes: cached until a change; stale bytes beat a timeout."""

@@ -84,7 +84,7 @@ class ResultCache:
         buf = self._buf
         at = 0
         while at < len(buf):
-            rlen, body = _read_varint(buf, at)
+            rlen, body = read_varint(buf, at, len(buf))
             end = body + rlen
             if rlen >= len(key) and buf[body : body + len(key)] == key:
                 return at, body, end, len(key)
@@ -116,7 +116,7 @@ class ResultCache:
         if start >= 0:
             self._cut(start, end)
         elif self._n >= self.size:
-            rlen, body = _read_varint(self._buf, 0)
+            rlen, body = read_varint(self._buf, 0, len(self._buf))
             self._cut(0, body + rlen)
         self._append(_id_prefix(cid) + pack(result))
 
@@ -136,10 +136,6 @@ def _id_prefix(cid):
     return bytes(out) + raw
 
 
-def _read_varint(data, at):
-    return read_varint(data, at, len(data))
-
-
 def pack(result):
     """One CommandResult as bytes: [code index][duration_us, varint][payload or message]."""
     code = 0 if result["success"] else CODES.index(result["error_code"]) + 1
@@ -151,7 +147,7 @@ def pack(result):
 
 def _expand(cid, entry, at):
     code = entry[at]
-    took, at = _read_varint(entry, at + 1)
+    took, at = read_varint(entry, at + 1, len(entry))
     body = entry[at:]
     return {
         "command_id": cid,

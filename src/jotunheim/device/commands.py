@@ -70,10 +70,6 @@ class CommandHandler:
     # flight (an emptied dict keeps its hash table allocated).
     _inflight = None
 
-    def cached(self, command_id):
-        """The stored CommandResult dict for `command_id`, or None."""
-        return self._cache.get(command_id, touch=False)
-
     async def handle(self, command):
         """Validates and runs one Command dict; always returns a CommandResult dict."""
         cid = command.get("command_id") if isinstance(command, dict) else None

@@ -33,10 +33,6 @@ class Logger:
     def set_level(self, level):
         self.level = level_number(level)
 
-    def enabled_for(self, level):
-        """True when a message at `level` would be written (lets callers skip costly work)."""
-        return level_number(level) <= self.level
-
     def child(self, name):
         """A logger named "<self>.<name>" with the same level and sink."""
         return Logger(self.name + "." + name, self.level, self.sink)

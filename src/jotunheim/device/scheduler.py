@@ -97,7 +97,26 @@ class PriorityScheduler:
             else:
                 await self._wait(_Waiter(_SYSTEM), self._queue(_SYSTEM))
         elif priority == _USER:
-            await self._enter_user()
+            free_slot = self.active < self.max_concurrent
+            if (
+                free_slot
+                and not self._system_waiters
+                and not self._user_waiters
+                and self._memory_ok()
+            ):
+                self._admit(_USER)
+            elif len(self._user_waiters) >= self.user_queue_size:
+                self.rejected += 1
+                why = (
+                    "concurrency limit %d reached" % self.max_concurrent
+                    if not free_slot
+                    else "memory critical"
+                )
+                raise ResourceExhausted(
+                    "user work refused: %s and user queue full (%d)" % (why, self.user_queue_size)
+                )
+            else:
+                await self._wait(_Waiter(_USER), self._queue(_USER))
         else:
             raise JotunheimError(
                 "scheduler priority: expected 'system' or 'user', got %r" % (priority,)
@@ -119,23 +138,6 @@ class PriorityScheduler:
 
     def _memory_ok(self):
         return self.memory is None or self.memory.allow_user_work()
-
-    async def _enter_user(self):
-        free_slot = self.active < self.max_concurrent
-        if free_slot and not self._system_waiters and not self._user_waiters and self._memory_ok():
-            self._admit(_USER)
-            return
-        if len(self._user_waiters) >= self.user_queue_size:
-            self.rejected += 1
-            why = (
-                "concurrency limit %d reached" % self.max_concurrent
-                if not free_slot
-                else "memory critical"
-            )
-            raise ResourceExhausted(
-                "user work refused: %s and user queue full (%d)" % (why, self.user_queue_size)
-            )
-        await self._wait(_Waiter(_USER), self._queue(_USER))
 
     async def _wait(self, waiter, queue):
         queue.append(waiter)

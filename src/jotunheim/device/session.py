@@ -85,7 +85,7 @@ class DeviceSession:
             except Exception as exc:  # noqa: BLE001 - any failure means: reconnect later
                 self._note_error(exc)
                 if isinstance(exc, SessionRefused):
-                    from jotunheim.device.session_refusal import after_refusal
+                    from jotunheim.device.session_connect import after_refusal
 
                     delay = after_refusal(self, exc)
             finally:
@@ -192,7 +192,7 @@ class DeviceSession:
         self._heard = ticks_ms()
         kind = pb.which_oneof(hub_d.HubMessage, msg, "body")
         if kind == "refusal":
-            from jotunheim.device.session_refusal import refused
+            from jotunheim.device.session_connect import refused
 
             raise refused(msg["refusal"])
         if kind is None:

@@ -2,17 +2,19 @@
 then Challenge -> Hello with its HMAC proof -> Welcome (hub.proto header). DeviceSession
 imports it for each connect and, on MicroPython, drops it again once the hub has welcomed
 the device: a connected device does not hold this code in its heap. The HMAC (RFC 2104 over
-SHA-256 with hashlib alone: MicroPython ships no `hmac` module) is here for the same reason."""
+SHA-256 with hashlib alone: MicroPython ships no `hmac` module) is here for the same reason,
+and so is the handling of a Refusal (loaded again for it: a device the hub accepts never
+needs it after the Welcome)."""
 
 import asyncio
 import hashlib
 import sys
 
 from jotunheim.compat import const
-from jotunheim.device.session_wire import RECEIVE_WINDOW, SessionProtocolError
+from jotunheim.device.session_wire import RECEIVE_WINDOW, SessionProtocolError, SessionRefused
 
-PROTOCOL_VERSION = 1
-PROOF_LABEL = b"jotunheim-v1|"
+_PROTOCOL_VERSION = const(1)
+_PROOF_LABEL = const(b"jotunheim-v1|")
 _CONNECT_PATH = const("/jotunheim.hub.DeviceHub/Connect")
 _HANDSHAKE_TIMEOUT_MS = const(10000)
 
@@ -75,13 +77,40 @@ def hello(session, nonce):
     version = sys.implementation.version  # 4 elements on MicroPython, 5 on CPython
     return {
         "device_id": ident.device_id,
-        "proof": mac.digest(PROOF_LABEL + ident.device_id.encode() + b"|" + nonce),
+        "proof": mac.digest(_PROOF_LABEL + ident.device_id.encode() + b"|" + nonce),
         "firmware_version": ident.firmware_version,
-        "protocol_version": PROTOCOL_VERSION,
+        "protocol_version": _PROTOCOL_VERSION,
         "resume_token": session.resume_token,
         "runtime": "%s %d.%d.%d" % (sys.implementation.name, version[0], version[1], version[2]),
         "pending_results": session.pending.ids(),
     }
+
+
+# --- The hub's Refusal of a Hello (hub.proto): the SessionRefused it raises and the session's
+# next step (redirect to the leader, or wait out the backoff cap).
+# Refusals that another attempt with the same identity cannot fix: wait the backoff cap
+# before trying again rather than hammering the hub with a bad key.
+FATAL_REFUSALS = ("unknown_device", "revoked", "bad_proof", "unsupported_protocol")
+
+
+def refused(refusal):
+    """The SessionRefused for a hub.proto Refusal dict (code, reason, leader_address)."""
+    code = refusal["code"]
+    exc = SessionRefused("hub refused the device: %s (%s)" % (code, refusal["reason"]))
+    exc.code = code
+    exc.leader_address = refusal["leader_address"]
+    return exc
+
+
+def after_refusal(session, exc):
+    """Notes the refusal on `session`; returns the delay (ms) before the next attempt, or
+    None for the usual backoff. not_leader with an address: dial that leader next."""
+    session.last_refusal = exc.code
+    if exc.code == "not_leader" and exc.leader_address:
+        session._redirect = exc.leader_address
+    elif exc.code in FATAL_REFUSALS:
+        return session.backoff.cap_ms
+    return None
 
 
 # --- HMAC-SHA256 (RFC 2104), the Hello proof's MAC.
@@ -120,13 +149,3 @@ class HmacSha256:
 def hmac_sha256(key, msg):
     """HMAC-SHA256(key, msg) as 32 raw bytes."""
     return HmacSha256(key).digest(msg)
-
-
-def compare_digest(a, b):
-    """Constant-time equality of two byte strings (timing does not reveal where they differ)."""
-    if len(a) != len(b):
-        return False
-    diff = 0
-    for i in range(len(a)):
-        diff |= a[i] ^ b[i]
-    return diff == 0

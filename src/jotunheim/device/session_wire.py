@@ -1,7 +1,7 @@
 """Pieces of the device session (DeviceHub.Connect) that stay loaded: the device's identity,
 the session's errors, the store of results the hub has not acknowledged yet and the
 reconnect backoff (also used by wifi and retry). Dialling and the handshake (Hello proof)
-are in session_connect.py, a Refusal in session_refusal.py: both loaded when needed."""
+and a Refusal are in session_connect.py, loaded when needed."""
 
 from collections import OrderedDict
 
@@ -19,7 +19,7 @@ RECEIVE_WINDOW = 16 * 1024
 
 class SessionRefused(JotunheimError):
     """The hub refused the Hello: `code` is the hub.proto Refusal code, `leader_address` the
-    hub to dial instead (not_leader). Built by session_refusal.refused(); no __init__ here,
+    hub to dial instead (not_leader). Built by session_connect.refused(); no __init__ here,
     so a device that is never refused loads only this name."""
 
 

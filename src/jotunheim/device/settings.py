@@ -110,14 +110,9 @@ def _run(module, name, *args):
         return getattr(sys.modules[full], name)(*args)
     finally:
         if IS_MICROPYTHON:
-            _unload_checker()
-
-
-def _unload_checker():
-    # The schema table, checker and encoder cost ~20 KB of heap and are needed only while
-    # validating (boot, reload, save): drop them so the steady-state runtime does not carry
-    # them.
-    unload(*["jotunheim.device." + name for name in _CHECK_MODULES])
+            # The schema table, checker and encoder cost ~20 KB of heap and are needed only
+            # while validating (boot, reload, save): the steady-state runtime drops them.
+            unload(*["jotunheim.device." + name for name in _CHECK_MODULES])
 
 
 class Settings:
