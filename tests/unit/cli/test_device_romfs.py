@@ -197,3 +197,16 @@ def test_launcher_reports_an_unmountable_image_in_one_line(tmp_path):
         )  # fmt: skip
         assert proc.returncode == 2
         assert proc.stdout.strip() == "romfs: cannot mount %s: %s" % (image, why)
+
+
+def test_an_argument_the_unix_port_cannot_take_is_refused(tmp_path, capsys):
+    deep = tmp_path
+    while len(str(deep)) < 260:
+        deep = deep / "a-rather-long-directory-name"
+    deep.mkdir(parents=True)
+    settings_file = deep / "d.json"
+    settings_file.write_text("{}")
+    assert (
+        _run(["device", "run", "--settings", str(settings_file), "--runtime", "micropython"]) == 2
+    )
+    assert "cannot take an argument over 255 bytes" in capsys.readouterr().err
