@@ -64,8 +64,8 @@ def main():
     )
     try:
         from jotunheim.device import agent
-    except ImportError as exc:
-        print("romfs: %s holds no device agent (%s)" % (image, exc))
+    except (ImportError, ValueError) as exc:  # ValueError: .mpy of another MicroPython
+        print("romfs: cannot import the agent from %s: %s: %s" % (image, type(exc).__name__, exc))
         return 2
     try:
         return agent.run(settings)

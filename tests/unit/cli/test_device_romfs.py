@@ -184,6 +184,21 @@ def test_launcher_leaves_the_runtime_the_heap_asked_for(tmp_path, copy):
         assert abs(free - int(plain.stdout)) <= 1, (heap, free, plain.stdout)
 
 
+def test_launcher_reports_an_agent_it_cannot_import_in_one_line(tmp_path):
+    """An image that names the agent but holds .mpy code this MicroPython cannot load (another
+    .mpy version, a damaged file) passes the host's check: the launcher says what failed."""
+    (tmp_path / "tree" / "jotunheim" / "device").mkdir(parents=True)
+    (tmp_path / "tree" / "jotunheim" / "device" / "agent.mpy").write_bytes(b"M\x05\x00\x1f")
+    image = tmp_path / "other.romfs"
+    image.write_bytes(romfs_image(str(tmp_path / "tree")))
+    argv, env = device_cmd.micropython_romfs_command("/x.json", "64k", str(image))
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1] == (
+        "romfs: cannot import the agent from %s: ValueError: incompatible .mpy file" % image
+    )
+
+
 def test_launcher_reports_an_unmountable_image_in_one_line(tmp_path):
     """The launcher's own checks, for an image that changed after the host looked at it."""
     bad = tmp_path / "bad.romfs"
