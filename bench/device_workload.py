@@ -44,16 +44,15 @@ def main(timed_runs):
     from jotunheim.compat import ticks_diff, ticks_us
 
     # Code the runtime imports on first use (CommandHandler: scheduler, and its default
-    # limiter when no scheduler is given, as here; capability_build: hw_tools, script_tools,
+    # limiter when no scheduler is given, as here; capability_build: declared_tools,
     # loki_call for the "add" tool; the first GPIO command: gpio_pins), loaded before the
     # baseline.
     from jotunheim.device import (  # noqa: F401
+        declared_tools,
         gpio_pins,
-        hw_tools,
         limiter,
         loki_call,
         scheduler,
-        script_tools,
     )
     from jotunheim.device.capabilities import (
         CapabilityBuilder,
@@ -63,7 +62,7 @@ def main(timed_runs):
     )
     from jotunheim.device.commands import CommandHandler
     from jotunheim.device.drivers import dht22, led, relay  # noqa: F401
-    from jotunheim.device.hal import sim_devices  # noqa: F401  (SimHal loads it lazily)
+    from jotunheim.device.hal import sim_sensors  # noqa: F401  (SimHal loads it lazily)
     from jotunheim.device.hal.sim import SimHal
     from jotunheim.device.settings import Settings
     from jotunheim.device.tools import ToolRegistry

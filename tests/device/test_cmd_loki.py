@@ -7,7 +7,7 @@ from devtest import raises, tmpdir
 
 from jotunheim.device.capabilities import CapabilityBuilder
 from jotunheim.device.commands import CommandHandler
-from jotunheim.device.loki_client import LokiClient, LokiError, to_parameters
+from jotunheim.device.loki_client import LokiClient, LokiError
 from jotunheim.device.tools import ToolRegistry
 from jotunheim.wire.grpc import GrpcError
 
@@ -202,7 +202,9 @@ async def test_loki_tool_through_command_handler():
     assert r["error_code"] == "UNAVAILABLE"
 
 
-def test_to_parameters_encodes_non_strings_as_json():
-    out = to_parameters({"s": "x", "n": 1.5, "o": {"k": [1]}, "b": False})
+async def test_parameters_travel_as_strings_non_strings_as_json():
+    c, ch, _ = _client({"/loki.LokiService/Script_p": [_ok("1")]})
+    await c.call("p", {"s": "x", "n": 1.5, "o": {"k": [1]}, "b": False})
+    out = ch.calls[0][1]["parameters"]
     assert out["s"] == "x" and out["n"] == "1.5" and out["b"] == "false"
     assert json.loads(out["o"]) == {"k": [1]}

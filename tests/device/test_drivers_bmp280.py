@@ -5,7 +5,7 @@ from devtest import raises
 from jotunheim.device.drivers import DriverError, make_driver
 from jotunheim.device.drivers.bmp280 import compensate_pressure, compensate_temperature
 from jotunheim.device.hal.sim import SimHal
-from jotunheim.device.hal.sim_bmp280 import (
+from jotunheim.device.hal.sim_sensors import (
     BMP280_DATASHEET_TRIM,
     bmp280_float_pressure,
     bmp280_float_temperature,

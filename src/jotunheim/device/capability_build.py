@@ -9,8 +9,14 @@ checks, descriptions) find it loaded (tools.build_call).
 """
 
 from jotunheim.device.capabilities import section
-from jotunheim.device.hw_tools import DriverSet, GpioTool, LedTool, PartTool
-from jotunheim.device.script_tools import ConfigTool, ScriptRunner
+from jotunheim.device.declared_tools import (
+    ConfigTool,
+    DriverSet,
+    GpioTool,
+    LedTool,
+    PartTool,
+    ScriptRunner,
+)
 from jotunheim.device.tools import KINDS, MAX_TOOL_NAME, TYPES, Tool, ToolDefinitionError
 
 PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)

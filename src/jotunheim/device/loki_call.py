@@ -1,6 +1,6 @@
 """Handler of kind "loki" tools (capability_configuration.tools): a call to a Loki script.
 
-Kept out of script_tools.py so that a device without Loki tools never loads it.
+Kept out of declared_tools.py so that a device without Loki tools never loads it.
 """
 
 from jotunheim.device.tools import Unavailable

@@ -10,9 +10,10 @@ use, failure handling and retries (loki_failures) on the first failure, and the 
 import asyncio
 import json
 
+from jotunheim.compat import const
 from jotunheim.device.tools import ToolError
 
-SERVICE = "/loki.LokiService/"
+_SERVICE = const("/loki.LokiService/")
 
 
 class LokiError(ToolError):
@@ -27,23 +28,6 @@ class _Connect(Exception):
     """Connecting to Loki failed or timed out (internal marker: always worth a retry)."""
 
 
-def _default_channel(host, port):
-    from jotunheim.wire.channel import Channel  # lazy: gRPC/HTTP2 code loads only here
-
-    return Channel(host, port)
-
-
-def to_parameters(params):
-    """ScriptInput.parameters is map<string, string>: strings as-is, the rest as JSON."""
-    out = {}
-    for key in params:
-        value = params[key]
-        if value is None:
-            continue
-        out[key] = value if isinstance(value, str) else json.dumps(value)
-    return out
-
-
 class LokiClient:
     """LokiClient(settings.loki dict, channel_factory(host, port), local=ToolRegistry)."""
 
@@ -56,11 +40,13 @@ class LokiClient:
         self.fallback = loki.get("fallback", "error")
         self.local = local
         self.log = logger
-        self._factory = channel_factory or _default_channel
+        self._factory = channel_factory
         self._backoff_ms = backoff_ms
-        self._channel = None
         self._lock = asyncio.Lock()
-        self.fallbacks = 0  # calls answered locally because Loki was down
+
+    # Class defaults: an instance stores them once they change.
+    _channel = None
+    fallbacks = 0  # calls answered locally because Loki was down
 
     async def call(self, name, params=None):
         """Runs Script_<name>; returns its output (JSON decoded when it is JSON)."""
@@ -71,7 +57,13 @@ class LokiClient:
             raise LokiError("UNAVAILABLE", "Loki is off on this device (script %s)" % name)
         from jotunheim._gen.device import loki_script as script_d
 
-        request = {"parameters": to_parameters(params)}
+        # ScriptInput.parameters is map<string, string>: strings as-is, the rest as JSON.
+        strings = {}
+        for key in params:
+            value = params[key]
+            if value is not None:
+                strings[key] = value if isinstance(value, str) else json.dumps(value)
+        request = {"parameters": strings}
         try:
             result = await self._unary(
                 "Script_" + name,
@@ -103,34 +95,32 @@ class LokiClient:
             return await loki_failures.retry(self, exc, method, req_d, resp_d, request, idempotent)
 
     async def _attempt(self, method, req_d, resp_d, request):
-        ch = await self._connected()
+        # One try: connect when no channel is open (one connect at a time), then call.
+        async with self._lock:
+            ch = self._channel
+            if ch is None:
+                host, _, port = self.address.rpartition(":")
+                factory = self._factory
+                if factory is None:  # lazy: gRPC/HTTP2 code loads only here
+                    from jotunheim.wire.channel import Channel as factory
+                ch = factory(host, int(port))
+                try:
+                    await asyncio.wait_for(ch.connect(), self.timeout_ms / 1000)
+                except Exception as exc:
+                    from jotunheim.device import loki_failures
+
+                    await loki_failures.after_failed_attempt(self, ch, exc)  # closes it
+                    raise _Connect("cannot reach Loki at %s: %s" % (self.address, exc)) from None
+                self._channel = ch
         try:
             return await ch.unary_unary(
-                SERVICE + method, req_d, resp_d, request, timeout=self.timeout_ms / 1000
+                _SERVICE + method, req_d, resp_d, request, timeout=self.timeout_ms / 1000
             )
         except Exception as exc:
             from jotunheim.device import loki_failures
 
             await loki_failures.after_failed_attempt(self, ch, exc)
             raise
-
-    async def _connected(self):
-        async with self._lock:
-            if self._channel is None:
-                host, _, port = self.address.rpartition(":")
-                ch = self._factory(host, int(port))
-                try:
-                    await asyncio.wait_for(ch.connect(), self.timeout_ms / 1000)
-                except Exception as exc:
-                    await _close_quietly(ch)
-                    raise _Connect("cannot reach Loki at %s: %s" % (self.address, exc)) from None
-                self._channel = ch
-            return self._channel
-
-    async def _drop(self, ch):
-        if self._channel is ch:
-            self._channel = None
-        await _close_quietly(ch)
 
     def _local_tool(self, name):
         tool = self.local.find(name) if self.local is not None else None
@@ -145,37 +135,34 @@ class LokiClient:
             value = await value
         return value
 
+    # The fixed RPCs live in loki_admin (see there for their parameters): these wrappers
+    # pass the arguments through, so their names are not repeated in this resident module.
+
     async def get_capabilities(self):
         """GetCapabilitiesResponse dict."""
         from jotunheim.device import loki_admin
 
         return await loki_admin.get_capabilities(self)
 
-    async def list_scripts(self, name_pattern=""):
-        """The ScriptInfo dicts of ListScriptsResponse."""
+    async def list_scripts(self, *args):
+        """The ScriptInfo dicts of ListScriptsResponse; list_scripts(name_pattern="")."""
         from jotunheim.device import loki_admin
 
-        return await loki_admin.list_scripts(self, name_pattern)
+        return await loki_admin.list_scripts(self, *args)
 
-    async def register_script(
-        self, name, inline_script, description="", parameters=None, return_type="", lang="lua"
-    ):
-        """RegisterScript with inline source; returns the response, raises on failure."""
+    async def register_script(self, *args, **kwargs):
+        """RegisterScript with inline source; returns the response, raises on failure.
+        register_script(name, inline_script, description="", parameters=None,
+        return_type="", lang="lua")."""
         from jotunheim.device import loki_admin
 
-        return await loki_admin.register_script(
-            self, name, inline_script, description, parameters, return_type, lang
-        )
+        return await loki_admin.register_script(self, *args, **kwargs)
 
     async def close(self):
         ch = self._channel
         self._channel = None
         if ch is not None:
-            await _close_quietly(ch)
-
-
-async def _close_quietly(ch):
-    try:
-        await ch.close()
-    except Exception:  # closing a broken connection may fail again; nothing to report
-        pass
+            try:
+                await ch.close()
+            except Exception:  # closing a broken connection may fail again; nothing to report
+                pass

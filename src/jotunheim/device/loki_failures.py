@@ -41,20 +41,16 @@ def is_down(exc):
 
 
 async def after_failed_attempt(client, ch, exc):
-    """A call on `ch` raised exc: drop the channel when Loki looks down (the next attempt
-    reconnects)."""
-    if is_down(exc) or isinstance(exc, OSError):
-        if client._channel is ch:
+    """A call on `ch` raised exc, or connecting `ch` did (then it is not the client's channel):
+    close it when it never connected or Loki looks down (the next attempt reconnects)."""
+    kept = client._channel is ch
+    if not kept or is_down(exc) or isinstance(exc, OSError):
+        if kept:
             client._channel = None
-        await close_quietly(ch)
-
-
-async def close_quietly(ch):
-    """Closes a channel that failed; closing a broken connection may fail again."""
-    try:
-        await ch.close()
-    except Exception:  # nothing to report: the failure that led here is reported
-        pass
+        try:
+            await ch.close()
+        except Exception:  # closing a broken connection may fail again; nothing to report
+            pass
 
 
 async def retry(client, exc, method, req_d, resp_d, request, idempotent):

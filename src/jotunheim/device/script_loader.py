@@ -1,10 +1,12 @@
-"""Reads and compiles a script tool's file (script_tools.ScriptRunner, on its first call):
+"""Reads and compiles a script tool's file (declared_tools.ScriptRunner, on its first call):
 loaded for that and dropped again on MicroPython, since each script is loaded only once."""
 
 import os
 
-from jotunheim.device.script_tools import MAX_SCRIPT_BYTES
+from jotunheim.compat import const
 from jotunheim.device.tools import ToolError
+
+_MAX_SCRIPT_BYTES = const(32768)  # a script is compiled in RAM on the device: refuse bigger
 
 
 def load(runner):
@@ -14,8 +16,8 @@ def load(runner):
     # "read at most n+1" guard would itself cost a 32 KB buffer.
     try:
         size = os.stat(runner.path)[6]
-        if size > MAX_SCRIPT_BYTES:
-            raise ToolError("script %s: larger than %d bytes" % (name, MAX_SCRIPT_BYTES))
+        if size > _MAX_SCRIPT_BYTES:
+            raise ToolError("script %s: larger than %d bytes" % (name, _MAX_SCRIPT_BYTES))
         with open(runner.path) as f:
             source = f.read()
     except OSError:

@@ -163,13 +163,15 @@ def _check_value(p, value):
         ok = isinstance(value, dict)
     elif kind == "Array":
         ok = isinstance(value, list)
-    elif kind == "Integer":
-        # JSON has one number type: 3.0 is an acceptable spelling of the integer 3.
-        if isinstance(value, float) and not is_bool and _finite(value) and value == int(value):
-            value = int(value)
-        ok = isinstance(value, int) and not is_bool
-    else:  # Number
-        ok = isinstance(value, (int, float)) and not is_bool and _finite(value)
+    else:  # Integer or Number: finite (NaN != NaN; inf - inf is NaN; CPython's json accepts
+        # NaN/Infinity literals)
+        ok = isinstance(value, (int, float)) and not is_bool and value == value
+        ok = ok and value - value == 0
+        if ok and kind == "Integer" and isinstance(value, float):
+            # JSON has one number type: 3.0 is an acceptable spelling of the integer 3.
+            ok = value == int(value)
+            if ok:
+                value = int(value)
     if not ok:
         return value, "type"
     if p.get("min") is not None and value < p["min"]:
@@ -180,11 +182,6 @@ def _check_value(p, value):
     if allowed is not None and value not in allowed:
         return value, "enum"
     return value, None
-
-
-def _finite(x):
-    # NaN != NaN; inf - inf is NaN. CPython's json accepts NaN/Infinity literals.
-    return x == x and (x - x) == 0
 
 
 class ToolRegistry:

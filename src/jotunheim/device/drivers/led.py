@@ -24,16 +24,13 @@ class LED:
             self.active_low = True
         if config.get("pwm", False):
             self.dimmable = True
+        dark = 1 if self.active_low else 0  # start dark (state False, or 0.0 if PWM)
         if self.dimmable:
-            self._pwm = hal.pwm(self.pin, freq=config.get("freq", 1000), duty_u16=self._duty(0.0))
+            self._pwm = hal.pwm(self.pin, freq=config.get("freq", 1000), duty_u16=dark * _FULL)
             self.state = 0.0
         else:
             self._pin = hal.pin(self.pin, "out")
-            self._pin.value(1 if self.active_low else 0)  # start dark (state False)
-
-    def _duty(self, level):
-        duty = int(level * _FULL + 0.5)
-        return _FULL - duty if self.active_low else duty
+            self._pin.value(dark)
 
     def set(self, value):
         if value is True or value is False:
@@ -47,7 +44,8 @@ class LED:
                 "%s: expected true/false or brightness 0..1, got %r" % (self.name, value)
             )
         if self.dimmable:
-            self._pwm.duty_u16(self._duty(level))
+            duty = int(level * _FULL + 0.5)
+            self._pwm.duty_u16(_FULL - duty if self.active_low else duty)
             self.state = level
         else:
             on = level >= 0.5

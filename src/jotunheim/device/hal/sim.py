@@ -1,6 +1,6 @@
 """Simulated HAL backend: stateful, inspectable pins, PWM, ADC, I2C and OneWire buses with
 simulated devices, used on CPython and the MicroPython unix port. Only pins and I2C live
-here; the other parts (sim_pwm_adc, sim_onewire, sim_devices, sim_bmp280) load on first use.
+here; the other parts (sim_pwm_adc, sim_onewire, sim_sensors) load on first use.
 
 Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and set sensor
 values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
@@ -26,22 +26,14 @@ class SimPin:
         self.mode = mode
 
     @property
-    def out(self):
-        """The level last written (0 before any write): the newest history entry."""
-        return self._hist[-1] if self._hist else 0
-
-    @property
     def history(self):
         """The last (up to 32) levels written, oldest first."""
         return list(self._hist[-_HISTORY:])
 
-    def init(self, mode):
-        self.mode = mode
-
     def value(self, v=None):
         if v is None:
-            if self.mode == "out":
-                return self.out
+            if self.mode == "out":  # the level last written (0 before any write)
+                return self._hist[-1] if self._hist else 0
             if self.level is not None:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
@@ -99,33 +91,18 @@ class SimHal:
     is_simulated = True
     dht_min_interval_ms = 0  # a simulated DHT22 answers every time
 
-    # Inspectable tables (sensor name -> simulated device for `sensors`; `_pending` holds
-    # values set before a sensor is attached). Each dict is made on first access
-    # (__getattr__), so a simulation pays only for the kinds of parts it uses.
-    _TABLES = (
-        "pins",
-        "pwms",
-        "adc_values",
-        "i2c_buses",
-        "onewire_buses",
-        "dht_devices",
-        "sensors",
-        "_pending",
-    )
-
     def __init__(self, auto_attach=True):
-        if not auto_attach:
-            self.auto_attach = False
-
-    auto_attach = True
-
-    def __getattr__(self, name):
-        # Called only for attributes not found normally: the tables above, on first access.
-        if name in SimHal._TABLES:
-            table = {}
-            setattr(self, name, table)
-            return table
-        raise AttributeError(name)
+        self.auto_attach = auto_attach
+        # Inspectable tables by pin, bus or sensor name; `_pending` holds sensor values set
+        # before the sensor is attached.
+        self.pins = {}
+        self.pwms = {}
+        self.adc_values = {}
+        self.i2c_buses = {}
+        self.onewire_buses = {}
+        self.dht_devices = {}
+        self.sensors = {}
+        self._pending = {}
 
     def pin(self, num, mode="in"):
         if mode not in ("in", "out", "in_pullup"):
@@ -134,7 +111,7 @@ class SimHal:
         if p is None:
             p = self.pins[num] = SimPin(num, mode)
         else:
-            p.init(mode)
+            p.mode = mode  # machine.Pin(num, mode) on a pin in use re-initialises it
         return p
 
     def set_input(self, num, level):
@@ -189,7 +166,7 @@ class SimHal:
     # models of the parts it declares (as make_driver does for drivers).
 
     def add_dht22(self, pin, name=None, **values):
-        from jotunheim.device.hal.sim_devices import SimDHT22
+        from jotunheim.device.hal.sim_sensors import SimDHT22
 
         dev = self.dht_devices[pin] = SimDHT22(**values)
         return self._named(name, dev)
@@ -202,7 +179,7 @@ class SimHal:
         return self._named(name, dev)
 
     def add_bmp280(self, bus_name, address=0x76, name=None, **values):
-        from jotunheim.device.hal.sim_bmp280 import SimBMP280
+        from jotunheim.device.hal.sim_sensors import SimBMP280
 
         dev = SimBMP280(**values)
         self.i2c(name=bus_name).devices[address] = dev
@@ -224,25 +201,23 @@ class SimHal:
             dev.set(**values)
 
     def attach_simulated(self, config, interface=None):
-        """Called by make_driver: plug in the simulated part a sensor config describes."""
-        if not self.auto_attach or config.get("name") in self.sensors:
+        """Called by make_driver: plug in the simulated part a sensor config describes (or
+        name the one a test already plugged in at that pin or address)."""
+        name = config.get("name")
+        if not self.auto_attach or name in self.sensors:
             return
         driver = config.get("driver")
-        name = config.get("name")
         if driver == "dht22":
-            dev = self.dht_devices.get(config["pin"])
-            if dev is None:
-                self.add_dht22(config["pin"], name)
-            else:
-                self._named(name, dev)
+            dev = self.dht_devices.get(config["pin"]) or self.add_dht22(config["pin"])
+        elif driver == "bmp280" and interface is not None:
+            addr = config.get("address", 0x76)
+            bus = interface["name"]
+            dev = self.i2c(name=bus).devices.get(addr) or self.add_bmp280(bus, addr)
         elif driver == "ds18b20" and interface is not None:
             from jotunheim.device.hal.sim_onewire import attach_ds18b20
 
             attach_ds18b20(self, name, interface["pin"], config.get("rom"))
-        elif driver == "bmp280" and interface is not None:
-            addr = config.get("address", 0x76)
-            dev = self.i2c(name=interface["name"]).devices.get(addr)
-            if dev is None:
-                self.add_bmp280(interface["name"], addr, name)
-            else:
-                self._named(name, dev)
+            return
+        else:
+            return
+        self._named(name, dev)

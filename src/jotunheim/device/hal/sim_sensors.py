@@ -1,9 +1,44 @@
-"""Simulated BMP280 for SimHal: a register file over I2C (chip id, trim, ctrl_meas, data)
+"""Simulated sensors for SimHal, encoded from the datasheets independently of the drivers:
+a DHT22's 5-byte frame, and a BMP280 register file over I2C (chip id, trim, ctrl_meas, data)
 whose forced measurements encode a chosen temperature and pressure into raw ADC values by
 inverting the datasheet's floating-point compensation (the driver uses the integer one).
+The simulated DS18B20 lives with its bus in sim_onewire.
 """
 
 import struct
+
+
+class SimDHT22:
+    """A DHT22/AM2302; fault None, "checksum" (bad last byte) or "timeout" (no answer)."""
+
+    def __init__(self, temperature_c=21.0, humidity_pct=40.0, fault=None):
+        self.temperature_c = temperature_c
+        self.humidity_pct = humidity_pct
+        self.fault = fault
+        self.reads = 0
+
+    def set(self, temperature_c=None, humidity_pct=None, fault="keep"):
+        if temperature_c is not None:
+            self.temperature_c = temperature_c
+        if humidity_pct is not None:
+            self.humidity_pct = humidity_pct
+        if fault != "keep":
+            self.fault = fault
+
+    def frame(self):
+        """The 5 bytes the sensor sends: RH*10, sign-magnitude T*10, checksum (datasheet §7)."""
+        self.reads += 1
+        rh = int(round(self.humidity_pct * 10))
+        t = int(round(abs(self.temperature_c) * 10))
+        hi = (t >> 8) & 0x7F
+        if self.temperature_c < 0:
+            hi |= 0x80
+        frame = bytearray((rh >> 8, rh & 0xFF, hi, t & 0xFF, 0))
+        frame[4] = (frame[0] + frame[1] + frame[2] + frame[3]) & 0xFF
+        if self.fault == "checksum":
+            frame[4] ^= 0x01
+        return frame
+
 
 # The BMP280 datasheet's example calibration (section 3.12), a realistic trim set.
 BMP280_DATASHEET_TRIM = (

@@ -1,13 +1,16 @@
-"""Tools generated from the declared hardware: read_<sensor>, set_<actuator>, set_led, GPIO.
+"""Tools the settings declare: read_<sensor>, set_<actuator>, set_led and GPIO generated from
+the hardware, and the configured tools of capability_configuration.tools (on-device
+MicroPython scripts; the handler of kind "loki" tools is loki_client.LokiCall).
 
 Drivers are created on first use (`DriverSet`), so a device only loads the driver modules of
 the sensors and actuators a command actually touches, and the GPIO handlers (gpio_pins.py)
-on the first GPIO command. A tool keeps little more than its name: descriptions and parameter
-lists are made when asked (capability build, command check), not held in the heap. Which
-tools a configuration implies is decided in capability_build.hardware_tools.
+on the first GPIO command. A script is read and compiled on its first call (script_loader),
+not at boot, so unused scripts cost no heap. A tool keeps little more than its name:
+descriptions and parameter lists are made when asked (capability build, command check), not
+held in the heap. Which tools a configuration implies is decided in capability_build.
 """
 
-from jotunheim.device.tools import InvalidArgument, Tool, ToolError, build_call
+from jotunheim.device.tools import InvalidArgument, Tool, ToolError, build_call, run_dropped
 
 
 def _p(name, kind, required, description, lo=None, hi=None, enum=None):
@@ -174,3 +177,55 @@ class GpioTool(Tool):
 
             drivers.gpio = GpioPins(drivers._hal)
         return getattr(drivers.gpio, self.name)(p)
+
+
+class ScriptRunner:
+    """Handler of a kind "script" tool: loads the script file lazily and calls its
+    `run(params)` (plain or `async def`, returning a JSON-able value)."""
+
+    def __init__(self, name, path, env=None):
+        self.name = name
+        self.path = path
+        if env:
+            self._env = env
+
+    _env = {}  # read only (copied into the script's namespace): safe to share
+    _run = None  # the script's run(), once loaded
+
+    def __call__(self, params):
+        if self._run is None:
+            # Reading and compiling a script happens once per script: script_loader is
+            # loaded for it and dropped again (tools.run_dropped).
+            self._run = run_dropped("script_loader", "load", self)
+        return self._run(params)
+
+
+class ConfigTool(Tool):
+    """A configured tool whose description and parameters stay in the settings.
+
+    The settings keep every section as compact text (settings.py), so holding the entry's
+    parsed dicts here would double them; a command to this tool re-reads them instead (a
+    script or Loki call costs far more than that parse).
+    """
+
+    def __init__(self, name, kind, return_type, handler, source):
+        self.name = name
+        self.kind = kind
+        if return_type != "Object":
+            self.return_type = return_type
+        self.handler = handler
+        self._source = source
+
+    def _entry(self):
+        for cfg in self._source().get("tools") or ():
+            if cfg.get("name") == self.name:
+                return cfg
+        return {}  # removed from the settings: the next configure() drops this tool
+
+    @property
+    def description(self):
+        return self._entry().get("description") or ""
+
+    @property
+    def parameters(self):
+        return self._entry().get("parameters") or []
