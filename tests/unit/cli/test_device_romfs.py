@@ -19,7 +19,7 @@ KB = 1024
 
 
 @pytest.fixture(scope="module")
-def copy(tmp_path_factory):
+def build_copy(tmp_path_factory):
     """(sources, cache, build): a precompile build of a copy of the sources (an edit of the
     working tree during the tests changes nothing) in a cache of its own."""
     root = tmp_path_factory.mktemp("romfs")
@@ -33,15 +33,15 @@ def _run(argv):
     return args.func(args)
 
 
-def test_romfs_command_keeps_paths_out_of_argv(copy):
-    image = device_cmd.romfs_image_file(copy[2])
-    settings = "/" + "long-directory-name/" * 15 + "device.json"  # 300 bytes: too long for argv
-    argv, env = device_cmd.micropython_romfs_command(settings, "192k", image)
+def test_romfs_command_keeps_paths_out_of_argv(build_copy):
+    image = device_cmd.romfs_image_file(build_copy[2])
+    long_path = "/" + "long-directory-name/" * 15 + "device.json"  # 300 bytes: too long for argv
+    argv, env = device_cmd.micropython_romfs_command(long_path, "192k", image)
     size = os.path.getsize(image)
     heap = device_cmd.romfs_heapsize("192k", size)
     assert argv[1:] == ["-X", "heapsize=%d" % heap, str(device_cmd.ROMFS_BOOT)]
     assert all(len(a.encode()) <= device_cmd.MAX_ARG_BYTES for a in argv)
-    assert env["JOTUNHEIM_SETTINGS"] == settings
+    assert env["JOTUNHEIM_SETTINGS"] == long_path
     assert env["JOTUNHEIM_ROMFS"] == os.path.abspath(image)
     # only the frozen modules and (appended by the launcher) /rom: no .mpy tree, no sources
     assert env["MICROPYPATH"] == ".frozen"
@@ -63,8 +63,8 @@ def test_romfs_heapsize_adds_the_image_blocks_the_mount_and_the_gc_tables():
             raise AssertionError("accepted heap %r" % bad)
 
 
-def test_the_image_is_cached_beside_the_mpy_tree_and_built_once(copy):
-    src, cache, built = copy
+def test_the_image_is_cached_beside_the_mpy_tree_and_built_once(build_copy):
+    src, cache, built = build_copy
     image = device_cmd.romfs_image_file(built)
     assert os.path.dirname(image) == built
     mtime = os.stat(image).st_mtime_ns
@@ -165,10 +165,10 @@ def _free_kb(out):
     return int(got.group(1))
 
 
-def test_launcher_leaves_the_runtime_the_heap_asked_for(tmp_path, copy):
+def test_launcher_leaves_the_runtime_the_heap_asked_for(tmp_path, build_copy):
     """gc.mem_free() when the agent starts (the image mounted) is a plain interpreter's at
     --heap: the image, the mount and the launcher are paid for on top."""
-    image = device_cmd.romfs_image_file(copy[2])
+    image = device_cmd.romfs_image_file(build_copy[2])
     for heap in ("160k", "320k"):
         argv, env = device_cmd.micropython_romfs_command(str(tmp_path / "none.json"), heap, image)
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
