@@ -3,12 +3,15 @@
 import struct
 
 from jotunheim.compat import const
+
+# __getattr__: FlowControlError and StreamClosedError (re-exported with the other error names)
+# load on first use from h2errors, as h2frames' rare names do: one function serves both.
 from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
     FrameBuffer,
     H2Error,
     H2ProtocolError,
     H2StreamError,
-    frame_header,
+    __getattr__,
 )
 from jotunheim.wire.h2recv import HANDLERS
 from jotunheim.wire.h2streams import FlowMixin, H2Stream
@@ -48,16 +51,6 @@ _SEND_RST = const(3)
 _MAX_CLOSED_STREAMS = const(32)  # how many closed streams we remember the close reason of
 
 
-def __getattr__(name):
-    """The two misuse errors re-exported with the others live in h2errors, loaded on first use
-    (see h2frames.__getattr__)."""
-    if name in ("FlowControlError", "StreamClosedError"):
-        from jotunheim.wire import h2errors
-
-        return getattr(h2errors, name)
-    raise AttributeError(name)
-
-
 class H2Connection(FlowMixin):
     """Client side of one HTTP/2 connection; see CONTRACTS.md section 2 for the API."""
 
@@ -83,8 +76,7 @@ class H2Connection(FlowMixin):
         self._header_block = None  # [stream id, end_stream, bytearray] while CONTINUATIONs due
         self._preface_received = False
         self._dead = None  # the H2ProtocolError that ended the connection
-        self.goaway_received = False
-        self.goaway_sent = False
+        self._goaway = False  # GOAWAY sent or received: no new streams (section 6.8)
         self.peer_max_concurrent_streams = 0x7FFFFFFF  # unlimited until the peer says so
         self.max_outbound_frame_size = _DEFAULT_MAX_FRAME_SIZE
         self.peer_max_header_list_size = None
@@ -109,7 +101,7 @@ class H2Connection(FlowMixin):
         split over chunks is reported as it arrives, in several DataReceived events (flow
         control per piece; end_stream on the last). No DATA payload is ever copied or
         assembled: for callers that copy DATA at once (the gRPC channel's message reader;
-        its MicroPython transport reuses one 2 KB read buffer)."""
+        its MicroPython transport reuses one 1 KB read buffer)."""
         self._frames.data_views = True
 
     def data_to_send(self):
@@ -122,7 +114,8 @@ class H2Connection(FlowMixin):
         return out
 
     def _frame(self, ftype, flags, stream_id, payload=b""):
-        self._out += frame_header(len(payload), ftype, flags, stream_id)
+        size = len(payload)  # the 9-byte frame header (section 4.1), then the payload
+        self._out += struct.pack(">HBBBI", size >> 8, size & 0xFF, ftype, flags, stream_id)
         self._out += payload
 
     def get_next_available_stream_id(self):
@@ -134,7 +127,7 @@ class H2Connection(FlowMixin):
 
     def open_stream_allowed(self):
         """False once GOAWAY was sent/received or MAX_CONCURRENT_STREAMS is reached."""
-        if self._dead or self.goaway_received or self.goaway_sent:
+        if self._dead or self._goaway:
             return False
         return len(self._streams) < self.peer_max_concurrent_streams
 
@@ -216,7 +209,7 @@ class H2Connection(FlowMixin):
             last_stream_id = 0
         payload = struct.pack(">II", last_stream_id, error_code) + additional_data
         self._frame(_GOAWAY, 0, 0, payload)
-        self.goaway_sent = True
+        self._goaway = True
 
     def _check_alive(self):
         if self._dead is not None:

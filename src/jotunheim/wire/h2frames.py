@@ -1,5 +1,6 @@
-"""HTTP/2 frame layer (RFC 9113 sections 4 and 6): FrameBuffer and the frame header, and what
-the connection reports: its errors and its events (imported as `h2frames as ev`)."""
+"""HTTP/2 frame layer (RFC 9113 sections 4 and 6): FrameBuffer, and what the connection
+reports: its errors and its events (imported as `h2frames as ev`). Frames are serialized by
+H2Connection._frame; h2names has helpers for tests."""
 
 import struct
 
@@ -168,19 +169,6 @@ class FrameBuffer:
         """Bytes received but not yet returned as frames."""
         held = self._hlen + (self._blen if self._body is not None else 0)
         return held + len(self._data) - self._pos
-
-
-def frame_header(length, ftype, flags, stream_id):
-    """The 9-byte frame header."""
-    return struct.pack(">HBBBI", length >> 8, length & 0xFF, ftype, flags, stream_id)
-
-
-def settings_payload(settings):
-    """SETTINGS payload for a {id: value} dict, ids in ascending order (deterministic)."""
-    out = bytearray()
-    for key in sorted(settings):
-        out += struct.pack(">HI", key, settings[key])
-    return bytes(out)
 
 
 # -- events: what receive_data() reports (small past-tense classes) -------------------------

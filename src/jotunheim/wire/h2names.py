@@ -10,8 +10,6 @@ no global). tests/unit/h2/test_h2_names.py checks those copies against the names
 
 import struct
 
-from jotunheim.wire.h2frames import frame_header
-
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 # Frame types (section 6).
@@ -115,6 +113,16 @@ def error_name(code):
     if 0 <= code < len(ERROR_NAMES):
         return ERROR_NAMES[code]
     return "0x%x" % code
+
+
+def frame_header(length, ftype, flags, stream_id):
+    """The 9-byte frame header (H2Connection._frame packs the same)."""
+    return struct.pack(">HBBBI", length >> 8, length & 0xFF, ftype, flags, stream_id)
+
+
+def settings_payload(settings):
+    """SETTINGS payload for a {id: value} dict, ids in ascending order (as H2Connection sends)."""
+    return b"".join(struct.pack(">HI", key, settings[key]) for key in sorted(settings))
 
 
 def serialize_frame(ftype, flags, stream_id, payload=b""):

@@ -176,7 +176,7 @@ def _on_goaway(conn, flags, sid, payload, events):
         raise frame_error(_GOAWAY, flags, sid, payload)
     last, code = struct.unpack_from(">II", payload, 0)
     last &= 0x7FFFFFFF
-    conn.goaway_received = True
+    conn._goaway = True
     events.append(ev.ConnectionTerminated(code, last, payload[8:]))
     # Streams above last_stream_id were not processed; they may be retried elsewhere.
     for sid in sorted(conn._streams):

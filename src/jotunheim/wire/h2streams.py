@@ -5,7 +5,7 @@ side, the receive windows we return, SETTINGS applied; WINDOW_UPDATE is applied 
 import struct
 
 from jotunheim.compat import const
-from jotunheim.wire.h2frames import H2Error, settings_payload
+from jotunheim.wire.h2frames import H2Error
 
 # Numbers as private const()s (no qstr or global on the device; named in h2names). States,
 # the rows of _TRANSITIONS: 0 idle, 1 open, 2 half-closed (local), 3 half-closed (remote),
@@ -104,24 +104,20 @@ class FlowMixin:
 
     def local_flow_control_window(self, stream_id):
         """Bytes we may send on stream_id now (the smaller of stream and connection window)."""
-        stream = self._open_stream(stream_id)
-        return max(0, min(self._outbound_window, stream.outbound_window))
-
-    def _open_stream(self, stream_id):
         stream = self._streams.get(stream_id)
         if stream is None:
             from jotunheim.wire.h2errors import stream_id_error
 
             raise stream_id_error(self, stream_id)
-        return stream
+        return max(0, min(self._outbound_window, stream.outbound_window))
 
     def send_data(self, stream_id, data, end_stream=False):
         """Send body bytes (split to the peer's max frame size); raises FlowControlError when
         len(data) exceeds local_flow_control_window(stream_id)."""
         self._check_alive()
-        stream = self._open_stream(stream_id)
+        window = self.local_flow_control_window(stream_id)  # raises if the stream is not open
+        stream = self._streams[stream_id]
         size = len(data)
-        window = self.local_flow_control_window(stream_id)
         if size > window:
             from jotunheim.wire.h2errors import FlowControlError
 
@@ -202,7 +198,10 @@ class FlowMixin:
         if _SETTINGS_MAX_HEADER_LIST_SIZE in settings:
             self._decoder.max_header_list_size = settings[_SETTINGS_MAX_HEADER_LIST_SIZE]
         self._pending_settings.append(dict(settings))
-        self._frame(_SETTINGS, 0, 0, settings_payload(settings))
+        payload = bytearray()
+        for key in sorted(settings):  # ascending ids: the same settings give the same bytes
+            payload += struct.pack(">HI", key, settings[key])
+        self._frame(_SETTINGS, 0, 0, payload)
         # The connection window starts at 65535 whatever SETTINGS say (section 6.9.2); raise
         # it to match a larger stream window, or one stream could stall the connection.
         target = self.local_settings.get(_SETTINGS_INITIAL_WINDOW_SIZE, _DEFAULT_WINDOW_SIZE)
