@@ -15,16 +15,17 @@ except ImportError:  # CPython
 try:
     from time import ticks_add, ticks_diff, ticks_ms, ticks_us
 except ImportError:  # CPython: emulate MicroPython's wrapping tick counters
-    import time as _time
+    import time
 
-    _TICKS_PERIOD = 1 << 30
-    _TICKS_HALF = _TICKS_PERIOD >> 1
+    # const(): folded by mpy-cross, so these CPython-only names cost no qstr on the device.
+    _TICKS_PERIOD = const(1 << 30)
+    _TICKS_HALF = const(1 << 29)
 
     def ticks_ms():
-        return int(_time.monotonic() * 1000) & (_TICKS_PERIOD - 1)
+        return int(time.monotonic() * 1000) & (_TICKS_PERIOD - 1)
 
     def ticks_us():
-        return int(_time.monotonic() * 1000000) & (_TICKS_PERIOD - 1)
+        return int(time.monotonic() * 1000000) & (_TICKS_PERIOD - 1)
 
     def ticks_add(ticks, delta):
         return (ticks + delta) & (_TICKS_PERIOD - 1)
@@ -37,10 +38,10 @@ except ImportError:  # CPython: emulate MicroPython's wrapping tick counters
 try:
     from time import sleep_ms
 except ImportError:  # CPython
-    import time as _time
+    import time
 
     def sleep_ms(ms):
-        _time.sleep(ms / 1000)
+        time.sleep(ms / 1000)
 
 
 def mem_free():

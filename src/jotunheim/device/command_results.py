@@ -109,7 +109,17 @@ class ResultCache:
         if touch and end != len(self._buf):
             self._cut(start, end)
             self._append(entry)
-        return _expand(cid, entry, skip)
+        code = entry[skip]  # the record as pack() wrote it
+        took, at = read_varint(entry, skip + 1, len(entry))
+        body = entry[at:]
+        return {
+            "command_id": cid,
+            "success": code == 0,
+            "result": body if code == 0 else b"",
+            "error_code": "" if code == 0 else CODES[code - 1],
+            "error_message": "" if code == 0 else body.decode(),
+            "duration_us": took,
+        }
 
     def put(self, cid, result):
         start, _, end, _ = self._find(cid)
@@ -143,17 +153,3 @@ def pack(result):
     out = bytearray((code,))
     put_varint(out, max(0, result["duration_us"]))
     return bytes(out) + body
-
-
-def _expand(cid, entry, at):
-    code = entry[at]
-    took, at = read_varint(entry, at + 1, len(entry))
-    body = entry[at:]
-    return {
-        "command_id": cid,
-        "success": code == 0,
-        "result": body if code == 0 else b"",
-        "error_code": "" if code == 0 else CODES[code - 1],
-        "error_message": "" if code == 0 else body.decode(),
-        "duration_us": took,
-    }

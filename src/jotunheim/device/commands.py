@@ -122,16 +122,18 @@ class CommandHandler:
                 self.log.info("command %s refused: %s", cid, exc)
             return error_result(cid, exc.error_code, str(exc))
         start = ticks_us()
+        error = None
         try:
             value = await asyncio.wait_for(self._limited(tool, params), deadline / 1000)
             check_json(value, tool.name)
             payload = json.dumps(value).encode()
         except Exception as exc:
-            took = _since(start)
+            error = exc
+        took = max(0, ticks_diff(ticks_us(), start))
+        if error is not None:
             from jotunheim.device.command_failures import failed
 
-            return failed(cid, tool.name, exc, deadline, took, self.log)
-        took = _since(start)
+            return failed(cid, tool.name, error, deadline, took, self.log)
         if len(payload) > MAX_RESULT_BYTES:
             from jotunheim.device.command_failures import oversized
 
@@ -158,10 +160,6 @@ class CommandHandler:
                 self.active -= 1
 
         return await self.limiter.run(run, priority="user")
-
-
-def _since(start):
-    return max(0, ticks_diff(ticks_us(), start))
 
 
 def _parse_args(text):

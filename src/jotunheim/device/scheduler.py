@@ -102,9 +102,10 @@ class PriorityScheduler:
                 free_slot
                 and not self._system_waiters
                 and not self._user_waiters
-                and self._memory_ok()
+                and (self.memory is None or self.memory.allow_user_work())
             ):
-                self._admit(_USER)
+                self.active += 1
+                self.active_user += 1
             elif len(self._user_waiters) >= self.user_queue_size:
                 self.rejected += 1
                 why = (
@@ -135,9 +136,6 @@ class PriorityScheduler:
         if type(self._user_waiters) is tuple:
             self._user_waiters = []
         return self._user_waiters
-
-    def _memory_ok(self):
-        return self.memory is None or self.memory.allow_user_work()
 
     async def _wait(self, waiter, queue):
         queue.append(waiter)
@@ -173,20 +171,17 @@ class PriorityScheduler:
                 queue.remove(waiter)
             raise
 
-    def _admit(self, priority):
-        self.active += 1
-        if priority == _USER:
-            self.active_user += 1
-
     def _dispatch(self):
         while self.active < self.max_concurrent:
             if self._system_waiters:
                 waiter = self._system_waiters.pop(0)
-            elif self._user_waiters and self._memory_ok():
+            elif self._user_waiters and (self.memory is None or self.memory.allow_user_work()):
                 waiter = self._user_waiters.pop(0)
             else:
                 return
-            self._admit(waiter.priority)
+            self.active += 1
+            if waiter.priority == _USER:
+                self.active_user += 1
             waiter.admitted = True
             waiter.event.set()
 

@@ -79,7 +79,9 @@ class DeviceSession:
             delay = None
             self._welcomed = False
             try:
-                await self._session(addr)
+                if IS_MICROPYTHON:
+                    gc.collect()  # a new connection allocates its buffers: give it whole blocks
+                await self._serve(await self._connect(addr))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure means: reconnect later
@@ -131,11 +133,6 @@ class DeviceSession:
                 return
             await asyncio.sleep(min(200, left) / 1000)
 
-    async def _session(self, addr):
-        if IS_MICROPYTHON:
-            gc.collect()  # a fresh connection allocates its buffers: give them whole blocks
-        await self._serve(await self._connect(addr))
-
     async def _connect(self, addr):
         # Dialling and the handshake run once per connection: session_connect (with the HMAC
         # it needs) is imported for them and, on MicroPython, dropped again once the hub
@@ -162,7 +159,12 @@ class DeviceSession:
             # One chain of comparisons instead of a `_handle_<kind>` method per message: each
             # method costs a function object and its name as a qstr on the device's heap.
             if kind == "command":
-                await self._handle_command(body)
+                cid = body["command_id"]
+                done = self.pending.get(cid)
+                if done is not None:  # already applied: report the kept result again
+                    await self._send_result(done)
+                elif cid not in self._running:  # (a re-sent id still running: answered when done)
+                    self._running[cid] = asyncio.create_task(self._run_command(body))
             elif kind == "ping":
                 await self._send({"pong": {"nonce": body["nonce"]}})
             elif kind == "capability_request":
@@ -261,15 +263,7 @@ class DeviceSession:
             self._note_error(exc)
             await call.cancel()
 
-    # ---- hub messages (the short ones are answered in _serve) ------------------------------
-    async def _handle_command(self, cmd):
-        cid = cmd["command_id"]
-        done = self.pending.get(cid)
-        if done is not None:  # already applied: report the kept result again
-            await self._send_result(done)
-        elif cid not in self._running:  # (a re-sent id still running is answered when done)
-            self._running[cid] = asyncio.create_task(self._run_command(cmd))
-
+    # ---- hub messages (answered in _serve, commands run here) --------------------------------
     async def _run_command(self, cmd):
         cid = cmd["command_id"]
         try:

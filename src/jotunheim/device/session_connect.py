@@ -90,7 +90,7 @@ def hello(session, nonce):
 # next step (redirect to the leader, or wait out the backoff cap).
 # Refusals that another attempt with the same identity cannot fix: wait the backoff cap
 # before trying again rather than hammering the hub with a bad key.
-FATAL_REFUSALS = ("unknown_device", "revoked", "bad_proof", "unsupported_protocol")
+_FATAL_REFUSALS = const(("unknown_device", "revoked", "bad_proof", "unsupported_protocol"))
 
 
 def refused(refusal):
@@ -108,7 +108,7 @@ def after_refusal(session, exc):
     session.last_refusal = exc.code
     if exc.code == "not_leader" and exc.leader_address:
         session._redirect = exc.leader_address
-    elif exc.code in FATAL_REFUSALS:
+    elif exc.code in _FATAL_REFUSALS:
         return session.backoff.cap_ms
     return None
 
