@@ -121,3 +121,23 @@ def test_dht_readinto_uses_the_raw_routine():
     buf = bytearray(5)
     hal.dht_readinto(15, buf)
     assert bytes(buf) == FakeDhtModule.frame and ("dht_readinto", 15) in CALLS
+
+
+def test_get_hal_picks_the_machine_backend_when_machine_has_pin():
+    import sys
+
+    from jotunheim.device.hal import get_hal, set_hal
+
+    saved = sys.modules.get("machine")
+    sys.modules["machine"] = FakeMachine  # a board's machine module has Pin
+    try:
+        set_hal(None)
+        hal = get_hal()
+        assert isinstance(hal, MachineHal) and not hal.is_simulated
+        assert hal._machine is FakeMachine
+    finally:
+        if saved is None:
+            del sys.modules["machine"]
+        else:
+            sys.modules["machine"] = saved
+        set_hal(None)

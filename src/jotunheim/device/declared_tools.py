@@ -102,16 +102,16 @@ class PartTool(Tool):
             )
         return (_p("on", "Boolean", True, "true switches it on"),)
 
-    def handler(self, p):
+    def handler(self, params):
         drv = self._drivers.get(self._part())
         if self.name.startswith("read_"):
             return drv.read()
         if not self.dimmable:
-            value = bool(p["on"])
-        elif "brightness" in p:
-            value = float(p["brightness"])
-        elif "on" in p:
-            value = 1.0 if p["on"] else 0.0
+            value = bool(params["on"])
+        elif "brightness" in params:
+            value = float(params["brightness"])
+        elif "on" in params:
+            value = 1.0 if params["on"] else 0.0
         else:
             raise InvalidArgument("%s: give 'on' or 'brightness'" % self.name)
         drv.set(value)
@@ -138,10 +138,10 @@ class LedTool(Tool):
             _p("on", "Boolean", True, "true lights it"),
         )
 
-    def handler(self, p):
+    def handler(self, params):
         # A PWM LED takes True as full brightness, so one call serves both kinds.
-        self._drivers.get(self._by_pin[p["pin"]]).set(bool(p["on"]))
-        return {"pin": p["pin"], "on": bool(p["on"])}
+        self._drivers.get(self._by_pin[params["pin"]]).set(bool(params["on"]))
+        return {"pin": params["pin"], "on": bool(params["on"])}
 
 
 class GpioTool(Tool):
@@ -170,13 +170,13 @@ class GpioTool(Tool):
             )
         return (pin,)
 
-    def handler(self, p):
+    def handler(self, params):
         drivers = self._drivers
         if drivers.gpio is None:
             from jotunheim.device.gpio_pins import GpioPins
 
             drivers.gpio = GpioPins(drivers._hal)
-        return getattr(drivers.gpio, self.name)(p)
+        return getattr(drivers.gpio, self.name)(params)
 
 
 class ScriptRunner:

@@ -7,7 +7,7 @@ from jotunheim.device.tools import InvalidArgument
 def rejection(tool, problem, about, value):
     """The InvalidArgument for `problem` found by Tool.validate: "object" (args not a dict),
     "unknown" (about = the parameters, value = the args), "missing" (about = the parameter)
-    or a _check_value problem ("type", "min", "max", "enum") of parameter `about`."""
+    or a value problem ("type", "min", "max", "enum") of parameter `about`."""
     if problem == "object":
         return InvalidArgument("%s: arguments must be a JSON object" % tool)
     if problem == "unknown":

@@ -136,9 +136,34 @@ class Tool:
                 if p.get("required"):
                     self._reject("missing", p, None)
                 continue
-            value, problem = _check_value(p, value)
-            if problem is not None:
-                self._reject(problem, p, value)
+            kind = p["type"]
+            is_bool = isinstance(value, bool)
+            if kind == "String":
+                ok = isinstance(value, str)
+            elif kind == "Boolean":
+                ok = is_bool
+            elif kind == "Object":
+                ok = isinstance(value, dict)
+            elif kind == "Array":
+                ok = isinstance(value, list)
+            else:  # Integer or Number, finite: NaN != NaN and inf - inf is NaN (CPython's
+                # json accepts NaN/Infinity literals)
+                ok = isinstance(value, (int, float)) and not is_bool and value == value
+                ok = ok and value - value == 0
+                if ok and kind == "Integer" and isinstance(value, float):
+                    # JSON has one number type: 3.0 is an acceptable spelling of 3.
+                    ok = value == int(value)
+                    if ok:
+                        value = int(value)
+            if not ok:
+                self._reject("type", p, value)
+            if p.get("min") is not None and value < p["min"]:
+                self._reject("min", p, value)
+            if p.get("max") is not None and value > p["max"]:
+                self._reject("max", p, value)
+            allowed = p.get("enum")
+            if allowed is not None and value not in allowed:
+                self._reject("enum", p, value)
             out[p["name"]] = value
         return out
 
@@ -148,40 +173,6 @@ class Tool:
         from jotunheim.device.tool_args import rejection
 
         raise rejection(self.name, problem, about, value)
-
-
-def _check_value(p, value):
-    """(value, None) when `value` fits parameter `p` (an integral float made an int for
-    Integer), else (value, problem) with problem one of "type", "min", "max", "enum"."""
-    kind = p["type"]
-    is_bool = isinstance(value, bool)
-    if kind == "String":
-        ok = isinstance(value, str)
-    elif kind == "Boolean":
-        ok = is_bool
-    elif kind == "Object":
-        ok = isinstance(value, dict)
-    elif kind == "Array":
-        ok = isinstance(value, list)
-    else:  # Integer or Number: finite (NaN != NaN; inf - inf is NaN; CPython's json accepts
-        # NaN/Infinity literals)
-        ok = isinstance(value, (int, float)) and not is_bool and value == value
-        ok = ok and value - value == 0
-        if ok and kind == "Integer" and isinstance(value, float):
-            # JSON has one number type: 3.0 is an acceptable spelling of the integer 3.
-            ok = value == int(value)
-            if ok:
-                value = int(value)
-    if not ok:
-        return value, "type"
-    if p.get("min") is not None and value < p["min"]:
-        return value, "min"
-    if p.get("max") is not None and value > p["max"]:
-        return value, "max"
-    allowed = p.get("enum")
-    if allowed is not None and value not in allowed:
-        return value, "enum"
-    return value, None
 
 
 class ToolRegistry:

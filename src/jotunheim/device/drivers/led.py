@@ -24,13 +24,15 @@ class LED:
             self.active_low = True
         if config.get("pwm", False):
             self.dimmable = True
-        dark = 1 if self.active_low else 0  # start dark (state False, or 0.0 if PWM)
+        # _out is the PWM channel of a dimmable LED, else the output pin; start dark (state
+        # False, or 0.0 with PWM).
+        dark = 1 if self.active_low else 0
         if self.dimmable:
-            self._pwm = hal.pwm(self.pin, freq=config.get("freq", 1000), duty_u16=dark * _FULL)
+            self._out = hal.pwm(self.pin, freq=config.get("freq", 1000), duty_u16=dark * _FULL)
             self.state = 0.0
         else:
-            self._pin = hal.pin(self.pin, "out")
-            self._pin.value(dark)
+            self._out = hal.pin(self.pin, "out")
+            self._out.value(dark)
 
     def set(self, value):
         if value is True or value is False:
@@ -45,11 +47,11 @@ class LED:
             )
         if self.dimmable:
             duty = int(level * _FULL + 0.5)
-            self._pwm.duty_u16(_FULL - duty if self.active_low else duty)
+            self._out.duty_u16(_FULL - duty if self.active_low else duty)
             self.state = level
         else:
             on = level >= 0.5
-            self._pin.value(1 if on != self.active_low else 0)
+            self._out.value(1 if on != self.active_low else 0)
             self.state = on
         return self.state
 

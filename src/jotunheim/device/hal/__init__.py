@@ -8,19 +8,17 @@ freq, bus_id), onewire(pin) and dht_readinto(pin, buf) with MicroPython's object
 _hal = [None]
 
 
-def has_machine_pins():
-    """True when a real `machine` module with Pin exists (a board, not the unix port)."""
-    try:
-        import machine
-    except ImportError:
-        return False
-    return hasattr(machine, "Pin")
-
-
 def get_hal():
-    """The process-wide HAL: MachineHal on boards, else SimHal (created on first call)."""
+    """The process-wide HAL: MachineHal on boards (a `machine` module with Pin), else SimHal
+    (CPython, and the unix port, whose `machine` has no Pin); created on first call."""
     if _hal[0] is None:
-        if has_machine_pins():
+        try:
+            import machine
+
+            on_board = hasattr(machine, "Pin")
+        except ImportError:
+            on_board = False
+        if on_board:
             from jotunheim.device.hal.machine_hal import MachineHal
 
             _hal[0] = MachineHal()

@@ -83,12 +83,18 @@ def bmp280_float_pressure(trim, adc_p, t_fine):
     return p + (p9 * p * p / 2147483648 + p * p8 / 32768 + p7) / 16
 
 
-def _solve(fn, target, increasing):
-    # Bisection over the 20-bit ADC range for the raw value whose output is nearest target.
+def _solve(trim, target, t_fine=None):
+    # Bisection over the 20-bit ADC range for the raw value whose compensated output is
+    # nearest `target`: the temperature (rising with the raw value) or, given t_fine, the
+    # pressure (falling with it).
     lo, hi = 0, (1 << 20) - 1
     while lo < hi:
         mid = (lo + hi) // 2
-        if (fn(mid) < target) == increasing:
+        if t_fine is None:
+            below = bmp280_float_temperature(trim, mid)[0] < target
+        else:
+            below = bmp280_float_pressure(trim, mid, t_fine) > target
+        if below:
             lo = mid + 1
         else:
             hi = mid
@@ -139,10 +145,9 @@ class SimBMP280:
         self.measurements += 1
         ctrl = self.regs[0xF4]
         trim = self.trim
-        adc_t = _solve(lambda a: bmp280_float_temperature(trim, a)[0], self.temperature_c, True)
+        adc_t = _solve(trim, self.temperature_c)
         t_fine = bmp280_float_temperature(trim, adc_t)[1]
-        target = self.pressure_hpa * 100
-        adc_p = _solve(lambda a: bmp280_float_pressure(trim, a, t_fine), target, False)
+        adc_p = _solve(trim, self.pressure_hpa * 100, t_fine)
         if not ctrl >> 5:
             adc_t = 0x80000  # temperature oversampling "skipped"
         if not (ctrl >> 2) & 7:
