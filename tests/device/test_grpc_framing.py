@@ -7,20 +7,16 @@ from jotunheim.wire.grpc import (
     GrpcError,
     MessageReader,
     Status,
-    frame_message,
-    http_status_to_grpc,
-    reset_to_grpc,
-    status_name,
-)
-from jotunheim.wire.grpc_headers import (
     check_response_headers,
     decode_metadata,
-    encode_metadata,
     encode_timeout,
-    percent_decode,
+    frame_message,
     request_headers,
     status_from_trailers,
+    status_name,
 )
+from jotunheim.wire.grpc_failures import http_status_to_grpc, reset_to_grpc
+from jotunheim.wire.grpc_metadata import encode_metadata, percent_decode
 
 
 def test_frame_message_has_flag_and_big_endian_length():

@@ -1,8 +1,8 @@
 """Rare ways a call fails, imported on first use: an answer that is not gRPC at all (an HTTP
 error from a proxy) and a response message that does not decode."""
 
-from jotunheim.wire.grpc import GrpcError, Status, http_status_to_grpc
-from jotunheim.wire.grpc_headers import header_value
+from jotunheim.wire.grpc import GrpcError, Status, header_value
+from jotunheim.wire.grpc_failures import http_status_to_grpc
 
 
 def http_failure(headers):

@@ -5,21 +5,18 @@ live in call_kinds (loaded on first use: the device flow needs only Call)."""
 import asyncio
 
 from jotunheim.errors import DecodeError, EncodeError
-from jotunheim.wire import protobuf as pb
 from jotunheim.wire.grpc import (
     Gather,
     GrpcError,
     MessageReader,
     Status,
-    make_room,
-    reset_to_grpc,
-)
-from jotunheim.wire.grpc_headers import (
     check_response_headers,
     decode_metadata,
     header_value,
+    make_room,
     status_from_trailers,
 )
+from jotunheim.wire.protobuf import decode, encode_into
 
 
 class Call:
@@ -105,6 +102,8 @@ class Call:
 
     def on_reset(self, error_code):
         if self.status is None:
+            from jotunheim.wire.grpc_failures import reset_to_grpc  # a reset call is rare
+
             self.finish(GrpcError(reset_to_grpc(error_code), "stream reset (%d)" % error_code))
 
     def finish(self, status):
@@ -142,7 +141,7 @@ class Call:
         objects, never copied into an encoding buffer (small heaps, large messages)."""
         out = Gather(5)
         try:
-            pb.encode_into(self._req_d, message, out)
+            encode_into(self._req_d, message, out)
         except EncodeError as exc:
             raise GrpcError(Status.INTERNAL, "cannot encode request: %s" % exc) from None
         out.set_prefix()
@@ -179,7 +178,7 @@ class Call:
                     await self._ch.flush()
                 make_room(len(raw))  # decoding copies its bytes fields out of raw
                 try:
-                    return pb.decode(self._resp_d, raw, self._reader.max_size)
+                    return decode(self._resp_d, raw, self._reader.max_size)
                 except DecodeError as exc:
                     from jotunheim.wire.call_failures import undecodable
 

@@ -6,8 +6,7 @@ import asyncio
 from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.wire.calls import Call, unary_result
 from jotunheim.wire.channel_io import SendMixin, read_loop
-from jotunheim.wire.grpc import MAX_RECEIVE_MESSAGE_SIZE, GrpcError, Status
-from jotunheim.wire.grpc_headers import request_headers
+from jotunheim.wire.grpc import MAX_RECEIVE_MESSAGE_SIZE, GrpcError, Status, request_headers
 from jotunheim.wire.h2conn import H2Connection, H2Error
 from jotunheim.wire.transport import open_transport
 

@@ -1,9 +1,8 @@
-"""What only a failing gRPC call needs, imported by grpc and grpc_headers on first use: the
+"""What only a failing gRPC call needs, imported by grpc on first use: the
 HTTP status and RST_STREAM code -> gRPC status mappings, the errors of malformed message
 frames and response headers, and trailers that carry more than a bare status code."""
 
-from jotunheim.wire.grpc import GrpcError, Status
-from jotunheim.wire.grpc_headers import header_value
+from jotunheim.wire.grpc import GrpcError, Status, header_value
 
 # doc/http-grpc-status-mapping.md: HTTP status -> gRPC status when no grpc-status arrived.
 _HTTP_TO_GRPC = {

@@ -1,11 +1,10 @@
-"""gRPC header codecs that only some calls need, loaded on first use by grpc_headers: user
+"""gRPC header codecs that only some calls need, loaded on first use by grpc: user
 metadata checks and encoding, -bin base64, grpc-message percent-decoding, non-UTF-8 text
 (gRPC spec, doc/PROTOCOL-HTTP2.md)."""
 
 import binascii
 
-from jotunheim.wire.grpc import GrpcError, Status
-from jotunheim.wire.grpc_headers import _text
+from jotunheim.wire.grpc import GrpcError, Status, _text
 
 # Headers the gRPC layer owns; user metadata may not set them (gRPC spec: "grpc-" prefix
 # is reserved, and the transport headers would corrupt the call).

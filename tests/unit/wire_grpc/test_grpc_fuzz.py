@@ -5,13 +5,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jotunheim.wire.calls import Call
-from jotunheim.wire.grpc import GrpcError, MessageReader, frame_message
-from jotunheim.wire.grpc_headers import (
+from jotunheim.wire.grpc import (
+    GrpcError,
+    MessageReader,
     check_response_headers,
     decode_metadata,
-    percent_decode,
+    frame_message,
     status_from_trailers,
 )
+from jotunheim.wire.grpc_metadata import percent_decode
 
 
 @given(
