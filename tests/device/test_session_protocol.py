@@ -201,11 +201,13 @@ def test_pending_results_are_bounded_oldest_dropped_first():
     pending = PendingResults(limit=3)
     for i in range(5):
         pending.add("c%d" % i, {"command_id": "c%d" % i})
-    assert pending.ids() == ["c2", "c3", "c4"]
-    assert [r["command_id"] for r in pending.results()] == ["c2", "c3", "c4"]
-    pending.forget("c3")
-    pending.forget("nope")
-    assert pending.ids() == ["c2", "c4"] and "c3" not in pending and len(pending) == 2
+    assert list(pending) == ["c2", "c3", "c4"]
+    assert [r["command_id"] for r in pending.values()] == ["c2", "c3", "c4"]
+    pending.pop("c3", None)
+    pending.pop("nope", None)
+    assert list(pending) == ["c2", "c4"] and "c3" not in pending and len(pending) == 2
+    pending.add("c2", {"command_id": "c2"})  # a known id keeps its place
+    assert list(pending) == ["c2", "c4"]
 
 
 def test_extra_message_kinds_go_to_registered_callbacks():

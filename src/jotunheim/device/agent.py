@@ -99,7 +99,17 @@ class Agent:
         self.running = False
         attach_ota(self)
         # --- end OTA hook
-        attach_streams(self)  # streams.py loads on the first stream_control only
+
+        async def first_stream(body):
+            # streams.py loads on the first StreamControl only: its StreamRunner then takes
+            # this one and every later one directly.
+            from jotunheim.device.streams import StreamRunner
+
+            runner = StreamRunner(self.session, self.handler, self.log.child("streams"))
+            self.session.on_message("stream_control", runner.on_control)
+            await runner.on_control(body)
+
+        self.session.on_message("stream_control", first_stream)
         gc.collect()  # settings validation and tool building leave garbage behind
 
     @property
@@ -159,20 +169,6 @@ def attach_ota(agent):
         return
     agent.session.on_message("update_notice", _lazy_ota(agent, "on_update_notice"))
     agent.session.on_message("ota_rollback", _lazy_ota(agent, "on_rollback"))
-
-
-def attach_streams(agent):
-    """A stream_control handler that imports streams.py on the first StreamControl, hands
-    it to a StreamRunner and then leaves every later one to that runner directly."""
-
-    async def first(body):
-        from jotunheim.device.streams import StreamRunner
-
-        runner = StreamRunner(agent.session, agent.handler, agent.log.child("streams"))
-        agent.session.on_message("stream_control", runner.on_control)
-        await runner.on_control(body)
-
-    agent.session.on_message("stream_control", first)
 
 
 def _load_ota(agent):

@@ -147,7 +147,7 @@ class DeviceSession:
 
     async def _serve(self, call):
         self._hb_task = asyncio.create_task(self._heartbeats(call))
-        for result in self.pending.results():  # the hub has not acknowledged these yet
+        for result in list(self.pending.values()):  # the hub has not acknowledged these yet
             await self._send_result(result)
         if self.propagator is not None:
             self.propagator.connected()  # emits "connected": sent by _on_capability_event
@@ -172,7 +172,7 @@ class DeviceSession:
                 await self._send(None, await self.negotiator.device_message(body))
             elif kind == "result_ack":
                 for cid in body["command_ids"]:
-                    self.pending.forget(cid)
+                    self.pending.pop(cid, None)
             elif kind == "welcome":
                 raise SessionProtocolError("unexpected welcome after the handshake")
             else:

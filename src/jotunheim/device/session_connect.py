@@ -55,7 +55,7 @@ async def connect(session, addr):
     session.resume_token = w["resume_token"]
     session.ota_acks = w["ota_status_acks"]  # revision 4: OTA statuses wait for their acks
     for cid in w["acked_results"]:
-        session.pending.forget(cid)
+        session.pending.pop(cid, None)
     # Beat at least as often as the hub expects, and never call the hub dead before its
     # own ping period has had a chance to run (hub pings every <= heartbeat interval).
     hb = w["heartbeat_interval_ms"]
@@ -82,7 +82,7 @@ def hello(session, nonce):
         "protocol_version": _PROTOCOL_VERSION,
         "resume_token": session.resume_token,
         "runtime": "%s %d.%d.%d" % (sys.implementation.name, version[0], version[1], version[2]),
-        "pending_results": session.pending.ids(),
+        "pending_results": list(session.pending),
     }
 
 

@@ -44,7 +44,8 @@ class DeviceIdentity:
 
 class PendingResults(OrderedDict):
     """CommandResult dicts by command id, oldest first, until the hub acknowledges them
-    (`in`, len() and get() are the dict's own; MicroPython's plain dicts are unordered)."""
+    (`in`, len(), get(), pop(), iteration and values() are the OrderedDict's own:
+    MicroPython's plain dicts are unordered)."""
 
     def __init__(self, limit=_MAX_PENDING):
         super().__init__()
@@ -54,15 +55,6 @@ class PendingResults(OrderedDict):
         self[cid] = result  # a known id keeps its place
         if len(self) > self.limit:  # a hub that never acknowledges: drop the oldest
             self.pop(next(iter(self)))
-
-    def forget(self, cid):
-        self.pop(cid, None)
-
-    def ids(self):
-        return list(self)
-
-    def results(self):
-        return list(self.values())
 
 
 # --- Exponential backoff with full jitter, as defined in the AWS Architecture Blog post
