@@ -122,7 +122,9 @@ class H2Connection(FlowMixin):
         """The next unused client (odd) stream id."""
         sid = self._highest_stream_id + 2 if self._highest_stream_id else 1
         if sid > 0x7FFFFFFF:
-            raise H2Error("stream ids exhausted; open a new connection")
+            from jotunheim.wire.h2errors import ids_exhausted_error
+
+            raise ids_exhausted_error()
         return sid
 
     def open_stream_allowed(self):
@@ -197,7 +199,9 @@ class H2Connection(FlowMixin):
         """Send a PING with 8 bytes of opaque data; the peer's ACK becomes PingAckReceived."""
         self._check_alive()
         if len(opaque_data) != 8:
-            raise H2Error("PING data must be 8 bytes, got %d" % len(opaque_data))
+            from jotunheim.wire.h2errors import ping_data_error
+
+            raise ping_data_error(opaque_data)
         self._frame(_PING, 0, 0, bytes(opaque_data))
 
     def close_connection(self, error_code=_NO_ERROR, last_stream_id=None, additional_data=b""):
@@ -213,7 +217,9 @@ class H2Connection(FlowMixin):
 
     def _check_alive(self):
         if self._dead is not None:
-            raise H2Error("connection closed after %s" % self._dead)
+            from jotunheim.wire.h2errors import dead_connection_error
+
+            raise dead_connection_error(self._dead)
 
     def _close(self, stream, reason):
         stream.state = _CLOSED

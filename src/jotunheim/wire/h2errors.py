@@ -24,6 +24,12 @@ from jotunheim.wire.h2names import (
 )
 
 
+def __getattr__(name):
+    """h2names' numbers and helpers, served from here too: h2frames.__getattr__ (the public
+    names of h2frames and h2conn) asks this module only, so the flow never names h2names."""
+    return getattr(f, name)
+
+
 class FlowControlError(H2Error):
     """send_data was given more bytes than the flow-control window allows."""
 
@@ -149,6 +155,18 @@ def header_error(stream_id, headers, trailers):
     return H2StreamError(stream_id, f.PROTOCOL_ERROR, "response without a valid :status")
 
 
+def frame_size_error(length, limit):
+    """A frame longer than our SETTINGS_MAX_FRAME_SIZE, seen from its header (section 4.2)."""
+    return H2ProtocolError(
+        f.FRAME_SIZE_ERROR, "frame of %d bytes exceeds SETTINGS_MAX_FRAME_SIZE %d" % (length, limit)
+    )
+
+
+def settings_ack_error():
+    """A SETTINGS ACK when none of ours is waiting for one (section 6.5.3)."""
+    return H2ProtocolError(f.PROTOCOL_ERROR, "SETTINGS ACK without pending SETTINGS")
+
+
 def window_error(sid, delta):
     """A WINDOW_UPDATE of 0, or one that lifts a window above 2**31-1 (section 6.9)."""
     if sid == 0:
@@ -195,6 +213,32 @@ def local_settings_error(settings):
         if not 0 <= value <= 0xFFFFFFFF:
             return H2Error("setting %d value %r out of range" % (key, value))
     return H2Error("invalid SETTINGS_INITIAL_WINDOW_SIZE or SETTINGS_MAX_FRAME_SIZE")
+
+
+def dead_connection_error(dead):
+    """Any API call after a connection error (`dead`, the H2ProtocolError that ended it)."""
+    return H2Error("connection closed after %s" % dead)
+
+
+def ids_exhausted_error():
+    """No client stream id is left below 2**31 (section 5.1.1)."""
+    return H2Error("stream ids exhausted; open a new connection")
+
+
+def ping_data_error(data):
+    """PING carries exactly 8 bytes of opaque data (section 6.7)."""
+    return H2Error("PING data must be 8 bytes, got %d" % len(data))
+
+
+def negative_ack_error():
+    return H2Error("cannot acknowledge a negative amount")
+
+
+def send_window_error(size, window, stream_id):
+    """send_data given more than local_flow_control_window(stream_id) allows."""
+    return FlowControlError(
+        "%d bytes exceed the flow-control window %d of stream %d" % (size, window, stream_id)
+    )
 
 
 def stream_id_error(conn, stream_id):

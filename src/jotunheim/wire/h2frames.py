@@ -12,7 +12,6 @@ from jotunheim.errors import DecodeError, JotunheimError
 _DATA = const(0x0)
 _FLAG_END_STREAM = const(0x1)
 _FLAG_PADDED = const(0x8)
-_FRAME_SIZE_ERROR = const(0x6)
 _FRAME_HEADER_SIZE = const(9)
 _DEFAULT_MAX_FRAME_SIZE = const(16384)
 
@@ -23,12 +22,9 @@ def __getattr__(name):
     562 module __getattr__; MicroPython has it too)."""
     if name.startswith("__"):  # import machinery probing (__path__ ...): not ours
         raise AttributeError(name)
-    from jotunheim.wire import h2errors, h2names
+    from jotunheim.wire import h2errors  # which serves h2names' names too
 
-    try:
-        return getattr(h2names, name)
-    except AttributeError:
-        return getattr(h2errors, name)
+    return getattr(h2errors, name)
 
 
 class H2Error(JotunheimError):
@@ -40,7 +36,7 @@ class H2ProtocolError(DecodeError):
 
     def __init__(self, code, message):
         # super(): MicroPython exception classes have no __init__ to call by name.
-        from jotunheim.wire.h2names import error_name
+        from jotunheim.wire.h2errors import error_name  # (from h2names)
 
         super().__init__("%s: %s" % (error_name(code), message))
         self.code = code
@@ -113,11 +109,9 @@ class FrameBuffer:
             length = (head[0] << 16) | (head[1] << 8) | head[2]
             if length > self.max_frame_size:
                 self._pos = pos
-                raise H2ProtocolError(
-                    _FRAME_SIZE_ERROR,
-                    "frame of %d bytes exceeds SETTINGS_MAX_FRAME_SIZE %d"
-                    % (length, self.max_frame_size),
-                )
+                from jotunheim.wire.h2errors import frame_size_error
+
+                raise frame_size_error(length, self.max_frame_size)
             lend = self.data_views and head[3] == _DATA
             if avail >= length:  # the whole payload is here: a view, or one copy
                 self._consumed(pos + length)

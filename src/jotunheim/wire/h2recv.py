@@ -12,7 +12,7 @@ import struct
 
 from jotunheim.compat import const
 from jotunheim.wire import h2frames as ev
-from jotunheim.wire.h2frames import H2ProtocolError, H2StreamError
+from jotunheim.wire.h2frames import H2StreamError
 from jotunheim.wire.h2streams import check_received_headers
 
 # RFC 9113 numbers and h2streams' table codes, as private const()s: folded into the bytecode,
@@ -29,7 +29,6 @@ _FLAG_ACK = const(0x1)
 _FLAG_END_HEADERS = const(0x4)
 _FLAG_PADDED = const(0x8)
 _FLAG_PRIORITY = const(0x20)
-_PROTOCOL_ERROR = const(0x1)
 _REFUSED_STREAM = const(0x7)
 _MAX_WINDOW_SIZE = const(2147483647)
 # the stream table (h2names): closed state, close reasons, received inputs
@@ -193,7 +192,9 @@ def _on_settings(conn, flags, sid, payload, events):
         raise frame_error(_SETTINGS, flags, sid, payload)
     if ack:
         if not conn._pending_settings:
-            raise H2ProtocolError(_PROTOCOL_ERROR, "SETTINGS ACK without pending SETTINGS")
+            from jotunheim.wire.h2errors import settings_ack_error
+
+            raise settings_ack_error()
         conn._apply_local_settings(conn._pending_settings.pop(0))
         events.append(ev.SettingsAcknowledged())
         return

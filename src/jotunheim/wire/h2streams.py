@@ -5,7 +5,6 @@ side, the receive windows we return, SETTINGS applied; WINDOW_UPDATE is applied 
 import struct
 
 from jotunheim.compat import const
-from jotunheim.wire.h2frames import H2Error
 
 # Numbers as private const()s (no qstr or global on the device; named in h2names). States,
 # the rows of _TRANSITIONS: 0 idle, 1 open, 2 half-closed (local), 3 half-closed (remote),
@@ -119,12 +118,9 @@ class FlowMixin:
         stream = self._streams[stream_id]
         size = len(data)
         if size > window:
-            from jotunheim.wire.h2errors import FlowControlError
+            from jotunheim.wire.h2errors import send_window_error
 
-            raise FlowControlError(
-                "%d bytes exceed the flow-control window %d of stream %d"
-                % (size, window, stream_id)
-            )
+            raise send_window_error(size, window, stream_id)
         stream.transition(_SEND_DATA)  # checks the state before anything is queued
         chunk = self.max_outbound_frame_size
         view = memoryview(data)
@@ -161,7 +157,9 @@ class FlowMixin:
         """The application consumed acknowledged_size flow-controlled bytes of stream_id;
         queues WINDOW_UPDATEs once half a window is consumed."""
         if acknowledged_size < 0:
-            raise H2Error("cannot acknowledge a negative amount")
+            from jotunheim.wire.h2errors import negative_ack_error
+
+            raise negative_ack_error()
         if self._dead is not None or not acknowledged_size:
             return
         self._return_connection_window(acknowledged_size)
