@@ -49,7 +49,6 @@ class Channel(SendMixin):
         self._ssl = ssl
         self._server_hostname = server_hostname
         self._authority = ("%s:%d" % (server_hostname or host, port)).encode()
-        self._scheme = b"https" if ssl else b"http"
         self.ping_interval_ms = ping_interval_ms
         self.ping_timeout_ms = ping_timeout_ms
         self.max_receive_message_size = max_receive_message_size
@@ -63,7 +62,7 @@ class Channel(SendMixin):
         self._lock = asyncio.Lock()
         self._connect_lock = asyncio.Lock()
         self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
-        self._ping_ack = asyncio.Event()
+        self._ping_ack = None  # an asyncio.Event while a PING loop runs (channel_ping)
         self._settings = asyncio.Event()
         self._last_recv = 0
 
@@ -139,29 +138,17 @@ class Channel(SendMixin):
             self.flush_nowait()
             raise
 
-    # The device flow uses unary_unary and stream_stream only: the other kinds' classes
-    # (call_kinds) are imported on first use.
-    def unary_unary_call(self, path, req_d, resp_d, request, timeout=None, metadata=None):
-        """Like unary_unary, but returns the call (for its metadata): await call.response()."""
-        from jotunheim.wire.call_kinds import UnaryUnaryCall
-
-        return UnaryUnaryCall(self, path, req_d, resp_d, request, timeout, metadata)
-
-    def unary_stream(self, path, req_d, resp_d, request, timeout=None, metadata=None):
-        """One request, a stream of responses: `async for msg in call`."""
-        from jotunheim.wire.call_kinds import UnaryStreamCall
-
-        return UnaryStreamCall(self, path, req_d, resp_d, request, timeout, metadata)
-
-    def stream_unary(self, path, req_d, resp_d, timeout=None, metadata=None):
-        """A stream of requests, one response: send(), done_writing(), response()."""
-        from jotunheim.wire.call_kinds import StreamUnaryCall
-
-        return StreamUnaryCall(self, path, req_d, resp_d, timeout, metadata)
-
     def stream_stream(self, path, req_d, resp_d, timeout=None, metadata=None):
         """Both directions streaming: send(), recv() (None at the end), done_writing()."""
         return Call(self, path, req_d, resp_d, timeout, metadata)
+
+    def __getattr__(self, name):
+        # unary_unary_call, unary_stream and stream_unary (CONTRACTS.md 3) are served by
+        # call_kinds with their call classes: the device flow uses unary_unary and
+        # stream_stream only, so their code and names stay off its heap until first use.
+        from jotunheim.wire.call_kinds import channel_method
+
+        return channel_method(self, name)
 
     # -- used by calls ---------------------------------------------------------------------
     async def open_call(self, call):
@@ -187,7 +174,12 @@ class Channel(SendMixin):
         if timeout is not None:  # grpc-timeout carries what is left
             timeout = max(timeout - ticks_diff(ticks_ms(), start) / 1000, 0.000001)
         headers = request_headers(
-            call.path, self._authority, self._scheme, timeout, call.metadata, _USER_AGENT
+            call.path,
+            self._authority,
+            b"https" if self._ssl else b"http",
+            timeout,
+            call.metadata,
+            _USER_AGENT,
         )
         conn = self._conn
         try:

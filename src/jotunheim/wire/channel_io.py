@@ -68,7 +68,7 @@ def dispatch(ch, conn, transport, data):
         elif kind is ev.RemoteSettingsChanged:
             ch._settings.set()
             ch._changed.set()
-        elif kind is ev.PingAckReceived:
+        elif kind is ev.PingAckReceived and ch._ping_ack is not None:
             ch._ping_ack.set()
         elif kind is ev.ConnectionTerminated:
             _on_goaway(ch, e)
