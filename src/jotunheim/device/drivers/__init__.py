@@ -6,7 +6,8 @@ drivers once.
 
 Sensors: `kind == "sensor"`, `FIELDS`, `read() -> dict` and `await read_async()` (which
 yields while a DS18B20 converts, up to 750 ms). Actuators: `kind == "actuator"`, `set(value)`,
-`state`. Every failure is a DriverError naming the sensor or actuator.
+`state`. Every failure is a DriverError naming the sensor or actuator; its text comes from
+`messages`, loaded on the first failure (`failure`).
 """
 
 from jotunheim.errors import JotunheimError
@@ -14,6 +15,14 @@ from jotunheim.errors import JotunheimError
 
 class DriverError(JotunheimError):
     """A driver could not talk to its part (no answer, bad checksum, bad value)."""
+
+
+def failure(kind, number, *args):
+    """The DriverError with message `number` of driver class `kind` (drivers/messages.py),
+    formatted with `args`."""
+    from jotunheim.device.drivers import messages
+
+    return DriverError(getattr(messages, kind)[number] % args)
 
 
 def make_driver(hal, config, interfaces=()):

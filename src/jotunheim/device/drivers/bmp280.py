@@ -4,7 +4,7 @@ forced measurement and applies the datasheet's integer compensation (§3.11.3)."
 import struct
 
 from jotunheim.compat import const, sleep_ms, ticks_diff, ticks_ms
-from jotunheim.device.drivers import DriverError
+from jotunheim.device.drivers import failure
 
 # Registers (datasheet §4.3); private consts are folded into the code by the compiler.
 _REG_CALIB = const(0x88)
@@ -18,6 +18,13 @@ _CHIP_ID = const(0x58)
 CTRL_FORCED = (1 << 5) | (3 << 2) | 1
 _SKIPPED = const(0x80000)  # the data registers' value when a measurement was skipped
 _MEASURE_TIMEOUT_MS = const(100)  # x1/x4 oversampling needs at most ~14 ms
+# Failure messages: numbers into drivers/messages.py BMP280 (loaded on the first failure).
+_NOT_BMP280 = const(0)
+_BLANK_TRIM = const(1)
+_NO_ANSWER = const(2)
+_NOT_FINISHED = const(3)
+_NO_DATA = const(4)
+_BAD_TRIM = const(5)
 
 
 def compensate_temperature(trim, adc_t):
@@ -60,13 +67,10 @@ class BMP280:
         self._bus = bus
         chip = self._io(_REG_ID, 1)[0]
         if chip != _CHIP_ID:
-            raise DriverError(
-                "%s: chip id 0x%02x at 0x%02x is not a BMP280 (0x58)"
-                % (self.name, chip, self.address)
-            )
+            raise failure("BMP280", _NOT_BMP280, self.name, chip, self.address)
         self.trim = struct.unpack("<HhhHhhhhhhhh", self._io(_REG_CALIB, 24))
         if self.trim[0] == 0 or self.trim[3] == 0:
-            raise DriverError("%s: calibration data is blank" % self.name)
+            raise failure("BMP280", _BLANK_TRIM, self.name)
         # No IIR filter, so a forced reading is the raw reading.
         self._io(_REG_CONFIG, bytes((0,)))
 
@@ -78,9 +82,7 @@ class BMP280:
                 return self._bus.readfrom_mem(self.address, reg, arg)
             return self._bus.writeto_mem(self.address, reg, arg)
         except OSError as exc:
-            raise DriverError(
-                "%s: no answer at I2C 0x%02x (%s)" % (self.name, self.address, exc)
-            ) from None
+            raise failure("BMP280", _NO_ANSWER, self.name, self.address, exc) from None
 
     def read(self):
         self._io(_REG_CTRL_MEAS, bytes((CTRL_FORCED,)))
@@ -88,17 +90,17 @@ class BMP280:
         # The chip returns to sleep mode (mode bits 00) when the forced measurement is done.
         while self._io(_REG_CTRL_MEAS, 1)[0] & 3 or self._io(_REG_STATUS, 1)[0] & 0x08:
             if ticks_diff(ticks_ms(), start) > _MEASURE_TIMEOUT_MS:
-                raise DriverError("%s: measurement did not finish" % self.name)
+                raise failure("BMP280", _NOT_FINISHED, self.name)
             sleep_ms(2)
         raw = self._io(_REG_DATA, 6)
         adc_p = (raw[0] << 12) | (raw[1] << 4) | (raw[2] >> 4)
         adc_t = (raw[3] << 12) | (raw[4] << 4) | (raw[5] >> 4)
         if adc_t == _SKIPPED or adc_p == _SKIPPED:
-            raise DriverError("%s: measurement was skipped (no data)" % self.name)
+            raise failure("BMP280", _NO_DATA, self.name)
         t, t_fine = compensate_temperature(self.trim, adc_t)
         p = compensate_pressure(self.trim, adc_p, t_fine)
         if p == 0:
-            raise DriverError("%s: invalid calibration (pressure)" % self.name)
+            raise failure("BMP280", _BAD_TRIM, self.name)
         return {"temperature_c": t / 100, "pressure_hpa": p / 25600}
 
     async def read_async(self):

@@ -2,30 +2,30 @@
 (humidity and sign-magnitude temperature in tenths, checksum = low byte of the byte sum)."""
 
 from jotunheim.compat import const, ticks_diff, ticks_ms
-from jotunheim.device.drivers import DriverError
+from jotunheim.device.drivers import DriverError, failure
 
 # Datasheet operating range; a frame outside it is noise that happened to pass the checksum.
 _MIN_C = const(-40.0)
 _MAX_C = const(80.0)
+# Failure messages: numbers into drivers/messages.py DHT22 (loaded on the first failure).
+_FRAME_SIZE = const(0)
+_CHECKSUM = const(1)
+_OUT_OF_RANGE = const(2)
+_NO_ANSWER = const(3)
 
 
 def decode_frame(frame):
     """(temperature_c, humidity_pct) from a 5-byte frame; DriverError on a bad frame."""
     if len(frame) != 5:
-        raise DriverError("DHT22 frame must be 5 bytes, got %d" % len(frame))
+        raise failure("DHT22", _FRAME_SIZE, len(frame))
     if (frame[0] + frame[1] + frame[2] + frame[3]) & 0xFF != frame[4]:
-        raise DriverError(
-            "DHT22 checksum mismatch (frame %02x %02x %02x %02x %02x)"
-            % (frame[0], frame[1], frame[2], frame[3], frame[4])
-        )
+        raise failure("DHT22", _CHECKSUM, frame[0], frame[1], frame[2], frame[3], frame[4])
     humidity = ((frame[0] << 8) | frame[1]) / 10
     temperature = (((frame[2] & 0x7F) << 8) | frame[3]) / 10
     if frame[2] & 0x80:  # sign bit, magnitude in the other 15 bits (not two's complement)
         temperature = -temperature
     if humidity > 100 or not _MIN_C <= temperature <= _MAX_C:
-        raise DriverError(
-            "DHT22 reading out of range (%.1f C, %.1f %%RH)" % (temperature, humidity)
-        )
+        raise failure("DHT22", _OUT_OF_RANGE, temperature, humidity)
     return temperature, humidity
 
 
@@ -60,9 +60,7 @@ class DHT22:
             try:
                 self._hal.dht_readinto(self.pin, _FRAME)
             except OSError as exc:
-                raise DriverError(
-                    "%s: DHT22 on pin %d did not answer (%s)" % (self.name, self.pin, exc)
-                ) from None
+                raise failure("DHT22", _NO_ANSWER, self.name, self.pin, exc) from None
             try:
                 # (temperature_c, humidity_pct): a tuple, not a dict
                 self._last = decode_frame(_FRAME)

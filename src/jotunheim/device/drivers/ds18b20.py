@@ -1,8 +1,8 @@
 """DS18B20 driver over a OneWire bus: reset, Skip/Match ROM, Convert T (0x44), poll until done,
 Read Scratchpad (0xBE), CRC-8 check, 9..12-bit two's complement temperature in 1/16 °C."""
 
-from jotunheim.compat import sleep_ms, ticks_diff, ticks_ms
-from jotunheim.device.drivers import DriverError
+from jotunheim.compat import const, sleep_ms, ticks_diff, ticks_ms
+from jotunheim.device.drivers import DriverError, failure
 from jotunheim.device.drivers.onewire_proto import crc8
 
 SKIP_ROM = 0xCC
@@ -16,18 +16,23 @@ CONVERT_TIMEOUT_MS = 1000
 # A parasite-powered chip cannot signal "done" (the bus is held high to power it), so the
 # driver waits the datasheet's worst-case 12-bit conversion time instead of polling.
 PARASITE_WAIT_MS = 750
+# Failure messages: numbers into drivers/messages.py DS18B20 (loaded on the first failure).
+_NO_ANSWER = const(0)
+_HELD_LOW = const(1)
+_BAD_CRC = const(2)
+_BAD_ROM = const(3)
+_NO_PRESENCE = const(4)
+_NOT_FINISHED = const(5)
 
 
 def decode_scratchpad(pad):
     """Temperature in °C from a 9-byte scratchpad; DriverError on a bad CRC or empty bus."""
     if min(pad) == 0xFF:  # nobody drove the bus: every read slot floated high
-        raise DriverError("DS18B20 did not answer (scratchpad all 0xFF)")
+        raise failure("DS18B20", _NO_ANSWER)
     if max(pad) == 0:
-        raise DriverError("DS18B20 bus held low (scratchpad all zero)")
+        raise failure("DS18B20", _HELD_LOW)
     if crc8(pad[:8]) != pad[8]:
-        raise DriverError(
-            "DS18B20 scratchpad CRC mismatch (%02x != %02x)" % (crc8(pad[:8]), pad[8])
-        )
+        raise failure("DS18B20", _BAD_CRC, crc8(pad[:8]), pad[8])
     raw = pad[0] | (pad[1] << 8)
     if raw & 0x8000:
         raw -= 0x10000
@@ -53,13 +58,11 @@ class DS18B20:
         if rom:
             self.rom = bytes.fromhex(rom)
             if len(self.rom) != 8 or crc8(self.rom) != 0 or self.rom[0] != FAMILY_CODE:
-                raise DriverError(
-                    "%s: %s is not a DS18B20 ROM (family 28, valid CRC)" % (self.name, rom)
-                )
+                raise failure("DS18B20", _BAD_ROM, self.name, rom)
 
     def _select(self):
         if not self._ow.reset():
-            raise DriverError("%s: no presence pulse on the OneWire bus" % self.name)
+            raise failure("DS18B20", _NO_PRESENCE, self.name)
         if self.rom is None:
             self._ow.writebyte(SKIP_ROM)
         else:
@@ -103,7 +106,7 @@ class DS18B20:
     def _check_timeout(self, start):
         # The device holds read slots at 0 while converting (external power mode).
         if ticks_diff(ticks_ms(), start) > CONVERT_TIMEOUT_MS:
-            raise DriverError("%s: conversion did not finish" % self.name)
+            raise failure("DS18B20", _NOT_FINISHED, self.name)
 
     def _finish(self):
         self._select()

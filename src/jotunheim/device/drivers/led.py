@@ -1,9 +1,12 @@
 """LED driver: on/off through a digital pin, or brightness 0..1 through PWM (`pwm: true`)."""
 
 from jotunheim.compat import const
-from jotunheim.device.drivers import DriverError
+from jotunheim.device.drivers import failure
 
 _FULL = const(65535)
+# Failure messages: numbers into drivers/messages.py LED (loaded on the first failure).
+_NEEDS_PWM = const(0)
+_BAD_VALUE = const(1)
 
 
 class LED:
@@ -40,11 +43,9 @@ class LED:
         elif isinstance(value, (int, float)) and 0 <= value <= 1:
             level = float(value)
             if not self.dimmable and level not in (0.0, 1.0):
-                raise DriverError("%s: brightness needs a PWM LED (pwm: true)" % self.name)
+                raise failure("LED", _NEEDS_PWM, self.name)
         else:
-            raise DriverError(
-                "%s: expected true/false or brightness 0..1, got %r" % (self.name, value)
-            )
+            raise failure("LED", _BAD_VALUE, self.name, value)
         if self.dimmable:
             duty = int(level * _FULL + 0.5)
             self._out.duty_u16(_FULL - duty if self.active_low else duty)

@@ -1,6 +1,6 @@
 """Relay driver: a digital output, optionally active-low (most relay boards energise on 0)."""
 
-from jotunheim.device.drivers import DriverError
+from jotunheim.device.drivers import failure
 
 
 class Relay:
@@ -26,7 +26,7 @@ class Relay:
 
     def set(self, value):
         if value is not True and value is not False:
-            raise DriverError("%s: expected true or false, got %r" % (self.name, value))
+            raise failure("Relay", 0, self.name, value)  # drivers/messages.py Relay
         self._write(value)
         return self.state
 
