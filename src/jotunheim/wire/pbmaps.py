@@ -1,12 +1,16 @@
 """Map fields of protobuf-lite, both directions, imported on first use: the device session's
 messages have no map, only Loki's script parameters and results do (MicroPython-safe)."""
 
+from jotunheim.compat import const
 from jotunheim.errors import DecodeError, EncodeError
-from jotunheim.wire import pbencode, protobuf
+from jotunheim.wire import protobuf
 from jotunheim.wire.pbwire import (
     MASK64,
     WIRE_TYPE,
+    close_field,
     fields_of,
+    open_field,
+    put_message,
     put_scalar,
     read_text,
     read_varint,
@@ -14,8 +18,8 @@ from jotunheim.wire.pbwire import (
     varint_scalar,
 )
 
-_MESSAGE = 11
-_STRING = 9
+_MESSAGE = const(11)
+_STRING = const(9)
 
 
 def _read_length(buf, pos, end):
@@ -120,15 +124,15 @@ def put_map(out, num, entry, values, depth):
         raise EncodeError("map keys must all be of the key type") from None
     for k in keys:
         v = values[k]
-        start = pbencode.open_field(out, num)
+        start = open_field(out, num)
         # Entries always carry key and value, defaults included (as protobuf writes them).
         out.append(8 | WIRE_TYPE[ktyp])
         put_scalar(out, ktyp, k)
         if vtyp == _MESSAGE:
             if v is None:
                 raise EncodeError("None as the value of map key %r" % (k,))
-            pbencode.put_message(out, 2, ef[7], v, depth)
+            put_message(out, 2, ef[7], v, depth)
         else:
             out.append(16 | WIRE_TYPE[vtyp])
             put_scalar(out, vtyp, v)
-        pbencode.close_field(out, start)
+        close_field(out, start)

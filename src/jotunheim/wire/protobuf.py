@@ -3,9 +3,9 @@ in jotunheim._gen.device (MicroPython-safe; the contract is CONTRACTS.md section
 
 from jotunheim.compat import const
 from jotunheim.errors import DecodeError, EncodeError
-from jotunheim.wire.pbencode import encode_message
 from jotunheim.wire.pbwire import (
     WIRE_TYPE,
+    encode_message,
     fields_of,
     read_text,
     read_varint,
@@ -22,7 +22,7 @@ from jotunheim.wire.pbwire import (
 # - A map entry carrying fields other than key/value is dropped, as the protobuf (upb) library
 #   does, so both decoders agree; an entry without a value gets the default (an empty message).
 # - Every error is a DecodeError/EncodeError naming "Message.field"; encoding is canonical,
-#   byte-identical to protobuf's SerializeToString(deterministic=True) (jotunheim.wire.pbencode).
+#   byte-identical to protobuf's SerializeToString(deterministic=True) (jotunheim.wire.pbwire).
 
 # Largest message decode() accepts by default: bigger than any Jotunheim message (an OTA
 # chunk is 4 KiB) yet small enough to stay clear of a microcontroller's heap.
