@@ -49,6 +49,14 @@ _SEND_HEADERS = const(0)
 _SEND_END_STREAM = const(2)
 _SEND_RST = const(3)
 _MAX_CLOSED_STREAMS = const(32)  # how many closed streams we remember the close reason of
+# Errors by number (h2errors.error): the builders' names never load as qstrs.
+_E_SEQUENCE = const(1)
+_E_STREAM_ID = const(12)
+_E_NEW_STREAM = const(13)
+_E_HEADER_LIST = const(14)
+_E_DEAD_CONNECTION = const(15)
+_E_IDS_EXHAUSTED = const(16)
+_E_PING_DATA = const(17)
 
 
 class H2Connection(FlowMixin):
@@ -122,9 +130,9 @@ class H2Connection(FlowMixin):
         """The next unused client (odd) stream id."""
         sid = self._highest_stream_id + 2 if self._highest_stream_id else 1
         if sid > 0x7FFFFFFF:
-            from jotunheim.wire.h2errors import ids_exhausted_error
+            from jotunheim.wire.h2errors import error
 
-            raise ids_exhausted_error()
+            raise error(_E_IDS_EXHAUSTED)
         return sid
 
     def open_stream_allowed(self):
@@ -143,9 +151,9 @@ class H2Connection(FlowMixin):
                 or stream_id <= self._highest_stream_id
                 or not self.open_stream_allowed()
             ):
-                from jotunheim.wire.h2errors import new_stream_error
+                from jotunheim.wire.h2errors import error
 
-                raise new_stream_error(self, stream_id)
+                raise error(_E_NEW_STREAM, self, stream_id)
         else:
             stream.transition(_SEND_HEADERS, False)  # only checks the state
         size = 0
@@ -160,9 +168,9 @@ class H2Connection(FlowMixin):
         if size is None or (limit is not None and size > limit):
             # The limit is advisory (section 6.5.2), but a peer that announced it will refuse
             # the request; h2errors.header_list_error says which rule the headers break.
-            from jotunheim.wire.h2errors import header_list_error
+            from jotunheim.wire.h2errors import error
 
-            raise header_list_error(headers, limit)
+            raise error(_E_HEADER_LIST, headers, limit)
         # Every check is done: encoding changes HPACK state the peer must see, so nothing
         # may fail between here and queuing the frames.
         block = self._encoder.encode(headers)
@@ -188,9 +196,9 @@ class H2Connection(FlowMixin):
         if stream is None:
             if stream_id % 2 and stream_id <= self._highest_stream_id:
                 return  # already closed
-            from jotunheim.wire.h2errors import stream_id_error
+            from jotunheim.wire.h2errors import error
 
-            raise stream_id_error(self, stream_id)
+            raise error(_E_STREAM_ID, self, stream_id)
         stream.transition(_SEND_RST)
         self._frame(_RST_STREAM, 0, stream_id, struct.pack(">I", error_code))
         self._close(stream, _RESET_SENT)
@@ -199,9 +207,9 @@ class H2Connection(FlowMixin):
         """Send a PING with 8 bytes of opaque data; the peer's ACK becomes PingAckReceived."""
         self._check_alive()
         if len(opaque_data) != 8:
-            from jotunheim.wire.h2errors import ping_data_error
+            from jotunheim.wire.h2errors import error
 
-            raise ping_data_error(opaque_data)
+            raise error(_E_PING_DATA, opaque_data)
         self._frame(_PING, 0, 0, bytes(opaque_data))
 
     def close_connection(self, error_code=_NO_ERROR, last_stream_id=None, additional_data=b""):
@@ -217,9 +225,9 @@ class H2Connection(FlowMixin):
 
     def _check_alive(self):
         if self._dead is not None:
-            from jotunheim.wire.h2errors import dead_connection_error
+            from jotunheim.wire.h2errors import error
 
-            raise dead_connection_error(self._dead)
+            raise error(_E_DEAD_CONNECTION, self._dead)
 
     def _close(self, stream, reason):
         stream.state = _CLOSED
@@ -266,9 +274,9 @@ class H2Connection(FlowMixin):
         if (not self._preface_received and (ftype != _SETTINGS or flags & _FLAG_ACK)) or (
             self._header_block is not None and ftype != _CONTINUATION
         ):
-            from jotunheim.wire.h2errors import sequence_error
+            from jotunheim.wire.h2errors import error
 
-            raise sequence_error(self)
+            raise error(_E_SEQUENCE, self)
         self._preface_received = True
         handler = HANDLERS[ftype] if ftype < len(HANDLERS) else None
         if handler is not None:

@@ -1,7 +1,6 @@
-"""HTTP/2 error vocabulary, imported on the first error: the names of frame types, stream
-states and inputs (for messages; error codes are named in h2names), the two local misuse
-errors, and builders that say which RFC 9113 rule broke (each returns the exception for its
-caller to raise).
+"""HTTP/2 error vocabulary, imported on the first error: the two local misuse errors, and
+builders that say which RFC 9113 rule broke (each returns the exception for its caller to
+raise), reached by number through error() from the modules the device flow loads.
 
 Why a module of its own: on the MicroPython unix port a loaded module's code, names and
 strings live in the heap (DESIGN section 4). The connection's hot path only tests whether its
@@ -16,12 +15,44 @@ from jotunheim.wire.h2names import (
     CLOSED,
     CONNECTION_HEADERS,
     FLOW_CONTROL_ERROR,
+    FRAME_NAMES,
     HALF_CLOSED_REMOTE,
+    INPUT_NAMES,
     PRIORITY,
     RECV_HEADERS,
     RESET_RECV,
+    STATE_NAMES,
     STREAM_CLOSED,
 )
+
+# Errors by number: the modules the device flow loads raise `error(E_..., *args)` with private
+# const() copies of these numbers (tests/unit/h2/test_h2_names.py checks them), so no
+# builder's name becomes a qstr on the device. Each number is the builder of the same name.
+E_FRAME = 0
+E_SEQUENCE = 1
+E_RESPONSE_ORDER = 2
+E_UNKNOWN_STREAM = 3
+E_TRANSITION = 4
+E_HEADER = 5
+E_WINDOW = 6
+E_DATA_WINDOW = 7
+E_REMOTE_SETTING = 8
+E_SETTINGS_ACK = 9
+E_FRAME_SIZE = 10
+E_LOCAL_SETTINGS = 11
+E_STREAM_ID = 12
+E_NEW_STREAM = 13
+E_HEADER_LIST = 14
+E_DEAD_CONNECTION = 15
+E_IDS_EXHAUSTED = 16
+E_PING_DATA = 17
+E_NEGATIVE_ACK = 18
+E_SEND_WINDOW = 19
+
+
+def error(number, *args):
+    """The exception error `number` (E_...) describes, built by its builder from `args`."""
+    return _BUILDERS[number](*args)
 
 
 def __getattr__(name):
@@ -36,31 +67,6 @@ class FlowControlError(H2Error):
 
 class StreamClosedError(H2Error):
     """The stream cannot take this action in its current state (e.g. send after end)."""
-
-
-FRAME_NAMES = (
-    "DATA",
-    "HEADERS",
-    "PRIORITY",
-    "RST_STREAM",
-    "SETTINGS",
-    "PUSH_PROMISE",
-    "PING",
-    "GOAWAY",
-    "WINDOW_UPDATE",
-    "CONTINUATION",
-)
-STATE_NAMES = ("idle", "open", "half-closed(local)", "half-closed(remote)", "closed")
-INPUT_NAMES = (
-    "send HEADERS",
-    "send DATA",
-    "send END_STREAM",
-    "send RST_STREAM",
-    "receive HEADERS",
-    "receive DATA",
-    "receive END_STREAM",
-    "receive RST_STREAM",
-)
 
 
 # -- what the peer broke ---------------------------------------------------------------
@@ -265,3 +271,28 @@ def header_list_error(headers, limit):
         size += len(name) + len(header[1]) + 32
     # Advisory (section 6.5.2), but a peer that announced it will refuse the request.
     return H2Error("header list of %d bytes exceeds the peer's limit %d" % (size, limit))
+
+
+# In E_... order.
+_BUILDERS = (
+    frame_error,
+    sequence_error,
+    response_order_error,
+    unknown_stream_error,
+    transition_error,
+    header_error,
+    window_error,
+    data_window_error,
+    remote_setting_error,
+    settings_ack_error,
+    frame_size_error,
+    local_settings_error,
+    stream_id_error,
+    new_stream_error,
+    header_list_error,
+    dead_connection_error,
+    ids_exhausted_error,
+    ping_data_error,
+    negative_ack_error,
+    send_window_error,
+)

@@ -14,6 +14,8 @@ _FLAG_END_STREAM = const(0x1)
 _FLAG_PADDED = const(0x8)
 _FRAME_HEADER_SIZE = const(9)
 _DEFAULT_MAX_FRAME_SIZE = const(16384)
+# Errors by number (h2errors.error): the builders' names never load as qstrs.
+_E_FRAME_SIZE = const(10)
 
 
 def __getattr__(name):
@@ -109,9 +111,9 @@ class FrameBuffer:
             length = (head[0] << 16) | (head[1] << 8) | head[2]
             if length > self.max_frame_size:
                 self._pos = pos
-                from jotunheim.wire.h2errors import frame_size_error
+                from jotunheim.wire.h2errors import error
 
-                raise frame_size_error(length, self.max_frame_size)
+                raise error(_E_FRAME_SIZE, length, self.max_frame_size)
             lend = self.data_views and head[3] == _DATA
             if avail >= length:  # the whole payload is here: a view, or one copy
                 self._consumed(pos + length)

@@ -107,6 +107,31 @@ ERROR_NAMES = (
     "HTTP_1_1_REQUIRED",
 )
 
+# Names for messages (h2errors).
+FRAME_NAMES = (
+    "DATA",
+    "HEADERS",
+    "PRIORITY",
+    "RST_STREAM",
+    "SETTINGS",
+    "PUSH_PROMISE",
+    "PING",
+    "GOAWAY",
+    "WINDOW_UPDATE",
+    "CONTINUATION",
+)
+STATE_NAMES = ("idle", "open", "half-closed(local)", "half-closed(remote)", "closed")
+INPUT_NAMES = (
+    "send HEADERS",
+    "send DATA",
+    "send END_STREAM",
+    "send RST_STREAM",
+    "receive HEADERS",
+    "receive DATA",
+    "receive END_STREAM",
+    "receive RST_STREAM",
+)
+
 
 def error_name(code):
     """Name of an HTTP/2 error code, or its hex value when unknown (codes are extensible)."""

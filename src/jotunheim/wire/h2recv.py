@@ -40,6 +40,13 @@ _RECV_HEADERS = const(4)
 _RECV_DATA = const(5)
 _RECV_END_STREAM = const(6)
 _RECV_RST = const(7)
+# Errors by number (h2errors.error): the builders' names never load as qstrs.
+_E_FRAME = const(0)
+_E_RESPONSE_ORDER = const(2)
+_E_UNKNOWN_STREAM = const(3)
+_E_WINDOW = const(6)
+_E_DATA_WINDOW = const(7)
+_E_SETTINGS_ACK = const(9)
 
 
 def _unknown_stream(conn, sid, ftype):
@@ -48,16 +55,16 @@ def _unknown_stream(conn, sid, ftype):
     if sid % 2 and sid <= conn._highest_stream_id:
         if ftype > _HEADERS or conn._closed.get(sid, _RESET_SENT) == _RESET_SENT:
             return
-    from jotunheim.wire.h2errors import unknown_stream_error
+    from jotunheim.wire.h2errors import error
 
-    raise unknown_stream_error(conn, sid, ftype)
+    raise error(_E_UNKNOWN_STREAM, conn, sid, ftype)
 
 
 def _on_headers(conn, flags, sid, payload, events):
     if not sid:
-        from jotunheim.wire.h2errors import frame_error
+        from jotunheim.wire.h2errors import error
 
-        raise frame_error(_HEADERS, flags, sid, payload)
+        raise error(_E_FRAME, _HEADERS, flags, sid, payload)
     if flags & (_FLAG_PADDED | _FLAG_PRIORITY):
         from jotunheim.wire.h2rare import headers_payload
 
@@ -94,9 +101,9 @@ def headers_complete(conn, sid, end_stream, block, events):
 
 
 def _order_error(stream, ftype):
-    from jotunheim.wire.h2errors import response_order_error
+    from jotunheim.wire.h2errors import error
 
-    raise response_order_error(stream, ftype)
+    raise error(_E_RESPONSE_ORDER, stream, ftype)
 
 
 def _remote_end(conn, stream, events):
@@ -108,11 +115,11 @@ def _remote_end(conn, stream, events):
 def _on_data(conn, flags, sid, payload, events):
     size = len(payload)  # padding counts against flow control (section 6.1)
     if not sid or size > conn._inbound_window:
-        from jotunheim.wire.h2errors import data_window_error, frame_error
+        from jotunheim.wire.h2errors import error
 
         if not sid:
-            raise frame_error(_DATA, flags, sid, payload)
-        raise data_window_error(None, size, conn._inbound_window)
+            raise error(_E_FRAME, _DATA, flags, sid, payload)
+        raise error(_E_DATA_WINDOW, None, size, conn._inbound_window)
     conn._inbound_window -= size
     try:
         data = payload
@@ -126,9 +133,9 @@ def _on_data(conn, flags, sid, payload, events):
             conn._return_connection_window(size)
             return
         if size > stream.inbound_window:
-            from jotunheim.wire.h2errors import data_window_error
+            from jotunheim.wire.h2errors import error
 
-            raise data_window_error(stream, size, stream.inbound_window)
+            raise error(_E_DATA_WINDOW, stream, size, stream.inbound_window)
         stream.inbound_window -= size
         stream.transition(_RECV_DATA)
         if not stream.headers_received:
@@ -144,9 +151,9 @@ def _on_data(conn, flags, sid, payload, events):
 
 def _on_rst_stream(conn, flags, sid, payload, events):
     if not sid or len(payload) != 4:
-        from jotunheim.wire.h2errors import frame_error
+        from jotunheim.wire.h2errors import error
 
-        raise frame_error(_RST_STREAM, flags, sid, payload)
+        raise error(_E_FRAME, _RST_STREAM, flags, sid, payload)
     stream = conn._streams.get(sid)
     if stream is None:
         return _unknown_stream(conn, sid, _RST_STREAM)
@@ -158,9 +165,9 @@ def _on_rst_stream(conn, flags, sid, payload, events):
 
 def _on_ping(conn, flags, sid, payload, events):
     if sid or len(payload) != 8:
-        from jotunheim.wire.h2errors import frame_error
+        from jotunheim.wire.h2errors import error
 
-        raise frame_error(_PING, flags, sid, payload)
+        raise error(_E_FRAME, _PING, flags, sid, payload)
     if flags & _FLAG_ACK:
         events.append(ev.PingAckReceived(payload))
     else:
@@ -170,9 +177,9 @@ def _on_ping(conn, flags, sid, payload, events):
 
 def _on_goaway(conn, flags, sid, payload, events):
     if sid or len(payload) < 8:
-        from jotunheim.wire.h2errors import frame_error
+        from jotunheim.wire.h2errors import error
 
-        raise frame_error(_GOAWAY, flags, sid, payload)
+        raise error(_E_FRAME, _GOAWAY, flags, sid, payload)
     last, code = struct.unpack_from(">II", payload, 0)
     last &= 0x7FFFFFFF
     conn._goaway = True
@@ -187,14 +194,14 @@ def _on_goaway(conn, flags, sid, payload, events):
 def _on_settings(conn, flags, sid, payload, events):
     ack = flags & _FLAG_ACK
     if sid or (payload if ack else len(payload) % 6):
-        from jotunheim.wire.h2errors import frame_error
+        from jotunheim.wire.h2errors import error
 
-        raise frame_error(_SETTINGS, flags, sid, payload)
+        raise error(_E_FRAME, _SETTINGS, flags, sid, payload)
     if ack:
         if not conn._pending_settings:
-            from jotunheim.wire.h2errors import settings_ack_error
+            from jotunheim.wire.h2errors import error
 
-            raise settings_ack_error()
+            raise error(_E_SETTINGS_ACK)
         conn._apply_local_settings(conn._pending_settings.pop(0))
         events.append(ev.SettingsAcknowledged())
         return
@@ -209,9 +216,9 @@ def _on_settings(conn, flags, sid, payload, events):
 
 def _on_window_update(conn, flags, sid, payload, events):
     if len(payload) != 4:
-        from jotunheim.wire.h2errors import frame_error
+        from jotunheim.wire.h2errors import error
 
-        raise frame_error(_WINDOW_UPDATE, flags, sid, payload)
+        raise error(_E_FRAME, _WINDOW_UPDATE, flags, sid, payload)
     delta = struct.unpack(">I", payload)[0] & 0x7FFFFFFF
     if sid == 0:
         conn._outbound_window += delta
@@ -225,9 +232,9 @@ def _on_window_update(conn, flags, sid, payload, events):
     # A delta of 0 is a PROTOCOL_ERROR, a window above 2**31-1 a FLOW_CONTROL_ERROR;
     # either is a stream error on a stream, a connection error on stream 0.
     if not delta or window > _MAX_WINDOW_SIZE:
-        from jotunheim.wire.h2errors import window_error
+        from jotunheim.wire.h2errors import error
 
-        raise window_error(sid, delta)
+        raise error(_E_WINDOW, sid, delta)
     events.append(ev.WindowUpdated(sid, delta))
 
 

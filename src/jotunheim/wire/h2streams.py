@@ -27,6 +27,14 @@ _DEFAULT_MAX_FRAME_SIZE = const(16384)
 _MAX_FRAME_SIZE_LIMIT = const(16777215)
 _MAX_WINDOW_SIZE = const(2147483647)
 _SETTINGS = const(0x4)
+# Errors by number (h2errors.error): the builders' names never load as qstrs.
+_E_TRANSITION = const(4)
+_E_HEADER = const(5)
+_E_REMOTE_SETTING = const(8)
+_E_LOCAL_SETTINGS = const(11)
+_E_STREAM_ID = const(12)
+_E_NEGATIVE_ACK = const(18)
+_E_SEND_WINDOW = const(19)
 
 # (state, input) -> next state: one row of 8 per state, one column per input; "-" is a
 # violation (h2errors.transition_error names it). One string constant rather than a dict
@@ -59,9 +67,9 @@ class H2Stream:
         table does not know: StreamClosedError for ours, H2ProtocolError for the peer's."""
         nxt = _TRANSITIONS[self.state * 8 + event]
         if nxt == "-":
-            from jotunheim.wire.h2errors import transition_error
+            from jotunheim.wire.h2errors import error
 
-            raise transition_error(self, event)
+            raise error(_E_TRANSITION, self, event)
         if apply:
             self.state = int(nxt)
         return self.state
@@ -91,9 +99,9 @@ def check_received_headers(stream_id, headers, trailers):
     else:
         if trailers or (status is not None and len(status) == 3 and status.isdigit()):
             return status
-    from jotunheim.wire.h2errors import header_error
+    from jotunheim.wire.h2errors import error
 
-    raise header_error(stream_id, headers, trailers)
+    raise error(_E_HEADER, stream_id, headers, trailers)
 
 
 class FlowMixin:
@@ -105,9 +113,9 @@ class FlowMixin:
         """Bytes we may send on stream_id now (the smaller of stream and connection window)."""
         stream = self._streams.get(stream_id)
         if stream is None:
-            from jotunheim.wire.h2errors import stream_id_error
+            from jotunheim.wire.h2errors import error
 
-            raise stream_id_error(self, stream_id)
+            raise error(_E_STREAM_ID, self, stream_id)
         return max(0, min(self._outbound_window, stream.outbound_window))
 
     def send_data(self, stream_id, data, end_stream=False):
@@ -118,9 +126,9 @@ class FlowMixin:
         stream = self._streams[stream_id]
         size = len(data)
         if size > window:
-            from jotunheim.wire.h2errors import send_window_error
+            from jotunheim.wire.h2errors import error
 
-            raise send_window_error(size, window, stream_id)
+            raise error(_E_SEND_WINDOW, size, window, stream_id)
         stream.transition(_SEND_DATA)  # checks the state before anything is queued
         chunk = self.max_outbound_frame_size
         view = memoryview(data)
@@ -157,9 +165,9 @@ class FlowMixin:
         """The application consumed acknowledged_size flow-controlled bytes of stream_id;
         queues WINDOW_UPDATEs once half a window is consumed."""
         if acknowledged_size < 0:
-            from jotunheim.wire.h2errors import negative_ack_error
+            from jotunheim.wire.h2errors import error
 
-            raise negative_ack_error()
+            raise error(_E_NEGATIVE_ACK)
         if self._dead is not None or not acknowledged_size:
             return
         self._return_connection_window(acknowledged_size)
@@ -190,9 +198,9 @@ class FlowMixin:
             or not 0 <= min(settings.values(), default=0)
             or max(settings.values(), default=0) > 0xFFFFFFFF
         ):
-            from jotunheim.wire.h2errors import local_settings_error
+            from jotunheim.wire.h2errors import error
 
-            raise local_settings_error(settings)
+            raise error(_E_LOCAL_SETTINGS, settings)
         if _SETTINGS_MAX_HEADER_LIST_SIZE in settings:
             self._decoder.max_header_list_size = settings[_SETTINGS_MAX_HEADER_LIST_SIZE]
         self._pending_settings.append(dict(settings))
@@ -253,6 +261,6 @@ class FlowMixin:
 
 
 def _setting_error(key, value):
-    from jotunheim.wire.h2errors import remote_setting_error
+    from jotunheim.wire.h2errors import error
 
-    raise remote_setting_error(key, value)
+    raise error(_E_REMOTE_SETTING, key, value)

@@ -1,11 +1,12 @@
-"""The HTTP/2 modules the device flow loads keep their RFC numbers as private const()s (no qstr
-on the device); on CPython those are plain globals, so each copy is checked against h2names."""
+"""The HTTP/2 modules the device flow loads keep their RFC numbers, and the numbers of the
+errors they raise through h2errors.error(), as private const()s (no qstr on the device); on
+CPython those are plain globals, so each copy is checked against h2names / h2errors."""
 
 import importlib
 
 import pytest
 
-from jotunheim.wire import h2names
+from jotunheim.wire import h2errors, h2names
 
 FLOW_MODULES = ("h2frames", "h2streams", "h2recv", "h2conn")
 
@@ -22,6 +23,9 @@ def test_private_constants_match_h2names(module):
     assert named, "no private copies of h2names constants found in %s" % module
     for name, value in named.items():
         assert getattr(h2names, name) == value, "%s._%s" % (module, name)
+    for name, value in copies.items():
+        if name.startswith("E_"):  # an error number: h2errors.error() builds it
+            assert getattr(h2errors, name) == value, "%s._%s" % (module, name)
 
 
 def test_every_private_constant_is_named_in_h2names():
@@ -31,7 +35,9 @@ def test_every_private_constant_is_named_in_h2names():
         mod = importlib.import_module("jotunheim.wire." + module)
         for name in vars(mod):
             if name.startswith("_") and not name.startswith("__") and name[1:].isupper():
-                assert name[1:] in local_only or hasattr(h2names, name[1:]), "%s.%s" % (
+                public = name[1:]
+                known = public.startswith("E_") and hasattr(h2errors, public)
+                assert known or public in local_only or hasattr(h2names, public), "%s.%s" % (
                     module,
                     name,
                 )
@@ -46,3 +52,12 @@ def test_public_names_still_reachable_through_h2frames():
     assert h2frames.FlowControlError.__name__ == "FlowControlError"
     with pytest.raises(AttributeError):
         h2frames.NO_SUCH_NAME  # noqa: B018
+
+
+def test_error_numbers_name_their_builders():
+    for name in dir(h2errors):
+        if name.startswith("E_"):
+            builder = getattr(h2errors, name[2:].lower() + "_error")
+            assert h2errors._BUILDERS[getattr(h2errors, name)] is builder, name
+    stream_error = h2errors.error(h2errors.E_WINDOW, 3, 0)
+    assert stream_error.stream_id == 3 and "WINDOW_UPDATE of 0" in str(stream_error)
