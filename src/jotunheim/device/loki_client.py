@@ -66,11 +66,7 @@ class LokiClient:
         request = {"parameters": strings}
         try:
             result = await self._unary(
-                "Script_" + name,
-                script_d.ScriptInput,
-                script_d.ScriptResult,
-                request,
-                idempotent=False,
+                "Script_" + name, script_d.ScriptInput, script_d.ScriptResult, request
             )
         except Exception as exc:
             from jotunheim.device import loki_failures
@@ -86,13 +82,15 @@ class LokiClient:
         except ValueError:
             return output  # a plain string result
 
-    async def _unary(self, method, req_d, resp_d, request, idempotent=True):
+    async def _unary(self, method, req_d, resp_d, request):
+        # One call, retried as the settings allow (loki_failures.retry never re-sends a
+        # Script_ call that may have run).
         try:
             return await self._attempt(method, req_d, resp_d, request)
         except Exception as exc:
             from jotunheim.device import loki_failures
 
-            return await loki_failures.retry(self, exc, method, req_d, resp_d, request, idempotent)
+            return await loki_failures.retry(self, exc, method, req_d, resp_d, request)
 
     async def _attempt(self, method, req_d, resp_d, request):
         # One try: connect when no channel is open (one connect at a time), then call.

@@ -53,9 +53,11 @@ async def after_failed_attempt(client, ch, exc):
             pass
 
 
-async def retry(client, exc, method, req_d, resp_d, request, idempotent):
-    """The first attempt failed with exc: retry it as the settings allow, or raise."""
+async def retry(client, exc, method, req_d, resp_d, request):
+    """The first attempt failed with exc: retry it as the settings allow, or raise. The fixed
+    RPCs are idempotent; a Script_ call is not (it runs a script with effects)."""
     first = [exc]
+    idempotent = not method.startswith("Script_")
 
     async def attempt():
         if first:
