@@ -5,7 +5,7 @@ from binascii import unhexlify
 from devtest import raises
 
 from jotunheim.errors import DecodeError
-from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
+from jotunheim.wire.hpack_table import encoded_length, huffman_decode, huffman_encode
 
 KNOWN = [
     (b"www.example.com", "f1e3c2e5f23a6ba0ab90f4ff"),  # RFC 7541 C.4.1

@@ -4,7 +4,7 @@ from devtest import raises
 
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.hpack import HpackDecoder, HpackEncoder, HpackError
-from jotunheim.wire.hpack_huffman import huffman_decode
+from jotunheim.wire.hpack_table import huffman_decode
 
 
 def test_hpack_error_is_a_decode_error():

@@ -1,12 +1,14 @@
 """HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables."""
 
 from jotunheim.compat import const
-from jotunheim.wire.hpack_huffman import encoded_length, huffman_decode, huffman_encode
 from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of this API)
     ENTRY_OVERHEAD,
     STATIC_LENGTH,
     DynamicTable,
     HpackError,
+    encoded_length,
+    huffman_decode,
+    huffman_encode,
     malformed,
     static_find,
 )

@@ -86,7 +86,7 @@ def test_huffman_matches_hpack(data):
     from hpack.huffman_constants import REQUEST_CODES, REQUEST_CODES_LENGTH
     from hpack.huffman_table import decode_huffman
 
-    from jotunheim.wire.hpack_huffman import huffman_decode, huffman_encode
+    from jotunheim.wire.hpack_table import huffman_decode, huffman_encode
 
     encoded = huffman_encode(data)
     assert encoded == HuffmanEncoder(REQUEST_CODES, REQUEST_CODES_LENGTH).encode(data)
@@ -121,7 +121,7 @@ def test_huffman_decode_of_arbitrary_bytes_agrees_with_hpack(data):
     from hpack.huffman_table import decode_huffman
 
     from jotunheim.errors import DecodeError
-    from jotunheim.wire.hpack_huffman import huffman_decode
+    from jotunheim.wire.hpack_table import huffman_decode
 
     try:
         expected = decode_huffman(data)
