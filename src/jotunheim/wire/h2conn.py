@@ -57,6 +57,11 @@ _E_HEADER_LIST = const(14)
 _E_DEAD_CONNECTION = const(15)
 _E_IDS_EXHAUSTED = const(16)
 _E_PING_DATA = const(17)
+# Rare paths by number (h2rare.run), like the errors.
+_RARE_ON_FRAME = const(0)
+_RARE_SEND_CONTINUED = const(3)
+_RARE_FAIL_CONNECTION = const(4)
+_RARE_RESET_BROKEN_STREAM = const(5)
 
 
 class H2Connection(FlowMixin):
@@ -183,9 +188,9 @@ class H2Connection(FlowMixin):
         if len(block) <= self.max_outbound_frame_size:
             self._frame(_HEADERS, flags | _FLAG_END_HEADERS, stream_id, block)
         else:  # over 16 KB of headers: rare enough to load on demand
-            from jotunheim.wire.h2rare import send_continued
+            from jotunheim.wire.h2rare import run
 
-            send_continued(self, stream_id, flags, block)
+            run(_RARE_SEND_CONTINUED, self, stream_id, flags, block)
         if end_stream:
             self._local_end(stream)
 
@@ -258,13 +263,13 @@ class H2Connection(FlowMixin):
                 try:
                     self._dispatch(frame, events)
                 except H2StreamError as exc:
-                    from jotunheim.wire.h2rare import reset_broken_stream
+                    from jotunheim.wire.h2rare import run
 
-                    reset_broken_stream(self, exc, events)
+                    run(_RARE_RESET_BROKEN_STREAM, self, exc, events)
         except (HpackError, H2ProtocolError) as exc:
-            from jotunheim.wire.h2rare import fail_connection
+            from jotunheim.wire.h2rare import run
 
-            fail_connection(self, exc, events)  # raises
+            run(_RARE_FAIL_CONNECTION, self, exc, events)  # raises
         return events
 
     def _dispatch(self, frame, events):
@@ -282,6 +287,6 @@ class H2Connection(FlowMixin):
         if handler is not None:
             handler(self, flags, sid, payload, events)
         elif ftype <= _CONTINUATION:  # unknown frame types are ignored (section 5.5)
-            from jotunheim.wire.h2rare import on_frame
+            from jotunheim.wire.h2rare import run
 
-            on_frame(self, ftype, flags, sid, payload, events)
+            run(_RARE_ON_FRAME, self, ftype, flags, sid, payload, events)

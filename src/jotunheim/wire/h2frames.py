@@ -16,6 +16,8 @@ _FRAME_HEADER_SIZE = const(9)
 _DEFAULT_MAX_FRAME_SIZE = const(16384)
 # Errors by number (h2errors.error): the builders' names never load as qstrs.
 _E_FRAME_SIZE = const(10)
+# Rare paths by number (h2rare.run), like the errors.
+_RARE_EVENT_REPR = const(6)
 
 
 def __getattr__(name):
@@ -175,9 +177,9 @@ class Event:
 
     def __repr__(self):
         # Built in h2rare: debug output, not worth heap on every device.
-        from jotunheim.wire.h2rare import event_repr
+        from jotunheim.wire.h2rare import run
 
-        return event_repr(self)
+        return run(_RARE_EVENT_REPR, self)
 
 
 class RemoteSettingsChanged(Event):

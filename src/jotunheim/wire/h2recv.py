@@ -47,6 +47,9 @@ _E_UNKNOWN_STREAM = const(3)
 _E_WINDOW = const(6)
 _E_DATA_WINDOW = const(7)
 _E_SETTINGS_ACK = const(9)
+# Rare paths by number (h2rare.run), like the errors.
+_RARE_HEADERS_PAYLOAD = const(1)
+_RARE_STRIP_PADDING = const(2)
 
 
 def _unknown_stream(conn, sid, ftype):
@@ -66,9 +69,9 @@ def _on_headers(conn, flags, sid, payload, events):
 
         raise error(_E_FRAME, _HEADERS, flags, sid, payload)
     if flags & (_FLAG_PADDED | _FLAG_PRIORITY):
-        from jotunheim.wire.h2rare import headers_payload
+        from jotunheim.wire.h2rare import run
 
-        payload = headers_payload(flags, sid, payload)
+        payload = run(_RARE_HEADERS_PAYLOAD, flags, sid, payload)
     end_stream = bool(flags & _FLAG_END_STREAM)
     if flags & _FLAG_END_HEADERS:
         headers_complete(conn, sid, end_stream, payload, events)
@@ -124,9 +127,9 @@ def _on_data(conn, flags, sid, payload, events):
     try:
         data = payload
         if flags & _FLAG_PADDED:
-            from jotunheim.wire.h2rare import strip_padding
+            from jotunheim.wire.h2rare import run
 
-            data = strip_padding(payload)
+            data = run(_RARE_STRIP_PADDING, payload)
         stream = conn._streams.get(sid)
         if stream is None:
             _unknown_stream(conn, sid, _DATA)

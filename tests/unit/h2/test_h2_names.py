@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from jotunheim.wire import h2errors, h2names
+from jotunheim.wire import h2errors, h2names, h2rare
 
 FLOW_MODULES = ("h2frames", "h2streams", "h2recv", "h2conn")
 
@@ -26,6 +26,8 @@ def test_private_constants_match_h2names(module):
     for name, value in copies.items():
         if name.startswith("E_"):  # an error number: h2errors.error() builds it
             assert getattr(h2errors, name) == value, "%s._%s" % (module, name)
+        if name.startswith("RARE_"):  # a rare path's number: h2rare.run() runs it
+            assert getattr(h2rare, name) == value, "%s._%s" % (module, name)
 
 
 def test_every_private_constant_is_named_in_h2names():
@@ -36,7 +38,7 @@ def test_every_private_constant_is_named_in_h2names():
         for name in vars(mod):
             if name.startswith("_") and not name.startswith("__") and name[1:].isupper():
                 public = name[1:]
-                known = public.startswith("E_") and hasattr(h2errors, public)
+                known = hasattr(h2errors if public.startswith("E_") else h2rare, public)
                 assert known or public in local_only or hasattr(h2names, public), "%s.%s" % (
                     module,
                     name,
@@ -61,3 +63,11 @@ def test_error_numbers_name_their_builders():
             assert h2errors._BUILDERS[getattr(h2errors, name)] is builder, name
     stream_error = h2errors.error(h2errors.E_WINDOW, 3, 0)
     assert stream_error.stream_id == 3 and "WINDOW_UPDATE of 0" in str(stream_error)
+
+
+def test_rare_path_numbers_name_their_functions():
+    for name in dir(h2rare):
+        if name.startswith("RARE_"):
+            function = getattr(h2rare, name[5:].lower())
+            assert h2rare._PATHS[getattr(h2rare, name)] is function, name
+    assert h2rare.run(h2rare.RARE_STRIP_PADDING, b"\x02abcXY") == b"abc"
