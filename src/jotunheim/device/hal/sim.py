@@ -16,36 +16,22 @@ _HISTORY = const(32)  # writes remembered per pin, enough for tests of blink pat
 class SimPin:
     """A machine.Pin look-alike; `level` is what the outside world drives on an input."""
 
-    # Class defaults: a pin holds only num, mode and what was written to it (a simulated pin
-    # stands in for a register that costs no heap on a board, so it stays small).
-    level = None
-    _hist = b""
+    level = None  # a class default: most pins are never driven from outside
 
     def __init__(self, num, mode):
         self.num = num
         self.mode = mode
-
-    @property
-    def history(self):
-        """The last (up to 32) levels written, oldest first."""
-        return list(self._hist[-_HISTORY:])
+        self.history = []  # the last (up to 32) levels written, oldest first
 
     def value(self, v=None):
         if v is None:
             if self.mode == "out":  # the level last written (0 before any write)
-                return self._hist[-1] if self._hist else 0
+                return self.history[-1] if self.history else 0
             if self.level is not None:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
-        # Written levels, oldest first, as bytes: a list of ints costs 8 bytes a write on a
-        # 64-bit port. Made on the first write; a bytearray grows 8 bytes at a time, so it is
-        # trimmed back to _HISTORY every 8 writes and never holds more than 48 bytes.
-        hist = self._hist
-        if not hist:
-            hist = self._hist = bytearray()
-        elif len(hist) >= _HISTORY + 8:
-            hist = self._hist = hist[-_HISTORY:]
-        hist.append(1 if v else 0)
+        self.history.append(1 if v else 0)
+        del self.history[:-_HISTORY]
         return None
 
     def on(self):
