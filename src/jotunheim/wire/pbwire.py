@@ -42,6 +42,7 @@ def fields_of(desc):
         out.append(sub)
     fields = tuple(out)
     desc[1] = fields
+    desc[3] = None  # the subs now sit in the field tuple: the subs tuple itself is garbage
     return fields
 
 
