@@ -51,23 +51,22 @@ class DHT22:
 
     # Defaults at class level: an instance stores only what differs.
     min_interval_ms = 2000
-    _last = None
-    _at = 0
+    _last = None  # (tick, temperature_c, humidity_pct) of the last reading: a tuple, not a dict
 
     def read(self):
         now = ticks_ms()
-        if self._last is None or ticks_diff(now, self._at) >= self.min_interval_ms:
+        last = self._last
+        if last is None or ticks_diff(now, last[0]) >= self.min_interval_ms:
             try:
                 self._hal.dht_readinto(self.pin, _FRAME)
             except OSError as exc:
                 raise failure("DHT22", _NO_ANSWER, self.name, self.pin, exc) from None
             try:
-                # (temperature_c, humidity_pct): a tuple, not a dict
-                self._last = decode_frame(_FRAME)
+                temperature, humidity = decode_frame(_FRAME)
             except DriverError as exc:
                 raise DriverError("%s: %s" % (self.name, exc)) from None
-            self._at = now
-        return {"temperature_c": self._last[0], "humidity_pct": self._last[1]}
+            last = self._last = (now, temperature, humidity)
+        return {"temperature_c": last[1], "humidity_pct": last[2]}
 
     async def read_async(self):
         """read() for asyncio callers (this part answers within milliseconds)."""
