@@ -205,7 +205,7 @@ class H2Connection(FlowMixin):
 
             raise error(_E_STREAM_ID, self, stream_id)
         stream.transition(_SEND_RST)
-        self._frame(_RST_STREAM, 0, stream_id, struct.pack(">I", error_code))
+        self._frame(_RST_STREAM, 0, stream_id, error_code.to_bytes(4, "big"))
         self._close(stream, _RESET_SENT)
 
     def ping(self, opaque_data):
@@ -224,7 +224,9 @@ class H2Connection(FlowMixin):
             return
         if last_stream_id is None:
             last_stream_id = 0
-        payload = struct.pack(">II", last_stream_id, error_code) + additional_data
+        payload = (
+            last_stream_id.to_bytes(4, "big") + error_code.to_bytes(4, "big") + additional_data
+        )
         self._frame(_GOAWAY, 0, 0, payload)
         self._goaway = True
 

@@ -2,8 +2,6 @@
 reports: its errors and its events (imported as `h2frames as ev`). Frames are serialized by
 H2Connection._frame; h2names has helpers for tests."""
 
-import struct
-
 from jotunheim.compat import const
 from jotunheim.errors import DecodeError, JotunheimError
 
@@ -160,7 +158,7 @@ class FrameBuffer:
         head = self._head
         self._hlen = 0
         # The reserved high bit of the stream identifier is ignored on receipt (section 4.1).
-        stream_id = struct.unpack_from(">I", head, 5)[0] & 0x7FFFFFFF
+        stream_id = (head[5] & 0x7F) << 24 | head[6] << 16 | head[7] << 8 | head[8]
         return head[3], head[4] if flags is None else flags, stream_id, payload
 
     def pending(self):

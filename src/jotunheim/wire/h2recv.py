@@ -8,8 +8,6 @@ in as few conditions as it can; h2errors names the rule that broke. Plain functi
 than methods of a mixin: one table serves every connection and costs less heap than a class
 (DESIGN section 4)."""
 
-import struct
-
 from jotunheim.compat import const
 from jotunheim.wire import h2frames as ev
 from jotunheim.wire.h2frames import H2StreamError
@@ -160,7 +158,7 @@ def _on_rst_stream(conn, flags, sid, payload, events):
     stream = conn._streams.get(sid)
     if stream is None:
         return _unknown_stream(conn, sid, _RST_STREAM)
-    code = struct.unpack(">I", payload)[0]
+    code = int.from_bytes(payload, "big")
     stream.transition(_RECV_RST)
     conn._close(stream, _RESET_RECV)
     events.append(ev.StreamReset(sid, code, True))
@@ -183,8 +181,8 @@ def _on_goaway(conn, flags, sid, payload, events):
         from jotunheim.wire.h2errors import error
 
         raise error(_E_FRAME, _GOAWAY, flags, sid, payload)
-    last, code = struct.unpack_from(">II", payload, 0)
-    last &= 0x7FFFFFFF
+    last = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+    code = int.from_bytes(payload[4:8], "big")
     conn._goaway = True
     events.append(ev.ConnectionTerminated(code, last, payload[8:]))
     # Streams above last_stream_id were not processed; they may be retried elsewhere.
@@ -209,8 +207,11 @@ def _on_settings(conn, flags, sid, payload, events):
         events.append(ev.SettingsAcknowledged())
         return
     changed = {}
+    # Fields are read with int.from_bytes rather than struct: each struct format string would
+    # be one more qstr on the device.
     for pos in range(0, len(payload), 6):
-        key, value = struct.unpack_from(">HI", payload, pos)
+        key = payload[pos] << 8 | payload[pos + 1]
+        value = int.from_bytes(payload[pos + 2 : pos + 6], "big")
         conn._apply_remote_setting(key, value)
         changed[key] = value
     conn._frame(_SETTINGS, _FLAG_ACK, 0)
@@ -222,7 +223,7 @@ def _on_window_update(conn, flags, sid, payload, events):
         from jotunheim.wire.h2errors import error
 
         raise error(_E_FRAME, _WINDOW_UPDATE, flags, sid, payload)
-    delta = struct.unpack(">I", payload)[0] & 0x7FFFFFFF
+    delta = int.from_bytes(payload, "big") & 0x7FFFFFFF
     if sid == 0:
         conn._outbound_window += delta
         window = conn._outbound_window

@@ -2,8 +2,6 @@
 response header checks, and the connection's flow control and settings (FlowMixin: the send
 side, the receive windows we return, SETTINGS applied; WINDOW_UPDATE is applied in h2recv)."""
 
-import struct
-
 from jotunheim.compat import const
 
 # Numbers as private const()s (no qstr or global on the device; named in h2names). States,
@@ -159,7 +157,7 @@ class FlowMixin:
             delta = self._inbound_unacked
             self._inbound_unacked = 0
             self._inbound_window += delta
-            self._frame(_WINDOW_UPDATE, 0, 0, struct.pack(">I", delta))
+            self._frame(_WINDOW_UPDATE, 0, 0, delta.to_bytes(4, "big"))
 
     def acknowledge_received_data(self, acknowledged_size, stream_id):
         """The application consumed acknowledged_size flow-controlled bytes of stream_id;
@@ -179,7 +177,7 @@ class FlowMixin:
             delta = stream.inbound_unacked
             stream.inbound_unacked = 0
             stream.inbound_window += delta
-            self._frame(_WINDOW_UPDATE, 0, stream_id, struct.pack(">I", delta))
+            self._frame(_WINDOW_UPDATE, 0, stream_id, delta.to_bytes(4, "big"))
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -206,7 +204,8 @@ class FlowMixin:
         self._pending_settings.append(dict(settings))
         payload = bytearray()
         for key in sorted(settings):  # ascending ids: the same settings give the same bytes
-            payload += struct.pack(">HI", key, settings[key])
+            payload += key.to_bytes(2, "big")
+            payload += settings[key].to_bytes(4, "big")
         self._frame(_SETTINGS, 0, 0, payload)
         # The connection window starts at 65535 whatever SETTINGS say (section 6.9.2); raise
         # it to match a larger stream window, or one stream could stall the connection.
@@ -215,7 +214,7 @@ class FlowMixin:
             delta = target - self._inbound_target
             self._inbound_target = target
             self._inbound_window += delta
-            self._frame(_WINDOW_UPDATE, 0, 0, struct.pack(">I", delta))
+            self._frame(_WINDOW_UPDATE, 0, 0, delta.to_bytes(4, "big"))
 
     def _apply_remote_setting(self, key, value):
         """A setting from the peer's SETTINGS (section 6.5.2)."""
