@@ -184,7 +184,7 @@ _LENGTHS = const(
     b"\x1a\x1a\x1b\x1b\x1b\x1b\x1b\x1c\x1b\x1b\x1b\x1b\x1b\x1a\x1e"
 )
 
-EOS = 256
+_EOS = const(256)  # the end-of-string symbol
 _MAX_CODE_LENGTH = const(30)
 _MIN_CODE_LENGTH = const(5)
 
@@ -215,7 +215,9 @@ def _canonical():
     return first, count, base, order
 
 
-_FIRST, _COUNT, _BASE, _ORDER = _canonical()
+# One global for the four derived tables (first code, count and first rank per code length,
+# symbols in code order): each module-level name would be one more qstr.
+_HUFFMAN = _canonical()
 del _canonical  # import-time only: drop its bytecode
 
 
@@ -231,9 +233,7 @@ def encoded_length(data):
 def huffman_encode(data):
     """Huffman-encode bytes; the last octet is padded with the EOS prefix (all ones)."""
     lengths = _LENGTHS
-    first = _FIRST
-    base = _BASE
-    order = _ORDER
+    first, _count, base, order = _HUFFMAN
     out = bytearray()
     acc = 0
     bits = 0
@@ -254,10 +254,7 @@ def huffman_encode(data):
 
 def huffman_decode(data, max_length):
     """Decode a Huffman string; raises HpackError on EOS, bad padding or > max_length bytes."""
-    first = _FIRST
-    count = _COUNT
-    base = _BASE
-    order = _ORDER
+    first, count, base, order = _HUFFMAN
     out = bytearray()
     acc = 0
     bits = 0
@@ -273,7 +270,7 @@ def huffman_decode(data, max_length):
                 length += 1
                 continue
             index = base[length] + code
-            if index >= EOS:  # EOS sorts last of all codes
+            if index >= _EOS:  # EOS sorts last of all codes
                 raise malformed(10)  # Huffman string contains EOS
             if len(out) >= max_length:
                 raise malformed(11, max_length)  # longer than max_length
