@@ -44,6 +44,7 @@ _E_RESPONSE_ORDER = const(2)
 _E_UNKNOWN_STREAM = const(3)
 _E_WINDOW = const(6)
 _E_DATA_WINDOW = const(7)
+_E_REMOTE_SETTING = const(8)
 _E_SETTINGS_ACK = const(9)
 # Rare paths by number (h2rare.run), like the errors.
 _RARE_HEADERS_PAYLOAD = const(1)
@@ -88,23 +89,21 @@ def headers_complete(conn, sid, end_stream, block, events):
         status = check_received_headers(sid, headers, False)
         if status[0] == 0x31:  # 1xx informational: the real response follows
             if end_stream:
-                _order_error(stream, _HEADERS)
+                from jotunheim.wire.h2errors import error
+
+                raise error(_E_RESPONSE_ORDER, stream, _HEADERS)
             return
         stream.headers_received = True
         events.append(ev.HeadersReceived(sid, headers, end_stream))
     else:
         if not end_stream:  # trailers end the stream
-            _order_error(stream, _HEADERS)
+            from jotunheim.wire.h2errors import error
+
+            raise error(_E_RESPONSE_ORDER, stream, _HEADERS)
         check_received_headers(sid, headers, True)
         events.append(ev.TrailersReceived(sid, headers))
     if end_stream:
         _remote_end(conn, stream, events)
-
-
-def _order_error(stream, ftype):
-    from jotunheim.wire.h2errors import error
-
-    raise error(_E_RESPONSE_ORDER, stream, ftype)
 
 
 def _remote_end(conn, stream, events):
@@ -140,7 +139,9 @@ def _on_data(conn, flags, sid, payload, events):
         stream.inbound_window -= size
         stream.transition(_RECV_DATA)
         if not stream.headers_received:
-            _order_error(stream, _DATA)
+            from jotunheim.wire.h2errors import error
+
+            raise error(_E_RESPONSE_ORDER, stream, _DATA)
     except H2StreamError:
         conn._return_connection_window(size)  # nobody will consume these bytes
         raise
@@ -212,7 +213,10 @@ def _on_settings(conn, flags, sid, payload, events):
     for pos in range(0, len(payload), 6):
         key = payload[pos] << 8 | payload[pos + 1]
         value = int.from_bytes(payload[pos + 2 : pos + 6], "big")
-        conn._apply_remote_setting(key, value)
+        if not conn._apply_remote_setting(key, value):
+            from jotunheim.wire.h2errors import error
+
+            raise error(_E_REMOTE_SETTING, key, value)
         changed[key] = value
     conn._frame(_SETTINGS, _FLAG_ACK, 0)
     events.append(ev.RemoteSettingsChanged(changed))

@@ -28,7 +28,6 @@ _SETTINGS = const(0x4)
 # Errors by number (h2errors.error): the builders' names never load as qstrs.
 _E_TRANSITION = const(4)
 _E_HEADER = const(5)
-_E_REMOTE_SETTING = const(8)
 _E_LOCAL_SETTINGS = const(11)
 _E_STREAM_ID = const(12)
 _E_NEGATIVE_ACK = const(18)
@@ -217,18 +216,19 @@ class FlowMixin:
             self._frame(_WINDOW_UPDATE, 0, 0, delta.to_bytes(4, "big"))
 
     def _apply_remote_setting(self, key, value):
-        """A setting from the peer's SETTINGS (section 6.5.2)."""
+        """Applies a setting from the peer's SETTINGS (section 6.5.2); False at once for a
+        value the RFC forbids (the caller raises: a connection error)."""
         if key == _SETTINGS_HEADER_TABLE_SIZE:
             self._encoder.header_table_size = value
         elif key == _SETTINGS_ENABLE_PUSH:
             # Section 6.5.2: a server MUST NOT send 1; anything but 0/1 is invalid anyway.
             if value != 0:
-                _setting_error(key, value)
+                return False
         elif key == _SETTINGS_MAX_CONCURRENT_STREAMS:
             self.peer_max_concurrent_streams = value
         elif key == _SETTINGS_INITIAL_WINDOW_SIZE:
             if value > _MAX_WINDOW_SIZE:
-                _setting_error(key, value)
+                return False
             # Section 6.9.2: the change applies to every open stream's window, which may go
             # negative (then we wait) but must not exceed 2**31-1.
             delta = value - self._peer_initial_window
@@ -236,14 +236,15 @@ class FlowMixin:
             for stream in self._streams.values():
                 stream.outbound_window += delta
                 if stream.outbound_window > _MAX_WINDOW_SIZE:
-                    _setting_error(key, value)
+                    return False
         elif key == _SETTINGS_MAX_FRAME_SIZE:
             if not _DEFAULT_MAX_FRAME_SIZE <= value <= _MAX_FRAME_SIZE_LIMIT:
-                _setting_error(key, value)
+                return False
             self.max_outbound_frame_size = value
         elif key == _SETTINGS_MAX_HEADER_LIST_SIZE:
             self.peer_max_header_list_size = value
         # Unknown settings are ignored (section 6.5.2).
+        return True
 
     def _apply_local_settings(self, settings):
         """Our SETTINGS were acknowledged: the peer now obeys them (section 6.5.3)."""
@@ -257,9 +258,3 @@ class FlowMixin:
                     stream.inbound_window += delta
             elif key == _SETTINGS_MAX_FRAME_SIZE:
                 self._frames.max_frame_size = value
-
-
-def _setting_error(key, value):
-    from jotunheim.wire.h2errors import error
-
-    raise error(_E_REMOTE_SETTING, key, value)
