@@ -22,7 +22,7 @@ from jotunheim.cli.demo import (
     precompile_micropython,
 )
 
-# The flow needs 256k with the .mpy files in the heap and passes from 176k with the code in
+# The flow needs 232k with the .mpy files in the heap and passes from 160k with the code in
 # ROMFS (bench/bench_device_heap.py --scan [--romfs]); 208k leaves a margin for a loaded host.
 HEAP = "208k"
 DEVICE = "rom-1"
