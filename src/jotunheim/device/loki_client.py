@@ -24,10 +24,6 @@ class LokiError(ToolError):
         self.error_code = code
 
 
-class _Connect(Exception):
-    """Connecting to Loki failed or timed out (internal marker: always worth a retry)."""
-
-
 class LokiClient:
     """LokiClient(settings.loki dict, channel_factory(host, port), local=ToolRegistry)."""
 
@@ -108,7 +104,9 @@ class LokiClient:
                     from jotunheim.device import loki_failures
 
                     await loki_failures.after_failed_attempt(self, ch, exc)  # closes it
-                    raise _Connect("cannot reach Loki at %s: %s" % (self.address, exc)) from None
+                    # The one LokiError an attempt raises: loki_failures retries it.
+                    msg = "cannot reach Loki at %s: %s" % (self.address, exc)
+                    raise LokiError("UNAVAILABLE", msg) from None
                 self._channel = ch
         try:
             return await ch.unary_unary(

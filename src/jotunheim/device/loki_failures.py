@@ -4,7 +4,7 @@ fallback when Loki is down, and the CommandResult error codes. Loaded on the fir
 import asyncio
 
 from jotunheim.device import errors_policy
-from jotunheim.device.loki_client import LokiError, _Connect
+from jotunheim.device.loki_client import LokiError
 from jotunheim.device.retry import RetryPolicy
 from jotunheim.device.retry import retry as retry_with
 from jotunheim.device.session_wire import Backoff
@@ -32,12 +32,13 @@ def _status(exc):
 
 
 def is_down(exc):
-    # "Loki is down": no connection, or the server said UNAVAILABLE. DEADLINE_EXCEEDED is not
-    # down: the script may have run there, and running it again locally could apply it twice.
+    # "Loki is down": no connection (an OSError, or the LokiError of a failed connect), or the
+    # server said UNAVAILABLE. DEADLINE_EXCEEDED is not down: the script may have run there,
+    # and running it again locally could apply it twice.
     status = _status(exc)
     if status is not None:
         return status == 14
-    return isinstance(exc, OSError) or isinstance(exc, _Connect)
+    return isinstance(exc, OSError) or isinstance(exc, LokiError)
 
 
 async def after_failed_attempt(client, ch, exc):
@@ -65,7 +66,7 @@ async def retry(client, exc, method, req_d, resp_d, request):
         return await client._attempt(method, req_d, resp_d, request)
 
     def classify(failure):
-        if isinstance(failure, _Connect):
+        if isinstance(failure, LokiError):  # connecting failed: always worth a retry
             return errors_policy.RETRY
         verdict = errors_policy.classify(failure)
         # A script call that may have started must not be re-sent (at most once).
@@ -99,8 +100,8 @@ def script_error(name, result):
 
 def translate(method, exc):
     """The LokiError for a call of `method` that raised exc."""
-    if isinstance(exc, _Connect):
-        return LokiError("UNAVAILABLE", str(exc))
+    if isinstance(exc, LokiError):  # connecting failed (the client's own error)
+        return exc
     status = _status(exc)
     if status is not None:
         code = _STATUS_CODES.get(status, "INTERNAL")
