@@ -103,21 +103,18 @@ def _solve(trim, target, t_fine=None):
 
 class SimBMP280:
     """A BMP280 register file: chip id 0xD0, trim 0x88.., ctrl_meas 0xF4, data 0xF7..0xFC.
-    A forced measurement encodes `temperature_c`/`pressure_hpa` into raw ADC values."""
+    A forced measurement encodes `temperature_c`/`pressure_hpa` into raw ADC values. Only
+    what the driver uses is modelled: no normal mode, no soft reset."""
 
     def __init__(self, temperature_c=21.0, pressure_hpa=1013.25, trim=BMP280_DATASHEET_TRIM):
         self.trim = trim
         self.temperature_c = temperature_c
         self.pressure_hpa = pressure_hpa
         self.measurements = 0
-        self.regs = bytearray(256)
-        self._power_on()
-
-    def _power_on(self):
-        self.regs[:] = bytes(256)
-        struct.pack_into("<HhhHhhhhhhhh", self.regs, 0x88, *self.trim)
-        self.regs[0xD0] = 0x58
-        self.regs[0xF7:0xFD] = b"\x80\x00\x00\x80\x00\x00"  # reset values of the data regs
+        self.regs = regs = bytearray(256)  # the power-on state
+        struct.pack_into("<HhhHhhhhhhhh", regs, 0x88, *trim)
+        regs[0xD0] = 0x58
+        regs[0xF7:0xFD] = b"\x80\x00\x00\x80\x00\x00"  # reset values of the data regs
 
     def set(self, temperature_c=None, pressure_hpa=None):
         if temperature_c is not None:
@@ -126,16 +123,12 @@ class SimBMP280:
             self.pressure_hpa = pressure_hpa
 
     def read_registers(self, reg, n):
-        if (self.regs[0xF4] & 3) == 3 and reg <= 0xFC and reg + n > 0xF7:
-            self._measure()  # normal mode: fresh data at every read
         return self.regs[reg : reg + n] + bytes(max(0, reg + n - 256))
 
     def write_registers(self, reg, data):
         for i in range(len(data)):
             r = reg + i
-            if r == 0xE0 and data[i] == 0xB6:
-                self._power_on()
-            elif r in (0xF4, 0xF5):
+            if r in (0xF4, 0xF5):  # ctrl_meas, config
                 self.regs[r] = data[i]
                 if r == 0xF4 and data[i] & 3 in (1, 2):
                     self._measure()
