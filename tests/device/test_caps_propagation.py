@@ -88,12 +88,74 @@ def test_listener_failure_does_not_break_others():
     assert len(events) == 1
 
 
+def _sent(event):
+    """The CapabilityUpdateEvent dict the hub receives for `event`: a re-announcement from the
+    cache carries the DeviceMessage bytes, decoded here as the hub decodes them."""
+    from jotunheim._gen.device import hub as hub_d
+    from jotunheim.wire import protobuf as pb
+
+    if "device_message" not in event:
+        return event
+    msg = pb.decode(hub_d.DeviceMessage, bytes(event["device_message"]))
+    assert pb.which_oneof(hub_d.DeviceMessage, msg, "body") == "capability_update"
+    return msg["capability_update"]
+
+
 def test_before_connect_changes_are_folded_into_connected():
     settings, reg, b, prop, events = _setup()
     reg.register(Tool("early"))
     assert events == []
-    ev = prop.connected()
+    ev = _sent(prop.connected())
+    assert ev["event_type"] == "connected"
     assert "early" in [t["name"] for t in ev["capabilities"]["tools"]]
+
+
+def test_reconnect_resends_the_announced_bytes_without_a_rebuild():
+    settings, reg, b, prop, events = _setup()
+    first = prop.connected()
+    prop.is_connected = False  # the session dropped the stream
+    real_build = b.build
+    calls = []
+
+    def counting_build():
+        calls.append(1)
+        return real_build()
+
+    b.build = counting_build
+    again = prop.connected()
+    assert calls == [] and prop.is_connected
+    assert again["event_type"] == "connected"
+    assert _sent(again) == {"event_type": "connected", "capabilities": first["capabilities"]}
+    # a registry change since the announcement: the next connect builds afresh
+    reg.register(Tool("late"), notify=False)
+    prop.is_connected = False
+    ev = prop.connected()
+    assert calls == [1] and "late" in [t["name"] for t in ev["capabilities"]["tools"]]
+    # a settings change (announced while offline): re-sent with the change, not rebuilt
+    prop.is_connected = False
+    settings.change("logging", {"level": "DEBUG"})
+    capcfg = dict(settings.data["capability_configuration"])
+    capcfg["sensors"] = capcfg["sensors"][:1]
+    settings.change("capability_configuration", capcfg)
+    n = len(calls)
+    ev = _sent(prop.connected())
+    assert len(calls) == n and ev["capabilities"]["hardware"]["sensors"] == ["dht22:room"]
+
+
+def test_reconnect_after_a_failed_rebuild_builds_again():
+    settings, reg, b, prop, events = _setup()
+    prop.connected()
+    prop.is_connected = False
+    real_build = b.build
+
+    def broken_build():
+        raise RuntimeError("driver table broken")
+
+    b.build = broken_build
+    settings.change("resource_limits", {"max_cpu_percent": 50})  # refresh fails: not current
+    b.build = real_build
+    ev = prop.connected()
+    assert ev["capabilities"]["resources"]["max_cpu_percent"] == 50
 
 
 async def test_negotiator_caches_encoded_until_change():

@@ -107,6 +107,9 @@ class CapabilityPropagator:
     # What was last announced, kept encoded (deterministic bytes, ~1/4 of the dict's heap):
     # equal bytes mean nothing changed, and the negotiator reuses them as its cache.
     last_encoded = None
+    # The registry version last_encoded was built at from the current settings (None: not
+    # known to be current): while it holds, a reconnect re-sends last_encoded unrebuilt.
+    last_version = None
     is_connected = False
     _building = False  # configure() running: its registry notifications are ours
 
@@ -118,7 +121,8 @@ class CapabilityPropagator:
             self._listeners.remove(callback)
 
     def connected(self):
-        """The session is up: announce the full capabilities once."""
+        """The session is up: announce the full capabilities once (the event carries the
+        DeviceMessage bytes as "device_message" when re-sent unchanged from the cache)."""
         return run_dropped("capability_announce", "announce", self, "connected")
 
     def disconnected(self):

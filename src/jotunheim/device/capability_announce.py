@@ -10,6 +10,21 @@ from jotunheim.device.capabilities import TOOL_SECTIONS, NegotiationTimeout, enc
 def announce(prop, kind):
     """CapabilityPropagator.connected() ("connected"), disconnected(), refresh() ("updated")
     and after_update() ("reconfigured": tools re-derived first, then as refresh)."""
+    if kind == "disconnected":
+        prop.is_connected = False
+        return _emit(prop, kind, _build_or_warn(prop))
+    if (
+        kind == "connected"
+        and prop.last_encoded is not None
+        and prop.last_version == _version(prop)
+    ):
+        # A reconnect with nothing changed since the last announcement: the hub gets the
+        # announced bytes again. A rebuild would give the same bytes but load capability_build
+        # (~7 KB) and hold the capabilities dict (~3.5 KB) at the reconnect, when the heap is
+        # at its fullest (a hub restart failed the Loki flow there on a small heap).
+        prop.is_connected = True
+        return _emit(prop, kind, None, update_message(kind, prop.last_encoded))
+    prop.last_version = None  # set again below once the current capabilities are encoded
     if kind == "reconfigured":
         prop._building = True  # the registry's change notifications are ours: ignore them
         try:
@@ -17,25 +32,53 @@ def announce(prop, kind):
         finally:
             prop._building = False
         kind = "updated"
-    if kind == "disconnected":
-        prop.is_connected = False
-        return _emit(prop, kind, _build_or_warn(prop))
     caps = _build_or_warn(prop)
     if kind == "connected":
         if caps is not None:
             prop.last_encoded = _encode_or_warn(prop, caps)
+            _note_current(prop)
         prop.is_connected = True
         return _emit(prop, kind, caps)
     if caps is None:
         return None
     encoded = _encode_or_warn(prop, caps)
     if encoded is not None and encoded == prop.last_encoded:
+        _note_current(prop)
         return None  # (when encoding failed nothing can be compared: announce anyway)
     first = prop.last_encoded is None
     prop.last_encoded = encoded
+    _note_current(prop)
     if first and not prop.is_connected:
         return None  # nothing announced yet: the next connected() carries it
     return _emit(prop, kind, caps)
+
+
+def _version(prop):
+    return prop.builder.registry.version
+
+
+def _note_current(prop):
+    # last_encoded was just built from the current settings and tools: valid for a reconnect
+    # until the registry changes (its version) or a settings change resets it.
+    if prop.last_encoded is not None:
+        prop.last_version = _version(prop)
+
+
+def update_message(kind, response):
+    """The bytes of DeviceMessage{capability_update: CapabilityUpdateEvent{event_type: kind,
+    capabilities}} (hub.proto, capability.proto) from encoded CapabilityResponse{capabilities}:
+    the capabilities field keeps its length and bytes, only its tag changes (field 1 -> 2)."""
+    from jotunheim.wire.pbwire import put_varint
+
+    name = kind.encode()  # a short ASCII event type: its length is one byte
+    head = bytearray(b"\x1a")  # DeviceMessage.capability_update: field 3, length-delimited
+    put_varint(head, 2 + len(name) + len(response))
+    head += b"\x0a" + bytes((len(name),)) + name + b"\x12"  # event_type (1), capabilities (2)
+    # One buffer of the final size: no intermediate copy of the ~1 KB capabilities.
+    out = bytearray(len(head) + len(response) - 1)
+    out[: len(head)] = head
+    out[len(head) :] = memoryview(response)[1:]
+    return out
 
 
 def settings_changed(prop, changed):
@@ -67,8 +110,11 @@ def _encode_or_warn(prop, caps):
         return None
 
 
-def _emit(prop, kind, caps):
-    event = {"event_type": kind, "capabilities": {} if caps is None else caps}
+def _emit(prop, kind, caps, message=None):
+    if message is None:
+        event = {"event_type": kind, "capabilities": {} if caps is None else caps}
+    else:  # re-announced from the cache: the session sends these bytes as they are
+        event = {"event_type": kind, "device_message": message}
     for cb in list(prop._listeners):
         try:
             cb(event)

@@ -230,17 +230,19 @@ class DeviceSession:
                 await self._channel.send_message(call, raw, False)
         return True
 
-    async def _send_result(self, result, kind="command_result"):
+    async def _send_result(self, result, kind="command_result", raw=None):
         # A lost result stays in pending and a lost event is re-announced: both are resent
         # after the reconnect, so a failed write is only worth a log line.
         try:
-            await self._send({kind: result})
+            await self._send({kind: result}, raw)
         except Exception as exc:  # noqa: BLE001
             self._note_error(exc)
 
     def _on_capability_event(self, event):
         if self._call is not None and self.state == "online":
-            asyncio.create_task(self._send_result(event, "capability_update"))
+            # a reconnect's "connected" may come as cached DeviceMessage bytes
+            raw = event.get("device_message")
+            asyncio.create_task(self._send_result(event, "capability_update", raw))
 
     async def _heartbeats(self, call):
         try:
