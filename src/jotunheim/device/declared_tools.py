@@ -1,6 +1,6 @@
 """Tools the settings declare: read_<sensor>, set_<actuator>, set_led and GPIO generated from
 the hardware, and the configured tools of capability_configuration.tools (on-device
-MicroPython scripts; the handler of kind "loki" tools is loki_client.LokiCall).
+MicroPython scripts; the handler of kind "loki" tools is loki_call.LokiCall).
 
 Drivers are created on first use (`DriverSet`), so a device only loads the driver modules of
 the sensors and actuators a command actually touches, and the GPIO handlers (gpio_pins.py)
