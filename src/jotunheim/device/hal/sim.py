@@ -16,22 +16,37 @@ _HISTORY = const(32)  # writes remembered per pin, enough for tests of blink pat
 class SimPin:
     """A machine.Pin look-alike; `level` is what the outside world drives on an input."""
 
-    level = None  # a class default: most pins are never driven from outside
+    # Class defaults: a pin holds only num, mode and what was written to it (a simulated pin
+    # stands in for a register that costs no heap on a board, so it stays small: the live
+    # state budget of bench/bench_device.py counts it).
+    level = None
+    _hist = b""
 
     def __init__(self, num, mode):
         self.num = num
         self.mode = mode
-        self.history = []  # the last (up to 32) levels written, oldest first
+
+    @property
+    def history(self):
+        """The last (up to 32) levels written, oldest first."""
+        return list(self._hist[-_HISTORY:])
 
     def value(self, v=None):
+        hist = self._hist
         if v is None:
             if self.mode == "out":  # the level last written (0 before any write)
-                return self.history[-1] if self.history else 0
+                return hist[-1] if hist else 0
             if self.level is not None:
                 return self.level
             return 1 if self.mode == "in_pullup" else 0
-        self.history.append(1 if v else 0)
-        del self.history[:-_HISTORY]
+        # Written levels, oldest first, as bytes: a list of ints costs 8 bytes a write on a
+        # 64-bit port. Made on the first write; a bytearray grows 8 bytes at a time, so it is
+        # trimmed back to _HISTORY every 8 writes and never holds more than 48 bytes.
+        if not hist:
+            hist = self._hist = bytearray()
+        elif len(hist) >= _HISTORY + 8:
+            hist = self._hist = hist[-_HISTORY:]
+        hist.append(1 if v else 0)
         return None
 
     def on(self):
@@ -77,18 +92,33 @@ class SimHal:
     is_simulated = True
     dht_min_interval_ms = 0  # a simulated DHT22 answers every time
 
+    # Inspectable tables by pin, bus or sensor name (`_pending` holds sensor values set
+    # before the sensor is attached). Each dict is made on first access (__getattr__), so a
+    # simulation pays only for the kinds of parts it uses: eight empty dicts made up front
+    # cost ~0.4 KB of the live state budget (bench/bench_device.py).
+    _TABLES = (
+        "pins",
+        "pwms",
+        "adc_values",
+        "i2c_buses",
+        "onewire_buses",
+        "dht_devices",
+        "sensors",
+        "_pending",
+    )
+    auto_attach = True
+
     def __init__(self, auto_attach=True):
-        self.auto_attach = auto_attach
-        # Inspectable tables by pin, bus or sensor name; `_pending` holds sensor values set
-        # before the sensor is attached.
-        self.pins = {}
-        self.pwms = {}
-        self.adc_values = {}
-        self.i2c_buses = {}
-        self.onewire_buses = {}
-        self.dht_devices = {}
-        self.sensors = {}
-        self._pending = {}
+        if not auto_attach:
+            self.auto_attach = False
+
+    def __getattr__(self, name):
+        # Called only for attributes not found normally: the tables above, on first access.
+        if name in SimHal._TABLES:
+            table = {}
+            setattr(self, name, table)
+            return table
+        raise AttributeError(name)
 
     def pin(self, num, mode="in"):
         if mode not in ("in", "out", "in_pullup"):
