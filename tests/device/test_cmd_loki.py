@@ -70,6 +70,33 @@ async def test_call_sends_string_parameters_and_decodes_json_output():
     assert ch.connects == 1  # the channel is reused
 
 
+async def test_an_idle_channel_is_closed_and_the_next_call_dials_again():
+    import asyncio
+
+    c, ch, made = _client({"/loki.LokiService/Script_add": [_ok("5")]})
+    assert c.idle_close_ms == 30000  # the default (settings loki.idle_close_ms)
+    c.idle_close_ms = 150
+    assert await c.call("add", {"a": 2}) == 5
+    await asyncio.sleep(0.05)
+    assert await c.call("add", {"a": 2}) == 5
+    assert ch.connects == 1 and ch.closed == 0  # used within idle_close_ms: kept
+    await asyncio.sleep(0.4)
+    assert ch.closed == 1 and c._channel is None  # idle: closed, its heap given back
+    assert await c.call("add", {"a": 2}) == 5
+    assert ch.connects == 2 and len(made) == 2
+    await c.close()
+
+
+async def test_idle_close_ms_0_keeps_the_channel_open():
+    import asyncio
+
+    c, ch, _ = _client({"/loki.LokiService/Script_add": [_ok("5")]})
+    c.idle_close_ms = 0
+    assert await c.call("add", {}) == 5
+    await asyncio.sleep(0.2)
+    assert ch.closed == 0 and c._channel is ch
+
+
 async def test_plain_string_output_is_returned_as_is():
     c, ch, _ = _client({"/loki.LokiService/Script_hi": [_ok("hello there")]})
     assert await c.call("hi") == "hello there"

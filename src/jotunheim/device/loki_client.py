@@ -10,7 +10,7 @@ use, failure handling and retries (loki_failures) on the first failure, and the 
 import asyncio
 import json
 
-from jotunheim.compat import const
+from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.device.tools import ToolError
 
 _SERVICE = const("/loki.LokiService/")
@@ -34,6 +34,9 @@ class LokiClient:
         self.timeout_ms = loki.get("timeout_ms", 2000)
         self.retries = loki.get("retries", 2)
         self.fallback = loki.get("fallback", "error")
+        # An open channel keeps ~6 KB of heap (buffers, HTTP/2 and HPACK state) on the
+        # 64-bit unix port: closed after this long without a call, 0 keeps it open.
+        self.idle_close_ms = loki.get("idle_close_ms", 30000)
         self.local = local
         self.log = logger
         self._factory = channel_factory
@@ -43,6 +46,8 @@ class LokiClient:
     # Class defaults: an instance stores them once they change.
     _channel = None
     fallbacks = 0  # calls answered locally because Loki was down
+    _calls = 0  # calls in flight on the open channel
+    _used = 0  # ticks_ms() when the last call on it ended
 
     async def call(self, name, params=None):
         """Runs Script_<name>; returns its output (JSON decoded when it is JSON)."""
@@ -108,6 +113,9 @@ class LokiClient:
                     msg = "cannot reach Loki at %s: %s" % (self.address, exc)
                     raise LokiError("UNAVAILABLE", msg) from None
                 self._channel = ch
+                if self.idle_close_ms:
+                    asyncio.create_task(self._close_when_idle(ch))
+            self._calls += 1
         try:
             return await ch.unary_unary(
                 _SERVICE + method, req_d, resp_d, request, timeout=self.timeout_ms / 1000
@@ -117,6 +125,19 @@ class LokiClient:
 
             await loki_failures.after_failed_attempt(self, ch, exc)
             raise
+        finally:
+            self._calls -= 1
+            self._used = ticks_ms()
+
+    async def _close_when_idle(self, ch):
+        # One task per opened channel: it ends when the channel is closed, by itself or not.
+        self._used = ticks_ms()
+        while self._channel is ch:
+            left = self.idle_close_ms - ticks_diff(ticks_ms(), self._used)
+            if left <= 0 and not self._calls:
+                await self.close()
+                return
+            await asyncio.sleep(max(left, 50) / 1000)
 
     def _local_tool(self, name):
         tool = self.local.find(name) if self.local is not None else None

@@ -57,7 +57,8 @@ DEFAULTS = (
     "1",
     '{"firmware_version":"0.0.0","type":"generic"}',
     '{"addresses":["127.0.0.1:50051"],"ca_cert":null,"server_hostname":null,"tls":false}',
-    '{"address":"127.0.0.1:50052","fallback":"error","mode":"off","retries":2,"timeout_ms":2000}',
+    '{"address":"127.0.0.1:50052","fallback":"error","idle_close_ms":30000,"mode":"off",'
+    '"retries":2,"timeout_ms":2000}',
     '{"ip":{"address":null,"dns":null,"gateway":null,"mode":"dhcp","netmask":null},'
     '"wifi":{"connect_timeout_ms":15000,"password":null,"ssid":null}}',
     '{"actuators":[],"gpio":{"analog":false,"digital":true,"pins":[],"pwm":false},'

@@ -43,6 +43,7 @@ address addr 127.0.0.1:50052
 timeout_ms int 2000 1..600000
 retries int 2 0..100
 fallback enum error local|error
+idle_close_ms int 30000 0..86400000
 @network
 wifi obj {} wifi
 ip obj {} ip
