@@ -11,8 +11,6 @@ DEFAULT_SETTINGS = "/device.json"  # where a board keeps its settings (examples/
 # How often the settings file is checked for edits (0 = never). An edit is applied with
 # Settings.reload(): new tools are announced to the hub as a capability update.
 _WATCH_MS = const(2000)
-# MicroPython: run the collector after this many bytes are allocated (gc.threshold).
-_GC_EVERY = const(8192)
 
 
 def dirname(path):
@@ -29,69 +27,20 @@ class Agent:
     ):
         import gc
 
-        # The wire stack is the largest import (~105 KB on the 64-bit unix port): load it
-        # first, while the heap is empty and unfragmented, instead of at the first connect.
-        gc.collect()
-        if hasattr(gc, "threshold"):
-            # MicroPython collects only when an allocation fails, by which time garbage is
-            # spread over the heap and a 2 KB buffer finds no room: collect every _GC_EVERY
-            # bytes instead, from the first import on (docs/micropython-notes.md, "Device
-            # session and agent").
-            gc.threshold(_GC_EVERY)
-        import jotunheim._gen.device.hub_session  # noqa: F401 - only the session messages
-        import jotunheim.wire.channel  # noqa: F401
-        from jotunheim.device.capabilities import (
-            CapabilityBuilder,
-            CapabilityNegotiator,
-            CapabilityPropagator,
-        )
-        from jotunheim.device.commands import CommandHandler
-        from jotunheim.device.log import logger_from_settings
-        from jotunheim.device.memory import MemoryMonitor, ResourceMonitor
-        from jotunheim.device.scheduler import PriorityScheduler
-        from jotunheim.device.session import DeviceSession
-        from jotunheim.device.settings import Settings
+        from jotunheim.compat import IS_MICROPYTHON, unload
+        from jotunheim.device import agent_build
 
-        settings = Settings.load(settings_path)
-        self.settings = settings
-        self.settings_path = settings_path
+        # Wiring the parts runs once: agent_build holds that code and is dropped after it
+        # (about 1 KB of bytecode the running agent would otherwise keep).
+        try:
+            agent_build.build(
+                self, settings_path, dirname(settings_path), hal, logger, channel_factory
+            )
+        finally:
+            if IS_MICROPYTHON:
+                unload("jotunheim.device.agent_build")
+        agent_build = None  # so that the collect below frees the module
         self.watch_ms = watch_ms
-        self.log = logger or logger_from_settings("agent", settings)
-        if hal is None:
-            from jotunheim.device.hal import get_hal
-
-            hal = get_hal()  # the simulated HAL unless the board has machine.Pin
-        self.hal = hal
-        limits = settings.section("resource_limits")
-        # With its logger, "memory critical, refusing user work" shows in the device log: on
-        # a small heap that is why a command waits until its deadline.
-        memory = MemoryMonitor.from_settings(limits, logger=self.log.child("memory"))
-        scheduler = PriorityScheduler.from_settings(limits, memory)
-        self.builder = CapabilityBuilder(settings, hal, script_dir=dirname(settings_path))
-        self.registry = self.builder.registry
-        self.handler = CommandHandler(
-            self.registry,
-            limits.get("max_concurrent_tools", 2),
-            logger=self.log.child("commands"),
-            scheduler=scheduler,
-        )
-        self.propagator = CapabilityPropagator(self.builder, settings, logger=self.log)
-        self.negotiator = CapabilityNegotiator(self.builder, propagator=self.propagator)
-        self.wifi = None
-        if settings.section("network")["wifi"].get("ssid"):
-            from jotunheim.device.wifi import agent_wifi  # boards only: see agent_wifi
-
-            self.wifi = agent_wifi(settings, self.log)
-        self.monitor = ResourceMonitor(memory=memory, scheduler=scheduler, wifi=self.wifi)
-        self.session = DeviceSession(
-            settings,
-            self.negotiator,
-            self.handler,
-            propagator=self.propagator,
-            monitor=self.monitor,
-            logger=self.log.child("session"),
-            channel_factory=channel_factory,
-        )
         # --- OTA hook (logic in ota_session.py): boot slot, firmware version, update hooks.
         # ota_session costs ~8 KB of heap: a device that was never updated (no boot.json)
         # loads it only when the hub first sends an update_notice or ota_rollback.

@@ -86,11 +86,14 @@ class NullLogger(Logger):
 
 def logger_from_settings(name, settings, sink=None):
     """A Logger at settings.logging.level that follows later reloads of the settings."""
-    log = Logger(name, settings["logging"]["level"], sink)
+    # Settings.section() reads the section without keeping it open as a dict (settings[...]
+    # would hold one for the whole run); a plain dict's get() does the same.
+    peek = getattr(settings, "section", None) or settings.get
+    log = Logger(name, peek("logging")["level"], sink)
 
     def _follow(s, changed):
         if "logging" in changed:
-            log.set_level(s["logging"]["level"])
+            log.set_level(peek("logging")["level"])
 
     settings.on_change(_follow)
     return log

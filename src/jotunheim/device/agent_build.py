@@ -1,0 +1,80 @@
+"""Agent construction: imports the wire stack and the device parts and wires them together
+from the settings. It runs once per process, so Agent.__init__ imports it for the call and,
+on MicroPython, drops it again: the running agent does not keep this code in its heap."""
+
+import gc
+
+from jotunheim.compat import const
+
+# MicroPython: run the collector after this many bytes are allocated (gc.threshold).
+_GC_EVERY = const(8192)
+
+
+def build(agent, settings_path, script_dir, hal, logger, channel_factory):
+    """Sets the agent's parts: settings, log, hal, builder, registry, handler, propagator,
+    negotiator, wifi, monitor and session. Closures the agent keeps (message handlers) are
+    made in agent.py, and nothing is imported from it: a function defined here would keep
+    this module alive, and under `-m jotunheim.device.agent` the agent module is __main__,
+    so importing it by name would load a second copy."""
+    # The wire stack is the largest import (~105 KB on the 64-bit unix port): load it
+    # first, while the heap is empty and unfragmented, instead of at the first connect.
+    gc.collect()
+    if hasattr(gc, "threshold"):
+        # MicroPython collects only when an allocation fails, by which time garbage is
+        # spread over the heap and a 2 KB buffer finds no room: collect every _GC_EVERY
+        # bytes instead, from the first import on (docs/micropython-notes.md, "Device
+        # session and agent").
+        gc.threshold(_GC_EVERY)
+    import jotunheim._gen.device.hub_session  # noqa: F401 - only the session messages
+    import jotunheim.wire.channel  # noqa: F401
+    from jotunheim.device.capabilities import (
+        CapabilityBuilder,
+        CapabilityNegotiator,
+        CapabilityPropagator,
+    )
+    from jotunheim.device.commands import CommandHandler
+    from jotunheim.device.log import logger_from_settings
+    from jotunheim.device.memory import MemoryMonitor, ResourceMonitor
+    from jotunheim.device.scheduler import PriorityScheduler
+    from jotunheim.device.session import DeviceSession
+    from jotunheim.device.settings import Settings
+
+    settings = Settings.load(settings_path)
+    agent.settings = settings
+    agent.settings_path = settings_path
+    log = agent.log = logger or logger_from_settings("agent", settings)
+    if hal is None:
+        from jotunheim.device.hal import get_hal
+
+        hal = get_hal()  # the simulated HAL unless the board has machine.Pin
+    agent.hal = hal
+    limits = settings.section("resource_limits")
+    # With its logger, "memory critical, refusing user work" shows in the device log: on
+    # a small heap that is why a command waits until its deadline.
+    memory = MemoryMonitor.from_settings(limits, logger=log.child("memory"))
+    scheduler = PriorityScheduler.from_settings(limits, memory)
+    builder = agent.builder = CapabilityBuilder(settings, hal, script_dir=script_dir)
+    agent.registry = builder.registry
+    agent.handler = CommandHandler(
+        builder.registry,
+        limits.get("max_concurrent_tools", 2),
+        logger=log.child("commands"),
+        scheduler=scheduler,
+    )
+    agent.propagator = CapabilityPropagator(builder, settings, logger=log)
+    agent.negotiator = CapabilityNegotiator(builder, propagator=agent.propagator)
+    agent.wifi = None
+    if settings.section("network")["wifi"].get("ssid"):
+        from jotunheim.device.wifi import agent_wifi  # boards only: see agent_wifi
+
+        agent.wifi = agent_wifi(settings, log)
+    agent.monitor = ResourceMonitor(memory=memory, scheduler=scheduler, wifi=agent.wifi)
+    agent.session = DeviceSession(
+        settings,
+        agent.negotiator,
+        agent.handler,
+        propagator=agent.propagator,
+        monitor=agent.monitor,
+        logger=log.child("session"),
+        channel_factory=channel_factory,
+    )
