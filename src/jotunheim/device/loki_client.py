@@ -19,6 +19,8 @@ _SERVICE = const("/loki.LokiService/")
 class LokiError(ToolError):
     """A Loki call failed; `error_code` is the CommandResult code (UNAVAILABLE when down)."""
 
+    unreachable = False  # True for the client's own "cannot reach Loki": nothing was sent
+
     def __init__(self, code, message):
         super().__init__(message)
         self.error_code = code
@@ -84,8 +86,9 @@ class LokiClient:
             return output  # a plain string result
 
     async def _unary(self, method, req_d, resp_d, request):
-        # One call, retried as the settings allow (loki_failures.retry never re-sends a
-        # Script_ call that may have run).
+        # One call, retried as the settings allow: loki_failures.retry re-sends a Script_
+        # call only when Loki looked down (no connection, a dropped one, UNAVAILABLE), never
+        # after an answer or a deadline, when the script may have run.
         try:
             return await self._attempt(method, req_d, resp_d, request)
         except Exception as exc:
@@ -109,9 +112,12 @@ class LokiClient:
                     from jotunheim.device import loki_failures
 
                     await loki_failures.after_failed_attempt(self, ch, exc)  # closes it
-                    # The one LokiError an attempt raises: loki_failures retries it.
-                    msg = "cannot reach Loki at %s: %s" % (self.address, exc)
-                    raise LokiError("UNAVAILABLE", msg) from None
+                    # Nothing was sent: loki_failures retries it, even for a Script_ call.
+                    err = LokiError(
+                        "UNAVAILABLE", "cannot reach Loki at %s: %s" % (self.address, exc)
+                    )
+                    err.unreachable = True
+                    raise err from None
                 self._channel = ch
                 if self.idle_close_ms:
                     asyncio.create_task(self._close_when_idle(ch))
@@ -161,11 +167,11 @@ class LokiClient:
 
         return await loki_admin.get_capabilities(self)
 
-    async def list_scripts(self, *args):
-        """The ScriptInfo dicts of ListScriptsResponse; list_scripts(name_pattern="")."""
+    async def list_scripts(self, name_pattern=""):
+        """The ScriptInfo dicts of ListScriptsResponse."""
         from jotunheim.device import loki_admin
 
-        return await loki_admin.list_scripts(self, *args)
+        return await loki_admin.list_scripts(self, name_pattern)
 
     async def register_script(self, *args, **kwargs):
         """RegisterScript with inline source; returns the response, raises on failure.

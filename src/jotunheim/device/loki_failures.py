@@ -32,20 +32,25 @@ def _status(exc):
 
 
 def is_down(exc):
-    # "Loki is down": no connection (an OSError, or the LokiError of a failed connect), or the
-    # server said UNAVAILABLE. DEADLINE_EXCEEDED is not down: the script may have run there,
-    # and running it again locally could apply it twice.
+    # "Loki is down": no connection (an OSError, or the client's LokiError of a failed
+    # connect), or the server said UNAVAILABLE. A deadline is not down: the script may have
+    # run there, and running it again could apply it twice (asyncio.TimeoutError is an
+    # OSError on CPython 3.11, not on MicroPython: checked first so both agree).
+    if isinstance(exc, asyncio.TimeoutError):
+        return False
     status = _status(exc)
     if status is not None:
         return status == 14
-    return isinstance(exc, OSError) or isinstance(exc, LokiError)
+    if isinstance(exc, LokiError):
+        return exc.unreachable
+    return isinstance(exc, OSError)
 
 
 async def after_failed_attempt(client, ch, exc):
     """A call on `ch` raised exc, or connecting `ch` did (then it is not the client's channel):
     close it when it never connected or Loki looks down (the next attempt reconnects)."""
-    kept = client._channel is ch
-    if not kept or is_down(exc) or isinstance(exc, OSError):
+    kept = client._channel is ch  # False: ch never connected (it is not the client's yet)
+    if not kept or is_down(exc):
         if kept:
             client._channel = None
         try:
@@ -66,7 +71,7 @@ async def retry(client, exc, method, req_d, resp_d, request):
         return await client._attempt(method, req_d, resp_d, request)
 
     def classify(failure):
-        if isinstance(failure, LokiError):  # connecting failed: always worth a retry
+        if isinstance(failure, LokiError) and failure.unreachable:  # nothing was sent
             return errors_policy.RETRY
         verdict = errors_policy.classify(failure)
         # A script call that may have started must not be re-sent (at most once).
@@ -100,14 +105,14 @@ def script_error(name, result):
 
 def translate(method, exc):
     """The LokiError for a call of `method` that raised exc."""
-    if isinstance(exc, LokiError):  # connecting failed (the client's own error)
+    if isinstance(exc, LokiError):
         return exc
+    if isinstance(exc, asyncio.TimeoutError):  # before OSError: see is_down
+        return LokiError("DEADLINE_EXCEEDED", "Loki %s: timed out" % method)
     status = _status(exc)
     if status is not None:
         code = _STATUS_CODES.get(status, "INTERNAL")
         return LokiError(code, "Loki %s: %s" % (method, getattr(exc, "message", None) or exc))
     if isinstance(exc, OSError):
         return LokiError("UNAVAILABLE", "Loki %s: connection failed: %s" % (method, exc))
-    if isinstance(exc, asyncio.TimeoutError):
-        return LokiError("DEADLINE_EXCEEDED", "Loki %s: timed out" % method)
     return LokiError("INTERNAL", "Loki %s: %s: %s" % (method, type(exc).__name__, exc))

@@ -61,6 +61,7 @@ def test_call_and_fixed_rpcs_against_grpcio(loki):
             out = await c.call("greet", {"who": "odin", "n": 3})
             assert out == {"script": "greet", "params": {"who": "odin", "n": "3"}}
             assert [s["name"] for s in await c.list_scripts("gr*")] == ["greet"]
+            assert [s["name"] for s in await c.list_scripts(name_pattern="ad*")] == ["add"]
             with pytest.raises(LokiError, match="bad name"):
                 await c.register_script("no good", "x")
             with pytest.raises(LokiError, match="integers") as r:
