@@ -1,5 +1,6 @@
 """The drivers' failure messages (kept in drivers/messages.py, loaded on the first failure):
-each failure a driver reports has its full text, formatted with the details."""
+the failures tested here have their full text, formatted with the details (others are
+matched in the driver tests)."""
 
 from devtest import raises
 

@@ -146,10 +146,10 @@ class Tool:
                 ok = isinstance(value, dict)
             elif kind == "Array":
                 ok = isinstance(value, list)
-            else:  # Integer or Number, finite: NaN != NaN and inf - inf is NaN (CPython's
-                # json accepts NaN/Infinity literals)
-                ok = isinstance(value, (int, float)) and not is_bool and value == value
-                ok = ok and value - value == 0
+            else:
+                # Integer or Number, and finite (CPython's json accepts NaN and Infinity):
+                # NaN - NaN and inf - inf are NaN, which is not equal to 0.
+                ok = isinstance(value, (int, float)) and not is_bool and value - value == 0
                 if ok and kind == "Integer" and isinstance(value, float):
                     # JSON has one number type: 3.0 is an acceptable spelling of 3.
                     ok = value == int(value)

@@ -1,6 +1,9 @@
 """Relay driver: a digital output, optionally active-low (most relay boards energise on 0)."""
 
+from jotunheim.compat import const
 from jotunheim.device.drivers import failure
+
+_BAD_VALUE = const(0)  # drivers/messages.py Relay[0]
 
 
 class Relay:
@@ -26,7 +29,7 @@ class Relay:
 
     def set(self, value):
         if value is not True and value is not False:
-            raise failure("Relay", 0, self.name, value)  # drivers/messages.py Relay
+            raise failure("Relay", _BAD_VALUE, self.name, value)
         self._write(value)
         return self.state
 

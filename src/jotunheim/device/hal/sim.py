@@ -224,11 +224,15 @@ class SimHal:
             return
         driver = config.get("driver")
         if driver == "dht22":
-            dev = self.dht_devices.get(config["pin"]) or self.add_dht22(config["pin"])
+            dev = self.dht_devices.get(config["pin"])
+            if dev is None:
+                dev = self.add_dht22(config["pin"])
         elif driver == "bmp280" and interface is not None:
             addr = config.get("address", 0x76)
             bus = interface["name"]
-            dev = self.i2c(name=bus).devices.get(addr) or self.add_bmp280(bus, addr)
+            dev = self.i2c(name=bus).devices.get(addr)
+            if dev is None:
+                dev = self.add_bmp280(bus, addr)
         elif driver == "ds18b20" and interface is not None:
             from jotunheim.device.hal.sim_onewire import attach_ds18b20
 
