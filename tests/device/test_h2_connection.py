@@ -304,3 +304,38 @@ def test_local_misuse_errors():
         conn.acknowledge_received_data(-1, 1)
     conn.acknowledge_received_data(0, 1)  # nothing to do
     assert conn.data_to_send() == b""
+
+
+def test_bad_settings_and_arguments_are_h2_errors_that_change_nothing():
+    conn, peer = connected()
+    pending = len(conn._pending_settings)
+    before = dict(conn.local_settings)
+    for bad in ({4: 1.5}, {0x10000: 1}, {"x": 1}, {2: None}, {4: 1 << 32}, [(2, 0)]):
+        with raises(H2Error):
+            conn.update_settings(bad)
+        assert conn.data_to_send() == b"" and len(conn._pending_settings) == pending
+        assert conn.local_settings == before
+    conn.update_settings({2: False, 3: True})  # bools are integers (1 and 0) on both runtimes
+    assert peer.frames(conn.data_to_send()) == [
+        (f.SETTINGS, 0, 0, f.settings_payload({2: 0, 3: 1}))
+    ]
+    sid = open_stream(conn, peer)
+    with raises(H2Error, match="error_code: expected an integer"):
+        conn.reset_stream(sid, -1)
+    with raises(H2Error, match="error_code"):
+        conn.reset_stream(sid, True)
+    with raises(H2Error, match="last_stream_id"):
+        conn.close_connection(0, 1 << 32)
+    with raises(H2Error, match="error_code"):
+        conn.close_connection("x")
+    assert conn.data_to_send() == b""  # none of them sent anything
+    conn.reset_stream(sid, 8)
+    assert peer.frames(conn.data_to_send()) == [(f.RST_STREAM, 0, sid, (8).to_bytes(4, "big"))]
+
+
+def test_the_frames_the_connection_sends_carry_24_bit_lengths_and_31_bit_stream_ids():
+    conn, peer = connected()
+    payload = b"x" * 0x12345  # a length over 16 bits
+    conn._frame(f.DATA, 0x1, 0x7FFFFFFF, payload)
+    out = conn.data_to_send()
+    assert out[:9] == b"\x01\x23\x45\x00\x01\x7f\xff\xff\xff" and out[9:] == payload

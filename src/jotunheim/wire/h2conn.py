@@ -4,8 +4,9 @@ import struct
 
 from jotunheim.compat import const
 
-# __getattr__: FlowControlError and StreamClosedError (re-exported with the other error names)
-# load on first use from h2errors, as h2frames' rare names do: one function serves both.
+# __getattr__ (h2frames'): every name this module does not define — the RFC numbers by name
+# (h2conn.DATA), FlowControlError, StreamClosedError and the other error-path names — loads on
+# first use from h2errors / h2names, as h2frames' rare names do: one function serves both.
 from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
     FrameBuffer,
     H2Error,
@@ -57,6 +58,7 @@ _E_HEADER_LIST = const(14)
 _E_DEAD_CONNECTION = const(15)
 _E_IDS_EXHAUSTED = const(16)
 _E_PING_DATA = const(17)
+_E_ARGUMENT = const(20)
 # Rare paths by number (h2rare.run), like the errors.
 _RARE_ON_FRAME = const(0)
 _RARE_SEND_CONTINUED = const(3)
@@ -204,6 +206,7 @@ class H2Connection(FlowMixin):
             from jotunheim.wire.h2errors import error
 
             raise error(_E_STREAM_ID, self, stream_id)
+        _check_u32("error_code", error_code)
         stream.transition(_SEND_RST)
         self._frame(_RST_STREAM, 0, stream_id, error_code.to_bytes(4, "big"))
         self._close(stream, _RESET_SENT)
@@ -224,6 +227,8 @@ class H2Connection(FlowMixin):
             return
         if last_stream_id is None:
             last_stream_id = 0
+        _check_u32("error_code", error_code)
+        _check_u32("last_stream_id", last_stream_id)
         payload = (
             last_stream_id.to_bytes(4, "big") + error_code.to_bytes(4, "big") + additional_data
         )
@@ -292,3 +297,12 @@ class H2Connection(FlowMixin):
             from jotunheim.wire.h2rare import run
 
             run(_RARE_ON_FRAME, self, ftype, flags, sid, payload, events)
+
+
+def _check_u32(what, value):
+    # An error code or stream id we are asked to send: a clear H2Error, not what to_bytes
+    # raises (and bool has no to_bytes on MicroPython).
+    if type(value) is not int or not 0 <= value <= 0xFFFFFFFF:
+        from jotunheim.wire.h2errors import error
+
+        raise error(_E_ARGUMENT, what, value, 0xFFFFFFFF)

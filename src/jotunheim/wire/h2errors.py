@@ -48,6 +48,7 @@ E_IDS_EXHAUSTED = 16
 E_PING_DATA = 17
 E_NEGATIVE_ACK = 18
 E_SEND_WINDOW = 19
+E_ARGUMENT = 20
 
 
 def error(number, *args):
@@ -214,9 +215,14 @@ def remote_setting_error(key, value):
 
 
 def local_settings_error(settings):
-    """The H2Error for SETTINGS we were asked to send that the RFC forbids."""
+    """The H2Error for SETTINGS we were asked to send that the RFC forbids (or that are not
+    16-bit ids with 32-bit unsigned integer values)."""
+    if not isinstance(settings, dict):
+        return H2Error("settings: expected a dict of id -> value, got %s" % type(settings).__name__)
     for key, value in settings.items():
-        if not 0 <= value <= 0xFFFFFFFF:
+        if type(key) is not int or not 0 <= key <= 0xFFFF:
+            return H2Error("setting id %r: expected an integer 0..65535" % (key,))
+        if not isinstance(value, (int, bool)) or not 0 <= value <= 0xFFFFFFFF:
             return H2Error("setting %d value %r out of range" % (key, value))
     return H2Error("invalid SETTINGS_INITIAL_WINDOW_SIZE or SETTINGS_MAX_FRAME_SIZE")
 
@@ -273,6 +279,11 @@ def header_list_error(headers, limit):
     return H2Error("header list of %d bytes exceeds the peer's limit %d" % (size, limit))
 
 
+def argument_error(what, value, limit):
+    """An API argument that must be an integer 0..limit (an error code, a stream id)."""
+    return H2Error("%s: expected an integer 0..%d, got %r" % (what, limit, value))
+
+
 # In E_... order.
 _BUILDERS = (
     frame_error,
@@ -295,4 +306,5 @@ _BUILDERS = (
     ping_data_error,
     negative_ack_error,
     send_window_error,
+    argument_error,
 )

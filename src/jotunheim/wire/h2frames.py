@@ -26,7 +26,10 @@ def __getattr__(name):
         raise AttributeError(name)
     from jotunheim.wire import h2errors  # which serves h2names' names too
 
-    return getattr(h2errors, name)
+    try:
+        return getattr(h2errors, name)
+    except AttributeError:  # not "h2names has no ...": the name was asked of h2frames/h2conn
+        raise AttributeError("no HTTP/2 name %r (h2frames, h2conn, h2names)" % name) from None
 
 
 class H2Error(JotunheimError):

@@ -182,29 +182,40 @@ class FlowMixin:
 
     def update_settings(self, changes):
         """Send changed local settings; they take effect when the peer acknowledges them."""
-        self.local_settings.update(changes)
         self._send_settings(changes)
 
     def _send_settings(self, settings):
-        """Queue our SETTINGS (they apply on ACK), then the connection window they need."""
-        window = settings.get(_SETTINGS_INITIAL_WINDOW_SIZE, 0)
-        frame_size = settings.get(_SETTINGS_MAX_FRAME_SIZE, _DEFAULT_MAX_FRAME_SIZE)
-        if (
-            window > _MAX_WINDOW_SIZE
-            or not _DEFAULT_MAX_FRAME_SIZE <= frame_size <= _MAX_FRAME_SIZE_LIMIT
-            or not 0 <= min(settings.values(), default=0)
-            or max(settings.values(), default=0) > 0xFFFFFFFF
-        ):
+        """Queue our SETTINGS (they apply on ACK), then the connection window they need.
+        Every id and value is checked before anything changes: a bad one leaves no state."""
+        ok = isinstance(settings, dict)
+        for key in settings if ok else ():
+            value = settings[key]
+            if (
+                type(key) is not int
+                or not 0 <= key <= 0xFFFF
+                or not isinstance(value, (int, bool))  # MicroPython: a bool is no int
+                or not 0 <= value <= 0xFFFFFFFF
+            ):
+                ok = False
+        if ok:
+            window = settings.get(_SETTINGS_INITIAL_WINDOW_SIZE, 0)
+            frame_size = settings.get(_SETTINGS_MAX_FRAME_SIZE, _DEFAULT_MAX_FRAME_SIZE)
+            ok = window <= _MAX_WINDOW_SIZE and (
+                _DEFAULT_MAX_FRAME_SIZE <= frame_size <= _MAX_FRAME_SIZE_LIMIT
+            )
+        if not ok:
             from jotunheim.wire.h2errors import error
 
             raise error(_E_LOCAL_SETTINGS, settings)
-        if _SETTINGS_MAX_HEADER_LIST_SIZE in settings:
-            self._decoder.max_header_list_size = settings[_SETTINGS_MAX_HEADER_LIST_SIZE]
-        self._pending_settings.append(dict(settings))
         payload = bytearray()
         for key in sorted(settings):  # ascending ids: the same settings give the same bytes
             payload += key.to_bytes(2, "big")
-            payload += settings[key].to_bytes(4, "big")
+            # int(): a bool is an int, but has no to_bytes on MicroPython
+            payload += int(settings[key]).to_bytes(4, "big")
+        self.local_settings.update(settings)
+        if _SETTINGS_MAX_HEADER_LIST_SIZE in settings:
+            self._decoder.max_header_list_size = settings[_SETTINGS_MAX_HEADER_LIST_SIZE]
+        self._pending_settings.append(dict(settings))
         self._frame(_SETTINGS, 0, 0, payload)
         # The connection window starts at 65535 whatever SETTINGS say (section 6.9.2); raise
         # it to match a larger stream window, or one stream could stall the connection.

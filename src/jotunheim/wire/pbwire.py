@@ -20,14 +20,16 @@ def fields_of(desc):
     built from its generated "name,number,kind;..." string on first use (tools/devicegen.py
     explains why descriptors ship as strings). Call it before reading a descriptor's name:
     a slice's nested messages get theirs (desc[0]) from the string then."""
+    # Safe to run twice at once (CPython threads): subs is read before spec, and the first
+    # run clears desc[3] only after storing desc[1]; the name is found from the string alone.
+    subs = desc[3]
     spec = desc[1]
     if type(spec) is not str:
         return spec
     out = []
-    subs = desc[3]
     k = 0
     items = spec.split(";") if spec else []
-    if desc[0] is None:  # a slice's nested message: its name leads the string (no qstr)
+    if items and "," not in items[0]:  # a slice's nested message: its name leads (no qstr)
         desc[0] = items.pop(0)
     for item in items:
         name, num, kind = item.split(",")
