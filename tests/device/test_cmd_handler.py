@@ -7,6 +7,7 @@ from capsdev import RecordingHal, command, example_settings, fake_drivers
 
 from jotunheim.device.capabilities import CapabilityBuilder
 from jotunheim.device.commands import CommandHandler, ConcurrencyLimiter
+from jotunheim.device.memory import MemoryMonitor
 from jotunheim.device.scheduler import PriorityScheduler
 from jotunheim.device.tools import Tool, ToolError, ToolRegistry
 
@@ -152,6 +153,26 @@ async def test_deadline_exceeded_is_reported():
     assert h.active == 0
 
 
+async def test_a_command_held_back_by_critical_memory_says_so_at_its_deadline():
+    free = [12 * 1024]  # below the 16 KB floor: user work waits for memory
+    mon = MemoryMonitor(32, 16, mem_free=lambda: free[0], collect=lambda: None)
+    h, _ = _handler(scheduler=PriorityScheduler(2, 4, mon, recheck_ms=5))
+    probe = _Probe(0)
+    _add(h.registry, "probe", probe)
+    r = await h.handle(command("m1", "probe", {"n": 1}, deadline_ms=40))
+    assert r["error_code"] == "RESOURCE_EXHAUSTED" and probe.calls == 0
+    assert r["error_message"] == (
+        "probe not run within 40 ms: device memory critical (12 KB free, floor 16 KB)"
+    )
+    free[0] = 64 * 1024  # memory back: it runs
+    assert (await h.handle(command("m2", "probe", {"n": 2})))["success"]
+    slow = _Probe(5)
+    _add(h.registry, "slow", slow)
+    r = await h.handle(command("s1", "slow", {}, deadline_ms=30))
+    assert r["error_code"] == "DEADLINE_EXCEEDED"  # it ran, and ran too long
+    assert r["error_message"] == "slow did not finish within 30 ms"
+
+
 async def test_default_limiter_is_devb_scheduler_with_the_limits():
     h, _ = _handler(max_concurrent=3, max_waiting=5)
     assert isinstance(h.limiter, PriorityScheduler)
@@ -261,7 +282,8 @@ async def test_own_limiter_survives_deadline_while_queued():
     first = asyncio.create_task(h.handle(command("a", "probe", {"n": 1})))
     await asyncio.sleep(0.005)
     late = await h.handle(command("b", "probe", {"n": 2}, deadline_ms=10))  # times out queued
-    assert late["error_code"] == "DEADLINE_EXCEEDED"
+    assert late["error_code"] == "RESOURCE_EXHAUSTED"  # it never ran: it says why
+    assert late["error_message"] == "probe not run within 10 ms: all 1 tool slots busy"
     assert (await first)["success"]
     third = await h.handle(command("c", "probe", {"n": 3}))
     assert third["success"] and limiter.active == 0 and limiter._waiters == []

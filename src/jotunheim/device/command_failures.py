@@ -51,15 +51,36 @@ def error_code_of(exc):
     return "INTERNAL"
 
 
-def failed(cid, tool_name, exc, deadline_ms, took_us, log):
-    """The CommandResult of a tool run that raised `exc` (or ran past its deadline)."""
+def failed(cid, tool_name, exc, deadline_ms, took_us, log, held=None):
+    """The CommandResult of a tool run that raised `exc` (or ran past its deadline); `held`:
+    the scheduler that held the command back until its deadline (it never started)."""
     if isinstance(exc, asyncio.TimeoutError):
+        if held is not None:
+            return not_run(cid, tool_name, deadline_ms, took_us, log, held)
         msg = "%s did not finish within %d ms" % (tool_name, deadline_ms)
         return error_result(cid, "DEADLINE_EXCEEDED", msg, took_us)
     msg = str(exc) if isinstance(exc, ToolError) else "%s: %s" % (type(exc).__name__, exc)
     if log is not None:
         log.info("command %s (%s) failed: %s", cid, tool_name, msg)
     return error_result(cid, error_code_of(exc), msg, took_us)
+
+
+def not_run(cid, tool_name, deadline_ms, took_us, log, scheduler):
+    """RESOURCE_EXHAUSTED for a command the scheduler held back until its deadline passed,
+    saying what held it: memory below the floor, or every tool slot busy."""
+    memory = getattr(scheduler, "memory", None)  # a plain ConcurrencyLimiter has none
+    if memory is not None and not memory.allow_user_work():
+        why = "device memory critical (%d KB free, floor %d KB)" % (
+            memory.free() // 1024,
+            memory.critical_bytes // 1024,
+        )
+    else:
+        slots = getattr(scheduler, "max_concurrent", None) or scheduler.limit
+        why = "all %d tool slots busy" % slots
+    msg = "%s not run within %d ms: %s" % (tool_name, deadline_ms, why)
+    if log is not None:
+        log.warn("command %s: %s", cid, msg)
+    return error_result(cid, "RESOURCE_EXHAUSTED", msg, took_us)
 
 
 def oversized(cid, tool_name, size, took_us):

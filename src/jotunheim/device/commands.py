@@ -123,8 +123,9 @@ class CommandHandler:
             return error_result(cid, exc.error_code, str(exc))
         start = ticks_us()
         error = None
+        started = []  # the tool's body ran (else the scheduler held it back until the deadline)
         try:
-            value = await asyncio.wait_for(self._limited(tool, params), deadline / 1000)
+            value = await asyncio.wait_for(self._limited(tool, params, started), deadline / 1000)
             check_json(value, tool.name)
             payload = json.dumps(value).encode()
         except Exception as exc:
@@ -133,7 +134,8 @@ class CommandHandler:
         if error is not None:
             from jotunheim.device.command_failures import failed
 
-            return failed(cid, tool.name, error, deadline, took, self.log)
+            held = None if started else self.limiter
+            return failed(cid, tool.name, error, deadline, took, self.log, held)
         if len(payload) > MAX_RESULT_BYTES:
             from jotunheim.device.command_failures import oversized
 
@@ -147,8 +149,9 @@ class CommandHandler:
             "duration_us": took,
         }
 
-    async def _limited(self, tool, params):
+    async def _limited(self, tool, params, started):
         async def run():
+            started.append(True)
             self.active += 1
             self.executed += 1
             try:
