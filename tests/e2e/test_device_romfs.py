@@ -11,6 +11,7 @@ import tempfile
 
 import pytest
 
+from jotunheim._gen import hub_pb2
 from jotunheim.cli.demo import (
     PY,
     LocalHub,
@@ -21,6 +22,7 @@ from jotunheim.cli.demo import (
     free_port,
     precompile_micropython,
 )
+from jotunheim.cli.device_cmd import precompile, romfs_image_file
 
 # The flow needs 232k with the .mpy files in the heap and passes from 160k with the code in
 # ROMFS (bench/bench_device_heap.py --scan [--romfs]); 208k leaves a margin for a loaded host.
@@ -86,6 +88,16 @@ def test_micropython_agent_runs_from_romfs_below_the_mpy_heap(hub):
         assert open(runs).read().split() == ["rom"]
         resp, _ = op.call(DEVICE, "read_room", {})
         assert resp.success and "temperature_c" in json.loads(resp.result)
+
+        def heartbeat():  # the device's heap figures, as the hub shows them
+            devices = op.ops.ListDevices(hub_pb2.ListDevicesRequest(), metadata=op.md).devices
+            hb = [d.last_heartbeat for d in devices if d.device_id == DEVICE][0]
+            return hb if hb.mem_alloc > 0 else None
+
+        hb = _wait_for(heartbeat, 10, "a heartbeat")
+        # The runtime's own heap: the image it is imported from (flash, on a board) is not in it
+        image = romfs_image_file(precompile())
+        assert hb.mem_alloc + hb.mem_free < 208 * 1024 < hb.mem_alloc + os.path.getsize(image)
     finally:
         dev.kill()
     out = dev.output()
