@@ -59,6 +59,15 @@ class Agent:
             await runner.on_control(body)
 
         self.session.on_message("stream_control", first_stream)
+
+        def release_memory(free):
+            # The memory monitor's on_critical (user work is being held back): close what
+            # the next call opens again. An idle channel to Loki holds ~6 KB of heap.
+            loki = getattr(self.builder, "_loki", None)
+            if loki is not None:
+                asyncio.create_task(loki.close_if_idle())
+
+        self.monitor.memory.on_critical = release_memory
         gc.collect()  # settings validation and tool building leave garbage behind
 
     @property

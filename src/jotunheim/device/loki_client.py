@@ -181,6 +181,12 @@ class LokiClient:
 
         return await loki_admin.register_script(self, *args, **kwargs)
 
+    async def close_if_idle(self):
+        """Closes the channel unless a call is using it (the agent's answer to critical
+        memory: the next call dials again)."""
+        if not self._calls:
+            await self.close()
+
     async def close(self):
         ch = self._channel
         self._channel = None
