@@ -155,6 +155,14 @@ async def test_a_loki_error_from_the_channel_is_not_read_as_unreachable():
     assert len(ch.calls) == 1 and c.fallbacks == 0 and ch.closed == 0
 
 
+async def test_running_out_of_heap_in_a_call_is_resource_exhausted():
+    replies = {"/loki.LokiService/Script_add": [MemoryError("allocating 1280 bytes")]}
+    c, ch, _ = _client(replies, retries=2)
+    with raises(LokiError, match="device out of memory") as r:
+        await c.call("add", {"a": 1})
+    assert r.value.error_code == "RESOURCE_EXHAUSTED" and len(ch.calls) == 1
+
+
 async def test_a_fixed_rpc_is_retried_after_a_deadline():
     replies = {"/loki.LokiService/ListScripts": [GrpcError(4, "deadline"), {"scripts": []}]}
     c, ch, _ = _client(replies, retries=2)

@@ -109,6 +109,8 @@ def translate(method, exc):
         return exc
     if isinstance(exc, asyncio.TimeoutError):  # before OSError: see is_down
         return LokiError("DEADLINE_EXCEEDED", "Loki %s: timed out" % method)
+    if isinstance(exc, MemoryError):  # the device's heap, as for any tool
+        return LokiError("RESOURCE_EXHAUSTED", "Loki %s: device out of memory: %s" % (method, exc))
     status = _status(exc)
     if status is not None:
         code = _STATUS_CODES.get(status, "INTERNAL")
