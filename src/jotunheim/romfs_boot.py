@@ -58,9 +58,6 @@ def main():
     sys.path.append(ROM)
     gc.collect()
     held = gc.mem_alloc() - base  # the image's block and the mount: not the runtime's heap
-    from jotunheim import compat  # (from /rom) heartbeats report the runtime's own figure
-
-    compat.HELD_BYTES = held
     print(
         "romfs: %s (%d bytes) mounted at %s; %d KB of heap free for the runtime"
         % (image, size, ROM, gc.mem_free() // 1024)
@@ -70,6 +67,9 @@ def main():
     except (ImportError, ValueError) as exc:  # ValueError: .mpy of another MicroPython
         print("romfs: cannot import the agent from %s: %s: %s" % (image, type(exc).__name__, exc))
         return 2
+    from jotunheim import compat  # (the agent loaded it) heartbeats: the runtime's own heap
+
+    compat.HELD_BYTES = held
     try:
         return agent.run(settings)
     except MemoryError as exc:

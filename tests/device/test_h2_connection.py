@@ -331,11 +331,3 @@ def test_bad_settings_and_arguments_are_h2_errors_that_change_nothing():
     assert conn.data_to_send() == b""  # none of them sent anything
     conn.reset_stream(sid, 8)
     assert peer.frames(conn.data_to_send()) == [(f.RST_STREAM, 0, sid, (8).to_bytes(4, "big"))]
-
-
-def test_the_frames_the_connection_sends_carry_24_bit_lengths_and_31_bit_stream_ids():
-    conn, peer = connected()
-    payload = b"x" * 0x12345  # a length over 16 bits
-    conn._frame(f.DATA, 0x1, 0x7FFFFFFF, payload)
-    out = conn.data_to_send()
-    assert out[:9] == b"\x01\x23\x45\x00\x01\x7f\xff\xff\xff" and out[9:] == payload

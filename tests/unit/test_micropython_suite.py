@@ -9,8 +9,9 @@ from tests.mp import DEFAULT_HEAP, DEVICE_TESTS, MP_RESULTS, run_micropython
 MODULES = sorted(p.stem for p in DEVICE_TESTS.glob("test_*.py"))
 # Modules that need more than DEFAULT_HEAP: test_session_protocol compiles a scripted hub,
 # the session and the whole wire stack from source in one process (~250k), and source file
-# paths are qstrs, so its need grows with the checkout's path (264k from a 100-byte path).
-HEAP = {"test_session_protocol": "320k"}
+# paths are qstrs, so its need grows with the checkout's path (264k from a 100-byte path);
+# test_agent_memory builds a whole Agent from source (passes from 320k in /work/main).
+HEAP = {"test_session_protocol": "320k", "test_agent_memory": "384k"}
 _SUMMARY = re.compile(r"^micropython: (\d+) passed, (\d+) failed$", re.M)
 
 

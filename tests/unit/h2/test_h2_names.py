@@ -71,3 +71,15 @@ def test_rare_path_numbers_name_their_functions():
             function = getattr(h2rare, name[5:].lower())
             assert h2rare._PATHS[getattr(h2rare, name)] is function, name
     assert h2rare.run(h2rare.RARE_STRIP_PADDING, b"\x02abcXY") == b"abc"
+
+
+def test_the_frames_the_connection_sends_carry_24_bit_lengths_and_31_bit_stream_ids():
+    # The connection's own frame writer (not h2names' helpers for tests), at the edges of the
+    # header's fields. CPython only: a 74 KB payload does not fit the device suite's heap.
+    from jotunheim.wire.h2conn import H2Connection
+
+    conn = H2Connection()
+    payload = b"x" * 0x12345  # a length over 16 bits
+    conn._frame(h2names.DATA, 0x1, 0x7FFFFFFF, payload)
+    out = conn.data_to_send()
+    assert out[:9] == b"\x01\x23\x45\x00\x01\x7f\xff\xff\xff" and out[9:] == payload
