@@ -161,17 +161,27 @@ def test_bad_credentials_back_off_to_the_cap_and_key_is_never_logged():
 
 
 def test_not_leader_refusal_redirects_to_the_leader():
+    import sys
+
+    from jotunheim.compat import IS_MICROPYTHON
+
     async def main():
         hub = ScriptedHub()
         session = make_session(hub)
         task = asyncio.create_task(session.run())
         await hub.wait_calls(1)
         hub.push("refusal", {"code": "not_leader", "reason": "", "leader_address": "10.0.0.9:7"})
+        while session.state != "waiting" and len(hub.dials) < 2:
+            await asyncio.sleep(0)
+        if IS_MICROPYTHON and session.state == "waiting":  # handled, then the code dropped
+            assert "jotunheim.device.session_connect" not in sys.modules
         await hub.wait_calls(2)
         assert hub.dials[-1] == "10.0.0.9:7"
         await hub.handshake(n=2)
         await asyncio.sleep(0.01)
         assert session.state == "online"
+        if IS_MICROPYTHON:  # the refusal was handled before the handshake code was dropped
+            assert "jotunheim.device.session_connect" not in sys.modules
         await _stop(session, task)
 
     run(main())

@@ -87,9 +87,7 @@ class DeviceSession:
             except Exception as exc:  # noqa: BLE001 - any failure means: reconnect later
                 self._note_error(exc)
                 if isinstance(exc, SessionRefused):
-                    from jotunheim.device.session_connect import after_refusal
-
-                    delay = after_refusal(self, exc)
+                    delay = exc.delay_ms  # set by _connect (session_connect.after_refusal)
             finally:
                 await self._drop_connection()
             if self._stopped:
@@ -136,11 +134,15 @@ class DeviceSession:
     async def _connect(self, addr):
         # Dialling and the handshake run once per connection: session_connect (with the HMAC
         # it needs) is imported for them and, on MicroPython, dropped again once the hub
-        # welcomed us or refused, so that a connected device does not hold that code.
+        # welcomed us or refused, so that a connected device does not hold that code. A
+        # refusal is handled here too, before the drop: run() must not import it again.
         from jotunheim.device import session_connect
 
         try:
             return await session_connect.connect(self, addr)
+        except SessionRefused as exc:
+            exc.delay_ms = session_connect.after_refusal(self, exc)
+            raise
         finally:
             if IS_MICROPYTHON:
                 unload("jotunheim.device.session_connect")

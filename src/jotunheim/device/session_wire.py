@@ -19,8 +19,11 @@ RECEIVE_WINDOW = 16 * 1024
 
 class SessionRefused(JotunheimError):
     """The hub refused the Hello: `code` is the hub.proto Refusal code, `leader_address` the
-    hub to dial instead (not_leader). Built by session_connect.refused(); no __init__ here,
-    so a device that is never refused loads only this name."""
+    hub to dial instead (not_leader), `delay_ms` the wait before the next attempt (None: the
+    usual backoff). Built by session_connect.refused(); no __init__ here, so a device that is
+    never refused loads only this name."""
+
+    delay_ms = None
 
 
 class SessionProtocolError(JotunheimError):
