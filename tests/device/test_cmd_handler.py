@@ -162,10 +162,20 @@ async def test_a_command_held_back_by_critical_memory_says_so_at_its_deadline():
     r = await h.handle(command("m1", "probe", {"n": 1}, deadline_ms=40))
     assert r["error_code"] == "RESOURCE_EXHAUSTED" and probe.calls == 0
     assert r["error_message"] == (
-        "probe not run within 40 ms: device memory critical (12 KB free, floor 16 KB)"
+        "probe not run within 40 ms: device memory below the 16 KB floor at the last check "
+        "(12 KB free now)"
     )
     free[0] = 64 * 1024  # memory back: it runs
     assert (await h.handle(command("m2", "probe", {"n": 2})))["success"]
+    # Memory recovering after the last check, before the deadline: still memory's doing.
+    h, _ = _handler(scheduler=PriorityScheduler(2, 4, mon, recheck_ms=1000))
+    _add(h.registry, "probe", probe)
+    free[0] = 12 * 1024
+    task = asyncio.create_task(h.handle(command("m3", "probe", {"n": 3}, deadline_ms=60)))
+    await asyncio.sleep(0.02)
+    free[0] = 20 * 1024  # recovered, but the scheduler has not looked again
+    r = await task
+    assert r["error_message"].endswith("floor at the last check (20 KB free now)"), r
     slow = _Probe(5)
     _add(h.registry, "slow", slow)
     r = await h.handle(command("s1", "slow", {}, deadline_ms=30))
@@ -283,7 +293,7 @@ async def test_own_limiter_survives_deadline_while_queued():
     await asyncio.sleep(0.005)
     late = await h.handle(command("b", "probe", {"n": 2}, deadline_ms=10))  # times out queued
     assert late["error_code"] == "RESOURCE_EXHAUSTED"  # it never ran: it says why
-    assert late["error_message"] == "probe not run within 10 ms: all 1 tool slots busy"
+    assert late["error_message"] == "probe not run within 10 ms: every tool slot busy (1 of 1)"
     assert (await first)["success"]
     third = await h.handle(command("c", "probe", {"n": 3}))
     assert third["success"] and limiter.active == 0 and limiter._waiters == []

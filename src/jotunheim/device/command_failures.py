@@ -67,16 +67,21 @@ def failed(cid, tool_name, exc, deadline_ms, took_us, log, held=None):
 
 def not_run(cid, tool_name, deadline_ms, took_us, log, scheduler):
     """RESOURCE_EXHAUSTED for a command the scheduler held back until its deadline passed,
-    saying what held it: memory below the floor, or every tool slot busy."""
+    saying what held it: memory below the floor at the scheduler's last check, or every tool
+    slot busy. Read without side effects (no new memory check, no collection)."""
+    from jotunheim.device.memory import CRITICAL
+
     memory = getattr(scheduler, "memory", None)  # a plain ConcurrencyLimiter has none
-    if memory is not None and not memory.allow_user_work():
-        why = "device memory critical (%d KB free, floor %d KB)" % (
-            memory.free() // 1024,
+    slots = getattr(scheduler, "max_concurrent", None) or scheduler.limit
+    if memory is not None and memory.last_level == CRITICAL:
+        why = "device memory below the %d KB floor at the last check (%d KB free now)" % (
             memory.critical_bytes // 1024,
+            memory.free() // 1024,
         )
+    elif scheduler.active >= slots:
+        why = "every tool slot busy (%d of %d)" % (scheduler.active, slots)
     else:
-        slots = getattr(scheduler, "max_concurrent", None) or scheduler.limit
-        why = "all %d tool slots busy" % slots
+        why = "queued behind other work"
     msg = "%s not run within %d ms: %s" % (tool_name, deadline_ms, why)
     if log is not None:
         log.warn("command %s: %s", cid, msg)
