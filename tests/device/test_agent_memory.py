@@ -1,5 +1,6 @@
-"""The agent's answer to critical memory: the memory monitor's on_critical closes the idle
-channel to Loki (the next script call dials again), so held-back user work may fit."""
+"""The agent and its heap: the memory monitor's on_critical closes the idle channel to Loki
+(the next script call dials again), so held-back user work may fit; WiFi settings on a host
+without a WLAN interface keep no WiFi code loaded."""
 
 import json
 
@@ -16,10 +17,12 @@ class _Channel:
         self.closed += 1
 
 
-def _agent():
+def _agent(ssid=None):
     d = tmpdir("agentmem")
     data = example_settings()
     data["loki"] = {"mode": "remote", "address": "127.0.0.1:1"}
+    if ssid:
+        data["network"] = {"wifi": {"ssid": ssid, "password": "not-logged"}}
     with open(d + "/device.json", "w") as f:
         f.write(json.dumps(data))
     return Agent(d + "/device.json", watch_ms=0)
@@ -56,3 +59,15 @@ def test_no_loki_client_nothing_to_close():
     agent.monitor.memory._mem_free = lambda: 4096
     assert not agent.monitor.memory.allow_user_work()  # and no error
     assert agent.builder._loki is None
+
+
+def test_wifi_settings_on_a_host_keep_no_wifi_code():
+    import sys
+
+    from jotunheim.compat import IS_MICROPYTHON
+
+    agent = _agent(ssid="home")
+    assert agent.wifi is None  # no network.WLAN here: the host's network is used
+    if IS_MICROPYTHON:
+        assert "jotunheim.device.wifi" not in sys.modules
+        assert "jotunheim.device.wlan" not in sys.modules

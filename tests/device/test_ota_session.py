@@ -202,3 +202,21 @@ def test_a_hub_without_acks_gets_each_status_once():
         assert [st["seq"] for st in session.sent] == [1, 2]
 
     run(go())
+
+
+def test_reboot_waits_for_the_hubs_acks():
+    session, ota = _acking_agent("rebootacks")
+
+    async def go():
+        import asyncio
+
+        async def ack_later():
+            await asyncio.sleep(0.3)
+            await session.handlers["ota_status_ack"]({"seq": 2})
+
+        asyncio.create_task(ack_later())
+        await ota._reboot()  # returns once the hub has both statuses (not after 15 s)
+        assert ota.queue == [] and session.stopped
+        assert ota.agent.exit_code == ota_session.REBOOT_EXIT
+
+    run(go())

@@ -68,6 +68,11 @@ def build(agent, settings_path, script_dir, hal, logger, channel_factory):
         from jotunheim.device.wifi import agent_wifi  # boards only: see agent_wifi
 
         agent.wifi = agent_wifi(settings, log)
+        if agent.wifi is None:  # no WLAN here (a host): keep no WiFi code either
+            from jotunheim.compat import IS_MICROPYTHON, unload
+
+            if IS_MICROPYTHON:
+                unload("jotunheim.device.wifi", "jotunheim.device.wlan")
     agent.monitor = ResourceMonitor(memory=memory, scheduler=scheduler, wifi=agent.wifi)
     agent.session = DeviceSession(
         settings,

@@ -154,7 +154,8 @@ class OtaSession:
             acks = getattr(session, "ota_acks", False)
             for st in list(self.queue):
                 stream, upto = self._sent
-                if acks and stream is session._call and st["seq"] <= upto:
+                call = session._call  # before the send: a reconnect may come during it
+                if acks and stream is call and st["seq"] <= upto:
                     continue  # out on this stream already: its ack is on the way
                 try:
                     sent = await session.send({"ota_status": st})
@@ -163,7 +164,7 @@ class OtaSession:
                 if not sent:
                     return False
                 if acks:
-                    self._sent = (session._call, st["seq"])
+                    self._sent = (call, st["seq"])
                 else:  # a hub before revision 4: written is as delivered as it gets
                     self.queue.remove(st)
         return not self.queue
