@@ -165,7 +165,8 @@ def encode_response(caps):
 
 
 class CapabilityNegotiator:
-    """`await respond()` -> CapabilityResponse dict; `await respond_encoded()` -> bytes."""
+    """`await capabilities()` -> the JotunheimCapabilities dict; `await respond_encoded()` ->
+    CapabilityResponse bytes; `await device_message(body)` -> a whole DeviceMessage."""
 
     def __init__(self, builder, timeout_ms=_DEFAULT_TIMEOUT_MS, propagator=None):
         self.builder = builder

@@ -227,7 +227,8 @@ class DeviceSession:
         async with self._send_lock:
             if raw is None:
                 await call.send(message)
-            else:  # the negotiator hands out its cached, already-encoded DeviceMessage
+            else:  # already encoded: the negotiator's DeviceMessage, or the propagator's
+                # cached capability update re-sent unchanged at a reconnect
                 await call.start()
                 await self._channel.send_message(call, raw, False)
         return True

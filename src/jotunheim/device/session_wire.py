@@ -1,6 +1,6 @@
 """Pieces of the device session (DeviceHub.Connect) that stay loaded: the device's identity,
 the session's errors, the store of results the hub has not acknowledged yet and the
-reconnect backoff (also used by wifi and retry). Dialling and the handshake (Hello proof)
+reconnect backoff (also used by wifi and loki_failures). Dialling and the handshake (Hello proof)
 and a Refusal are in session_connect.py, loaded when needed."""
 
 from collections import OrderedDict

@@ -38,7 +38,7 @@ _MISSING = object()  # "no such section" (None is a valid value)
 # code, not state (on a board they are frozen into flash with the module);
 # tests/device/test_settings_store.py checks them against the schema's.
 
-# The top-level sections in file order (the schema's order); settings.SECTIONS.
+# The top-level sections in file order (the schema's order).
 SECTIONS = (
     "schema_version",
     "identity",
