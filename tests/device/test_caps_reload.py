@@ -45,3 +45,26 @@ def test_real_settings_reload_emits_updated():
     assert "set_status" not in names and "set_led" not in names and "set_pump" in names
     settings.reload()  # same file again: nothing changed, nothing emitted
     assert len(events) == 2
+
+
+def test_the_running_ota_version_survives_a_settings_reload():
+    # OTA booted 9.9.9 (ota_session sets it on the builder); the file keeps the factory
+    # version, and a reload of the file must not announce that one again.
+    path = tmpdir("capfw") + "/device.json"
+    data = example_settings()
+    with open(path, "w") as f:
+        f.write(json.dumps(data))
+    settings = Settings.load(path)
+    b = CapabilityBuilder(settings, RecordingHal(), ToolRegistry(), fake_drivers())
+    b.firmware_version = "9.9.9"
+    prop = CapabilityPropagator(b, settings)
+    events = []
+    prop.add_listener(events.append)
+    prop.connected()
+    data["identity"]["name"] = "Kitchen 3"
+    with open(path, "w") as f:
+        f.write(json.dumps(data))
+    settings.reload()
+    assert [e["event_type"] for e in events] == ["connected", "updated"]
+    caps = events[-1]["capabilities"]
+    assert caps["device_name"] == "Kitchen 3" and caps["firmware_version"] == "9.9.9"

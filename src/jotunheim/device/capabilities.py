@@ -57,6 +57,9 @@ class CapabilityBuilder:
     _given_drivers = None
     script_dir = ""
     _loki = None
+    # The running version when OTA booted an installed update: the settings file keeps the
+    # factory one, and a settings reload must not announce that again.
+    firmware_version = None
     _features = {}  # read only (.get), never mutated: safe to share
     _owned = ()  # names of tools this builder registered (replaced on configure)
     drivers = None  # the DriverSet, made by configure()

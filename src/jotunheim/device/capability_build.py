@@ -215,7 +215,7 @@ def build(builder):
         "device_id": ident.get("device_id") or "",
         "device_name": ident.get("name") or "",
         "device_type": ident.get("type") or "",
-        "firmware_version": ident.get("firmware_version") or "",
+        "firmware_version": builder.firmware_version or ident.get("firmware_version") or "",
         "protocol_version": PROTOCOL_VERSION,
         "tools": tools,
         "hardware": {

@@ -52,6 +52,9 @@ class OtaSession:
         if version != self.factory_version:  # opening the section keeps the edit (in RAM)
             self.agent.settings["identity"]["firmware_version"] = version
             self.agent.session.identity.firmware_version = version
+            builder = getattr(self.agent, "builder", None)
+            if builder is not None:  # what capabilities announce, across settings reloads
+                builder.firmware_version = version
         path = info["path"]
         if path and (
             path_exists(path + "/" + APP_MODULE + ".py")
