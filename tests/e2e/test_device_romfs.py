@@ -24,7 +24,7 @@ from jotunheim.cli.demo import (
 )
 from jotunheim.cli.device_cmd import precompile, romfs_image_file
 
-# The flow needs 232k with the .mpy files in the heap and passes from 160k with the code in
+# The flow needs 224k with the .mpy files in the heap and passes from 152k with the code in
 # ROMFS (bench/bench_device_heap.py --scan [--romfs]); 208k leaves a margin for a loaded host.
 HEAP = "208k"
 DEVICE = "rom-1"

@@ -22,12 +22,11 @@ DEVICE_PARTS = (
     "jotunheim/device",
 )
 AGENT_MODULE = "jotunheim.device.agent"
-# The whole agent (~166 KB of .mpy code, tables and built parts on the 64-bit unix port)
-# sits at ~226 KB live after commands, ~242 KB with a Loki channel; the e2e flow passes from
-# 256k (272k with Loki; bench/bench_device_heap.py --scan): 320k leaves the same 48k margin
-# for fragmentation as before (tests/e2e 3 runs in a row at 320k). docs/micropython-notes.md,
-# "Heap diet: the whole flow".
-DEFAULT_HEAP = "320k"
+# The whole agent (~155 KB of .mpy code, tables and built parts on the 64-bit unix port)
+# sits at ~198 KB live after commands, ~214 KB with a Loki channel; the e2e flow passes from
+# 224k (240k with Loki; bench/bench_device_heap.py --scan): 288k leaves the same 48k margin
+# as before. docs/device.md has the table, docs/micropython-notes.md the steps.
+DEFAULT_HEAP = "288k"
 # `--romfs`: the launcher run as a script (it must not be imported as part of the jotunheim
 # package, which has to come from the image), and the cached image's name in a build.
 ROMFS_BOOT = SRC_ROOT / "jotunheim" / "romfs_boot.py"
