@@ -44,6 +44,23 @@ def _probe_argv(heap, *args):
     return argv[:3] + [PROBE] + list(args), env
 
 
+def _commands(op, device_id, loki):
+    """The flow's commands, three rounds: set_led, sensor reads, a counter (and a Loki script
+    tool); RuntimeError with the device's answer on the first that fails."""
+    calls = [
+        ("set_led", {"pin": 2, "on": True}),
+        ("read_room", {}),
+        ("read_air", {}),
+        ("count", {"tag": "heap"}),
+    ]
+    if loki:
+        calls.append(("add", {"a": 2, "b": 3}))
+    for tool, params in calls * 3:
+        resp, _ = op.call(device_id, tool, params, timeout=10)
+        if not resp.success:
+            raise RuntimeError("%s: %s" % (tool, resp.error_message))
+
+
 def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
     """One agent run at `heap` (code in the ROMFS `image`, or the `preload` modules imported
     first): returns (passed, {stage: bytes}, modules, output, operator). `ask="qstrs"` has
@@ -65,18 +82,7 @@ def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
     try:
         _wait_for(lambda: "STAGE online-1 " in dev.output(), 30, "online", dev.proc)
         op.wait_status(device_id, proc=dev.proc, timeout_s=20)
-        calls = [
-            ("set_led", {"pin": 2, "on": True}),
-            ("read_room", {}),
-            ("read_air", {}),
-            ("count", {"tag": "heap"}),
-        ]
-        if loki:
-            calls.append(("add", {"a": 2, "b": 3}))
-        for tool, params in calls * 3:
-            resp, _ = op.call(device_id, tool, params, timeout=10)
-            if not resp.success:
-                raise RuntimeError("%s: %s" % (tool, resp.error_message))
+        _commands(op, device_id, loki)
         with open(path + ".ask", "w") as f:
             f.write(ask)
         _wait_for(lambda: "STAGE after-commands " in dev.output(), 10, "figures", dev.proc)
@@ -111,18 +117,7 @@ def run_romfs_flow(work, hub, op, loki, heap, n):
     ok = False
     try:
         op.wait_status(device_id, proc=dev.proc, timeout_s=30)
-        calls = [
-            ("set_led", {"pin": 2, "on": True}),
-            ("read_room", {}),
-            ("read_air", {}),
-            ("count", {"tag": "heap"}),
-        ]
-        if loki:
-            calls.append(("add", {"a": 2, "b": 3}))
-        for tool, params in calls * 3:
-            resp, _ = op.call(device_id, tool, params, timeout=10)
-            if not resp.success:
-                raise RuntimeError("%s: %s" % (tool, resp.error_message))
+        _commands(op, device_id, loki)
         hub.kill(signal.SIGTERM)  # graceful stop (GOAWAY): the device reconnects
         hub.start()
         op.close()

@@ -69,21 +69,8 @@ def main():
         return 2
     from jotunheim import compat  # (the agent loaded it) heartbeats: the runtime's own heap
 
-    compat.HELD_BYTES = held
-    try:
-        return agent.run(settings)
-    except MemoryError as exc:
-        # agent.main's own message would count the image as heap: say the runtime's figure
-        gc.collect()
-        print(
-            "jotunheim agent: MemoryError: %s: a %d KB heap is too small for the agent with its "
-            "code in ROMFS (docs/device.md gives the heap it needs)"
-            % (exc, (gc.mem_alloc() + gc.mem_free() - held) // 1024)
-        )
-        return 1
-    except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback, on bad settings
-        print("jotunheim agent: %s: %s" % (type(exc).__name__, exc))
-        return 1
+    compat.HELD_BYTES = held  # agent.main's out-of-memory line leaves it out too
+    return agent.main([settings])
 
 
 if __name__ == "__main__":

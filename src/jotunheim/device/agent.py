@@ -211,11 +211,14 @@ def main(argv=None):
     except MemoryError as exc:
         import gc
 
+        from jotunheim.compat import HELD_BYTES  # the ROMFS image under `device run --romfs`
+
         gc.collect()
-        heap_kb = (gc.mem_alloc() + gc.mem_free()) // 1024
+        heap_kb = (gc.mem_alloc() + gc.mem_free() - HELD_BYTES) // 1024
         print(
-            "jotunheim agent: MemoryError: %s: a %d KB heap is too small for the agent "
-            "(docs/device.md gives the heap it needs)" % (exc, heap_kb)
+            "jotunheim agent: MemoryError: %s: a %d KB heap is too small for the agent%s "
+            "(docs/device.md gives the heap it needs)"
+            % (exc, heap_kb, " with its code in ROMFS" if HELD_BYTES else "")
         )
         return 1
     except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback, on bad settings
