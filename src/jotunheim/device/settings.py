@@ -36,7 +36,7 @@ _MISSING = object()  # "no such section" (None is a valid value)
 # --- The compact form of validated settings: each section as canonical compact JSON of its
 # difference from the schema defaults, all sections in one string. The defaults below are
 # code, not state (on a board they are frozen into flash with the module);
-# tests/device/test_settings_store.py checks them against the schema's.
+# tests/device/test_settings_compact.py checks them against the schema's.
 
 # The top-level sections in file order (the schema's order).
 SECTIONS = (
