@@ -64,6 +64,11 @@ class HpackEncoder:
         self._table = DynamicTable(min(_DEFAULT_TABLE_SIZE, max_table_size))
         self._pending_min = None
         self._pending_final = None
+        # The size the peer's decoder holds its table to: the protocol's default until we
+        # signal another. A smaller table of ours needs no signal (we index only entries we
+        # keep, the newest, which its larger table keeps too), but a peer that lowers
+        # SETTINGS_HEADER_TABLE_SIZE below this must hear the new size.
+        self._peer_size = _DEFAULT_TABLE_SIZE
         self.huffman = huffman
 
     @property
@@ -73,9 +78,10 @@ class HpackEncoder:
     @header_table_size.setter
     def header_table_size(self, value):
         """Apply the peer's SETTINGS_HEADER_TABLE_SIZE; signalled at the next block's start."""
+        must = value < self._peer_size  # its decoder now refuses a table that large
         value = min(value, self._cap)
         if self._pending_final is None:
-            if value == self._table.max_size:
+            if value == self._table.max_size and not must:
                 return
             self._pending_min = value
         else:
@@ -95,6 +101,7 @@ class HpackEncoder:
                 table.resize(self._pending_min)
             _encode_int(out, self._pending_final, 5, 0x20)
             table.resize(self._pending_final)
+            self._peer_size = self._pending_final
             self._pending_min = self._pending_final = None
         entries = table.entries
         for name, value, sensitive in fields:

@@ -132,3 +132,21 @@ def test_huffman_decode_of_arbitrary_bytes_agrees_with_hpack(data):
     except DecodeError:
         got = None
     assert got == expected
+
+
+def test_a_capped_encoder_signals_when_the_peer_lowers_its_table_below_the_default():
+    # Our encoder keeps 512 bytes of table; the peer (hpack's decoder, 4096 to start) lowers
+    # SETTINGS_HEADER_TABLE_SIZE to 1024: it now refuses a block that does not first say a
+    # size <= 1024, although our own table never grew past 512.
+    enc = HpackEncoder(max_table_size=512)
+    dec = hpack.Decoder()
+    headers = [(b"x-a", b"1" * 40), (b"x-b", b"2" * 40)]
+    assert dec.decode(bytes(enc.encode(headers)), raw=True) == headers
+    dec.max_allowed_table_size = 1024
+    enc.header_table_size = 1024
+    block = bytes(enc.encode(headers))
+    assert block[:1] == b"\x3f"  # a dynamic table size update (512) leads the block
+    assert dec.decode(block, raw=True) == headers
+    enc.header_table_size = 65536  # raised again: nothing to say, our table stays at 512
+    assert dec.decode(bytes(enc.encode(headers)), raw=True) == headers
+    assert enc.header_table_size == 512
