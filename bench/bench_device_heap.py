@@ -180,6 +180,8 @@ def main():
         help="scan: run the agent as `jotunheim device run --romfs` does (code in ROMFS)",
     )
     args = ap.parse_args()
+    if args.romfs and not args.scan:
+        ap.error("--romfs goes with --scan (the flow table always measures both)")
 
     from jotunheim.cli.device_cmd import precompile
 

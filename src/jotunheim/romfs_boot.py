@@ -43,10 +43,12 @@ def main():
     if not image or not settings:
         print("romfs: JOTUNHEIM_ROMFS and JOTUNHEIM_SETTINGS must name the image and settings")
         return 2
-    # sys.path[0] is this script's directory (the jotunheim source package): a board has ""
-    # there. /rom goes after .frozen, where the precompiled tree would be; an OTA slot's
-    # files are inserted before both at boot (ota_session), so an installed update wins.
-    sys.path[0] = ""
+    # sys.path[0] is this script's directory (the jotunheim source package). Nothing from
+    # the host may come before the image: not that directory, nor "" (the current directory,
+    # which may hold a `device build` tree). /rom goes after .frozen, where the precompiled
+    # tree would be; an OTA slot's files are inserted before both at boot (ota_session), so
+    # an installed update still wins.
+    sys.path[:] = [".frozen"]
     gc.collect()
     base = gc.mem_alloc()
     try:

@@ -87,7 +87,9 @@ def agent(path):
                 # "qstr pool: n_pool=.., n_qstr=.., ...", then if asked ("qstrs") one
                 # Q(name) line per qstr in the heap pools (bench/bench_qstrs.py)
                 if asked == "map":
-                    micropython.mem_info(1)  # the block map: one letter per 16-byte block
+                    micropython.mem_info(
+                        1
+                    )  # the block map: one letter per GC block (32 bytes on 64-bit)
                 elif asked:
                     micropython.qstr_info(1)
                 else:

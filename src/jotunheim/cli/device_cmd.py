@@ -190,13 +190,16 @@ def _mkdir(path):
 
 def romfs_image_file(built):
     """The ROMFS image of a precompile cache build, written beside its .mpy tree the first
-    time it is asked for; the build's directory is keyed by the sources, so the image never
-    needs rebuilding."""
-    path = Path(built) / ROMFS_IMAGE
+    time it is asked for. The build's directory is keyed by the sources and the name carries
+    the writer's format version (romfs.FORMAT), so an image is rebuilt only when either
+    changes."""
+    from jotunheim.cli.romfs import FORMAT
+
+    path = Path(built) / ("%s.%d" % (ROMFS_IMAGE, FORMAT))
     if not path.exists():
         from jotunheim.cli.romfs import romfs_image
 
-        tmp = path.with_name("%s.%d.tmp" % (ROMFS_IMAGE, os.getpid()))
+        tmp = path.with_name("%s.%d.tmp" % (path.name, os.getpid()))
         tmp.write_bytes(romfs_image(str(built)))
         os.replace(tmp, path)  # atomic: a concurrent run reads the old name or a whole image
     return str(path)
@@ -224,13 +227,17 @@ def romfs_heapsize(heap, image_size):
 def check_romfs_image(path):
     """Size of the ROMFS image at path; RomfsError (clear message) when it is missing, not an
     image, or holds no device agent."""
-    from jotunheim.cli.romfs import RomfsError, image_files
+    from jotunheim.cli.romfs import MAX_IMAGE_BYTES, RomfsError, image_files
 
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            if not os.path.isfile(path):  # a device or a pipe (/dev/zero) has no end
+                raise RomfsError("ROMFS image %s: not a regular file" % path)
+            data = f.read(MAX_IMAGE_BYTES + 1)
     except OSError as exc:
         raise RomfsError("ROMFS image %s: %s" % (path, exc.strerror or exc)) from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise RomfsError("ROMFS image %s: over %d MB" % (path, MAX_IMAGE_BYTES >> 20))
     try:
         files = image_files(data)
     except RomfsError as exc:
@@ -342,11 +349,14 @@ def cmd_run(args):
             return 2
     else:
         argv, env = micropython_command(settings, args.heap, not args.no_precompile)
-    long_args = [a for a in argv if len(a.encode()) > MAX_ARG_BYTES]
-    if long_args:
+    # MICROPYPATH entries become qstrs too: the same limit applies to each of them.
+    too_long = [
+        a for a in argv + env.get("MICROPYPATH", "").split(":") if len(a.encode()) > MAX_ARG_BYTES
+    ]
+    if too_long:
         print(
-            "error: the MicroPython unix port cannot take an argument over %d bytes: %s"
-            % (MAX_ARG_BYTES, long_args[0]),
+            "error: the MicroPython unix port cannot take an argument or a MICROPYPATH entry "
+            "over %d bytes: %s" % (MAX_ARG_BYTES, too_long[0]),
             file=sys.stderr,
         )
         return 2

@@ -1,5 +1,6 @@
-"""Writes MicroPython ROMFS images (`vfs.VfsRom`, MicroPython 1.25+): a board with a ROMFS
-partition imports `.mpy` files from it in place, so their bytecode never enters the heap."""
+"""Writes and checks MicroPython ROMFS images (`vfs.VfsRom`, MicroPython 1.25+): a board with a
+ROMFS partition imports `.mpy` files from it in place, so their bytecode never enters the heap.
+"""
 
 import os
 
@@ -13,6 +14,13 @@ _KIND_DIR = 4  # payload: name, then the directory's records
 _KIND_FILE = 5  # payload: name, then the file's records
 # Records of other kinds (unused, padding, a data pointer) carry no name: a reader skips them.
 MAX_DEPTH = 16  # directory nesting a reader follows (the device tree is 4 deep)
+# The longest number a reader takes: 5 groups of 7 bits hold 2**35, past any image a board
+# (or `device run`) maps; a longer run of high-bit bytes is a malformed or hostile image.
+MAX_UINT_BYTES = 5
+MAX_IMAGE_BYTES = 16 * 1024 * 1024  # what `device run --romfs` reads at the most
+# The image writer's own version: part of the cached image's name, so a change to this
+# module reaches images built before it (the cache key hashes the device sources only).
+FORMAT = 1
 
 
 def _uint(n):
@@ -63,7 +71,12 @@ class RomfsError(DecodeError):
 
 def _read_uint(data, pos, end, what):
     n = 0
+    start = pos
     while pos < end:
+        if pos - start >= MAX_UINT_BYTES:
+            raise RomfsError(
+                "ROMFS %s at byte %d: a number over %d bytes" % (what, start, MAX_UINT_BYTES)
+            )
         b = data[pos]
         pos += 1
         n = (n << 7) | (b & 0x7F)

@@ -224,4 +224,52 @@ def test_an_argument_the_unix_port_cannot_take_is_refused(tmp_path, capsys):
     assert (
         _run(["device", "run", "--settings", str(settings_file), "--runtime", "micropython"]) == 2
     )
-    assert "cannot take an argument over 255 bytes" in capsys.readouterr().err
+    assert "cannot take an argument or a MICROPYPATH entry over 255 bytes" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_micropypath_entry_the_unix_port_cannot_take_is_refused(tmp_path, capsys, monkeypatch):
+    # --no-precompile puts the source tree on MICROPYPATH: a deep checkout would kill the
+    # unix port at start ("FATAL: uncaught NLR") without this check.
+    settings_file = tmp_path / "d.json"
+    settings_file.write_text("{}")
+    monkeypatch.setattr(device_cmd, "SRC_ROOT", tmp_path / ("x" * 250) / "src")
+    argv = ["device", "run", "--settings", str(settings_file), "--runtime", "micropython"]
+    assert _run(argv + ["--no-precompile"]) == 2
+    assert "MICROPYPATH entry over 255 bytes" in capsys.readouterr().err
+
+
+def test_a_hostile_number_or_a_file_without_end_is_a_prompt_romfs_error(tmp_path, capsys):
+    # A run of high-bit bytes made the reader shift a growing integer for seconds (and then
+    # fail on printing it); a device file would be read without end.
+    for data in (MAGIC + b"\xff" * 10**6, MAGIC + b"\xff" * 3000 + b"\x00"):
+        try:
+            image_files(data)
+        except RomfsError as exc:
+            assert "a number over 5 bytes" in str(exc)
+        else:
+            raise AssertionError("accepted a hostile number")
+    (tmp_path / "d.json").write_text("{}")
+    assert _run(["device", "run", "--settings", str(tmp_path / "d.json"),
+                 "--runtime", "micropython", "--romfs", "/dev/zero"]) == 2  # fmt: skip
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_device_build_tree_in_the_current_directory_does_not_shadow_the_image(
+    tmp_path, build_copy, monkeypatch
+):
+    """The launcher keeps the host's current directory off sys.path: a `jotunheim/` there (a
+    `device build --out .`) would be imported instead of the image's runtime."""
+    _, _, built = build_copy
+    fake = tmp_path / "jotunheim"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('the runtime came from the cwd')\n")
+    image = device_cmd.romfs_image_file(built)
+    argv, env = device_cmd.micropython_romfs_command("/no/such/settings.json", "288k", image)
+    proc = subprocess.run(
+        argv, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    out = proc.stdout + proc.stderr
+    assert "mounted at /rom" in out and "came from the cwd" not in out, out
+    assert "jotunheim agent:" in out  # the image's agent ran (and found no settings file)
