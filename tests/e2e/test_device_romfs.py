@@ -1,6 +1,7 @@
 """End to end: `jotunheim device run --runtime micropython --romfs` against a real hub, with the
 device runtime imported from a ROMFS image at a heap the .mpy files in the heap do not fit in,
-and an installed OTA update still first on the import path."""
+and an installed OTA update still first on the import path; a crashing update rolls back
+across launcher restarts."""
 
 import ast
 import json
@@ -120,3 +121,35 @@ def test_missing_image_stops_before_starting_micropython(tmp_path):
                  "micropython", "--romfs", missing], settings + ".log").start()  # fmt: skip
     assert proc.proc.wait(timeout=30) == 2
     assert "error: ROMFS image %s: No such file" % missing in proc.output()
+
+
+def test_a_crashing_update_under_romfs_reboots_the_launcher_and_rolls_back(tmp_path):
+    """OTA's trial boot with the runtime in ROMFS: the update's app raises at import, each
+    crash exits 75, `device run` starts the launcher again (mounting the image again), and
+    past max_boot_attempts the boot helper goes back to 1.0.0. No hub is needed for that."""
+    precompile_micropython()
+    work = str(tmp_path)
+    settings = os.path.join(work, "rom-2.json")
+    device_settings(settings, "rom-2", "00" * 16, "127.0.0.1:%d" % free_port(), work)
+    slot = os.path.join(work, "ota", "b", "files")
+    os.makedirs(slot)
+    with open(os.path.join(slot, "jotunheim_app.py"), "w") as f:
+        f.write("raise RuntimeError('the new build is broken')\n")
+    state = {"active": "b", "previous": "a", "confirmed": False, "attempts": 0,
+             "versions": {"a": "1.0.0", "b": "1.1.0"}, "last_rollback": "",
+             "rolled_back_version": ""}  # fmt: skip
+    with open(os.path.join(work, "ota", "boot.json"), "w") as f:
+        json.dump(state, f)
+    argv = [PY, "-m", "jotunheim", "device", "run", "--settings", settings,
+            "--runtime", "micropython", "--romfs", "--heap", HEAP]  # fmt: skip
+    dev = Proc(argv, settings + ".log").start()
+    try:
+        _wait_for(lambda: "(1.0.0) starting" in dev.output(), 60, "the rollback", dev.proc)
+    finally:
+        dev.kill()
+    out = dev.output()
+    assert out.count("crashed at start") == 3, out[-3000:]  # max_boot_attempts
+    assert out.count("mounted at /rom") == 4  # every boot came from the image
+    with open(os.path.join(work, "ota", "boot.json")) as f:
+        after = json.load(f)
+    assert after["active"] == "a" and after["rolled_back_version"] == "1.1.0"
