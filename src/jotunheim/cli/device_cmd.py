@@ -119,7 +119,7 @@ def precompile(src_root=SRC_ROOT, cache_root=None):
         digest.update(str(src.relative_to(src_root)).encode())
         digest.update(source_name(src.relative_to(src_root)).encode())  # a build option
         digest.update(src.read_bytes())
-    cache_root = Path(cache_root or os.path.join(tempfile.gettempdir(), "jotunheim-mpy"))
+    cache_root = Path(cache_root or _private_cache_root())
     out = cache_root / digest.hexdigest()[:16]
     if (out / ".complete").exists():
         return str(out)
@@ -181,6 +181,24 @@ def _prune(cache_root, keep):
     for mtime, entry in builds[PRUNE_KEEP:]:
         if mtime < limit and entry != keep:
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _private_cache_root():
+    """The default precompile cache: this user's own directory under the temp dir, made
+    private (0700). Its builds are code that `device run` executes: a directory another
+    local user could have made first, or can write to, is refused, not used."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    root = os.path.join(
+        tempfile.gettempdir(), "jotunheim-mpy" if uid is None else "jotunheim-mpy-%d" % uid
+    )
+    os.makedirs(root, mode=0o700, exist_ok=True)
+    st = os.stat(root, follow_symlinks=False)
+    if uid is not None and (st.st_uid != uid or st.st_mode & 0o022 or os.path.islink(root)):
+        raise SystemExit(
+            "error: the precompile cache %s is not this user's private directory "
+            "(owner %d, mode %o): remove it" % (root, st.st_uid, st.st_mode & 0o777)
+        )
+    return root
 
 
 def _mkdir(path):

@@ -78,3 +78,19 @@ def test_precompile_cache_prunes_old_builds_only(tmp_path, monkeypatch):
     kept_stale = ["stale%d" % i for i in range(6)][-(device_cmd.PRUNE_KEEP - 2) :]
     assert os.path.basename(built) in left and "young" in left and "build-x" in left
     assert [n for n in left if n.startswith("stale")] == kept_stale
+
+
+def test_the_default_cache_is_private_and_a_shared_one_is_refused(tmp_path, monkeypatch):
+    # The cache holds code `device run` executes: another local user must not be able to
+    # plant a build in it first.
+    import stat
+
+    import pytest
+
+    monkeypatch.setattr(device_cmd.tempfile, "gettempdir", lambda: str(tmp_path))
+    root = device_cmd._private_cache_root()
+    assert root == str(tmp_path / ("jotunheim-mpy-%d" % os.getuid()))
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o700
+    os.chmod(root, 0o777)  # writable by anyone: as if another user had made it
+    with pytest.raises(SystemExit, match="not this user's private directory"):
+        device_cmd._private_cache_root()
