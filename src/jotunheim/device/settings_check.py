@@ -17,7 +17,10 @@ def fail(path, problem, value=REQUIRED):
         if path in SECRET_PATHS:
             problem += " (value hidden: secret)"
         else:
-            shown = repr(value)
+            try:
+                shown = repr(value)
+            except (RuntimeError, MemoryError):  # nested too deep to print (recursion)
+                shown = "a deeply nested " + type(value).__name__
             if len(shown) > 40:
                 shown = shown[:37] + "..."
             problem += ", got " + shown
