@@ -20,23 +20,35 @@ from jotunheim.device.tools import ToolRegistry
 from jotunheim.wire import protobuf  # noqa: F401
 
 
-def test_real_settings_reload_emits_updated():
-    path = tmpdir("capset") + "/device.json"
+def _connected(tag, firmware_version=None):
+    """(settings file data, its path, the builder, the events its propagator emitted) after
+    a first "connected" announcement from the example settings written to a file."""
+    path = tmpdir(tag) + "/device.json"
     data = example_settings()
-    with open(path, "w") as f:
-        f.write(json.dumps(data))
+    _write(path, data)
     settings = Settings.load(path)
     b = CapabilityBuilder(settings, RecordingHal(), ToolRegistry(), fake_drivers())
+    if firmware_version:
+        b.firmware_version = firmware_version  # as ota_session sets it after an OTA boot
     prop = CapabilityPropagator(b, settings)
     events = []
     prop.add_listener(events.append)
     prop.connected()
+    return data, path, settings, events
+
+
+def _write(path, data):
+    with open(path, "w") as f:
+        f.write(json.dumps(data))
+
+
+def test_real_settings_reload_emits_updated():
+    data, path, settings, events = _connected("capset")
     data["capability_configuration"]["actuators"] = data["capability_configuration"]["actuators"][
         1:
     ]
     data["identity"]["name"] = "Kitchen 2"
-    with open(path, "w") as f:
-        f.write(json.dumps(data))
+    _write(path, data)
     settings.reload()
     assert [e["event_type"] for e in events] == ["connected", "updated"]
     caps = events[-1]["capabilities"]
@@ -48,22 +60,11 @@ def test_real_settings_reload_emits_updated():
 
 
 def test_the_running_ota_version_survives_a_settings_reload():
-    # OTA booted 9.9.9 (ota_session sets it on the builder); the file keeps the factory
-    # version, and a reload of the file must not announce that one again.
-    path = tmpdir("capfw") + "/device.json"
-    data = example_settings()
-    with open(path, "w") as f:
-        f.write(json.dumps(data))
-    settings = Settings.load(path)
-    b = CapabilityBuilder(settings, RecordingHal(), ToolRegistry(), fake_drivers())
-    b.firmware_version = "9.9.9"
-    prop = CapabilityPropagator(b, settings)
-    events = []
-    prop.add_listener(events.append)
-    prop.connected()
+    # OTA booted 9.9.9; the file keeps the factory version, and a reload of the file must not
+    # announce that one again.
+    data, path, settings, events = _connected("capfw", firmware_version="9.9.9")
     data["identity"]["name"] = "Kitchen 3"
-    with open(path, "w") as f:
-        f.write(json.dumps(data))
+    _write(path, data)
     settings.reload()
     assert [e["event_type"] for e in events] == ["connected", "updated"]
     caps = events[-1]["capabilities"]
