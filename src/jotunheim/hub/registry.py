@@ -74,6 +74,13 @@ CREATE TABLE IF NOT EXISTS ota_status (
     status BLOB NOT NULL,
     updated_ms INTEGER NOT NULL
 );
+-- The last OtaStatus.seq recorded per device and the session it came in (hub.proto rev 4):
+-- a copy the device sends again after a reconnect, or after a hub restart, is not recorded.
+CREATE TABLE IF NOT EXISTS ota_seen (
+    device_id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
 """
 
 # Command states: queued (waiting for the device to come online) -> sent -> done | failed.
@@ -262,6 +269,17 @@ class Registry:
         self.db.execute(
             "INSERT OR REPLACE INTO ota_status VALUES (?, ?, ?)",
             (device_id, status.SerializeToString(), now_ms()),
+        )
+
+    def ota_seen(self, device_id):
+        """(session_id, seq) of the device's last recorded OtaStatus with a seq, or None."""
+        return self.db.execute(
+            "SELECT session_id, seq FROM ota_seen WHERE device_id = ?", (device_id,)
+        ).fetchone()
+
+    def record_ota_seen(self, device_id, session_id, seq):
+        self.db.execute(
+            "INSERT OR REPLACE INTO ota_seen VALUES (?, ?, ?)", (device_id, session_id, seq)
         )
 
     def ota_status(self, device_id):

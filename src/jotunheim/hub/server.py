@@ -85,9 +85,6 @@ class Hub:
         self._housekeeping = None
         self._stopped = False
         self.ota_status_listeners = []
-        # device id -> (session id, last OtaStatus.seq recorded): a status the device sends
-        # again after a reconnect (it saw no OtaStatusAck) is not recorded twice
-        self.ota_seqs = {}
         self.ota_tracker = OtaTracker(self)  # records OtaStatus in the registry; rollouts
         self.device_listeners = []  # callbacks() on connect/disconnect/capability change
 

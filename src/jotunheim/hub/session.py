@@ -345,15 +345,17 @@ class DeviceSession:
     def _handle_ota_status(self, status):
         # Revision 4: a status with a seq is acknowledged once recorded. The device sends
         # again, after a reconnect, every status it saw no ack for: a seq this session (kept
-        # across resumes; a rebooted device starts a new one) already recorded is only acked.
-        seen = self.hub.ota_seqs.get(self.device_id)
-        again = seen is not None and seen[0] == self.session_id and 0 < status.seq <= seen[1]
+        # across resumes and hub restarts; a rebooted device starts a new one) already
+        # recorded is only acked. The registry remembers it, so a hub restart does too.
+        registry = self.hub.registry
+        seen = registry.ota_seen(self.device_id) if status.seq else None
+        again = seen is not None and seen[0] == self.session_id and status.seq <= seen[1]
         if not again:
             self.last_ota_status = status
             for callback in self.hub.ota_status_listeners:
                 callback(self.device_id, status)
             if status.seq:
-                self.hub.ota_seqs[self.device_id] = (self.session_id, status.seq)
+                registry.record_ota_seen(self.device_id, self.session_id, status.seq)
         if status.seq:
             self.send(hub_pb2.HubMessage(ota_status_ack=hub_pb2.OtaStatusAck(seq=status.seq)))
 

@@ -268,7 +268,8 @@ def test_rollout_on_a_follower_runs_on_the_leader(tmp_path, update_dir, monkeypa
 def test_ota_statuses_are_acked_and_a_resent_seq_is_recorded_once(tmp_path, update_dir):
     """hub.proto revision 4: each OtaStatus with a seq is acknowledged; after a resumed
     reconnect the device sends again what it saw no ack for, which is acked, not recorded
-    twice; a rebooted device (a new session) numbers from 1 again; seq 0 is never acked."""
+    twice, also after a hub restart; a rebooted device (a new session) numbers from 1 again;
+    seq 0 is never acked."""
 
     def status(state, seq):
         return hub_pb2.OtaStatus(version="1.1.0", state=state, seq=seq)
@@ -289,6 +290,17 @@ def test_ota_statuses_are_acked_and_a_resent_seq_is_recorded_once(tmp_path, upda
         await dev.send(ota_status=status("installing", 3))
         await eventually(lambda: dev.ota_acks == [1, 2, 2, 3])
         assert seen == [("downloading", 1), ("verifying", 2), ("installing", 3)]
+        # The hub restarts (on the same data dir) before its ack of 3 reached the device: the
+        # session resumes, and the copy of 3 is acked, not recorded a second time.
+        await dev.drop()
+        await hub.stop()
+        hub = await start_hub(tmp_path / "hub")
+        hub.ota_status_listeners.append(lambda d, st: seen.append((st.state, st.seq)))
+        dev.addresses = [hub.address]
+        assert (await dev.connect()).resumed
+        await dev.send(ota_status=status("installing", 3))
+        await eventually(lambda: dev.ota_acks == [1, 2, 2, 3, 3])
+        assert len(seen) == 3
         await dev.drop()
         dev.resume_token = ""  # a reboot: the token lived in RAM
         assert not (await dev.connect()).resumed
@@ -298,7 +310,7 @@ def test_ota_statuses_are_acked_and_a_resent_seq_is_recorded_once(tmp_path, upda
         await eventually(lambda: len(seen) == 5)
         await asyncio.sleep(0.2)
         assert seen[3:] == [("confirmed", 1), ("confirmed", 0)]
-        assert dev.ota_acks == [1, 2, 2, 3, 1]
+        assert dev.ota_acks == [1, 2, 2, 3, 3, 1]
         await _teardown(hub, op, fakes)
 
     run(go())
