@@ -61,6 +61,18 @@ def _commands(op, device_id, loki):
             raise RuntimeError("%s: %s" % (tool, resp.error_message))
 
 
+def _after_hub_restart(hub, op, device_id, online):
+    """Stops the hub gracefully (GOAWAY: the device reconnects) and starts it again, waits
+    with online(operator), then sends one set_led: returns (its success, the new operator)."""
+    hub.kill(signal.SIGTERM)
+    hub.start()
+    op.close()
+    op = Operator(hub.address, hub.token())
+    online(op)
+    resp, _ = op.call(device_id, "set_led", {"pin": 2, "on": False}, timeout=10)
+    return resp.success, op
+
+
 def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
     """One agent run at `heap` (code in the ROMFS `image`, or the `preload` modules imported
     first): returns (passed, {stage: bytes}, modules, output, operator). `ask="qstrs"` has
@@ -86,13 +98,14 @@ def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
         with open(path + ".ask", "w") as f:
             f.write(ask)
         _wait_for(lambda: "STAGE after-commands " in dev.output(), 10, "figures", dev.proc)
-        hub.kill(signal.SIGTERM)  # graceful stop (GOAWAY): the device reconnects
-        hub.start()
-        _wait_for(lambda: "STAGE online-2 " in dev.output(), 30, "reconnect", dev.proc)
-        op.close()
-        op = Operator(hub.address, hub.token())
-        resp, _ = op.call(device_id, "set_led", {"pin": 2, "on": False}, timeout=10)
-        ok = resp.success
+        ok, op = _after_hub_restart(
+            hub,
+            op,
+            device_id,
+            lambda op: _wait_for(
+                lambda: "STAGE online-2 " in dev.output(), 30, "reconnect", dev.proc
+            ),
+        )
     except Exception as exc:  # noqa: BLE001 - a failed run is a data point, not a crash
         print("  heap %s: %s" % (heap, str(exc).splitlines()[0][:100]))
     finally:
@@ -118,13 +131,9 @@ def run_romfs_flow(work, hub, op, loki, heap, n):
     try:
         op.wait_status(device_id, proc=dev.proc, timeout_s=30)
         _commands(op, device_id, loki)
-        hub.kill(signal.SIGTERM)  # graceful stop (GOAWAY): the device reconnects
-        hub.start()
-        op.close()
-        op = Operator(hub.address, hub.token())
-        op.wait_status(device_id, proc=dev.proc, timeout_s=30)
-        resp, _ = op.call(device_id, "set_led", {"pin": 2, "on": False}, timeout=10)
-        ok = resp.success
+        ok, op = _after_hub_restart(
+            hub, op, device_id, lambda op: op.wait_status(device_id, proc=dev.proc, timeout_s=30)
+        )
     except Exception as exc:  # noqa: BLE001 - a failed run is a data point, not a crash
         print("  heap %s: %s" % (heap, str(exc).splitlines()[0][:100]))
     finally:
