@@ -416,8 +416,46 @@ class PeerStatus(_message.Message):
     def __init__(self, hub_id: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., address: _Optional[str] = ..., leader_id: _Optional[str] = ..., leader_address: _Optional[str] = ..., is_leader: _Optional[bool] = ..., devices_online: _Optional[int] = ..., peers: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SyncDevicesRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("commands_after_seq", "max_commands")
+    COMMANDS_AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    MAX_COMMANDS_FIELD_NUMBER: _ClassVar[int]
+    commands_after_seq: int
+    max_commands: int
+    def __init__(self, commands_after_seq: _Optional[int] = ..., max_commands: _Optional[int] = ...) -> None: ...
+
+class LoggedCommand(_message.Message):
+    __slots__ = ("command_id", "device_id", "tool", "args_json", "deadline_at_ms", "created_ms", "state", "success", "result", "error_code", "error_message", "duration_us", "completed_ms", "recorded_count", "seq")
+    COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    TOOL_FIELD_NUMBER: _ClassVar[int]
+    ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_US_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_MS_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    command_id: str
+    device_id: str
+    tool: str
+    args_json: str
+    deadline_at_ms: int
+    created_ms: int
+    state: str
+    success: bool
+    result: bytes
+    error_code: str
+    error_message: str
+    duration_us: int
+    completed_ms: int
+    recorded_count: int
+    seq: int
+    def __init__(self, command_id: _Optional[str] = ..., device_id: _Optional[str] = ..., tool: _Optional[str] = ..., args_json: _Optional[str] = ..., deadline_at_ms: _Optional[int] = ..., created_ms: _Optional[int] = ..., state: _Optional[str] = ..., success: _Optional[bool] = ..., result: _Optional[bytes] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., duration_us: _Optional[int] = ..., completed_ms: _Optional[int] = ..., recorded_count: _Optional[int] = ..., seq: _Optional[int] = ...) -> None: ...
 
 class DeviceIdentity(_message.Message):
     __slots__ = ("device_id", "name", "key", "revoked", "created_at_ms")
@@ -434,9 +472,13 @@ class DeviceIdentity(_message.Message):
     def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., key: _Optional[bytes] = ..., revoked: _Optional[bool] = ..., created_at_ms: _Optional[int] = ...) -> None: ...
 
 class SyncDevicesResponse(_message.Message):
-    __slots__ = ("hub_id", "identities")
+    __slots__ = ("hub_id", "identities", "commands", "more_commands")
     HUB_ID_FIELD_NUMBER: _ClassVar[int]
     IDENTITIES_FIELD_NUMBER: _ClassVar[int]
+    COMMANDS_FIELD_NUMBER: _ClassVar[int]
+    MORE_COMMANDS_FIELD_NUMBER: _ClassVar[int]
     hub_id: str
     identities: _containers.RepeatedCompositeFieldContainer[DeviceIdentity]
-    def __init__(self, hub_id: _Optional[str] = ..., identities: _Optional[_Iterable[_Union[DeviceIdentity, _Mapping]]] = ...) -> None: ...
+    commands: _containers.RepeatedCompositeFieldContainer[LoggedCommand]
+    more_commands: bool
+    def __init__(self, hub_id: _Optional[str] = ..., identities: _Optional[_Iterable[_Union[DeviceIdentity, _Mapping]]] = ..., commands: _Optional[_Iterable[_Union[LoggedCommand, _Mapping]]] = ..., more_commands: _Optional[bool] = ...) -> None: ...
