@@ -3,8 +3,9 @@
 Each hub polls its peers' HubPeer.Status; among the hubs that answer (and itself) the one with
 the earliest created_at leads, ties broken by the smaller hub id. Only the leader holds device
 sessions (followers refuse Connect with `not_leader` and the leader's address); followers
-forward operator calls to the leader and copy its device identities, so they can take over
-when it is gone. Peers learn each other's addresses from Status calls (a light gossip).
+forward operator calls to the leader and copy its device identities and its command log, so
+they can take over when it is gone (and never send again a command id the leader has seen).
+Peers learn each other's addresses from Status calls (a light gossip).
 
 Peer links carry device keys (SyncDevices) and the operator token, so with a `PeerTls` every
 peer is dialled over TLS and verified against the cluster's CA; a peer that fails the check is
@@ -17,12 +18,14 @@ import grpc
 
 from jotunheim._gen import hub_pb2
 from jotunheim.errors import JotunheimError
+from jotunheim.hub import registry as reg
 
 log = logging.getLogger("jotunheim.hub.leader")
 
 STATUS_TIMEOUT_S = 0.5
 MAX_PEERS = 32  # addresses learnt by gossip are bounded
 DOWN_AFTER_FAILURES = 2  # one lost poll is not enough to depose a leader
+SYNC_PAGES_PER_POLL = 8  # command-log pages copied per poll: a long backlog takes a few polls
 FORWARDED_KEY = "x-jotunheim-forwarded"
 # Caller metadata carried over when forwarding (the token and our own per-call options).
 _FORWARD_KEYS = (
@@ -126,6 +129,9 @@ class LeaderElector:
         self._channels = {}
         self._task = None
         self._first_round = asyncio.Event()
+        # (leader id, its seq of the last command-log row copied): the seq is the leader's own
+        # numbering, so a new leader means copying its log from the start.
+        self._log_cursor = (None, 0)
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -180,6 +186,13 @@ class LeaderElector:
             # Devices must live on the leader: send ours over (they reconnect and get
             # redirected by our not_leader refusal).
             self.hub.router.close_all(grpc.StatusCode.UNAVAILABLE, "hub is no longer the leader")
+        elif changed and self.is_leader():
+            # Taking over: a command the old leader still held queued (its device offline)
+            # had its caller there, and nobody will send it now. Sent ones stay in flight:
+            # their device brings the result when it reconnects here.
+            failed = self.hub.registry.fail_queued("leader changed before it was sent; not run")
+            if failed:
+                log.info("failed %d commands the old leader held queued", failed)
 
     # ---- polling -------------------------------------------------------------------------
 
@@ -264,21 +277,38 @@ class LeaderElector:
             )
 
     async def _sync_from_leader(self):
-        try:
-            call = self._channel(self._leader_addr).unary_unary(
-                "/jotunheim.hub.HubPeer/SyncDevices",
-                request_serializer=hub_pb2.SyncDevicesRequest.SerializeToString,
-                response_deserializer=hub_pb2.SyncDevicesResponse.FromString,
+        """Copy the leader's identities and the command-log rows changed since the last copy
+        (a few pages per poll)."""
+        call = self._channel(self._leader_addr).unary_unary(
+            "/jotunheim.hub.HubPeer/SyncDevices",
+            request_serializer=hub_pb2.SyncDevicesRequest.SerializeToString,
+            response_deserializer=hub_pb2.SyncDevicesResponse.FromString,
+        )
+        leader = self.leader_id
+        if self._log_cursor[0] != leader:
+            self._log_cursor = (leader, 0)
+        for page in range(SYNC_PAGES_PER_POLL):
+            req = hub_pb2.SyncDevicesRequest(
+                commands_after_seq=self._log_cursor[1], max_commands=reg.SYNC_MAX_COMMANDS
             )
-            resp = await call(
-                hub_pb2.SyncDevicesRequest(),
-                timeout=STATUS_TIMEOUT_S * 2,
-                metadata=(("authorization", "Bearer " + self.hub.token),),
-            )
-        except grpc.aio.AioRpcError as exc:
-            log.warning("identity sync from the leader failed: %s", exc.code().name)
-            return
-        self.hub.registry.merge_identities(resp.identities)
+            try:
+                resp = await call(
+                    req,
+                    timeout=STATUS_TIMEOUT_S * 2,
+                    metadata=(("authorization", "Bearer " + self.hub.token),),
+                )
+            except grpc.aio.AioRpcError as exc:
+                log.warning("sync from the leader failed: %s", exc.code().name)
+                return
+            if resp.hub_id and resp.hub_id != leader:
+                return  # not the hub we elected (it moved): the next poll sorts it out
+            if page == 0:
+                self.hub.registry.merge_identities(resp.identities)
+            if resp.commands:
+                self.hub.registry.merge_commands(resp.commands)
+                self._log_cursor = (leader, max(c.seq for c in resp.commands))
+            if not resp.more_commands:
+                return
 
     # ---- forwarding ----------------------------------------------------------------------
 
@@ -345,6 +375,13 @@ class HubPeerServicer:
         return self.hub.leader.status()
 
     async def SyncDevices(self, request, context):
-        return hub_pb2.SyncDevicesResponse(
+        resp = hub_pb2.SyncDevicesResponse(
             hub_id=self.hub.hub_id, identities=self.hub.registry.identities()
         )
+        if request.max_commands:  # a revision 5 follower: the command log too
+            rows, more = self.hub.registry.commands_after(
+                request.commands_after_seq, request.max_commands
+            )
+            resp.commands.extend(rows)
+            resp.more_commands = more
+        return resp

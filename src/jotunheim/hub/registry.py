@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS commands (
     error_message TEXT NOT NULL DEFAULT '',
     duration_us INTEGER NOT NULL DEFAULT 0,
     completed_ms INTEGER NOT NULL DEFAULT 0,
-    recorded_count INTEGER NOT NULL DEFAULT 0
+    recorded_count INTEGER NOT NULL DEFAULT 0,
+    seq INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, state);
 CREATE TABLE IF NOT EXISTS rollouts (
@@ -85,6 +86,14 @@ CREATE TABLE IF NOT EXISTS ota_seen (
 
 # Command states: queued (waiting for the device to come online) -> sent -> done | failed.
 QUEUED, SENT, DONE, FAILED = "queued", "sent", "done", "failed"
+# A follower's copy of the command log (hub.proto rev 5) comes in pages of at most this many
+# rows and about this many bytes of args and results (a result may be 32 KB).
+SYNC_MAX_COMMANDS = 500
+SYNC_MAX_BYTES = 1 << 20
+_COMMAND_COLUMNS = (
+    "command_id, device_id, tool, args_json, deadline_at_ms, created_ms, state, success, "
+    "result, error_code, error_message, duration_us, completed_ms, recorded_count, seq"
+)
 
 
 def now_ms() -> int:
@@ -119,6 +128,7 @@ class CommandRecord:
             self.duration_us,
             self.completed_ms,
             self.recorded_count,
+            self.seq,
         ) = row
         self.success = bool(success)
         self.result = bytes(result)
@@ -138,6 +148,13 @@ class Registry:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(commands)")]
+        if "seq" not in columns:  # a data dir from before hub.proto rev 5
+            self.db.execute("ALTER TABLE commands ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+            self.db.execute("UPDATE commands SET seq = rowid")  # unique, so followers copy them
+        self.db.execute("CREATE INDEX IF NOT EXISTS commands_by_seq ON commands (seq)")
+        # Every change of a command row takes the next number: followers copy the log by it.
+        self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM commands").fetchone()[0]
         self.caps_ttl_s = caps_ttl_s
         # Read-through caches of what every call reads (hot path: CallTool), kept exact by
         # this class being the only writer: each write below updates or drops its entry.
@@ -425,9 +442,13 @@ class Registry:
 
     # ---- command log ---------------------------------------------------------------------
 
+    def _next_seq(self):
+        self._seq += 1
+        return self._seq
+
     def command(self, command_id):
         row = self.db.execute(
-            "SELECT * FROM commands WHERE command_id = ?", (command_id,)
+            "SELECT " + _COMMAND_COLUMNS + " FROM commands WHERE command_id = ?", (command_id,)
         ).fetchone()
         return None if row is None else CommandRecord(row)
 
@@ -435,14 +456,15 @@ class Registry:
         """Log a new command, `queued` or (about to be sent to a live session) `sent`."""
         self.db.execute(
             "INSERT INTO commands (command_id, device_id, tool, args_json, deadline_at_ms, "
-            "created_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (command_id, device_id, tool, args_json, deadline_at_ms, now_ms(), state),
-        )
+            "created_ms, state, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (command_id, device_id, tool, args_json, deadline_at_ms, now_ms(), state,
+             self._next_seq()),
+        )  # fmt: skip
 
     def mark_sent(self, command_id):
         self.db.execute(
-            "UPDATE commands SET state = ? WHERE command_id = ? AND state = ?",
-            (SENT, command_id, QUEUED),
+            "UPDATE commands SET state = ?, seq = ? WHERE command_id = ? AND state = ?",
+            (SENT, self._next_seq(), command_id, QUEUED),
         )
 
     def record_result(self, device_id, res):
@@ -470,7 +492,7 @@ class Registry:
         cur = self.db.execute(
             "UPDATE commands SET state = ?, success = ?, result = ?, error_code = ?, "
             "error_message = ?, duration_us = ?, completed_ms = ?, "
-            "recorded_count = recorded_count + 1 "
+            "recorded_count = recorded_count + 1, seq = ? "
             "WHERE command_id = ? AND device_id = ? AND state != ? AND recorded_count = 0",
             (
                 DONE,
@@ -480,6 +502,7 @@ class Registry:
                 res.error_message,
                 res.duration_us,
                 now_ms(),
+                self._next_seq(),
                 res.command_id,
                 device_id,
                 DONE,
@@ -490,19 +513,24 @@ class Registry:
     def fail_command(self, command_id, code, message):
         """Hub-side failure (offline, deadline, restart) of a command without a result."""
         self.db.execute(
-            "UPDATE commands SET state = ?, error_code = ?, error_message = ?, completed_ms = ? "
-            "WHERE command_id = ? AND state IN (?, ?)",
-            (FAILED, code, message, now_ms(), command_id, QUEUED, SENT),
+            "UPDATE commands SET state = ?, error_code = ?, error_message = ?, completed_ms = ?, "
+            "seq = ? WHERE command_id = ? AND state IN (?, ?)",
+            (FAILED, code, message, now_ms(), self._next_seq(), command_id, QUEUED, SENT),
         )
 
     def fail_queued(self, message):
         """Fail every command still queued (never sent); returns how many."""
-        cur = self.db.execute(
-            "UPDATE commands SET state = ?, error_code = 'UNAVAILABLE', error_message = ?, "
-            "completed_ms = ? WHERE state = ?",
-            (FAILED, message, now_ms(), QUEUED),
-        )
-        return cur.rowcount
+        ids = [r[0] for r in self.db.execute(
+            "SELECT command_id FROM commands WHERE state = ? ORDER BY seq", (QUEUED,)
+        )]  # fmt: skip
+        # One row at a time: each change needs its own seq (followers page by it).
+        for command_id in ids:
+            self.db.execute(
+                "UPDATE commands SET state = ?, error_code = 'UNAVAILABLE', error_message = ?, "
+                "completed_ms = ?, seq = ? WHERE command_id = ? AND state = ?",
+                (FAILED, message, now_ms(), self._next_seq(), command_id, QUEUED),
+            )
+        return len(ids)
 
     def prune_commands(self, keep_ms):
         """Forget finished commands older than keep_ms; returns how many were removed."""
@@ -514,7 +542,8 @@ class Registry:
 
     def in_flight(self, device_id):
         rows = self.db.execute(
-            "SELECT * FROM commands WHERE device_id = ? AND state = ? ORDER BY created_ms",
+            "SELECT " + _COMMAND_COLUMNS + " FROM commands WHERE device_id = ? AND state = ? "
+            "ORDER BY created_ms",
             (device_id, SENT),
         ).fetchall()
         return [CommandRecord(r) for r in rows]
@@ -530,6 +559,91 @@ class Registry:
             [device_id] + list(command_ids),
         ).fetchall()
         return sorted(r[0] for r in rows)
+
+    # ---- replication of the command log (hub.proto rev 5) ---------------------------------
+
+    def commands_after(self, after_seq, max_rows):
+        """The leader's side: rows changed after `after_seq`, in seq order, as LoggedCommand
+        messages; (rows, more) where `more` says the page was cut by rows or bytes."""
+        limit = max(1, min(int(max_rows), SYNC_MAX_COMMANDS))
+        cur = self.db.execute(
+            "SELECT " + _COMMAND_COLUMNS + " FROM commands WHERE seq > ? ORDER BY seq LIMIT ?",
+            (int(after_seq), limit + 1),
+        )
+        out, size = [], 0
+        for row in cur:
+            rec = CommandRecord(row)
+            size += len(rec.args_json) + len(rec.result) + 256
+            if len(out) == limit or (out and size > SYNC_MAX_BYTES):
+                return out, True
+            out.append(_logged(rec))
+        return out, False
+
+    def merge_commands(self, logged):
+        """The follower's side: adopt the leader's rows (its word wins), except that a row
+        this hub holds as finished is never taken back to queued or sent. Each adopted row
+        gets a seq of this hub, so that its own followers copy it on should it lead."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for c in logged:
+                self.db.execute(
+                    "INSERT INTO commands (" + _COMMAND_COLUMNS + ") VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(command_id) DO UPDATE SET device_id = excluded.device_id, "
+                    "tool = excluded.tool, args_json = excluded.args_json, "
+                    "deadline_at_ms = excluded.deadline_at_ms, created_ms = excluded.created_ms, "
+                    "state = excluded.state, success = excluded.success, "
+                    "result = excluded.result, error_code = excluded.error_code, "
+                    "error_message = excluded.error_message, duration_us = excluded.duration_us, "
+                    "completed_ms = excluded.completed_ms, "
+                    "recorded_count = excluded.recorded_count, seq = excluded.seq "
+                    "WHERE NOT (commands.state IN (?, ?) AND excluded.state IN (?, ?))",
+                    (
+                        c.command_id,
+                        c.device_id,
+                        c.tool,
+                        c.args_json,
+                        c.deadline_at_ms,
+                        c.created_ms,
+                        c.state if c.state in (QUEUED, SENT, DONE, FAILED) else FAILED,
+                        int(c.success),
+                        c.result,
+                        c.error_code,
+                        c.error_message,
+                        c.duration_us,
+                        c.completed_ms,
+                        c.recorded_count,
+                        self._next_seq(),
+                        DONE,
+                        FAILED,
+                        QUEUED,
+                        SENT,
+                    ),
+                )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+
+def _logged(rec):
+    return hub_pb2.LoggedCommand(
+        command_id=rec.command_id,
+        device_id=rec.device_id,
+        tool=rec.tool,
+        args_json=rec.args_json,
+        deadline_at_ms=rec.deadline_at_ms,
+        created_ms=rec.created_ms,
+        state=rec.state,
+        success=rec.success,
+        result=rec.result,
+        error_code=rec.error_code,
+        error_message=rec.error_message,
+        duration_us=rec.duration_us,
+        completed_ms=rec.completed_ms,
+        recorded_count=rec.recorded_count,
+        seq=rec.seq,
+    )
 
 
 def caps_to_json(caps) -> str:

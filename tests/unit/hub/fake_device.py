@@ -59,6 +59,7 @@ class FakeDevice:
         self.caps = caps or make_caps(device_id, sorted(self.tools))
         self.answer_caps = True
         self.runs = {}  # command_id -> times the tool really ran
+        self.received = {}  # command_id -> times a hub sent it (runs or not)
         self.applied = {}  # command_id -> CommandResult (at-most-once cache)
         self.unacked = {}  # command_id -> CommandResult not yet acknowledged by the hub
         self.hold_results = False  # apply commands but do not send results (then drop)
@@ -176,6 +177,7 @@ class FakeDevice:
             )
 
     async def _on_command(self, call, cmd):
+        self.received[cmd.command_id] = self.received.get(cmd.command_id, 0) + 1
         res = self.applied.get(cmd.command_id)
         if res is None:  # first time: apply it (at most once)
             self.runs[cmd.command_id] = self.runs.get(cmd.command_id, 0) + 1
