@@ -458,18 +458,24 @@ class LoggedCommand(_message.Message):
     def __init__(self, command_id: _Optional[str] = ..., device_id: _Optional[str] = ..., tool: _Optional[str] = ..., args_json: _Optional[str] = ..., deadline_at_ms: _Optional[int] = ..., created_ms: _Optional[int] = ..., state: _Optional[str] = ..., success: _Optional[bool] = ..., result: _Optional[bytes] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., duration_us: _Optional[int] = ..., completed_ms: _Optional[int] = ..., recorded_count: _Optional[int] = ..., seq: _Optional[int] = ...) -> None: ...
 
 class DeviceIdentity(_message.Message):
-    __slots__ = ("device_id", "name", "key", "revoked", "created_at_ms")
+    __slots__ = ("device_id", "name", "key", "revoked", "created_at_ms", "session_id", "resume_token_hash", "resume_expires_ms")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     REVOKED_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESUME_TOKEN_HASH_FIELD_NUMBER: _ClassVar[int]
+    RESUME_EXPIRES_MS_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     name: str
     key: bytes
     revoked: bool
     created_at_ms: int
-    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., key: _Optional[bytes] = ..., revoked: _Optional[bool] = ..., created_at_ms: _Optional[int] = ...) -> None: ...
+    session_id: str
+    resume_token_hash: str
+    resume_expires_ms: int
+    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., key: _Optional[bytes] = ..., revoked: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., session_id: _Optional[str] = ..., resume_token_hash: _Optional[str] = ..., resume_expires_ms: _Optional[int] = ...) -> None: ...
 
 class SyncDevicesResponse(_message.Message):
     __slots__ = ("hub_id", "identities", "commands", "more_commands")

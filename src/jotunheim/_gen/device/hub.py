@@ -79,7 +79,10 @@ LoggedCommand = ['LoggedCommand', (
     ';error_message,11,9;duration_us,12,3;completed_ms,13,3'
     ';recorded_count,14,13;seq,15,4'
 ), None, None]
-DeviceIdentity = ['DeviceIdentity', 'device_id,1,9;name,2,9;key,3,12;revoked,4,8;created_at_ms,5,3', None, None]
+DeviceIdentity = ['DeviceIdentity', (
+    'device_id,1,9;name,2,9;key,3,12;revoked,4,8;created_at_ms,5,3'
+    ';session_id,6,9;resume_token_hash,7,9;resume_expires_ms,8,3'
+), None, None]
 SyncDevicesResponse = ['SyncDevicesResponse', 'hub_id,1,9;identities,2,43;commands,3,43;more_commands,4,8', None, (DeviceIdentity, LoggedCommand, )]
 
 DeviceHub = (
