@@ -13,12 +13,13 @@ from pathlib import Path
 #             nested message, whose name then leads the fields string ("Name;name,1,9;...")
 #             and is filled in by the codec on first use (NAME_IN_SPEC: no qstr for it)
 #     fields  as generated, one string "name,number,kind;..." sorted by field number; the
-#             codec turns it on first use into a flat tuple, four slots per field:
-#             field name, field number, kind, sub-descriptor (message/map entry) or None
+#             codec turns it on first use into a flat tuple, two slots per field:
+#             field name, kind | sub << 16 | number << 24 (sub: the field's index in subs)
 #     oneofs  tuple of oneof names, or None
 #     subs    descriptors of the message-typed fields, in field order, or None
 # kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
-#        | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9
+#        | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9, below 1 << 16: at most
+#        127 oneofs and 256 message-typed fields per message (checked here)
 # Why a string: on MicroPython every identifier-like constant is interned (~64 bytes each on
 # the 64-bit unix port) when the module loads, used or not; a string costs its length until the
 # codec first touches the message. Messages are emitted dependencies-first; subs that reach a
@@ -29,6 +30,8 @@ MAP = 64
 PACKED = 128
 PRESENCE = 256
 ONEOF_SHIFT = 9
+MAX_ONEOFS = 127
+MAX_SUBS = 256
 
 _TYPE_MESSAGE = 11
 _TYPE_GROUP = 10
@@ -223,6 +226,8 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None):
                 patched = patched or (full, f.number) in back_refs
                 subs.append(sub_ref(index.messages[f.type_name]))
         oneofs = [m.oneof_decl[i].name for i in _real_oneofs(m)]
+        if len(oneofs) > MAX_ONEOFS or len(subs) > MAX_SUBS:
+            raise SystemExit("%s: too many oneofs or message fields for the codec" % full)
         oneof_src = "(%s)" % "".join("%r, " % n for n in oneofs) if oneofs else "None"
         subs_src = "(%s)" % "".join("%s, " % x for x in subs) if subs else "None"
         if patched:  # a message later in this file (a cycle): bound once everything exists

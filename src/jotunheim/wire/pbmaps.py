@@ -56,9 +56,10 @@ def decode_entry(entry, buf, pos, end, depth, target, budget):
     """Decodes one map entry (key = 1, value = 2) into the dict target. An absent key or value
     takes its default (an empty message for message values). An entry carrying any other
     field is dropped as unknown data, as the protobuf (upb) library does, so both agree."""
-    ef = fields_of(entry)
-    key = protobuf.DEFAULTS[ef[2] & 31]
-    vtyp = ef[6] & 31
+    ef = fields_of(entry)  # (key name, key info, value name, value info)
+    ktyp = ef[1] & 31
+    key = protobuf.DEFAULTS[ktyp]
+    vtyp = ef[3] & 31
     value = None
     unknown = False
     while pos < end:
@@ -66,14 +67,14 @@ def decode_entry(entry, buf, pos, end, depth, target, budget):
         num = tag >> 3
         wt = tag & 7
         if num == 1:
-            key, pos = _read_value(buf, pos, end, ef[2] & 31, wt)
+            key, pos = _read_value(buf, pos, end, ktyp, wt)
         elif num == 2 and vtyp == _MESSAGE:
             if wt != 2:
                 raise DecodeError("wrong wire type %d for a message" % wt)
             n, pos = _read_length(buf, pos, end)
             if depth <= 0:
                 raise DecodeError("messages nested deeper than the limit")
-            value = protobuf.decode_fields(ef[7], buf, pos, pos + n, depth - 1, value, budget)
+            value = protobuf.decode_fields(entry[3][0], buf, pos, pos + n, depth - 1, value, budget)
             pos += n
         elif num == 2:
             value, pos = _read_value(buf, pos, end, vtyp, wt)
@@ -86,7 +87,7 @@ def decode_entry(entry, buf, pos, end, depth, target, budget):
         return
     if value is None:
         if vtyp == _MESSAGE:
-            value = protobuf.new_message(ef[7])
+            value = protobuf.new_message(entry[3][0])
             protobuf.spend(budget, len(value), entry)
         else:
             value = protobuf.DEFAULTS[vtyp]
@@ -113,8 +114,8 @@ def put_map(out, num, entry, values, depth):
     if not isinstance(values, dict):
         raise EncodeError("expected a dict for a map, got %s" % type(values).__name__)
     ef = fields_of(entry)
-    ktyp = ef[2] & 31
-    vtyp = ef[6] & 31
+    ktyp = ef[1] & 31
+    vtyp = ef[3] & 31
     try:
         if ktyp == _STRING:
             keys = sorted(values, key=_string_order)
@@ -131,7 +132,7 @@ def put_map(out, num, entry, values, depth):
         if vtyp == _MESSAGE:
             if v is None:
                 raise EncodeError("None as the value of map key %r" % (k,))
-            put_message(out, 2, ef[7], v, depth)
+            put_message(out, 2, entry[3][0], v, depth)
         else:
             out.append(16 | WIRE_TYPE[vtyp])
             put_scalar(out, vtyp, v)

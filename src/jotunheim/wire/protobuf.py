@@ -94,8 +94,8 @@ def which_oneof(desc, msg, oneof):
     if oneof not in names:
         raise ValueError("%s has no oneof %r" % (desc[0], oneof))
     k = names.index(oneof) + 1
-    for i in range(0, len(fields), 4):
-        if fields[i + 2] >> 9 == k and msg.get(fields[i]) is not None:
+    for i in range(0, len(fields), 2):
+        if fields[i + 1] >> 9 & 0x7F == k and msg.get(fields[i]) is not None:
             return fields[i]
     return None
 
@@ -104,11 +104,11 @@ def new_message(desc):
     """The dict of an empty message: every field at its proto3 default."""
     fields = fields_of(desc)
     msg = {}
-    for i in range(0, len(fields), 4):
-        kind = fields[i + 2]
+    for i in range(0, len(fields), 2):
+        kind = fields[i + 1]
         if kind & _REPEATED:
             v = {} if kind & _MAP else []
-        elif kind >> 8:  # oneof member or proto3 `optional`: None unless present
+        elif kind & 0xFF00:  # oneof member or proto3 `optional`: None unless present
             v = None
         else:
             v = DEFAULTS[kind & 31]
@@ -135,18 +135,18 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
             num = tag >> 3
             wt = tag & 7
             # Generated fields are sorted by number, usually dense from 1: try the slot first.
-            i = (num - 1) << 2
-            if i < 0 or i >= nf or fields[i + 1] != num:
+            i = (num - 1) << 1
+            if i < 0 or i >= nf or fields[i + 1] >> 24 != num:
                 i = 0
-                while i < nf and fields[i + 1] != num:
-                    i += 4
+                while i < nf and fields[i + 1] >> 24 != num:
+                    i += 2
                 if i >= nf:
                     if num == 0:
                         raise DecodeError("field number 0 is invalid")
                     pos = skip_field(buf, pos, end, wt, num, depth)
                     continue
             name = fields[i]
-            kind = fields[i + 2]
+            kind = fields[i + 1] & 0xFFFF
             typ = kind & 31
             if wt == 2:
                 # Length prefix: one byte in the common case, read without a helper call
@@ -167,13 +167,13 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                     if kind & _MAP:
                         from jotunheim.wire.pbmaps import decode_entry
 
-                        decode_entry(fields[i + 3], buf, pos, stop, depth - 1, msg[name], budget)
+                        entry = desc[3][fields[i + 1] >> 16 & 0xFF]
+                        decode_entry(entry, buf, pos, stop, depth - 1, msg[name], budget)
                         pos = stop
                         continue
                     cur = None if kind & _REPEATED else msg[name]
-                    v = decode_fields(
-                        fields[i + 3], buf, pos, stop, depth - 1, cur, budget
-                    )  # merges into cur
+                    sub = desc[3][fields[i + 1] >> 16 & 0xFF]
+                    v = decode_fields(sub, buf, pos, stop, depth - 1, cur, budget)  # merges
                 elif typ == _STRING:
                     v = read_text(buf, pos, stop)
                 elif typ == _BYTES:
@@ -209,9 +209,9 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                 continue
             oneof = kind >> 9
             if oneof:  # the last member on the wire wins; the others read as absent
-                for j in range(0, nf, 4):
-                    if fields[j + 2] >> 9 == oneof:
-                        msg[fields[j]] = None
+                for j in range(1, nf, 2):
+                    if fields[j] >> 9 & 0x7F == oneof:
+                        msg[fields[j - 1]] = None
             msg[name] = v
     except FieldDecodeError:
         raise
