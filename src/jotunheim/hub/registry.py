@@ -222,19 +222,29 @@ class Registry:
         return cur.rowcount > 0
 
     def identities(self):
-        """Every identity, for replication to follower hubs."""
+        """Every identity, with its session's resume state, for replication to followers."""
         rows = self.db.execute(
-            "SELECT device_id, name, key, revoked, created_at_ms FROM devices ORDER BY device_id"
+            "SELECT device_id, name, key, revoked, created_at_ms, session_id, "
+            "resume_token_hash, resume_expires_ms FROM devices ORDER BY device_id"
         ).fetchall()
         return [
             hub_pb2.DeviceIdentity(
-                device_id=r[0], name=r[1], key=bytes(r[2]), revoked=bool(r[3]), created_at_ms=r[4]
+                device_id=r[0],
+                name=r[1],
+                key=bytes(r[2]),
+                revoked=bool(r[3]),
+                created_at_ms=r[4],
+                session_id=r[5],
+                resume_token_hash=r[6],
+                resume_expires_ms=r[7],
             )
             for r in rows
         ]
 
     def merge_identities(self, identities):
-        """Adopt the leader's identities (keys and revocations); local extras are kept."""
+        """Adopt the leader's identities (keys, revocations and resume state: devices live on
+        the leader, so its session is the one to resume after a failover); local extras are
+        kept. A revision 4 leader sends no resume state: the local one stays."""
         for ident in identities:
             self._keys.pop(ident.device_id, None)
             self.db.execute(
@@ -251,6 +261,17 @@ class Registry:
                     ident.created_at_ms,
                 ),
             )
+            if ident.session_id:
+                self.db.execute(
+                    "UPDATE devices SET session_id = ?, resume_token_hash = ?, "
+                    "resume_expires_ms = ? WHERE device_id = ?",
+                    (
+                        ident.session_id,
+                        ident.resume_token_hash,
+                        ident.resume_expires_ms,
+                        ident.device_id,
+                    ),
+                )
 
     def device_infos(self):
         rows = self.db.execute(

@@ -1,7 +1,8 @@
-"""The command log follows the leader (hub.proto rev 5): followers copy it page by page, so
-after a failover a command id the old leader saw is never sent again — its recorded outcome
-is returned, a result still in flight is recorded once when the device brings it, and a
-command the old leader held queued is failed as not run."""
+"""The command log and the device sessions follow the leader (hub.proto rev 5): followers copy
+the log page by page and each device's resume state, so after a failover the device resumes
+its session and a command id the old leader saw is never sent again — its recorded outcome is
+returned, a result still in flight is recorded once when the device brings it, and a command
+the old leader held queued is failed as not run."""
 
 import asyncio
 import secrets
@@ -35,6 +36,7 @@ def test_failover_keeps_command_ids_once(tmp_path, monkeypatch):
         await eventually(lambda: b.registry.device_key("d2") is not None)
         dev = FakeDevice([a.address, b.address], "d1", key)
         await dev.connect()
+        session_on_a = dev.welcome.session_id
         op_a = Operator(a.address, a.token)
 
         # done on the leader, then copied
@@ -67,6 +69,8 @@ def test_failover_keeps_command_ids_once(tmp_path, monkeypatch):
         await asyncio.wait_for(dev.closed.wait(), 10)
         await dev.connect()  # lists fly-1 as pending and sends its result again
         assert dev.connected_to == b.address
+        # The resume state came with the identity: the same session goes on on b.
+        assert dev.welcome.resumed and dev.welcome.session_id == session_on_a
 
         op_b = Operator(b.address, b.token)
         resp = await op_b.call("d1", "echo", '{"value": 1}', command_id="done-1")
