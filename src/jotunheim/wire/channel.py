@@ -33,6 +33,19 @@ class Channel(SendMixin):
     grpc.keepalive_permit_without_calls=1 to ping while no call runs).
     """
 
+    # Class defaults: an instance stores these only when they differ, so a channel's
+    # attribute table stays small (the device's Loki flow keeps two channels).
+    ping_interval_ms = None
+    ping_timeout_ms = 10000
+    max_receive_message_size = MAX_RECEIVE_MESSAGE_SIZE
+    _window = RECEIVE_WINDOW
+    _conn = None
+    _transport = None
+    _goaway = False
+    _tasks = ()
+    _ping_ack = None  # an asyncio.Event while a PING loop runs (channel_ping)
+    _last_recv = 0  # ticks_ms() of the last bytes received, kept while a PING loop runs
+
     def __init__(
         self,
         host,
@@ -49,22 +62,19 @@ class Channel(SendMixin):
         self._ssl = ssl
         self._server_hostname = server_hostname
         self._authority = ("%s:%d" % (server_hostname or host, port)).encode()
-        self.ping_interval_ms = ping_interval_ms
-        self.ping_timeout_ms = ping_timeout_ms
-        self.max_receive_message_size = max_receive_message_size
-        self._window = receive_window
-        self._conn = None
-        self._transport = None
+        if ping_interval_ms:
+            self.ping_interval_ms = ping_interval_ms
+            self.ping_timeout_ms = ping_timeout_ms
+        if max_receive_message_size != MAX_RECEIVE_MESSAGE_SIZE:
+            self.max_receive_message_size = max_receive_message_size
+        if receive_window != RECEIVE_WINDOW:
+            self._window = receive_window
         self._calls = {}
         self._error = GrpcError(Status.UNAVAILABLE, "channel not connected")
-        self._goaway = False
-        self._tasks = []
         self._lock = asyncio.Lock()
         self._connect_lock = asyncio.Lock()
         self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
-        self._ping_ack = None  # an asyncio.Event while a PING loop runs (channel_ping)
         self._settings = asyncio.Event()
-        self._last_recv = 0
 
     async def connect(self):
         """Opens the connection (again, after a failure or close); concurrent callers share
@@ -86,8 +96,8 @@ class Channel(SendMixin):
             self._transport = transport
             self._calls = {}
             self._error = None
-            self._goaway = False
-            self._last_recv = ticks_ms()
+            if self._goaway:
+                self._goaway = False
             transport.send(conn.data_to_send())
             self._settings.clear()
             self._tasks = [asyncio.create_task(read_loop(self, conn, transport))]
@@ -258,7 +268,7 @@ class Channel(SendMixin):
         for task in self._tasks:
             if task is not me:
                 task.cancel()
-        self._tasks = []
+        self._tasks = ()
 
 
 def __getattr__(name):

@@ -84,7 +84,8 @@ async def read_loop(ch, conn, transport):
             data = await transport.read()
             if not data:
                 raise GrpcError(Status.UNAVAILABLE, "connection closed by the server")
-            ch._last_recv = ticks_ms()
+            if ch._ping_ack is not None:  # only the PING loop reads it
+                ch._last_recv = ticks_ms()
             dispatch(ch, conn, transport, data)
             data = None
             await ch.flush()

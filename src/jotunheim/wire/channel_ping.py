@@ -13,6 +13,7 @@ async def ping_loop(ch, conn):
     """PING after ping_interval_ms without receiving anything; no ACK within ping_timeout_ms
     fails the connection (and so every call) with UNAVAILABLE."""
     interval = ch.ping_interval_ms
+    ch._last_recv = ticks_ms()  # the reader updates it from now on
     ch._ping_ack = asyncio.Event()  # set by the channel's reader (channel_io.dispatch)
     while ch._error is None:
         await asyncio.sleep(interval / 1000)
