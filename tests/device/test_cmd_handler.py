@@ -134,12 +134,9 @@ async def test_cache_is_bounded_lru():
         await h.handle(command("id%d" % i, "probe", {"n": i}))
     await h.handle(command("id0", "probe"))  # touch id0: id1 is now the oldest
     await h.handle(command("id3", "probe", {"n": 3}))
-    assert h._cache.get("id1", touch=False) is None
-    assert (
-        h._cache.get("id0", touch=False) is not None
-        and h._cache.get("id3", touch=False) is not None
-    )
-    assert len(h._cache) == 3
+    assert h._cache.get("id1") is None
+    assert h._cache.get("id0") is not None and h._cache.get("id3") is not None
+    assert h._cache._n == 3
     await h.handle(command("id1", "probe", {"n": 1}))  # evicted: runs again
     assert probe.calls == 5
 
@@ -262,7 +259,7 @@ async def test_cancelled_command_releases_duplicates_and_is_remembered():
         pass
     r = await dup
     assert r["error_code"] == "INTERNAL" and "cancelled" in r["error_message"]
-    assert h._cache.get("x", touch=False) == r
+    assert h._cache.get("x") == r
 
 
 async def test_cached_results_round_trip_every_field():
@@ -315,10 +312,11 @@ def test_result_cache_keys_are_exact_ids():
     assert back["error_code"] == "NOT_FOUND" and back["error_message"] == "no tool"
     assert back["duration_us"] == 5 and back["command_id"] == "\u00e9" * 300
     c.put("id10", error_result("id10", "INTERNAL", "again"))  # replaces, no duplicate
-    assert len(c) == 2 and c.get("id10")["error_message"] == "again"
+    assert c._n == 2 and c.get("id10")["error_message"] == "again"
     for i in range(4):
         c.put("n%d" % i, ok)
-    assert len(c) == 4 and c.get("id10") is None and c.drop("n3") and not c.drop("n3")
+    assert c._n == 4 and c.get("id10") is None
+    assert [c.get("n%d" % i)["duration_us"] for i in range(4)] == [70000] * 4
 
 
 def test_result_cache_drops_the_least_recently_used():
@@ -330,13 +328,13 @@ def test_result_cache_drops_the_least_recently_used():
         c.put(cid, error_result(cid, "NOT_FOUND", "m-" + cid, 300))
     assert c.get("a")["error_message"] == "m-a"  # a is now the most recent
     c.put("d", error_result("d", "INTERNAL", "m-d"))  # evicts b, the oldest
-    assert c.get("b", touch=False) is None and len(c) == 3
+    assert c.get("b") is None and c._n == 3
     assert [c.get(x)["error_message"] for x in ("c", "a", "d")] == ["m-c", "m-a", "m-d"]
-    assert c.drop("a") and len(c) == 2 and c.get("a") is None
-    c.put("e", error_result("e", "INTERNAL", "x" * 150))  # a record longer than 127 bytes
-    c.put("f", error_result("f", "NOT_FOUND", "m-f"))  # evicts c
-    assert c.get("c") is None and c.get("e")["error_message"] == "x" * 150
-    assert c.get("d")["duration_us"] == 0 and c.get("f")["error_code"] == "NOT_FOUND"
+    c.put("e", error_result("e", "INTERNAL", "x" * 150))  # longer than 127 bytes; evicts c
+    c.put("f", error_result("f", "NOT_FOUND", "m-f"))  # evicts a
+    assert c.get("c") is None and c.get("a") is None and c._n == 3
+    assert c.get("e")["error_message"] == "x" * 150 and c.get("d")["duration_us"] == 0
+    assert c.get("f")["error_code"] == "NOT_FOUND"
 
 
 async def test_successful_commands_do_not_load_the_failure_code():

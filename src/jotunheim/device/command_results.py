@@ -64,10 +64,12 @@ class ResultCache:
     """The last `size` CommandResults by command id, least recently used dropped first.
 
     All entries live in one bytearray, least recently used first, each a record
-    [record length, varint][id length, varint][id][pack(result)]. A dict per result cost
-    ~250 B on the 64-bit unix port and one bytes object per result in a list ~64 B; a record
-    here costs its own bytes (~30 for a typical result). Lookups scan at most `size` records
-    (16 by default): no dict beside them.
+    [record length, varint][id length, varint][id][code index][duration_us, varint][payload
+    or message]. A dict per result cost ~250 B on the 64-bit unix port and one bytes object
+    per result in a list ~64 B; a record here costs its own bytes (~30 for a typical result).
+    Lookups scan at most `size` records (16 by default): no dict beside them. Varints
+    (LEB128): ids under 128 bytes and durations under ~2 s take 1 and 3 bytes, which keeps a
+    typical entry inside a 32-byte heap block. Three methods only: each costs heap.
     """
 
     def __init__(self, size):
@@ -75,43 +77,36 @@ class ResultCache:
         self._buf = bytearray()
         self._n = 0  # records in _buf
 
-    def __len__(self):
-        return self._n
-
     def _find(self, cid):
-        # -> (record start, entry start, entry end, id prefix length), or start -1.
-        key = _id_prefix(cid)
+        # -> (record start, record end, id prefix, where the prefix ends in the record); a
+        # start of -1 when cid has no record.
+        raw = cid.encode()
+        key = bytearray()
+        put_varint(key, len(raw))
+        key.extend(raw)
         buf = self._buf
         at = 0
         while at < len(buf):
             rlen, body = read_varint(buf, at, len(buf))
             end = body + rlen
             if rlen >= len(key) and buf[body : body + len(key)] == key:
-                return at, body, end, len(key)
+                return at, end, key, body - at + len(key)
             at = end
-        return -1, 0, 0, 0
+        return -1, 0, key, 0
 
-    def _cut(self, start, end):
-        self._buf[start:end] = b""
-        self._n -= 1
-
-    def _append(self, entry):
-        put_varint(self._buf, len(entry))
-        self._buf.extend(entry)
-        self._n += 1
-
-    def get(self, cid, touch=True):
+    def get(self, cid):
         """The CommandResult dict stored for `cid` (made most recent), or None."""
-        start, body, end, skip = self._find(cid)
+        start, end, _, skip = self._find(cid)
         if start < 0:
             return None
-        entry = bytes(self._buf[body:end])
-        if touch and end != len(self._buf):
-            self._cut(start, end)
-            self._append(entry)
-        code = entry[skip]  # the record as pack() wrote it
-        took, at = read_varint(entry, skip + 1, len(entry))
-        body = entry[at:]
+        buf = self._buf
+        record = buf[start:end]
+        if end != len(buf):  # most recently used last
+            buf[start:end] = b""
+            buf.extend(record)
+        code = record[skip]
+        took, at = read_varint(record, skip + 1, len(record))
+        body = bytes(record[at:])
         return {
             "command_id": cid,
             "success": code == 0,
@@ -122,34 +117,20 @@ class ResultCache:
         }
 
     def put(self, cid, result):
-        start, _, end, _ = self._find(cid)
+        """Stores `result` as cid's record (replacing one it had), dropping the least
+        recently used record when `size` are stored."""
+        start, end, entry, _ = self._find(cid)
+        buf = self._buf
+        if start < 0 and self._n >= self.size:  # full: cut the oldest, at the front
+            rlen, end = read_varint(buf, 0, len(buf))
+            start, end = 0, end + rlen
         if start >= 0:
-            self._cut(start, end)
-        elif self._n >= self.size:
-            rlen, body = read_varint(self._buf, 0, len(self._buf))
-            self._cut(0, body + rlen)
-        self._append(_id_prefix(cid) + pack(result))
-
-    def drop(self, cid):
-        start, _, end, _ = self._find(cid)
-        if start >= 0:
-            self._cut(start, end)
-        return start >= 0
-
-
-def _id_prefix(cid):
-    # Varints (LEB128): ids under 128 bytes and durations under ~2 s take 1 and 3 bytes,
-    # which keeps a typical entry inside a 32-byte heap block.
-    raw = cid.encode()
-    out = bytearray()
-    put_varint(out, len(raw))
-    return bytes(out) + raw
-
-
-def pack(result):
-    """One CommandResult as bytes: [code index][duration_us, varint][payload or message]."""
-    code = 0 if result["success"] else CODES.index(result["error_code"]) + 1
-    body = result["result"] if result["success"] else result["error_message"].encode()
-    out = bytearray((code,))
-    put_varint(out, max(0, result["duration_us"]))
-    return bytes(out) + body
+            buf[start:end] = b""
+            self._n -= 1
+        ok = result["success"]
+        entry.append(0 if ok else CODES.index(result["error_code"]) + 1)
+        put_varint(entry, max(0, result["duration_us"]))
+        entry.extend(result["result"] if ok else result["error_message"].encode())
+        put_varint(buf, len(entry))
+        buf.extend(entry)
+        self._n += 1
