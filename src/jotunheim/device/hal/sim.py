@@ -1,6 +1,7 @@
 """Simulated HAL backend: stateful, inspectable pins, PWM, ADC, I2C and OneWire buses with
 simulated devices, used on CPython and the MicroPython unix port. Only pins and I2C live
-here; the other parts (sim_pwm_adc, sim_onewire, sim_sensors) load on first use.
+here; the other parts (sim_pwm_adc, sim_onewire, sim_sensors) load on first use, and so does
+the test API that plugs parts in and drives inputs (sim_setup).
 
 Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and set sensor
 values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
@@ -112,12 +113,23 @@ class SimHal:
         if not auto_attach:
             self.auto_attach = False
 
+    # The test API that plugs parts in and drives inputs, served from sim_setup (loaded on
+    # first use): `hal.set_sensor(...)` calls sim_setup.set_sensor(hal, ...). A running
+    # simulation needs none of it, and each method kept here would cost its function object.
+    _SETUP = ("set_input", "set_adc", "add_dht22", "add_ds18b20", "add_bmp280", "set_sensor")
+
     def __getattr__(self, name):
-        # Called only for attributes not found normally: the tables above, on first access.
+        # Called only for attributes not found normally: the tables above, on first access,
+        # and the test API.
         if name in SimHal._TABLES:
             table = {}
             setattr(self, name, table)
             return table
+        if name in SimHal._SETUP:
+            from jotunheim.device.hal import sim_setup
+
+            fn = getattr(sim_setup, name)
+            return lambda *args, **values: fn(self, *args, **values)
         raise AttributeError(name)
 
     def pin(self, num, mode="in"):
@@ -130,12 +142,7 @@ class SimHal:
             p.mode = mode  # machine.Pin(num, mode) on a pin in use re-initialises it
         return p
 
-    def set_input(self, num, level):
-        """Drive pin `num` from outside (what pin.value() reads in an input mode)."""
-        p = self.pins.get(num) or self.pin(num, "in")
-        p.level = 1 if level else 0
-
-    # PWM, ADC and OneWire models are imported on first use, like the device models below.
+    # PWM, ADC and OneWire models are imported on first use, like the device models.
 
     def pwm(self, num, freq=1000, duty_u16=0):
         from jotunheim.device.hal.sim_pwm_adc import SimPWM
@@ -147,11 +154,6 @@ class SimHal:
         from jotunheim.device.hal.sim_pwm_adc import SimADC
 
         return SimADC(self, num)
-
-    def set_adc(self, num, value_u16):
-        if not 0 <= value_u16 <= 65535:
-            raise ValueError("ADC value must be 0..65535")
-        self.adc_values[num] = value_u16
 
     def i2c(self, name=None, sda=None, scl=None, freq=400000, bus_id=None):
         key = name or "i2c-%s-%s" % (sda, scl)
@@ -176,68 +178,11 @@ class SimHal:
             raise OSError(_ETIMEDOUT)
         buf[:] = dev.frame()
 
-    # -- plugging simulated parts in ---------------------------------------------------
-
-    # Device models are imported when first plugged in, so a simulation loads only the
-    # models of the parts it declares (as make_driver does for drivers).
-
-    def add_dht22(self, pin, name=None, **values):
-        from jotunheim.device.hal.sim_sensors import SimDHT22
-
-        dev = self.dht_devices[pin] = SimDHT22(**values)
-        return self._named(name, dev)
-
-    def add_ds18b20(self, bus_pin, rom=None, name=None, **values):
-        from jotunheim.device.hal.sim_onewire import SimDS18B20
-
-        dev = SimDS18B20(rom, **values)
-        self.onewire(bus_pin).devices.append(dev)
-        return self._named(name, dev)
-
-    def add_bmp280(self, bus_name, address=0x76, name=None, **values):
-        from jotunheim.device.hal.sim_sensors import SimBMP280
-
-        dev = SimBMP280(**values)
-        self.i2c(name=bus_name).devices[address] = dev
-        return self._named(name, dev)
-
-    def _named(self, name, dev):
-        if name is not None:
-            self.sensors[name] = dev
-            if name in self._pending:
-                dev.set(**self._pending.pop(name))
-        return dev
-
-    def set_sensor(self, name, **values):
-        """Set a simulated sensor's values by its settings name (kept until it is attached)."""
-        dev = self.sensors.get(name)
-        if dev is None:
-            self._pending[name] = values
-        else:
-            dev.set(**values)
-
     def attach_simulated(self, config, interface=None):
         """Called by make_driver: plug in the simulated part a sensor config describes (or
-        name the one a test already plugged in at that pin or address)."""
-        name = config.get("name")
-        if not self.auto_attach or name in self.sensors:
-            return
-        driver = config.get("driver")
-        if driver == "dht22":
-            dev = self.dht_devices.get(config["pin"])
-            if dev is None:
-                dev = self.add_dht22(config["pin"])
-        elif driver == "bmp280" and interface is not None:
-            addr = config.get("address", 0x76)
-            bus = interface["name"]
-            dev = self.i2c(name=bus).devices.get(addr)
-            if dev is None:
-                dev = self.add_bmp280(bus, addr)
-        elif driver == "ds18b20" and interface is not None:
-            from jotunheim.device.hal.sim_onewire import attach_ds18b20
+        name the one a test already plugged in at that pin or address). The code is in
+        sim_setup, loaded for the call and dropped after it on MicroPython (a driver is made
+        once), unless a test loaded it before."""
+        from jotunheim.device.tools import run_dropped
 
-            attach_ds18b20(self, name, interface["pin"], config.get("rom"))
-            return
-        else:
-            return
-        self._named(name, dev)
+        run_dropped("hal.sim_setup", "attach_simulated", self, config, interface)

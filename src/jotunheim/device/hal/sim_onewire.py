@@ -226,13 +226,3 @@ class SimDS18B20:
         bits = 9 + ((self.scratch[4] >> 5) & 3)
         raw &= ~((1 << (12 - bits)) - 1)  # lower resolutions leave the low bits undefined
         struct.pack_into("<h", self.scratch, 0, raw)
-
-
-def attach_ds18b20(hal, name, bus_pin, rom):
-    """SimHal.attach_simulated for a "ds18b20" config: name the DS18B20 on the bus whose ROM
-    matches (any one without a ROM in the config), else plug in a new one."""
-    for dev in hal.onewire(bus_pin).devices:
-        if rom is None or dev.rom_hex() == rom.lower():
-            hal._named(name, dev)
-            return
-    hal.add_ds18b20(bus_pin, rom, name)
