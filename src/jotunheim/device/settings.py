@@ -32,6 +32,10 @@ SECRET_PATHS = ("identity.key", "network.wifi.password")
 # Loaded only for a validation, reload or save, and dropped after it on MicroPython (_run).
 _CHECK_MODULES = const(("settings_check", "settings_schema", "settings_io", "settings_save"))
 _MISSING = object()  # "no such section" (None is a valid value)
+# Settings methods served from settings_save (Settings.__getattr__).
+_SAVE_OPERATIONS = const(
+    ("reload", "apply", "save", "_write_temp", "redacted", "to_json", "remove_listener")
+)
 
 # --- The compact form of validated settings: each section as canonical compact JSON of its
 # difference from the schema defaults, all sections in one string. The defaults below are
@@ -183,29 +187,17 @@ class Settings:
         """Call `callback(settings, changed_sections)` after each reload/apply that changes data."""
         self._listeners.append(callback)
 
-    def remove_listener(self, callback):
-        if callback in self._listeners:
-            self._listeners.remove(callback)
-
-    def reload(self):
-        """Re-read the file; on error raise and keep the old settings. Returns changed sections."""
-        return _run("settings_save", "reload", self)
-
-    def apply(self, raw):
-        """Validate `raw` and make it current; notifies listeners; returns changed sections."""
-        return _run("settings_save", "apply", self, raw)
-
-    def save(self, path=None):
-        """Validate the current data and write it atomically: temp file, flush, sync, rename."""
-        _run("settings_save", "save", self, path)
-
-    def _write_temp(self, tmp, payload):
-        _run("settings_save", "write_temp", tmp, payload)
-
-    def redacted(self):
-        """A deep copy of the data with every secret that is set replaced by "***"."""
-        return _run("settings_save", "redacted", self)
-
-    def to_json(self):
-        """The settings as human-readable JSON (what save() writes)."""
-        return _run("settings_save", "settings_json", self)
+    # Changing and writing settings is settings_save's, loaded for the call (_run). Its
+    # operations are served by name here instead of one forwarding method each (a method
+    # costs its function object in the heap, also on a board with the code in ROMFS):
+    #   reload() -> changed sections   re-read the file; on error raise, keep the old settings
+    #   apply(raw) -> changed sections  validate `raw`, make it current, notify listeners
+    #   save(path=None)                 validate the current data and write it atomically
+    #                                   (temp file, flush, sync, rename), via _write_temp
+    #   redacted()                      a deep copy with every secret that is set as "***"
+    #   to_json()                       human-readable JSON (what save() writes)
+    #   remove_listener(callback)
+    def __getattr__(self, name):
+        if name in _SAVE_OPERATIONS:
+            return lambda *args: _run("settings_save", name, self, *args)
+        raise AttributeError(name)

@@ -1,6 +1,8 @@
 """Settings changes and writing, off the device's steady path and its boot: reloading the
 file, applying a new document, saving atomically, JSON text and redacted copies. Settings
-imports this module for each call and drops it again on MicroPython (settings._run)."""
+imports this module for each call and drops it again on MicroPython (settings._run); each
+public function here is served as a Settings method of the same name (Settings.__getattr__),
+taking the settings first."""
 
 import json
 
@@ -62,13 +64,13 @@ def apply(settings, raw):
     return changed
 
 
-def save(settings, path):
+def save(settings, path=None):
     """Settings.save: validate the current data, write it to a temp file (flushed), rename."""
     path = path or settings.path
     if path is None:
         raise SettingsError("(file): no path to save to")
     data, _ = validate(current(settings), settings.strict)
-    text = to_json(data)
+    text = json_text(data)
     if len(text) > MAX_SETTINGS_BYTES:
         raise SettingsError("(file): larger than %d bytes" % MAX_SETTINGS_BYTES)
     tmp = path + TEMP_SUFFIX
@@ -78,20 +80,28 @@ def save(settings, path):
     settings._docs = compact(data)
 
 
-def settings_json(settings):
-    """Settings.to_json: the current settings as to_json text."""
-    return to_json(current(settings))
+def to_json(settings):
+    """Settings.to_json: the current settings as json_text."""
+    return json_text(current(settings))
 
 
-def to_json(value, pad=""):
+def remove_listener(settings, callback):
+    """Settings.remove_listener: `callback` no longer hears of changes."""
+    if callback in settings._listeners:
+        settings._listeners.remove(callback)
+
+
+def json_text(value, pad=""):
     """Human-readable JSON, 2-space indent, stable key order (MicroPython's json has no indent)."""
     if isinstance(value, dict) and value:
         inner = pad + "  "
-        items = [inner + json.dumps(k) + ": " + to_json(value[k], inner) for k in _key_order(value)]
+        items = [
+            inner + json.dumps(k) + ": " + json_text(value[k], inner) for k in _key_order(value)
+        ]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list) and value and not _is_flat(value):
         inner = pad + "  "
-        return "[\n" + ",\n".join(inner + to_json(x, inner) for x in value) + "\n" + pad + "]"
+        return "[\n" + ",\n".join(inner + json_text(x, inner) for x in value) + "\n" + pad + "]"
     return json.dumps(value)
 
 
@@ -132,8 +142,9 @@ def _deep_copy(v):
     return v
 
 
-def write_temp(tmp, payload):
-    """Write `payload` to the temp file and flush it to the medium."""
+def _write_temp(settings, tmp, payload):
+    """Settings._write_temp (tests override it): write `payload` to the temp file and flush
+    it to the medium."""
     from jotunheim.device import durable
 
     with open(tmp, "wb") as f:
