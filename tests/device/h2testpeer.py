@@ -68,7 +68,7 @@ class Peer:
             if fr is None:
                 break
             out.append(fr)
-        assert buf.pending() == 0
+        assert buf._hlen == 0 and buf._body is None  # whole frames only, nothing left over
         return out
 
 

@@ -239,7 +239,7 @@ def test_send_headers_rejects_bad_names_before_any_state_change():
     with raises(Exception):
         conn.send_headers(sid, REQUEST + [(b"x-n", 5)])
     assert conn.data_to_send() == b"" and not conn._streams
-    assert conn._encoder._table.size == 0
+    assert conn._encoder.size == 0
     conn.send_headers(sid, REQUEST, end_stream=True)
     frames = peer.frames(conn.data_to_send())
     assert peer.decoder.decode(frames[0][3]) == REQUEST
@@ -248,10 +248,10 @@ def test_send_headers_rejects_bad_names_before_any_state_change():
 def test_send_headers_on_half_closed_stream_leaves_hpack_state_alone():
     conn, peer = connected()
     sid = open_stream(conn, peer)  # END_STREAM sent: half-closed (local)
-    size = conn._encoder._table.size
+    size = conn._encoder.size
     with raises(StreamClosedError):
         conn.send_headers(sid, [(b"x-late", b"1")])
-    assert conn._encoder._table.size == size and conn.data_to_send() == b""
+    assert conn._encoder.size == size and conn.data_to_send() == b""
 
 
 def test_close_connection_after_protocol_error_sends_one_goaway():

@@ -33,11 +33,18 @@ EXPECTED = [
 ]
 
 
+def _held(buf):
+    # Bytes received but not yet returned as frames (FrameBuffer keeps no method for it: the
+    # connection never asks, and each method is heap on the device).
+    held = buf._hlen + (buf._blen if buf._body is not None else 0)
+    return held + len(buf._data) - buf._pos
+
+
 def test_frame_buffer_whole_input():
     buf = FrameBuffer()
     buf.add(SAMPLE)
     assert _frames_of(buf) == EXPECTED
-    assert buf.pending() == 0
+    assert _held(buf) == 0
 
 
 def test_frame_buffer_one_byte_at_a_time():
@@ -157,7 +164,7 @@ def test_frame_buffer_data_views_pass_data_on_in_pieces():
     buf.add(padded[20:] + frame(f.PING, 0, 0, b"12345678"))
     assert buf.next_frame() == (f.DATA, f.FLAG_PADDED, 1, padded[9:])
     assert buf.next_frame() == (f.PING, 0, 0, b"12345678")
-    assert buf.pending() == 0
+    assert _held(buf) == 0
 
 
 def test_connection_lending_data_buffers_delivers_the_same_bytes():

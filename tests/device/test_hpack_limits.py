@@ -99,10 +99,10 @@ def test_hpack_size_update_to_zero_then_index_fails():
 def test_hpack_entry_larger_than_table_empties_it():
     dec = HpackDecoder(max_table_size=64)
     dec.decode(b"\x40\x01a\x01b")
-    assert dec._table.size == 34
+    assert dec.size == 34
     dec.decode(b"\x40\x01c\x20" + b"d" * 32)  # 65 bytes > 64: not added, table emptied
-    assert dec._table.size == 0
-    assert dec._table.entries == []
+    assert dec.size == 0
+    assert dec.entries == []
 
 
 def test_huffman_rejects_eos_and_bad_padding():
@@ -141,7 +141,7 @@ def test_encoder_never_indexes_authorization():
     enc = HpackEncoder(huffman=False)
     block = enc.encode([(b"authorization", b"Bearer secret")])
     assert block[0] == 0x1F  # never indexed, name index 23 (>= 15, so continued)
-    assert enc._table.size == 0
+    assert enc.size == 0
     assert HpackDecoder().decode(block) == [(b"authorization", b"Bearer secret")]
 
 
@@ -164,7 +164,7 @@ def test_encoder_rejects_bad_types_without_touching_its_table():
         enc.encode([(b"x-first", b"ok"), (b"x-count", 5)])
     with raises(EncodeError, match="pair"):
         enc.encode([(b"x-only",)])
-    assert enc._table.size == 0
+    assert enc.size == 0
     # The peer never saw the failed block; the next one still decodes against its table.
     block = enc.encode([(b"x-first", b"ok")])
     assert dec.decode(block) == [(b"x-first", b"ok")]

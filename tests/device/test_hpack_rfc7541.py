@@ -72,14 +72,14 @@ def test_hpack_c2_single_representations_decode():
     block = _hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572")
     assert dec.decode(block) == [(b"custom-key", b"custom-header")]
     assert dec.header_table_size == 4096
-    assert dec._table.size == 55
+    assert dec.size == 55
     dec = HpackDecoder()
     assert dec.decode(_hex("040c 2f73 616d 706c 652f 7061 7468")) == [(b":path", b"/sample/path")]
-    assert dec._table.size == 0
+    assert dec.size == 0
     dec = HpackDecoder()
     block = _hex("1008 7061 7373 776f 7264 0673 6563 7265 74")
     assert dec.decode(block) == [(b"password", b"secret")]
-    assert dec._table.size == 0
+    assert dec.size == 0
     assert HpackDecoder().decode(_hex("82")) == [(b":method", b"GET")]
 
 
@@ -107,28 +107,28 @@ def _run(blocks, lists, huffman, table_size):
 
 def test_hpack_c3_requests_without_huffman():
     dec, enc = _run(C3, REQUESTS, False, 4096)
-    assert dec._table.size == 164
-    assert enc._table.size == 164
-    assert dec._table.entries[0] == (b":authority", b"www.example.com")
+    assert dec.size == 164
+    assert enc.size == 164
+    assert dec.entries[0] == (b":authority", b"www.example.com")
 
 
 def test_hpack_c4_requests_with_huffman():
     dec, enc = _run(C4, REQUESTS, True, 4096)
-    assert dec._table.size == 164
-    assert dec._table.entries[-1] == (b"custom-key", b"custom-value")
+    assert dec.size == 164
+    assert dec.entries[-1] == (b"custom-key", b"custom-value")
 
 
 def test_hpack_c5_responses_without_huffman_evict():
     dec, enc = _run(C5, RESPONSES, False, 256)
-    assert dec._table.size == 215
-    assert len(dec._table.entries) == 3
-    assert dec._table.entries[-1] == (b"set-cookie", COOKIE)
+    assert dec.size == 215
+    assert len(dec.entries) == 3
+    assert dec.entries[-1] == (b"set-cookie", COOKIE)
 
 
 def test_hpack_c6_responses_with_huffman_evict():
     dec, enc = _run(C6, RESPONSES, True, 256)
-    assert dec._table.size == 215
-    assert enc._table.size == 215
+    assert dec.size == 215
+    assert enc.size == 215
 
 
 def test_hpack_c1_integer_examples():

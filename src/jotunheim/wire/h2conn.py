@@ -14,8 +14,7 @@ from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public er
     H2StreamError,
     __getattr__,
 )
-from jotunheim.wire.h2recv import HANDLERS
-from jotunheim.wire.h2streams import FlowMixin, H2Stream
+from jotunheim.wire.h2recv import HANDLERS, H2Stream, control
 from jotunheim.wire.hpack import (
     DEFAULT_MAX_HEADER_LIST_SIZE,
     HpackDecoder,
@@ -23,32 +22,30 @@ from jotunheim.wire.hpack import (
     HpackError,
 )
 
-# RFC 9113 numbers and h2streams' table codes, as private const()s: folded into the bytecode,
+# RFC 9113 numbers and h2recv's table codes, as private const()s: folded into the bytecode,
 # no qstr or global on the device (h2names has them by name).
-_PREFACE = const(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+_DATA = const(0x0)
 _HEADERS = const(0x1)
-_RST_STREAM = const(0x3)
 _SETTINGS = const(0x4)
-_PING = const(0x6)
-_GOAWAY = const(0x7)
+_WINDOW_UPDATE = const(0x8)
 _CONTINUATION = const(0x9)
 _FLAG_END_STREAM = const(0x1)
 _FLAG_ACK = const(0x1)
 _FLAG_END_HEADERS = const(0x4)
-_NO_ERROR = const(0x0)
-_CANCEL = const(0x8)
+_SETTINGS_HEADER_TABLE_SIZE = const(0x1)
 _SETTINGS_ENABLE_PUSH = const(0x2)
 _SETTINGS_INITIAL_WINDOW_SIZE = const(0x4)
 _SETTINGS_MAX_HEADER_LIST_SIZE = const(0x6)
+_DEFAULT_HEADER_TABLE_SIZE = const(4096)
 _DEFAULT_MAX_FRAME_SIZE = const(16384)
 _DEFAULT_WINDOW_SIZE = const(65535)
-# the stream table (h2names): closed state, close reasons, sent inputs
+# the stream table (h2names): closed state, close reasons, sent inputs, closed state
 _CLOSED = const(4)
+_HALF_CLOSED_REMOTE = const(3)
 _ENDED = const(0)
-_RESET_SENT = const(1)
 _SEND_HEADERS = const(0)
+_SEND_DATA = const(1)
 _SEND_END_STREAM = const(2)
-_SEND_RST = const(3)
 _MAX_CLOSED_STREAMS = const(32)  # how many closed streams we remember the close reason of
 # Errors by number (h2errors.error): the builders' names never load as qstrs.
 _E_SEQUENCE = const(1)
@@ -57,16 +54,15 @@ _E_NEW_STREAM = const(13)
 _E_HEADER_LIST = const(14)
 _E_DEAD_CONNECTION = const(15)
 _E_IDS_EXHAUSTED = const(16)
-_E_PING_DATA = const(17)
-_E_ARGUMENT = const(20)
+_E_NEGATIVE_ACK = const(18)
+_E_SEND_WINDOW = const(19)
 # Rare paths by number (h2rare.run), like the errors.
-_RARE_ON_FRAME = const(0)
 _RARE_SEND_CONTINUED = const(3)
 _RARE_FAIL_CONNECTION = const(4)
 _RARE_RESET_BROKEN_STREAM = const(5)
 
 
-class H2Connection(FlowMixin):
+class H2Connection:
     """Client side of one HTTP/2 connection; see CONTRACTS.md section 2 for the API."""
 
     def __init__(self, local_settings=None):
@@ -83,7 +79,12 @@ class H2Connection(FlowMixin):
         self._pending_settings = []  # sent, not yet acknowledged (they apply on ACK)
         self._out = bytearray()
         self._frames = FrameBuffer(_DEFAULT_MAX_FRAME_SIZE)
-        self._encoder = HpackEncoder()
+        # Our encoder keeps no larger HPACK table than we let the peer's make ours keep: a
+        # client short of memory that sends SETTINGS_HEADER_TABLE_SIZE 0 keeps none at all.
+        table = settings.get(_SETTINGS_HEADER_TABLE_SIZE)
+        if type(table) is not int or table > _DEFAULT_HEADER_TABLE_SIZE:
+            table = _DEFAULT_HEADER_TABLE_SIZE
+        self._encoder = HpackEncoder(table)
         self._decoder = HpackDecoder(max_header_list_size=settings[_SETTINGS_MAX_HEADER_LIST_SIZE])
         self._streams = {}
         self._closed = {}  # stream id -> close reason, bounded by _MAX_CLOSED_STREAMS
@@ -97,27 +98,19 @@ class H2Connection(FlowMixin):
         self.peer_max_header_list_size = None
         self._peer_initial_window = _DEFAULT_WINDOW_SIZE
         self._local_initial_window = _DEFAULT_WINDOW_SIZE
-        # Flow control (FlowMixin): connection windows, ours to send and the peer's to us.
+        # Flow control: connection windows, ours to send and the peer's to us.
         self._outbound_window = _DEFAULT_WINDOW_SIZE
         self._inbound_window = _DEFAULT_WINDOW_SIZE
         self._inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
         self._inbound_target = _DEFAULT_WINDOW_SIZE
 
+    def __getattr__(self, name):
+        # initiate_connection, lend_data_buffers, update_settings, end_stream, reset_stream,
+        # ping and close_connection (CONTRACTS.md 2) live in h2control, imported per use: a
+        # device calls them when a connection or stream starts or ends, if ever.
+        return control().method(self, name)
+
     # -- sending ----------------------------------------------------------------------------
-
-    def initiate_connection(self):
-        """Queue the client preface (section 3.4) and our SETTINGS."""
-        self._out += _PREFACE
-        self._send_settings(self.local_settings)
-
-    def lend_data_buffers(self):
-        """From now on DataReceived.data is a memoryview into the chunk given to
-        receive_data(), valid only until that buffer is reused, and an unpadded DATA frame
-        split over chunks is reported as it arrives, in several DataReceived events (flow
-        control per piece; end_stream on the last). No DATA payload is ever copied or
-        assembled: for callers that copy DATA at once (the gRPC channel's message reader;
-        its MicroPython transport reuses one 1 KB read buffer)."""
-        self._frames.data_views = True
 
     def data_to_send(self):
         """All queued bytes (drains the buffer); b"" if none. The buffer itself is handed
@@ -196,44 +189,71 @@ class H2Connection(FlowMixin):
         if end_stream:
             self._local_end(stream)
 
-    def reset_stream(self, stream_id, error_code=_CANCEL):
-        """Send RST_STREAM and forget the stream; a no-op on an already closed stream."""
-        self._check_alive()
+    def local_flow_control_window(self, stream_id):
+        """Bytes we may send on stream_id now (the smaller of stream and connection window)."""
         stream = self._streams.get(stream_id)
         if stream is None:
-            if stream_id % 2 and stream_id <= self._highest_stream_id:
-                return  # already closed
             from jotunheim.wire.h2errors import error
 
             raise error(_E_STREAM_ID, self, stream_id)
-        _check_u32("error_code", error_code)
-        stream.transition(_SEND_RST)
-        self._frame(_RST_STREAM, 0, stream_id, error_code.to_bytes(4, "big"))
-        self._close(stream, _RESET_SENT)
+        return max(0, min(self._outbound_window, stream.outbound_window))
 
-    def ping(self, opaque_data):
-        """Send a PING with 8 bytes of opaque data; the peer's ACK becomes PingAckReceived."""
+    def send_data(self, stream_id, data, end_stream=False):
+        """Send body bytes (split to the peer's max frame size); raises FlowControlError when
+        len(data) exceeds local_flow_control_window(stream_id)."""
         self._check_alive()
-        if len(opaque_data) != 8:
+        window = self.local_flow_control_window(stream_id)  # raises if the stream is not open
+        stream = self._streams[stream_id]
+        size = len(data)
+        if size > window:
             from jotunheim.wire.h2errors import error
 
-            raise error(_E_PING_DATA, opaque_data)
-        self._frame(_PING, 0, 0, bytes(opaque_data))
+            raise error(_E_SEND_WINDOW, size, window, stream_id)
+        stream.transition(_SEND_DATA)  # checks the state before anything is queued
+        chunk = self.max_outbound_frame_size
+        view = memoryview(data)
+        pos = 0
+        while True:
+            piece = view[pos : pos + chunk]
+            pos += chunk
+            last = pos >= size
+            self._frame(_DATA, _FLAG_END_STREAM if last and end_stream else 0, stream_id, piece)
+            if last:
+                break
+        self._outbound_window -= size
+        stream.outbound_window -= size
+        if end_stream:
+            self._local_end(stream)
 
-    def close_connection(self, error_code=_NO_ERROR, last_stream_id=None, additional_data=b""):
-        """Send GOAWAY; as a client we accept no streams, so last_stream_id defaults to 0.
-        A no-op once a protocol error has already sent its GOAWAY."""
-        if self._dead is not None:
+    def acknowledge_received_data(self, acknowledged_size, stream_id):
+        """The application consumed acknowledged_size flow-controlled bytes of stream_id;
+        queues WINDOW_UPDATEs once half a window is consumed."""
+        if acknowledged_size < 0:
+            from jotunheim.wire.h2errors import error
+
+            raise error(_E_NEGATIVE_ACK)
+        if self._dead is not None or not acknowledged_size:
             return
-        if last_stream_id is None:
-            last_stream_id = 0
-        _check_u32("error_code", error_code)
-        _check_u32("last_stream_id", last_stream_id)
-        payload = (
-            last_stream_id.to_bytes(4, "big") + error_code.to_bytes(4, "big") + additional_data
-        )
-        self._frame(_GOAWAY, 0, 0, payload)
-        self._goaway = True
+        self._return_connection_window(acknowledged_size)
+        stream = self._streams.get(stream_id)
+        if stream is None or stream.state >= _HALF_CLOSED_REMOTE:
+            return  # the peer sends no more on it: no stream window to restore
+        stream.inbound_unacked += acknowledged_size
+        if stream.inbound_unacked >= self._local_initial_window // 2:
+            delta = stream.inbound_unacked
+            stream.inbound_unacked = 0
+            stream.inbound_window += delta
+            self._frame(_WINDOW_UPDATE, 0, stream_id, delta.to_bytes(4, "big"))
+
+    def _return_connection_window(self, size):
+        """Credit consumed bytes, or bytes nobody will consume (closed/reset streams), back to
+        the connection window. Batch WINDOW_UPDATEs: one once half the window is consumed."""
+        self._inbound_unacked += size
+        if self._inbound_unacked and self._inbound_unacked >= self._inbound_target // 2:
+            delta = self._inbound_unacked
+            self._inbound_unacked = 0
+            self._inbound_window += delta
+            self._frame(_WINDOW_UPDATE, 0, 0, delta.to_bytes(4, "big"))
 
     def _check_alive(self):
         if self._dead is not None:
@@ -267,8 +287,20 @@ class H2Connection(FlowMixin):
                 frame = self._frames.next_frame()
                 if frame is None:
                     break
+                ftype, flags, sid, payload = frame
+                # Section 3.4: the server's preface is a SETTINGS frame, first. Section 4.3:
+                # nothing may come between a HEADERS frame and the CONTINUATIONs ending it.
+                if (not self._preface_received and (ftype != _SETTINGS or flags & _FLAG_ACK)) or (
+                    self._header_block is not None and ftype != _CONTINUATION
+                ):
+                    from jotunheim.wire.h2errors import error
+
+                    raise error(_E_SEQUENCE, self)
+                self._preface_received = True
+                if ftype > _CONTINUATION:
+                    continue  # unknown frame types are ignored (section 5.5)
                 try:
-                    self._dispatch(frame, events)
+                    HANDLERS[ftype](self, ftype, flags, sid, payload, events)
                 except H2StreamError as exc:
                     from jotunheim.wire.h2rare import run
 
@@ -278,31 +310,3 @@ class H2Connection(FlowMixin):
 
             run(_RARE_FAIL_CONNECTION, self, exc, events)  # raises
         return events
-
-    def _dispatch(self, frame, events):
-        ftype, flags, sid, payload = frame
-        # Section 3.4: the server's preface is a SETTINGS frame, first. Section 4.3: nothing
-        # may come between a HEADERS frame and the CONTINUATIONs that end its header block.
-        if (not self._preface_received and (ftype != _SETTINGS or flags & _FLAG_ACK)) or (
-            self._header_block is not None and ftype != _CONTINUATION
-        ):
-            from jotunheim.wire.h2errors import error
-
-            raise error(_E_SEQUENCE, self)
-        self._preface_received = True
-        handler = HANDLERS[ftype] if ftype < len(HANDLERS) else None
-        if handler is not None:
-            handler(self, flags, sid, payload, events)
-        elif ftype <= _CONTINUATION:  # unknown frame types are ignored (section 5.5)
-            from jotunheim.wire.h2rare import run
-
-            run(_RARE_ON_FRAME, self, ftype, flags, sid, payload, events)
-
-
-def _check_u32(what, value):
-    # An error code or stream id we are asked to send: a clear H2Error, not what to_bytes
-    # raises (and bool has no to_bytes on MicroPython).
-    if type(value) is not int or not 0 <= value <= 0xFFFFFFFF:
-        from jotunheim.wire.h2errors import error
-
-        raise error(_E_ARGUMENT, what, value, 0xFFFFFFFF)

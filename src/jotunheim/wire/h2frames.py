@@ -164,11 +164,6 @@ class FrameBuffer:
         stream_id = (head[5] & 0x7F) << 24 | head[6] << 16 | head[7] << 8 | head[8]
         return head[3], head[4] if flags is None else flags, stream_id, payload
 
-    def pending(self):
-        """Bytes received but not yet returned as frames."""
-        held = self._hlen + (self._blen if self._body is not None else 0)
-        return held + len(self._data) - self._pos
-
 
 # -- events: what receive_data() reports (small past-tense classes) -------------------------
 

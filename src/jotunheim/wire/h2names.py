@@ -3,7 +3,7 @@ stream table's codes, and frame helpers for tests. Loaded by tests, host code an
 paths (h2errors, h2rare), or on the first `h2frames.<NAME>` lookup (h2frames.__getattr__).
 
 Why not in h2frames: a public module-level name costs the device a qstr and a globals slot.
-The modules the device flow loads (h2frames, h2streams, h2recv, h2conn) use the few numbers
+The modules the device flow loads (h2frames, h2recv, h2conn, h2control) use the few numbers
 they need as private `_NAME = const(...)`s, which mpy-cross folds into the bytecode (no qstr,
 no global). tests/unit/h2/test_h2_names.py checks those copies against the names here.
 """
@@ -58,9 +58,10 @@ SETTINGS_MAX_HEADER_LIST_SIZE = 0x6
 DEFAULT_MAX_FRAME_SIZE = 16384  # also the smallest value a peer may advertise
 MAX_FRAME_SIZE_LIMIT = 16777215  # 2**24 - 1, the largest value allowed
 DEFAULT_WINDOW_SIZE = 65535
+DEFAULT_HEADER_TABLE_SIZE = 4096  # RFC 7541 section 4.2; SETTINGS_HEADER_TABLE_SIZE default
 MAX_WINDOW_SIZE = 2147483647  # 2**31 - 1 (section 6.9.1)
 
-# The stream state table of h2streams (section 5.1). States: client streams never enter the
+# The stream state table of h2recv (section 5.1). States: client streams never enter the
 # reserved states (we advertise ENABLE_PUSH = 0).
 IDLE = 0
 OPEN = 1

@@ -1,57 +1,144 @@
-"""Receive side of the HTTP/2 client connection (RFC 9113 section 6): one handler per frame
-type, `_on_<frame>(conn, flags, stream_id, payload, events)`, found through HANDLERS (the
-SETTINGS they carry are applied by h2streams.FlowMixin).
+"""Receive side of the HTTP/2 client connection (RFC 9113 sections 5.1 and 6): the stream
+state table (H2Stream), the response header checks, and one handler per frame type,
+`_on_<frame>(conn, ftype, flags, stream_id, payload, events)`, found through HANDLERS.
 
-Only the frame kinds a gRPC client meets every day are here; PRIORITY, PUSH_PROMISE,
-CONTINUATION and padding load from h2rare on first use. Each handler checks its frame's rules
-in as few conditions as it can; h2errors names the rule that broke. Plain functions rather
-than methods of a mixin: one table serves every connection and costs less heap than a class
-(DESIGN section 4)."""
+Only the frame kinds a gRPC client meets on every call are here: SETTINGS, RST_STREAM and
+GOAWAY are handled by h2control (imported for the frame and dropped, see control()), and
+PRIORITY, PUSH_PROMISE, CONTINUATION and padding load from h2rare on first use. Each handler
+checks its frame's rules in as few conditions as it can; h2errors names the rule that broke.
+Plain functions rather than methods of a mixin: one table serves every connection and costs
+less heap than a class (DESIGN section 4)."""
 
-from jotunheim.compat import const
+from jotunheim.compat import IS_MICROPYTHON, const, unload
 from jotunheim.wire import h2frames as ev
 from jotunheim.wire.h2frames import H2StreamError
-from jotunheim.wire.h2streams import check_received_headers
 
-# RFC 9113 numbers and h2streams' table codes, as private const()s: folded into the bytecode,
-# no qstr or global on the device (h2names has them by name).
+# RFC 9113 numbers and the stream table's codes, as private const()s: folded into the
+# bytecode, no qstr or global on the device (h2names has them by name). States, the rows of
+# _TRANSITIONS: 0 idle, 1 open, 2 half-closed (local), 3 half-closed (remote), 4 closed.
+# Inputs, its columns: what we send (0 HEADERS, 1 DATA, 2 END_STREAM, 3 RST_STREAM), then
+# what we receive (4 HEADERS, 5 DATA, 6 END_STREAM, 7 RST_STREAM).
 _DATA = const(0x0)
 _HEADERS = const(0x1)
 _RST_STREAM = const(0x3)
 _SETTINGS = const(0x4)
-_PING = const(0x6)
 _GOAWAY = const(0x7)
-_WINDOW_UPDATE = const(0x8)
 _FLAG_END_STREAM = const(0x1)
 _FLAG_ACK = const(0x1)
 _FLAG_END_HEADERS = const(0x4)
 _FLAG_PADDED = const(0x8)
 _FLAG_PRIORITY = const(0x20)
-_REFUSED_STREAM = const(0x7)
 _MAX_WINDOW_SIZE = const(2147483647)
-# the stream table (h2names): closed state, close reasons, received inputs
+_IDLE = const(0)
 _CLOSED = const(4)
 _ENDED = const(0)
 _RESET_SENT = const(1)
-_RESET_RECV = const(2)
 _RECV_HEADERS = const(4)
 _RECV_DATA = const(5)
 _RECV_END_STREAM = const(6)
-_RECV_RST = const(7)
 # Errors by number (h2errors.error): the builders' names never load as qstrs.
 _E_FRAME = const(0)
 _E_RESPONSE_ORDER = const(2)
 _E_UNKNOWN_STREAM = const(3)
+_E_TRANSITION = const(4)
+_E_HEADER = const(5)
 _E_WINDOW = const(6)
 _E_DATA_WINDOW = const(7)
-_E_REMOTE_SETTING = const(8)
-_E_SETTINGS_ACK = const(9)
 # Rare paths by number (h2rare.run), like the errors.
+_RARE_ON_FRAME = const(0)
 _RARE_HEADERS_PAYLOAD = const(1)
 _RARE_STRIP_PADDING = const(2)
 
+# (state, input) -> next state: one row of 8 per state, one column per input; "-" is a
+# violation (h2errors.transition_error names it). One string constant rather than a dict
+# of tuples: this table is code every device loads into its heap.
+#   inputs:     send: HDR DATA END RST  receive: HDR DATA END RST
+_TRANSITIONS = (
+    const(
+        "1-------"  # idle
+        "11241134"  # open
+        "---42244"  # half-closed (local)
+        "3344---4"  # half-closed (remote)
+        "--------"
+    )  # closed
+)
 
-def _unknown_stream(conn, sid, ftype):
+
+class H2Stream:
+    """One stream's state and flow-control windows (ours to send, theirs to send to us)."""
+
+    def __init__(self, stream_id, outbound_window, inbound_window):
+        self.stream_id = stream_id
+        self.state = _IDLE
+        self.outbound_window = outbound_window  # bytes we may still send
+        self.inbound_window = inbound_window  # bytes the peer may still send
+        self.inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
+        self.headers_received = False
+
+    def transition(self, event, apply=True):
+        """Apply a local or received input (only check it if not apply); raises for what the
+        table does not know: StreamClosedError for ours, H2ProtocolError for the peer's."""
+        nxt = _TRANSITIONS[self.state * 8 + event]
+        if nxt == "-":
+            from jotunheim.wire.h2errors import error
+
+            raise error(_E_TRANSITION, self, event)
+        if apply:
+            self.state = int(nxt)
+        return self.state
+
+
+# Connection-specific header fields are malformed in HTTP/2 (RFC 9113 section 8.2.2); the
+# same tuple as h2names.CONNECTION_HEADERS, which h2errors uses.
+_CONNECTION_HEADERS = const(
+    (b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade")
+)
+
+
+def check_received_headers(stream_id, headers, trailers):
+    """Reject a malformed response header/trailer list (RFC 9113 section 8.2, 8.3.2) with a
+    stream error PROTOCOL_ERROR; returns the :status value (None for trailers)."""
+    status = None
+    regular_seen = False  # pseudo-headers must come before every regular field
+    for name, value in headers:
+        if name[:1] == b":":
+            if name != b":status" or status is not None or trailers or regular_seen:
+                break
+            status = value
+        elif not name or name.lower() != name or name in _CONNECTION_HEADERS:
+            break
+        else:
+            regular_seen = True
+    else:
+        if trailers or (status is not None and len(status) == 3 and status.isdigit()):
+            return status
+    from jotunheim.wire.h2errors import error
+
+    raise error(_E_HEADER, stream_id, headers, trailers)
+
+
+def control():
+    """The h2control module, imported for one use. On MicroPython it is dropped at once (the
+    caller's reference, then a running function's globals, keep it alive while it is used):
+    its code is heap there (DESIGN section 4). CPython keeps it, as the import costs time."""
+    from jotunheim.wire import h2control
+
+    if IS_MICROPYTHON:
+        unload(h2control.__name__)
+    return h2control
+
+
+def _on_other(conn, ftype, flags, sid, payload, events):
+    if ftype == _RST_STREAM or ftype == _SETTINGS or ftype == _GOAWAY:
+        # Met at a connection's start and end, seldom between: imported for the frame.
+        control().on_frame(conn, ftype, flags, sid, payload, events)
+    else:  # PRIORITY, PUSH_PROMISE and CONTINUATION: a gRPC client seldom receives them
+        from jotunheim.wire.h2rare import run
+
+        run(_RARE_ON_FRAME, conn, ftype, flags, sid, payload, events)
+
+
+def unknown_stream(conn, sid, ftype):
     """A frame for a stream not open: ignored when we reset the stream or it is not
     DATA/HEADERS; otherwise an error (idle stream, ended or peer-reset stream)."""
     if sid % 2 and sid <= conn._highest_stream_id:
@@ -62,11 +149,11 @@ def _unknown_stream(conn, sid, ftype):
     raise error(_E_UNKNOWN_STREAM, conn, sid, ftype)
 
 
-def _on_headers(conn, flags, sid, payload, events):
+def _on_headers(conn, ftype, flags, sid, payload, events):
     if not sid:
         from jotunheim.wire.h2errors import error
 
-        raise error(_E_FRAME, _HEADERS, flags, sid, payload)
+        raise error(_E_FRAME, ftype, flags, sid, payload)
     if flags & (_FLAG_PADDED | _FLAG_PRIORITY):
         from jotunheim.wire.h2rare import run
 
@@ -83,7 +170,7 @@ def headers_complete(conn, sid, end_stream, block, events):
     headers = conn._decoder.decode(block)
     stream = conn._streams.get(sid)
     if stream is None:
-        return _unknown_stream(conn, sid, _HEADERS)
+        return unknown_stream(conn, sid, _HEADERS)
     stream.transition(_RECV_HEADERS)
     if not stream.headers_received:
         status = check_received_headers(sid, headers, False)
@@ -112,13 +199,13 @@ def _remote_end(conn, stream, events):
         conn._close(stream, _ENDED)
 
 
-def _on_data(conn, flags, sid, payload, events):
+def _on_data(conn, ftype, flags, sid, payload, events):
     size = len(payload)  # padding counts against flow control (section 6.1)
     if not sid or size > conn._inbound_window:
         from jotunheim.wire.h2errors import error
 
         if not sid:
-            raise error(_E_FRAME, _DATA, flags, sid, payload)
+            raise error(_E_FRAME, ftype, flags, sid, payload)
         raise error(_E_DATA_WINDOW, None, size, conn._inbound_window)
     conn._inbound_window -= size
     try:
@@ -129,7 +216,7 @@ def _on_data(conn, flags, sid, payload, events):
             data = run(_RARE_STRIP_PADDING, payload)
         stream = conn._streams.get(sid)
         if stream is None:
-            _unknown_stream(conn, sid, _DATA)
+            unknown_stream(conn, sid, _DATA)
             conn._return_connection_window(size)
             return
         if size > stream.inbound_window:
@@ -151,82 +238,23 @@ def _on_data(conn, flags, sid, payload, events):
         _remote_end(conn, stream, events)
 
 
-def _on_rst_stream(conn, flags, sid, payload, events):
-    if not sid or len(payload) != 4:
-        from jotunheim.wire.h2errors import error
-
-        raise error(_E_FRAME, _RST_STREAM, flags, sid, payload)
-    stream = conn._streams.get(sid)
-    if stream is None:
-        return _unknown_stream(conn, sid, _RST_STREAM)
-    code = int.from_bytes(payload, "big")
-    stream.transition(_RECV_RST)
-    conn._close(stream, _RESET_RECV)
-    events.append(ev.StreamReset(sid, code, True))
-
-
-def _on_ping(conn, flags, sid, payload, events):
+def _on_ping(conn, ftype, flags, sid, payload, events):
     if sid or len(payload) != 8:
         from jotunheim.wire.h2errors import error
 
-        raise error(_E_FRAME, _PING, flags, sid, payload)
+        raise error(_E_FRAME, ftype, flags, sid, payload)
     if flags & _FLAG_ACK:
         events.append(ev.PingAckReceived(payload))
     else:
-        conn._frame(_PING, _FLAG_ACK, 0, payload)
+        conn._frame(ftype, _FLAG_ACK, 0, payload)  # the ACK (section 6.7)
         events.append(ev.PingReceived(payload))
 
 
-def _on_goaway(conn, flags, sid, payload, events):
-    if sid or len(payload) < 8:
-        from jotunheim.wire.h2errors import error
-
-        raise error(_E_FRAME, _GOAWAY, flags, sid, payload)
-    last = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
-    code = int.from_bytes(payload[4:8], "big")
-    conn._goaway = True
-    events.append(ev.ConnectionTerminated(code, last, payload[8:]))
-    # Streams above last_stream_id were not processed; they may be retried elsewhere.
-    for sid in sorted(conn._streams):
-        if sid > last:
-            conn._close(conn._streams[sid], _RESET_SENT)
-            events.append(ev.StreamReset(sid, _REFUSED_STREAM, False))
-
-
-def _on_settings(conn, flags, sid, payload, events):
-    ack = flags & _FLAG_ACK
-    if sid or (payload if ack else len(payload) % 6):
-        from jotunheim.wire.h2errors import error
-
-        raise error(_E_FRAME, _SETTINGS, flags, sid, payload)
-    if ack:
-        if not conn._pending_settings:
-            from jotunheim.wire.h2errors import error
-
-            raise error(_E_SETTINGS_ACK)
-        conn._apply_local_settings(conn._pending_settings.pop(0))
-        events.append(ev.SettingsAcknowledged())
-        return
-    changed = {}
-    # Fields are read with int.from_bytes rather than struct: each struct format string would
-    # be one more qstr on the device.
-    for pos in range(0, len(payload), 6):
-        key = payload[pos] << 8 | payload[pos + 1]
-        value = int.from_bytes(payload[pos + 2 : pos + 6], "big")
-        if not conn._apply_remote_setting(key, value):
-            from jotunheim.wire.h2errors import error
-
-            raise error(_E_REMOTE_SETTING, key, value)
-        changed[key] = value
-    conn._frame(_SETTINGS, _FLAG_ACK, 0)
-    events.append(ev.RemoteSettingsChanged(changed))
-
-
-def _on_window_update(conn, flags, sid, payload, events):
+def _on_window_update(conn, ftype, flags, sid, payload, events):
     if len(payload) != 4:
         from jotunheim.wire.h2errors import error
 
-        raise error(_E_FRAME, _WINDOW_UPDATE, flags, sid, payload)
+        raise error(_E_FRAME, ftype, flags, sid, payload)
     delta = int.from_bytes(payload, "big") & 0x7FFFFFFF
     if sid == 0:
         conn._outbound_window += delta
@@ -234,7 +262,7 @@ def _on_window_update(conn, flags, sid, payload, events):
     else:
         stream = conn._streams.get(sid)
         if stream is None:
-            return _unknown_stream(conn, sid, _WINDOW_UPDATE)
+            return unknown_stream(conn, sid, ftype)
         stream.outbound_window += delta
         window = stream.outbound_window
     # A delta of 0 is a PROTOCOL_ERROR, a window above 2**31-1 a FLOW_CONTROL_ERROR;
@@ -246,16 +274,17 @@ def _on_window_update(conn, flags, sid, payload, events):
     events.append(ev.WindowUpdated(sid, delta))
 
 
-# Handlers by frame type (RFC 9113 section 6). None: PRIORITY, PUSH_PROMISE and CONTINUATION,
-# which a gRPC client seldom receives, are handled by h2rare.on_frame.
+# Handlers by frame type (RFC 9113 section 6), DATA (0) to CONTINUATION (9); unknown frame
+# types are ignored (section 5.5).
 HANDLERS = (
     _on_data,
     _on_headers,
-    None,
-    _on_rst_stream,
-    _on_settings,
-    None,
+    _on_other,  # PRIORITY
+    _on_other,  # RST_STREAM
+    _on_other,  # SETTINGS
+    _on_other,  # PUSH_PROMISE
     _on_ping,
-    _on_goaway,
+    _on_other,  # GOAWAY
     _on_window_update,
+    _on_other,  # CONTINUATION
 )

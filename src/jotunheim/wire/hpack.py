@@ -54,14 +54,18 @@ def _fields(headers):
     return fields
 
 
-class HpackEncoder:
+# Each coder is its own dynamic table (a DynamicTable subclass) rather than holding one: one
+# object per coder instead of two, and an HTTP/2 connection has two coders (DESIGN section 4).
+
+
+class HpackEncoder(DynamicTable):
     """Encodes header lists (lists of (name, value) bytes pairs) into header blocks."""
 
     def __init__(self, max_table_size=_DEFAULT_TABLE_SIZE, huffman=True):
+        super().__init__(min(_DEFAULT_TABLE_SIZE, max_table_size))
         # Our own memory cap: the peer's SETTINGS_HEADER_TABLE_SIZE only lets us use up to
         # that much; we never use more than max_table_size.
         self._cap = max_table_size
-        self._table = DynamicTable(min(_DEFAULT_TABLE_SIZE, max_table_size))
         self._pending_min = None
         self._pending_final = None
         # The size the peer's decoder holds its table to: the protocol's default until we
@@ -73,7 +77,7 @@ class HpackEncoder:
 
     @property
     def header_table_size(self):
-        return self._table.max_size
+        return self.max_size
 
     @header_table_size.setter
     def header_table_size(self, value):
@@ -81,7 +85,7 @@ class HpackEncoder:
         must = value < self._peer_size  # its decoder now refuses a table that large
         value = min(value, self._cap)
         if self._pending_final is None:
-            if value == self._table.max_size and not must:
+            if value == self.max_size and not must:
                 return
             self._pending_min = value
         else:
@@ -93,17 +97,16 @@ class HpackEncoder:
         third tuple item that is true marks a field sensitive (never indexed)."""
         fields = _fields(headers)
         out = bytearray()
-        table = self._table
         if self._pending_final is not None:
             # RFC 7541 4.2: signal the smallest size reached, then the final one.
             if self._pending_min < self._pending_final:
                 _encode_int(out, self._pending_min, 5, 0x20)
-                table.resize(self._pending_min)
+                self.resize(self._pending_min)
             _encode_int(out, self._pending_final, 5, 0x20)
-            table.resize(self._pending_final)
+            self.resize(self._pending_final)
             self._peer_size = self._pending_final
             self._pending_min = self._pending_final = None
-        entries = table.entries
+        entries = self.entries
         for name, value, sensitive in fields:
             pair = (name, value)
             if not sensitive and pair in entries:
@@ -117,15 +120,15 @@ class HpackEncoder:
                 _encode_int(out, index, 7, 0x80)
                 continue
             if not name_index:
-                name_index = table.name_index(name)
+                name_index = self.name_index(name)
             size = len(name) + len(value) + ENTRY_OVERHEAD
             if sensitive:
                 _encode_int(out, name_index, 4, 0x10)  # never indexed
-            elif name in _UNINDEXED_NAMES or size > table.max_size // 2:
+            elif name in _UNINDEXED_NAMES or size > self.max_size // 2:
                 _encode_int(out, name_index, 4, 0x00)  # without indexing
             else:
                 _encode_int(out, name_index, 6, 0x40)  # incremental indexing
-                table.add(name, value)
+                self.add(name, value)
             if not name_index:
                 _encode_string(out, name, self.huffman)
             _encode_string(out, value, self.huffman)
@@ -144,7 +147,7 @@ def _encode_string(out, data, huffman):
     out += data
 
 
-class HpackDecoder:
+class HpackDecoder(DynamicTable):
     """Decodes header blocks into lists of (name, value) bytes pairs, bounded in size."""
 
     def __init__(
@@ -152,18 +155,17 @@ class HpackDecoder:
         max_table_size=_DEFAULT_TABLE_SIZE,
         max_header_list_size=DEFAULT_MAX_HEADER_LIST_SIZE,
     ):
+        super().__init__(max_table_size)
         # The largest table the peer's encoder may ask for: our SETTINGS_HEADER_TABLE_SIZE.
         self.max_allowed_table_size = max_table_size
         self.max_header_list_size = max_header_list_size
-        self._table = DynamicTable(max_table_size)
 
     @property
     def header_table_size(self):
-        return self._table.max_size
+        return self.max_size
 
     def decode(self, data):
         """Decode one complete header block; raises HpackError on malformed/oversized input."""
-        table = self._table
         limit = self.max_header_list_size
         headers = []
         total = 0
@@ -179,23 +181,23 @@ class HpackDecoder:
                 if size > self.max_allowed_table_size:
                     # table size update above the allowed size
                     raise malformed(3, size, self.max_allowed_table_size)
-                table.resize(size)
+                self.resize(size)
                 continue
             if first & 0x80:  # indexed header field (6.1)
                 index, pos = _decode_int(data, pos, 7)
-                name, value = table.get(index)
+                name, value = self.get(index)
             else:
                 # Literal with incremental indexing (6.2.1, 6-bit index prefix), without
                 # indexing or never indexed (6.2.2, 6.2.3, 4-bit prefix).
                 index, pos = _decode_int(data, pos, 6 if first & 0x40 else 4)
                 budget = limit - total - ENTRY_OVERHEAD
                 if index:
-                    name = table.get(index)[0]
+                    name = self.get(index)[0]
                 else:
                     name, pos = _decode_string(data, pos, budget)
                 value, pos = _decode_string(data, pos, budget - len(name))
                 if first & 0x40:
-                    table.add(name, value)
+                    self.add(name, value)
             updates_allowed = False
             total += len(name) + len(value) + ENTRY_OVERHEAD
             if total > limit:

@@ -111,9 +111,9 @@ def static_find(name, value):
 
 
 class DynamicTable:
-    """Entries newest-last in a list. The encoder finds its entries by searching this short
-    list (a 4 KB table holds a few dozen) instead of keeping reverse-index dicts: less code,
-    and no dicts per connection on the heap."""
+    """Entries newest-last in a list; the base class of both HPACK coders. The encoder finds
+    its entries by searching this short list (a 4 KB table holds a few dozen) instead of
+    keeping reverse-index dicts: less code, and no dicts per connection on the heap."""
 
     def __init__(self, max_size):
         self.entries = []
@@ -148,20 +148,18 @@ class DynamicTable:
     def add(self, name, value):
         size = len(name) + len(value) + ENTRY_OVERHEAD
         # RFC 7541 4.4: an entry larger than the table empties it and is not added.
-        while self.entries and self.size + size > self.max_size:
-            self._evict()
+        self.resize(self.max_size, size)
         if size <= self.max_size:
             self.entries.append((name, value))
             self.size += size
 
-    def resize(self, max_size):
+    def resize(self, max_size, room=0):
+        """Set the maximum size, evicting the oldest entries until the table holds `room`
+        bytes more within it (or is empty)."""
         self.max_size = max_size
-        while self.entries and self.size > max_size:
-            self._evict()
-
-    def _evict(self):
-        name, value = self.entries.pop(0)
-        self.size -= len(name) + len(value) + ENTRY_OVERHEAD
+        while self.entries and self.size + room > max_size:
+            name, value = self.entries.pop(0)
+            self.size -= len(name) + len(value) + ENTRY_OVERHEAD
 
 
 # -- the Huffman code ----------------------------------------------------------------------

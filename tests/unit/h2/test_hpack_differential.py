@@ -76,7 +76,7 @@ def test_our_encoder_into_our_decoder_matches_hpack_table(sequence):
             enc.header_table_size = size
         block = enc.encode(headers)
         assert ours.decode(block) == theirs.decode(block, raw=True) == headers
-    assert list(reversed(ours._table.entries)) == list(theirs.header_table.dynamic_entries)
+    assert list(reversed(ours.entries)) == list(theirs.header_table.dynamic_entries)
 
 
 @HYPO
