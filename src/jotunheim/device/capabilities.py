@@ -15,6 +15,19 @@ from jotunheim.device.tools import ToolRegistry, run_dropped
 from jotunheim.errors import JotunheimError
 
 
+def _served(self, name):
+    # The __getattr__ of the three classes below. Their operations run in capability_build
+    # or capability_announce (the class's _SERVED[0]), loaded for the call and dropped after
+    # it on MicroPython (tools.run_dropped): `prop.connected()` is
+    # capability_announce.connected(prop). One function serves them all instead of a
+    # forwarding method per operation, each of which would cost a function object in the
+    # heap (also with the code in ROMFS).
+    served = self._SERVED
+    if name != served[0] and name in served:
+        return lambda *args, **kw: run_dropped(served[0], name, self, *args, **kw)
+    raise AttributeError(name)
+
+
 def section(settings, name):
     """A settings section as a dict ({} when missing), from Settings or a plain dict."""
     # Settings.section() reads a section without keeping it open (parsed on demand), so the
@@ -75,16 +88,13 @@ class CapabilityBuilder:
         self._loki = LokiClient(loki, local=self.registry)
         return self._loki
 
-    def configure(self):
-        """(Re)registers the generated tools from the current settings; listeners not told."""
-        run_dropped("capability_build", "configure", self)
-
     def _capcfg(self):
         return section(self.settings, "capability_configuration")
 
-    def build(self):
-        """The JotunheimCapabilities dict for the current settings and registry."""
-        return run_dropped("capability_build", "build", self)
+    # configure(): (re)registers the generated tools from the current settings (listeners not
+    # told); build(): the JotunheimCapabilities dict for the current settings and registry.
+    _SERVED = ("capability_build", "configure", "build")
+    __getattr__ = _served
 
 
 # --- CapabilityPropagator: emits CapabilityUpdateEvent dicts (connected / updated /
@@ -119,26 +129,16 @@ class CapabilityPropagator:
     def add_listener(self, callback):
         self._listeners.append(callback)
 
-    def remove_listener(self, callback):
-        if callback in self._listeners:
-            self._listeners.remove(callback)
-
-    def connected(self):
-        """The session is up: announce the full capabilities once (the event carries the
-        DeviceMessage bytes as "device_message" when re-sent unchanged from the cache)."""
-        return run_dropped("capability_announce", "announce", self, "connected")
-
-    def disconnected(self):
-        """The session ended (or the device is shutting down)."""
-        return run_dropped("capability_announce", "announce", self, "disconnected")
-
-    def refresh(self):
-        """Rebuilds; emits and returns an "updated" event only when something changed."""
-        return run_dropped("capability_announce", "announce", self, "updated")
-
-    def after_update(self):
-        """After an OTA install or a runtime reconfiguration: re-derive tools, then refresh."""
-        return run_dropped("capability_announce", "announce", self, "reconfigured")
+    # connected(): the session is up, announce the full capabilities once (re-sent unchanged
+    # from the cache, the event carries only the DeviceMessage bytes, "device_message");
+    # disconnected(): the session ended (or the device is shutting down); refresh(): rebuild,
+    # emit and return an "updated" event only when something changed; after_update(): after
+    # an OTA install or a runtime reconfiguration, re-derive the tools, then refresh.
+    _SERVED = (
+        "capability_announce", "connected", "disconnected", "refresh", "after_update",
+        "remove_listener",
+    )  # fmt: skip
+    __getattr__ = _served
 
     def _on_settings(self, settings, changed=None):
         run_dropped("capability_announce", "settings_changed", self, changed)
@@ -160,16 +160,14 @@ class NegotiationTimeout(JotunheimError):
 
 
 def encode_response(caps):
-    """CapabilityResponse bytes for a JotunheimCapabilities dict (codec loaded on first use)."""
-    from jotunheim._gen.device import hub_session as hub_d
-    from jotunheim.wire import protobuf as pb
-
-    return pb.encode(hub_d.CapabilityResponse, {"capabilities": caps})
+    """CapabilityResponse bytes for a JotunheimCapabilities dict (capability_announce)."""
+    return run_dropped("capability_announce", "encode_response", caps)
 
 
 class CapabilityNegotiator:
     """`await capabilities()` -> the JotunheimCapabilities dict; `await respond_encoded()` ->
-    CapabilityResponse bytes; `await device_message(body)` -> a whole DeviceMessage."""
+    CapabilityResponse bytes; `await device_message(body)` -> a whole DeviceMessage (served
+    from capability_announce, see below)."""
 
     def __init__(self, builder, timeout_ms=_DEFAULT_TIMEOUT_MS, propagator=None):
         self.builder = builder
@@ -192,38 +190,10 @@ class CapabilityNegotiator:
         reg = getattr(self.builder, "registry", None)
         return None if reg is None else reg.version
 
-    async def capabilities(self, timeout_ms=None):
-        """A freshly built capabilities dict, within the timeout (NegotiationTimeout if not)."""
-        caps = self.builder.build()
-        if hasattr(caps, "send"):  # a builder that awaits (e.g. a remote source): deadline
-            from jotunheim.device.capability_announce import build_within
-
-            ms = self.timeout_ms if timeout_ms is None else timeout_ms
-            caps = await build_within(caps, ms)
-        # A synchronous build cannot be interrupted anyway: no wait_for task for it.
-        return caps
-
-    async def respond_encoded(self, request=None, timeout_ms=None):
-        """CapabilityResponse bytes: cached until a change; stale bytes beat a timeout."""
-        if self._encoded is not None and self._version == self._registry_version():
-            return self._encoded
-        try:
-            caps = await self.capabilities(timeout_ms)
-        except NegotiationTimeout:
-            if self._encoded is not None:
-                return self._encoded  # well-formed, if possibly stale
-            raise
-        self._encoded = encode_response(caps)
-        self._version = self._registry_version()  # after the build: a first build registers
-        return self._encoded
-
-    async def device_message(self, request=None, timeout_ms=None):
-        """A complete hub.proto DeviceMessage{capabilities: ...}, ready for the session stream."""
-        data = await self.respond_encoded(request, timeout_ms)
-        # DeviceMessage.capabilities is field 2, length-delimited: tag (2 << 3) | 2, then the
-        # length as a varint.
-        from jotunheim.wire.pbwire import put_varint
-
-        head = bytearray(b"\x12")
-        put_varint(head, len(data))
-        return bytes(head) + data
+    # `await capabilities(timeout_ms=None)`: a freshly built capabilities dict within the
+    # timeout (NegotiationTimeout if not); `await respond_encoded(request=None,
+    # timeout_ms=None)`: CapabilityResponse bytes, cached until a change (stale bytes beat a
+    # timeout); `await device_message(request=None, timeout_ms=None)`: a complete
+    # DeviceMessage{capabilities: ...} for the session stream.
+    _SERVED = ("capability_announce", "capabilities", "respond_encoded", "device_message")
+    __getattr__ = _served

@@ -1,10 +1,54 @@
-"""What CapabilityPropagator does when capabilities may have changed: rebuild, encode,
-compare with what was last announced and tell the listeners; and the negotiator's deadline
-for asynchronous builders. Loaded for each announcement and dropped after it on MicroPython
-(tools.run_dropped): announcements happen at connect and on changes only.
+"""What CapabilityPropagator and CapabilityNegotiator do: rebuild, encode, compare with
+what was last announced and tell the listeners; answer the hub's CapabilityRequest from the
+cache, with a deadline for asynchronous builders. Loaded for each call and dropped after it on
+MicroPython (tools.run_dropped): announcements happen at connect and on changes only. Each
+public function here is served as a method of the same name (capabilities._served), taking
+the propagator or negotiator first.
 """
 
-from jotunheim.device.capabilities import TOOL_SECTIONS, NegotiationTimeout, encode_response
+from jotunheim.device.capabilities import TOOL_SECTIONS, NegotiationTimeout
+
+
+def connected(prop):
+    return announce(prop, "connected")
+
+
+def disconnected(prop):
+    return announce(prop, "disconnected")
+
+
+def refresh(prop):
+    return announce(prop, "updated")
+
+
+def after_update(prop):
+    return announce(prop, "reconfigured")
+
+
+def remove_listener(prop, callback):
+    if callback in prop._listeners:
+        prop._listeners.remove(callback)
+
+
+def encode_response(caps):
+    """CapabilityResponse bytes for a JotunheimCapabilities dict.
+
+    Encoded with a private copy of the generated descriptors: the codec turns a descriptor's
+    field string into a field table on first use and keeps it there, ~2.9 KB for these eight
+    messages on the 64-bit unix port (more with the code in ROMFS, where the strings cost
+    nothing), while a device encodes its capabilities only at connect and on changes. The
+    copy and its tables are garbage after the call.
+    """
+    from jotunheim._gen.device import hub_session as hub_d
+    from jotunheim.wire import protobuf as pb
+
+    return pb.encode(_copy(hub_d.CapabilityResponse), {"capabilities": caps})
+
+
+def _copy(desc):
+    # [name, fields, oneofs, sub-descriptors]: only the lists the codec fills in are copied.
+    subs = desc[3]
+    return [desc[0], desc[1], desc[2], subs and tuple([_copy(sub) for sub in subs])]
 
 
 def announce(prop, kind):
@@ -113,6 +157,10 @@ def _encode_or_warn(prop, caps):
 def _emit(prop, kind, caps, message=None):
     if message is None:
         event = {"event_type": kind, "capabilities": {} if caps is None else caps}
+        if caps is not None and kind != "disconnected" and prop.last_encoded is not None:
+            # The session sends these bytes as they are: encoding the dict again there would
+            # convert (and keep) the codec's capability descriptors (encode_response).
+            event["device_message"] = update_message(kind, prop.last_encoded)
     else:  # re-announced from the cache: the session sends these bytes as they are
         event = {"event_type": kind, "device_message": message}
     for cb in list(prop._listeners):
@@ -128,12 +176,46 @@ def _warn(prop, what, exc):
         prop.log.warn("capability %s failed: %s", what, exc)
 
 
-async def build_within(caps, ms):
-    """CapabilityNegotiator: awaits an asynchronous build (`caps`, a coroutine) for at most
-    `ms` milliseconds; NegotiationTimeout when it takes longer."""
-    import asyncio
+# --- CapabilityNegotiator's operations.
 
+
+async def capabilities(neg, timeout_ms=None):
+    """A freshly built capabilities dict, within the timeout (NegotiationTimeout if not)."""
+    caps = neg.builder.build()
+    if hasattr(caps, "send"):  # a builder that awaits (e.g. a remote source): deadline
+        import asyncio
+
+        ms = neg.timeout_ms if timeout_ms is None else timeout_ms
+        try:
+            caps = await asyncio.wait_for(caps, ms / 1000)
+        except asyncio.TimeoutError:
+            raise NegotiationTimeout("capabilities not built within %d ms" % ms) from None
+    # A synchronous build cannot be interrupted anyway: no wait_for task for it.
+    return caps
+
+
+async def respond_encoded(neg, request=None, timeout_ms=None):
+    """CapabilityResponse bytes: cached until a change; stale bytes beat a timeout."""
+    if neg._encoded is not None and neg._version == neg._registry_version():
+        return neg._encoded
     try:
-        return await asyncio.wait_for(caps, ms / 1000)
-    except asyncio.TimeoutError:
-        raise NegotiationTimeout("capabilities not built within %d ms" % ms) from None
+        caps = await capabilities(neg, timeout_ms)
+    except NegotiationTimeout:
+        if neg._encoded is not None:
+            return neg._encoded  # well-formed, if possibly stale
+        raise
+    neg._encoded = encode_response(caps)
+    neg._version = neg._registry_version()  # after the build: a first build registers
+    return neg._encoded
+
+
+async def device_message(neg, request=None, timeout_ms=None):
+    """A complete hub.proto DeviceMessage{capabilities: ...}, ready for the session stream."""
+    data = await respond_encoded(neg, request, timeout_ms)
+    # DeviceMessage.capabilities is field 2, length-delimited: tag (2 << 3) | 2, then the
+    # length as a varint.
+    from jotunheim.wire.pbwire import put_varint
+
+    head = bytearray(b"\x12")
+    put_varint(head, len(data))
+    return bytes(head) + data

@@ -92,16 +92,25 @@ def definition(tool):
                 "description": p.get("description", "") or "",
             }
         )
+    if isinstance(tool, PartTool):
+        desc = describe(tool, tool._drivers.config(tool._part()))
+    elif isinstance(tool, GpioTool):
+        desc = describe(tool, None)
+    elif isinstance(tool, ConfigTool):
+        desc = tool._entry().get("description") or ""
+    else:
+        desc = tool.description
     return {
         "name": tool.name,
-        "description": tool.description,
+        "description": desc,
         "parameters": out,
         "return_type": tool.return_type,
     }
 
 
 def describe(tool, cfg):
-    """The description of a generated tool; `cfg` is its part's config (None for GPIO)."""
+    """The description of a generated tool (made here, not kept by the tool); `cfg` is its
+    part's config (None for GPIO)."""
     name = tool.name
     if cfg is None:
         if name == "gpio_read":

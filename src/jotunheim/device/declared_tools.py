@@ -6,11 +6,12 @@ Drivers are created on first use (`DriverSet`), so a device only loads the drive
 the sensors and actuators a command actually touches, and the GPIO handlers (gpio_pins.py)
 on the first GPIO command. A script is read and compiled on its first call (script_loader),
 not at boot, so unused scripts cost no heap. A tool keeps little more than its name:
-descriptions and parameter lists are made when asked (capability build, command check), not
-held in the heap. Which tools a configuration implies is decided in capability_build.
+parameter lists are made when asked (capability build, command check), not held in the heap,
+and the descriptions of these tools are made by capability_build (definition) when the
+capabilities are built. Which tools a configuration implies is decided there too.
 """
 
-from jotunheim.device.tools import InvalidArgument, Tool, ToolError, build_call, run_dropped
+from jotunheim.device.tools import InvalidArgument, Tool, ToolError, run_dropped
 
 
 def _p(name, kind, required, description, lo=None, hi=None, enum=None):
@@ -88,10 +89,6 @@ class PartTool(Tool):
         return self.name[5:] if self.name.startswith("read_") else self.name[4:]
 
     @property
-    def description(self):  # made when capabilities are built, not kept per tool
-        return build_call("describe", self, self._drivers.config(self._part()))
-
-    @property
     def parameters(self):
         if self.name.startswith("read_"):
             return ()
@@ -154,10 +151,6 @@ class GpioTool(Tool):
         self._pins = pins
 
     @property
-    def description(self):
-        return build_call("describe", self, None)
-
-    @property
     def parameters(self):
         pin = _p("pin", "Integer", True, "a declared GPIO pin", enum=self._pins)
         if self.name == "gpio_write":
@@ -201,7 +194,8 @@ class ScriptRunner:
 
 
 class ConfigTool(Tool):
-    """A configured tool whose description and parameters stay in the settings.
+    """A configured tool whose description and parameters stay in the settings (its
+    description is read by capability_build when capabilities are built).
 
     The settings keep every section as compact text (settings.py), so holding the entry's
     parsed dicts here would double them; a command to this tool re-reads them instead (a
@@ -221,10 +215,6 @@ class ConfigTool(Tool):
             if cfg.get("name") == self.name:
                 return cfg
         return {}  # removed from the settings: the next configure() drops this tool
-
-    @property
-    def description(self):
-        return self._entry().get("description") or ""
 
     @property
     def parameters(self):

@@ -43,8 +43,8 @@ class ToolDefinitionError(JotunheimError):
     """A tool definition (name, parameter list) is itself malformed."""
 
 
-def run_dropped(module, name, *args):
-    """jotunheim.device.<module>.<name>(*args) with the module imported for the call. On
+def run_dropped(module, name, *args, **kw):
+    """jotunheim.device.<module>.<name>(*args, **kw) with the module imported for the call. On
     MicroPython the outermost such call drops it again afterwards (as settings.py does with
     its validator), also when build_call loaded it meanwhile, but not when a plain import did
     (tests preload that way): code needed now and then (building capabilities, loading a
@@ -55,7 +55,7 @@ def run_dropped(module, name, *args):
     _RUNNING.append(module)
     __import__(full)
     try:
-        return getattr(sys.modules[full], name)(*args)
+        return getattr(sys.modules[full], name)(*args, **kw)
     finally:
         _RUNNING.remove(module)
         if IS_MICROPYTHON and drop:
