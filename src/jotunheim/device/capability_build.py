@@ -9,14 +9,7 @@ checks, descriptions) find it loaded (tools.build_call).
 """
 
 from jotunheim.device.capabilities import section
-from jotunheim.device.declared_tools import (
-    ConfigTool,
-    DriverSet,
-    GpioTool,
-    LedTool,
-    PartTool,
-    ScriptRunner,
-)
+from jotunheim.device.declared_tools import ConfigTool, DriverSet, HardwareTool, ScriptRunner
 from jotunheim.device.tools import KINDS, MAX_TOOL_NAME, TYPES, Tool, ToolDefinitionError
 
 PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
@@ -92,10 +85,8 @@ def definition(tool):
                 "description": p.get("description", "") or "",
             }
         )
-    if isinstance(tool, PartTool):
-        desc = describe(tool, tool._drivers.config(tool._part()))
-    elif isinstance(tool, GpioTool):
-        desc = describe(tool, None)
+    if isinstance(tool, HardwareTool):
+        desc = describe(tool)
     elif isinstance(tool, ConfigTool):
         desc = tool._entry().get("description") or ""
     else:
@@ -108,18 +99,22 @@ def definition(tool):
     }
 
 
-def describe(tool, cfg):
-    """The description of a generated tool (made here, not kept by the tool); `cfg` is its
-    part's config (None for GPIO)."""
+def describe(tool):
+    """The description of a generated tool (HardwareTool): made here, not kept by the tool."""
     name = tool.name
-    if cfg is None:
+    pins = tool._pins
+    if isinstance(pins, dict):
+        return "Switch a declared LED by pin"
+    if pins is not None:
         if name == "gpio_read":
             return "Read a digital pin (0/1)"
         if name == "gpio_write":
             return "Drive a digital pin"
         return "Set PWM on a pin" if name == "pwm_set" else "Read an analog pin (0..65535)"
     if not name.startswith("read_"):
+        cfg = tool._drivers.config(name[4:])
         return cfg.get("description") or "Set actuator %s (%s)" % (cfg["name"], cfg.get("driver"))
+    cfg = tool._drivers.config(name[5:])
     fields = SENSOR_FIELDS.get(cfg.get("driver", ""))
     desc = cfg.get("description") or "Read sensor %s (%s)" % (cfg["name"], cfg.get("driver"))
     return desc + "; returns " + fields if fields else desc
@@ -129,14 +124,18 @@ def hardware_tools(hal, capcfg, drivers):
     """Every auto-generated tool for this capability configuration, in a stable order."""
     out = []
     for cfg in capcfg.get("sensors") or []:
-        out.append(PartTool("read_", cfg, drivers))
-    leds = []
+        out.append(HardwareTool("read_" + cfg["name"], drivers))
+    leds = {}  # pin -> LED name
     for cfg in capcfg.get("actuators") or []:
-        out.append(PartTool("set_", cfg, drivers))
-        if cfg.get("driver") == "led" and isinstance(cfg.get("pin"), int):
-            leds.append(cfg)
+        tool = HardwareTool("set_" + cfg["name"], drivers)
+        if cfg.get("driver") == "led":
+            if cfg.get("pwm"):
+                tool.dimmable = True
+            if isinstance(cfg.get("pin"), int):
+                leds[cfg["pin"]] = cfg["name"]
+        out.append(tool)
     if leds:
-        out.append(LedTool(leds, drivers))
+        out.append(HardwareTool("set_led", drivers, leds))
     gpio = capcfg.get("gpio") or {}
     pins = sorted([p for p in gpio.get("pins") or [] if isinstance(p, int)])
     if pins:
@@ -144,7 +143,7 @@ def hardware_tools(hal, capcfg, drivers):
         names += ("pwm_set",) if gpio.get("pwm") else ()
         names += ("adc_read",) if gpio.get("analog") else ()
         for name in names:
-            out.append(GpioTool(name, drivers, pins))
+            out.append(HardwareTool(name, drivers, pins))
     for tool in out:
         check_name(tool.name)  # a part named "my-room" cannot become read_my-room
     return out

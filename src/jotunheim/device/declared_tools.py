@@ -72,87 +72,48 @@ class DriverSet:
         return drv
 
 
-class PartTool(Tool):
-    """read_<sensor> returns the driver's reading (no parameters); set_<actuator> takes `on`
-    (Boolean), a PWM LED `on` and/or `brightness` (0..1). The part is the name after the
-    prefix: its config is looked up only when a description is asked for."""
+class HardwareTool(Tool):
+    """A tool generated from the declared hardware. The four kinds share one class (a class
+    costs ~0.4 KB of heap before its methods) and are told apart by `_pins`:
+
+    - None: read_<sensor> returns the driver's reading (no parameters); set_<actuator> takes
+      `on` (Boolean), a PWM LED (`dimmable`) `on` and/or `brightness` (0..1). The part is the
+      name after the prefix: its config is read only when its driver is made or the
+      capabilities are built;
+    - a dict (pin -> LED name): set_led(pin, on) switches the declared LED on that pin (full
+      brightness if PWM);
+    - a list (the declared GPIO pins, one list shared by the set): gpio_read, gpio_write,
+      pwm_set and adc_read, whose handlers live in gpio_pins.py, loaded on the first call.
+    """
 
     dimmable = False
+    _pins = None
 
-    def __init__(self, prefix, cfg, drivers):
-        self.name = prefix + cfg["name"]
-        self._drivers = drivers
-        if prefix == "set_" and cfg.get("driver") == "led" and cfg.get("pwm"):
-            self.dimmable = True
-
-    def _part(self):
-        return self.name[5:] if self.name.startswith("read_") else self.name[4:]
-
-    @property
-    def parameters(self):
-        if self.name.startswith("read_"):
-            return ()
-        if self.dimmable:
-            return (
-                _p("on", "Boolean", False, "switch fully on/off"),
-                _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1),
-            )
-        return (_p("on", "Boolean", True, "true switches it on"),)
-
-    def handler(self, params):
-        drv = self._drivers.get(self._part())
-        if self.name.startswith("read_"):
-            return drv.read()
-        if not self.dimmable:
-            value = bool(params["on"])
-        elif "brightness" in params:
-            value = float(params["brightness"])
-        elif "on" in params:
-            value = 1.0 if params["on"] else 0.0
-        else:
-            raise InvalidArgument("%s: give 'on' or 'brightness'" % self.name)
-        drv.set(value)
-        return {"name": self.name[4:], "state": drv.state}
-
-
-class LedTool(Tool):
-    """set_led(pin, on): switches the declared LED on that pin (full brightness if PWM)."""
-
-    name = "set_led"
-    description = "Switch a declared LED by pin"
-
-    def __init__(self, leds, drivers):
-        self._by_pin = {}  # pin -> LED name
-        for cfg in leds:
-            self._by_pin[cfg.get("pin")] = cfg["name"]
-        self._drivers = drivers
-
-    @property
-    def parameters(self):
-        pins = sorted([p for p in self._by_pin if isinstance(p, int)])
-        return (
-            _p("pin", "Integer", True, "pin of a declared LED", enum=pins),
-            _p("on", "Boolean", True, "true lights it"),
-        )
-
-    def handler(self, params):
-        # A PWM LED takes True as full brightness, so one call serves both kinds.
-        self._drivers.get(self._by_pin[params["pin"]]).set(bool(params["on"]))
-        return {"pin": params["pin"], "on": bool(params["on"])}
-
-
-class GpioTool(Tool):
-    """gpio_read / gpio_write / pwm_set / adc_read on the declared GPIO pins (`pins`, one list
-    shared by the set); the handlers live in gpio_pins.py, loaded on the first call."""
-
-    def __init__(self, name, drivers, pins):
+    def __init__(self, name, drivers, pins=None):
         self.name = name
         self._drivers = drivers
-        self._pins = pins
+        if pins is not None:
+            self._pins = pins
 
     @property
     def parameters(self):
-        pin = _p("pin", "Integer", True, "a declared GPIO pin", enum=self._pins)
+        pins = self._pins
+        if pins is None:
+            if self.name.startswith("read_"):
+                return ()
+            if self.dimmable:
+                return (
+                    _p("on", "Boolean", False, "switch fully on/off"),
+                    _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1),
+                )
+            return (_p("on", "Boolean", True, "true switches it on"),)
+        if isinstance(pins, dict):
+            leds = sorted([p for p in pins if isinstance(p, int)])
+            return (
+                _p("pin", "Integer", True, "pin of a declared LED", enum=leds),
+                _p("on", "Boolean", True, "true lights it"),
+            )
+        pin = _p("pin", "Integer", True, "a declared GPIO pin", enum=pins)
         if self.name == "gpio_write":
             return (pin, _p("value", "Integer", True, "0 or 1", 0, 1))
         if self.name == "pwm_set":
@@ -164,12 +125,32 @@ class GpioTool(Tool):
         return (pin,)
 
     def handler(self, params):
+        pins = self._pins
         drivers = self._drivers
-        if drivers.gpio is None:
-            from jotunheim.device.gpio_pins import GpioPins
+        name = self.name
+        if isinstance(pins, dict):
+            # A PWM LED takes True as full brightness, so one call serves both kinds.
+            drivers.get(pins[params["pin"]]).set(bool(params["on"]))
+            return {"pin": params["pin"], "on": bool(params["on"])}
+        if pins is not None:
+            if drivers.gpio is None:
+                from jotunheim.device.gpio_pins import GpioPins
 
-            drivers.gpio = GpioPins(drivers._hal)
-        return getattr(drivers.gpio, self.name)(params)
+                drivers.gpio = GpioPins(drivers._hal)
+            return getattr(drivers.gpio, name)(params)
+        if name.startswith("read_"):
+            return drivers.get(name[5:]).read()
+        drv = drivers.get(name[4:])
+        if not self.dimmable:
+            value = bool(params["on"])
+        elif "brightness" in params:
+            value = float(params["brightness"])
+        elif "on" in params:
+            value = 1.0 if params["on"] else 0.0
+        else:
+            raise InvalidArgument("%s: give 'on' or 'brightness'" % name)
+        drv.set(value)
+        return {"name": name[4:], "state": drv.state}
 
 
 class ScriptRunner:

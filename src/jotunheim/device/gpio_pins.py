@@ -1,7 +1,7 @@
 """Handlers of the GPIO tools (gpio_read, gpio_write, pwm_set, adc_read) over the HAL.
 
 Imported on the first GPIO command, not with the tools: a device that announces GPIO tools
-but never gets a GPIO command does not load this code (declared_tools.GpioTool).
+but never gets a GPIO command does not load this code (declared_tools.HardwareTool).
 """
 
 
