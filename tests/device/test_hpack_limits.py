@@ -125,7 +125,7 @@ def test_encoder_signals_table_size_changes_min_then_final():
     assert block[:1] == b"\x20"  # size 0 first (RFC 7541 4.2) ...
     assert block[1:4] == b"\x3f\xc9\x07"  # ... then 1000
     assert dec.decode(block) == [(b"x-a", b"1")]
-    assert dec.header_table_size == 1000
+    assert dec.max_size == 1000
     # No pending change: no update on the next block.
     assert enc.encode([(b"x-a", b"1")]) == b"\xbe"
 

@@ -71,7 +71,7 @@ def test_hpack_c2_single_representations_decode():
     dec = HpackDecoder()
     block = _hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572")
     assert dec.decode(block) == [(b"custom-key", b"custom-header")]
-    assert dec.header_table_size == 4096
+    assert dec.max_size == 4096
     assert dec.size == 55
     dec = HpackDecoder()
     assert dec.decode(_hex("040c 2f73 616d 706c 652f 7061 7468")) == [(b":path", b"/sample/path")]

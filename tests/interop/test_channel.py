@@ -64,7 +64,7 @@ def test_many_concurrent_calls_share_one_connection(interop_port):
         assert ch._conn.get_next_available_stream_id() == 121  # 60 streams, one connection
         # We advertise a 0-byte HPACK table: grpcio's encoder shrinks its table to match and
         # the responses decoded fine without leaving a header in ours.
-        assert ch._conn._decoder.header_table_size == 0
+        assert ch._conn._decoder.max_size == 0
         assert ch._conn._decoder.entries == []
 
     run(interop_port, body)

@@ -15,12 +15,7 @@ from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public er
     __getattr__,
 )
 from jotunheim.wire.h2recv import HANDLERS, H2Stream, control
-from jotunheim.wire.hpack import (
-    DEFAULT_MAX_HEADER_LIST_SIZE,
-    HpackDecoder,
-    HpackEncoder,
-    HpackError,
-)
+from jotunheim.wire.hpack import HpackDecoder, HpackEncoder, HpackError
 
 # RFC 9113 numbers and h2recv's table codes, as private const()s: folded into the bytecode,
 # no qstr or global on the device (h2names has them by name).
@@ -37,6 +32,7 @@ _SETTINGS_ENABLE_PUSH = const(0x2)
 _SETTINGS_INITIAL_WINDOW_SIZE = const(0x4)
 _SETTINGS_MAX_HEADER_LIST_SIZE = const(0x6)
 _DEFAULT_HEADER_TABLE_SIZE = const(4096)
+_DEFAULT_MAX_HEADER_LIST_SIZE = const(8192)  # gRPC's default too (as in hpack)
 _DEFAULT_MAX_FRAME_SIZE = const(16384)
 _DEFAULT_WINDOW_SIZE = const(65535)
 # the stream table (h2names): closed state, close reasons, sent inputs, closed state
@@ -71,12 +67,12 @@ class H2Connection:
         settings = {
             _SETTINGS_ENABLE_PUSH: 0,
             _SETTINGS_INITIAL_WINDOW_SIZE: _DEFAULT_WINDOW_SIZE,
-            _SETTINGS_MAX_HEADER_LIST_SIZE: DEFAULT_MAX_HEADER_LIST_SIZE,
+            _SETTINGS_MAX_HEADER_LIST_SIZE: _DEFAULT_MAX_HEADER_LIST_SIZE,
         }
         if local_settings:
             settings.update(local_settings)
         self.local_settings = settings
-        self._pending_settings = []  # sent, not yet acknowledged (they apply on ACK)
+        self._pending_settings = ()  # sent, not yet acknowledged (they apply on ACK)
         self._out = bytearray()
         self._frames = FrameBuffer(_DEFAULT_MAX_FRAME_SIZE)
         # Our encoder keeps no larger HPACK table than we let the peer's make ours keep: a
@@ -186,8 +182,8 @@ class H2Connection:
             from jotunheim.wire.h2rare import run
 
             run(_RARE_SEND_CONTINUED, self, stream_id, flags, block)
-        if end_stream:
-            self._local_end(stream)
+        if end_stream and stream.transition(_SEND_END_STREAM) == _CLOSED:
+            self._close(stream, _ENDED)
 
     def local_flow_control_window(self, stream_id):
         """Bytes we may send on stream_id now (the smaller of stream and connection window)."""
@@ -222,8 +218,8 @@ class H2Connection:
                 break
         self._outbound_window -= size
         stream.outbound_window -= size
-        if end_stream:
-            self._local_end(stream)
+        if end_stream and stream.transition(_SEND_END_STREAM) == _CLOSED:
+            self._close(stream, _ENDED)
 
     def acknowledge_received_data(self, acknowledged_size, stream_id):
         """The application consumed acknowledged_size flow-controlled bytes of stream_id;
@@ -268,12 +264,6 @@ class H2Connection:
         closed[stream.stream_id] = reason
         if len(closed) > _MAX_CLOSED_STREAMS:
             del closed[min(closed)]
-
-    def _local_end(self, stream):
-        if stream.transition(_SEND_END_STREAM) == _CLOSED:
-            self._close(stream, _ENDED)
-
-    # -- receiving --------------------------------------------------------------------------
 
     def receive_data(self, data):
         """Feed received bytes; returns events. A peer violation queues GOAWAY and raises

@@ -106,7 +106,7 @@ def update_settings(conn, changes):
     conn.local_settings.update(changes)
     if _SETTINGS_MAX_HEADER_LIST_SIZE in changes:
         conn._decoder.max_header_list_size = changes[_SETTINGS_MAX_HEADER_LIST_SIZE]
-    conn._pending_settings.append(dict(changes))
+    conn._pending_settings += (dict(changes),)  # a tuple: () when none, no list kept
     conn._frame(_SETTINGS, 0, 0, payload)
     # The connection window starts at 65535 whatever SETTINGS say (section 6.9.2); raise
     # it to match a larger stream window, or one stream could stall the connection.
@@ -225,11 +225,23 @@ def _on_settings(conn, flags, sid, payload, events):
 
         raise error(_E_FRAME, _SETTINGS, flags, sid, payload)
     if ack:
-        if not conn._pending_settings:
+        pending = conn._pending_settings
+        if not pending:
             from jotunheim.wire.h2errors import error
 
             raise error(_E_SETTINGS_ACK)
-        _apply_local_settings(conn, conn._pending_settings.pop(0))
+        conn._pending_settings = pending[1:]
+        # Our oldest SETTINGS were acknowledged: the peer now obeys them (section 6.5.3).
+        for key, value in pending[0].items():
+            if key == _SETTINGS_HEADER_TABLE_SIZE:
+                conn._decoder.max_allowed_table_size = value
+            elif key == _SETTINGS_INITIAL_WINDOW_SIZE:
+                delta = value - conn._local_initial_window
+                conn._local_initial_window = value
+                for stream in conn._streams.values():
+                    stream.inbound_window += delta
+            elif key == _SETTINGS_MAX_FRAME_SIZE:
+                conn._frames.max_frame_size = value
         events.append(ev.SettingsAcknowledged())
         return
     changed = {}
@@ -277,17 +289,3 @@ def _apply_remote_setting(conn, key, value):
         conn.peer_max_header_list_size = value
     # Unknown settings are ignored (section 6.5.2).
     return True
-
-
-def _apply_local_settings(conn, settings):
-    """Our SETTINGS were acknowledged: the peer now obeys them (section 6.5.3)."""
-    for key, value in settings.items():
-        if key == _SETTINGS_HEADER_TABLE_SIZE:
-            conn._decoder.max_allowed_table_size = value
-        elif key == _SETTINGS_INITIAL_WINDOW_SIZE:
-            delta = value - conn._local_initial_window
-            conn._local_initial_window = value
-            for stream in conn._streams.values():
-                stream.inbound_window += delta
-        elif key == _SETTINGS_MAX_FRAME_SIZE:
-            conn._frames.max_frame_size = value

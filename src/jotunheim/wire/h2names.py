@@ -59,6 +59,7 @@ DEFAULT_MAX_FRAME_SIZE = 16384  # also the smallest value a peer may advertise
 MAX_FRAME_SIZE_LIMIT = 16777215  # 2**24 - 1, the largest value allowed
 DEFAULT_WINDOW_SIZE = 65535
 DEFAULT_HEADER_TABLE_SIZE = 4096  # RFC 7541 section 4.2; SETTINGS_HEADER_TABLE_SIZE default
+DEFAULT_MAX_HEADER_LIST_SIZE = 8192  # our SETTINGS_MAX_HEADER_LIST_SIZE unless told (gRPC's too)
 MAX_WINDOW_SIZE = 2147483647  # 2**31 - 1 (section 6.9.1)
 
 # The stream state table of h2recv (section 5.1). States: client streams never enter the

@@ -190,13 +190,9 @@ def headers_complete(conn, sid, end_stream, block, events):
         check_received_headers(sid, headers, True)
         events.append(ev.TrailersReceived(sid, headers))
     if end_stream:
-        _remote_end(conn, stream, events)
-
-
-def _remote_end(conn, stream, events):
-    events.append(ev.StreamEnded(stream.stream_id))
-    if stream.transition(_RECV_END_STREAM) == _CLOSED:
-        conn._close(stream, _ENDED)
+        events.append(ev.StreamEnded(sid))
+        if stream.transition(_RECV_END_STREAM) == _CLOSED:
+            conn._close(stream, _ENDED)
 
 
 def _on_data(conn, ftype, flags, sid, payload, events):
@@ -235,7 +231,9 @@ def _on_data(conn, ftype, flags, sid, payload, events):
     end_stream = bool(flags & _FLAG_END_STREAM)
     events.append(ev.DataReceived(sid, data, size, end_stream))
     if end_stream:
-        _remote_end(conn, stream, events)
+        events.append(ev.StreamEnded(sid))
+        if stream.transition(_RECV_END_STREAM) == _CLOSED:
+            conn._close(stream, _ENDED)
 
 
 def _on_ping(conn, ftype, flags, sid, payload, events):

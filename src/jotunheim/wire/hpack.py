@@ -2,8 +2,6 @@
 
 from jotunheim.compat import const
 from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of this API)
-    ENTRY_OVERHEAD,
-    STATIC_LENGTH,
     DynamicTable,
     HpackError,
     encoded_length,
@@ -16,7 +14,9 @@ from jotunheim.wire.hpack_table import (  # noqa: F401  (HpackError is part of t
 # Limits on everything the peer controls (checked before allocating).
 _DEFAULT_TABLE_SIZE = const(4096)  # RFC 7541 / RFC 9113 SETTINGS_HEADER_TABLE_SIZE default
 # Decoded name + value + 32 per field (RFC 9113 6.5.2); 8 KiB is also gRPC's default limit.
-DEFAULT_MAX_HEADER_LIST_SIZE = 8192
+_DEFAULT_MAX_HEADER_LIST_SIZE = const(8192)
+_STATIC_LENGTH = const(61)  # entries of the static table (as in hpack_table)
+_ENTRY_OVERHEAD = const(32)  # RFC 7541 4.1 (as in hpack_table)
 _MAX_INTEGER_CONTINUATION_OCTETS = const(4)  # after the prefix: values up to ~2**28
 
 # Names whose values we never let an intermediary index (RFC 7541 7.1.3: secrets).
@@ -36,22 +36,6 @@ def _encode_int(out, value, prefix_bits, flags):
         out.append((value & 0x7F) | 0x80)
         value >>= 7
     out.append(value)
-
-
-def _fields(headers):
-    """Validated (name, value, sensitive) triples; raises before any table is touched, so a
-    bad header list never leaves the encoder's table out of step with the peer's."""
-    fields = []
-    for header in headers:
-        if len(header) == 2 and type(header[0]) is bytes and type(header[1]) is bytes:
-            name, value = header
-            sensitive = name in _NEVER_INDEXED_NAMES
-        else:  # str, bytearray, a sensitivity flag or a malformed header: rare, lazily
-            from jotunheim.wire.hpack_input import field
-
-            name, value, sensitive = field(header, _NEVER_INDEXED_NAMES)
-        fields.append((name, value, sensitive))
-    return fields
 
 
 # Each coder is its own dynamic table (a DynamicTable subclass) rather than holding one: one
@@ -95,7 +79,16 @@ class HpackEncoder(DynamicTable):
     def encode(self, headers):
         """Return the header block (bytes) for `headers`, updating the dynamic table; a
         third tuple item that is true marks a field sensitive (never indexed)."""
-        fields = _fields(headers)
+        # Validated (name, value, sensitive) triples first: a bad header list raises before
+        # the table is touched, so it never leaves our table out of step with the peer's.
+        fields = []
+        for header in headers:
+            if len(header) == 2 and type(header[0]) is bytes and type(header[1]) is bytes:
+                fields.append((header[0], header[1], header[0] in _NEVER_INDEXED_NAMES))
+            else:  # str, bytearray, a sensitivity flag or a malformed header: rare, lazily
+                from jotunheim.wire.hpack_input import field
+
+                fields.append(field(header, _NEVER_INDEXED_NAMES))
         out = bytearray()
         if self._pending_final is not None:
             # RFC 7541 4.2: signal the smallest size reached, then the final one.
@@ -113,7 +106,7 @@ class HpackEncoder(DynamicTable):
                 # Dynamic table first (a C-level search). A pair found there is there once
                 # (found pairs are sent indexed, never inserted again) and is not in the static
                 # table (static pairs are always sent indexed, never inserted).
-                _encode_int(out, STATIC_LENGTH + len(entries) - entries.index(pair), 7, 0x80)
+                _encode_int(out, _STATIC_LENGTH + len(entries) - entries.index(pair), 7, 0x80)
                 continue
             index, name_index = static_find(name, value)
             if index and not sensitive:
@@ -121,7 +114,7 @@ class HpackEncoder(DynamicTable):
                 continue
             if not name_index:
                 name_index = self.name_index(name)
-            size = len(name) + len(value) + ENTRY_OVERHEAD
+            size = len(name) + len(value) + _ENTRY_OVERHEAD
             if sensitive:
                 _encode_int(out, name_index, 4, 0x10)  # never indexed
             elif name in _UNINDEXED_NAMES or size > self.max_size // 2:
@@ -153,16 +146,12 @@ class HpackDecoder(DynamicTable):
     def __init__(
         self,
         max_table_size=_DEFAULT_TABLE_SIZE,
-        max_header_list_size=DEFAULT_MAX_HEADER_LIST_SIZE,
+        max_header_list_size=_DEFAULT_MAX_HEADER_LIST_SIZE,
     ):
         super().__init__(max_table_size)
         # The largest table the peer's encoder may ask for: our SETTINGS_HEADER_TABLE_SIZE.
         self.max_allowed_table_size = max_table_size
         self.max_header_list_size = max_header_list_size
-
-    @property
-    def header_table_size(self):
-        return self.max_size
 
     def decode(self, data):
         """Decode one complete header block; raises HpackError on malformed/oversized input."""
@@ -190,7 +179,7 @@ class HpackDecoder(DynamicTable):
                 # Literal with incremental indexing (6.2.1, 6-bit index prefix), without
                 # indexing or never indexed (6.2.2, 6.2.3, 4-bit prefix).
                 index, pos = _decode_int(data, pos, 6 if first & 0x40 else 4)
-                budget = limit - total - ENTRY_OVERHEAD
+                budget = limit - total - _ENTRY_OVERHEAD
                 if index:
                     name = self.get(index)[0]
                 else:
@@ -199,7 +188,7 @@ class HpackDecoder(DynamicTable):
                 if first & 0x40:
                     self.add(name, value)
             updates_allowed = False
-            total += len(name) + len(value) + ENTRY_OVERHEAD
+            total += len(name) + len(value) + _ENTRY_OVERHEAD
             if total > limit:
                 raise malformed(4, limit)  # header list larger than the limit
             headers.append((name, value))

@@ -7,8 +7,9 @@ from array import array
 from jotunheim.compat import const
 from jotunheim.errors import DecodeError
 
-STATIC_LENGTH = 61
-ENTRY_OVERHEAD = 32  # RFC 7541 4.1
+# Private const()s (no qstr or global on the device); hpack has its own copies.
+_STATIC_LENGTH = const(61)  # entries of the static table
+_ENTRY_OVERHEAD = const(32)  # RFC 7541 4.1
 
 
 class HpackError(DecodeError):
@@ -122,7 +123,7 @@ class DynamicTable:
 
     def get(self, index):
         """Entry at HPACK index (static table first, then dynamic, newest first)."""
-        if index <= STATIC_LENGTH:
+        if index <= _STATIC_LENGTH:
             if index == 0:
                 raise malformed(0)  # index 0 is not valid
             # Entry i starts after the i-th b"\n" (a short walk: no offset table on the heap).
@@ -132,7 +133,7 @@ class DynamicTable:
             end = _BLOB.find(b"\n", start)
             sep = _BLOB.find(b"\x00", start, end)
             return _BLOB[start:sep], _BLOB[sep + 1 : end]
-        pos = len(self.entries) - (index - STATIC_LENGTH)
+        pos = len(self.entries) - (index - _STATIC_LENGTH)
         if pos < 0:
             raise malformed(1, index)  # index beyond the table
         return self.entries[pos]
@@ -142,11 +143,11 @@ class DynamicTable:
         entries = self.entries
         for pos in range(len(entries) - 1, -1, -1):
             if entries[pos][0] == name:
-                return STATIC_LENGTH + len(entries) - pos
+                return _STATIC_LENGTH + len(entries) - pos
         return 0
 
     def add(self, name, value):
-        size = len(name) + len(value) + ENTRY_OVERHEAD
+        size = len(name) + len(value) + _ENTRY_OVERHEAD
         # RFC 7541 4.4: an entry larger than the table empties it and is not added.
         self.resize(self.max_size, size)
         if size <= self.max_size:
@@ -159,7 +160,7 @@ class DynamicTable:
         self.max_size = max_size
         while self.entries and self.size + room > max_size:
             name, value = self.entries.pop(0)
-            self.size -= len(name) + len(value) + ENTRY_OVERHEAD
+            self.size -= len(name) + len(value) + _ENTRY_OVERHEAD
 
 
 # -- the Huffman code ----------------------------------------------------------------------

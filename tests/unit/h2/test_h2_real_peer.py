@@ -306,7 +306,7 @@ def test_settings_change_mid_connection():
     s5 = client.start(b"c")
     pump(client, server)
     assert client.responses[s5]["trailers"] == TRAILERS
-    assert client.conn._decoder.header_table_size == 0
+    assert client.conn._decoder.max_size == 0
 
 
 def test_client_goaway_is_understood():
