@@ -10,7 +10,7 @@ from jotunheim.wire.grpc import (
     check_response_headers,
     decode_metadata,
     encode_timeout,
-    frame_message,
+    message_prefix,
     request_headers,
     status_from_trailers,
     status_name,
@@ -19,14 +19,19 @@ from jotunheim.wire.grpc_failures import http_status_to_grpc, reset_to_grpc
 from jotunheim.wire.grpc_metadata import encode_metadata, percent_decode
 
 
-def test_frame_message_has_flag_and_big_endian_length():
-    assert frame_message(b"abc") == b"\x00\x00\x00\x00\x03abc"
-    assert frame_message(b"") == b"\x00\x00\x00\x00\x00"
+def _framed(payload):
+    """A whole length-prefixed gRPC message."""
+    return message_prefix(len(payload)) + payload
+
+
+def test_message_prefix_has_flag_and_big_endian_length():
+    assert _framed(b"abc") == b"\x00\x00\x00\x00\x03abc"
+    assert _framed(b"") == b"\x00\x00\x00\x00\x00"
 
 
 def test_reader_reassembles_messages_fed_whole_and_byte_by_byte():
     msgs = [b"", b"x", bytes(range(200)) * 3]
-    stream = b"".join(frame_message(m) for m in msgs)
+    stream = b"".join(_framed(m) for m in msgs)
     assert [bytes(m) for m in MessageReader().feed(stream)] == msgs
     reader = MessageReader()
     got = []
@@ -40,7 +45,7 @@ def test_reader_reassembles_messages_fed_whole_and_byte_by_byte():
 
 def test_reader_reports_partial_message_pending():
     reader = MessageReader()
-    assert reader.feed(frame_message(b"hello")[:7]) == []
+    assert reader.feed(_framed(b"hello")[:7]) == []
     assert reader.pending()
 
 
@@ -172,7 +177,7 @@ def test_gather_keeps_large_bytes_by_reference_and_frames_exactly():
         out = Gather(5)
         pb.encode_into(msg_d.SimpleRequest, msg, out)
         out.set_prefix()
-        assert b"".join(out.parts) == frame_message(pb.encode(msg_d.SimpleRequest, msg))
+        assert b"".join(out.parts) == _framed(pb.encode(msg_d.SimpleRequest, msg))
         assert len(out) == len(b"".join(out.parts))
         kept = [p for p in out.parts if p is body]
         assert len(kept) == (1 if size >= 512 else 0)

@@ -22,32 +22,25 @@ from jotunheim.wire.protobuf import decode, encode_into
 class Call:
     """A call: opens its stream lazily on first use; send()/recv()/cancel() and metadata."""
 
-    # Class defaults: an instance stores these only once they change, so a call's attribute
-    # table stays small (the device's session stream lives as long as its connection).
-    timeout = None
-    metadata = None
-    sid = None
-    _started = False
-    _half_closed = False
-    _out = None  # the encoded request waiting for the stream (open_call sends it)
-    _unacked = 0  # flow-controlled bytes received but not yet acknowledged
-    _initial = None
-    _trailing = ()
-    status = None  # GrpcError (status OK included) once the call is over
-    _timer = None
-
     def __init__(self, channel, path, req_d, resp_d, timeout=None, metadata=None):
         self._ch = channel
         self.path = path
         self._req_d = req_d
         self._resp_d = resp_d
-        if timeout is not None:
-            self.timeout = timeout
-        if metadata is not None:
-            self.metadata = metadata
+        self.timeout = timeout
+        self.metadata = metadata
+        self.sid = None
+        self._started = False
+        self._half_closed = False
         self._messages = []
+        self._out = None  # the encoded request waiting for the stream (open_call sends it)
+        self._unacked = 0  # flow-controlled bytes received but not yet acknowledged
         self._reader = MessageReader(channel.max_receive_message_size)
+        self._initial = None
+        self._trailing = []
+        self.status = None  # GrpcError (status OK included) once the call is over
         self.event = asyncio.Event()
+        self._timer = None
 
     # -- filled in by the channel's reader (synchronous, no I/O) --------------------------
     def on_headers(self, headers, end_stream):
@@ -119,7 +112,12 @@ class Call:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            self._ch.call_done(self)
+            ch = self._ch
+            if ch._calls.pop(self.sid, None) is not None:
+                ch._changed.set()
+                if ch._goaway and not ch._calls:
+                    # The last call a GOAWAY let finish is done: close, so connect() can redial.
+                    ch._fail(GrpcError(Status.UNAVAILABLE, "connection closed after GOAWAY"))
         self.event.set()
 
     def abort(self, status):
@@ -208,7 +206,7 @@ class Call:
         return self._initial or []
 
     def trailing_metadata(self):
-        return self._trailing or []
+        return self._trailing
 
     def __aiter__(self):
         return self

@@ -145,7 +145,11 @@ class Channel(SendMixin):
             # The caller gave up (e.g. asyncio.wait_for): reset the stream so the server
             # stops working on it and the stream slot is freed.
             call.abort(GrpcError(Status.CANCELLED, "cancelled by the caller"))
-            self.flush_nowait()
+            # Queued without waiting: we are being cancelled.
+            if self._error is None:
+                data = self._conn.data_to_send()
+                if data:
+                    self._transport.send(data)
             raise
 
     def stream_stream(self, path, req_d, resp_d, timeout=None, metadata=None):
@@ -222,13 +226,6 @@ class Channel(SendMixin):
         async with self._lock:
             await self._transport.drain()
 
-    def flush_nowait(self):
-        """Queues what the HTTP/2 connection has to send without waiting (cancel paths)."""
-        if self._error is None and self._conn is not None:
-            data = self._conn.data_to_send()
-            if data:
-                self._transport.send(data)
-
     def ack(self, n, sid):
         """Returns n consumed bytes to the peer's send window (sent with the next flush)."""
         if n and self._error is None:
@@ -243,13 +240,6 @@ class Channel(SendMixin):
                 self._conn.reset_stream(sid, 8)
             except Exception:  # noqa: BLE001 - already closed on the HTTP/2 side
                 pass
-
-    def call_done(self, call):
-        if self._calls.pop(call.sid, None) is not None:
-            self._changed.set()
-            if self._goaway and not self._calls:
-                # The last call a GOAWAY let finish is done: close, so connect() can redial.
-                self._fail(GrpcError(Status.UNAVAILABLE, "connection closed after GOAWAY"))
 
     # -- connection machinery --------------------------------------------------------------
     def _fail(self, err):

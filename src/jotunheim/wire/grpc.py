@@ -57,11 +57,6 @@ def message_prefix(n):
     return b"\x00" + n.to_bytes(4, "big")
 
 
-def frame_message(payload):
-    """A whole length-prefixed message (small messages: one buffer, one DATA frame)."""
-    return message_prefix(len(payload)) + payload
-
-
 # bytes values at least this long are kept by reference when a message is encoded for
 # sending (see Gather): a large payload is then never copied into an encoding buffer.
 GATHER_MIN = 512

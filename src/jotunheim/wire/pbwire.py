@@ -135,17 +135,6 @@ def put_scalar(out, typ, v):
         put_varint(out, v & MASK64)
 
 
-def is_default(typ, v):
-    """True when a proto3 implicit-presence scalar holds its default and is omitted."""
-    if typ == 1 or typ == 2:
-        from jotunheim.wire.pbrare import float_is_default
-
-        return float_is_default(typ, v)
-    if typ == 9 or typ == 12:
-        return len(v) == 0 if isinstance(v, (str, bytes, bytearray, memoryview)) else False
-    return v is False or (v == 0 and isinstance(v, int))
-
-
 def read_text(buf, pos, end):
     """Decodes UTF-8 bytes buf[pos:end] strictly, as protobuf requires of string fields."""
     try:
@@ -222,7 +211,22 @@ def encode_message(desc, msg, out, depth):
 
                 put_map(out, num, sub, v, depth)
             elif kind & _REPEATED:
-                _put_repeated(out, num, kind, sub, v, depth)
+                if not isinstance(v, (list, tuple)):
+                    raise EncodeError("expected a list, got %s" % type(v).__name__)
+                if v and kind & _PACKED:
+                    start = open_field(out, num)
+                    for item in v:
+                        put_scalar(out, typ, item)
+                    close_field(out, start)
+                elif typ == _MESSAGE:
+                    for item in v:
+                        if item is None:
+                            raise EncodeError("None in a repeated message field")
+                        put_message(out, num, sub, item, depth)
+                else:
+                    for item in v:
+                        put_varint(out, num << 3 | WIRE_TYPE[typ])
+                        put_scalar(out, typ, item)
             elif typ == _MESSAGE:
                 put_message(out, num, sub, v, depth)
             elif typ == _STRING and type(v) is str:  # the common case, inline
@@ -231,9 +235,21 @@ def encode_message(desc, msg, out, depth):
                     put_varint(out, num << 3 | 2)
                     put_varint(out, len(v))
                     out.extend(v)
-            elif kind >> 8 or not is_default(typ, v):
-                put_varint(out, num << 3 | WIRE_TYPE[typ])
-                put_scalar(out, typ, v)
+            else:
+                # An implicit-presence scalar at its default is omitted (proto3).
+                if kind >> 8:
+                    default = False
+                elif typ == 1 or typ == 2:
+                    from jotunheim.wire.pbrare import float_is_default
+
+                    default = float_is_default(typ, v)
+                elif typ == 9 or typ == 12:
+                    default = isinstance(v, (str, bytes, bytearray, memoryview)) and not len(v)
+                else:
+                    default = v is False or (v == 0 and isinstance(v, int))
+                if not default:
+                    put_varint(out, num << 3 | WIRE_TYPE[typ])
+                    put_scalar(out, typ, v)
             oneof = kind >> 9
             if oneof:
                 if oneofs & (1 << oneof):
@@ -281,25 +297,3 @@ def put_message(out, num, sub, v, depth):
     start = open_field(out, num)
     encode_message(sub, v, out, depth - 1)
     close_field(out, start)
-
-
-def _put_repeated(out, num, kind, sub, values, depth):
-    if not isinstance(values, (list, tuple)):
-        raise EncodeError("expected a list, got %s" % type(values).__name__)
-    if not values:
-        return
-    typ = kind & 31
-    if kind & _PACKED:
-        start = open_field(out, num)
-        for v in values:
-            put_scalar(out, typ, v)
-        close_field(out, start)
-        return
-    for v in values:
-        if typ == _MESSAGE:
-            if v is None:
-                raise EncodeError("None in a repeated message field")
-            put_message(out, num, sub, v, depth)
-        else:
-            put_varint(out, num << 3 | WIRE_TYPE[typ])
-            put_scalar(out, typ, v)

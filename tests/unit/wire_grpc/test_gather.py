@@ -7,8 +7,14 @@ from hypothesis import strategies as st
 
 from jotunheim.wire import grpc
 from jotunheim.wire import protobuf as pb
-from jotunheim.wire.grpc import Gather, frame_message
+from jotunheim.wire.grpc import Gather, message_prefix
 from tests.unit.codec.oracle import PAIRS, message_strategy
+
+
+def _framed(payload):
+    """A whole length-prefixed gRPC message."""
+    return message_prefix(len(payload)) + payload
+
 
 SETTINGS = settings(
     max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -34,7 +40,7 @@ def test_gather_matches_encode(name, gather_min, monkeypatch):
     @SETTINGS
     @given(message_strategy(cls.DESCRIPTOR))
     def check(value):
-        assert _gathered(desc, value) == frame_message(pb.encode(desc, value))
+        assert _gathered(desc, value) == _framed(pb.encode(desc, value))
 
     check()
 
@@ -49,5 +55,5 @@ def test_large_values_are_kept_by_reference(size, label_len):
     out = Gather(5)
     pb.encode_into(ts_d.Scalars, msg, out)
     out.set_prefix()
-    assert b"".join(out.parts) == frame_message(pb.encode(ts_d.Scalars, msg))
+    assert b"".join(out.parts) == _framed(pb.encode(ts_d.Scalars, msg))
     assert any(p is big for p in out.parts) == (size >= grpc.GATHER_MIN)

@@ -10,10 +10,15 @@ from jotunheim.wire.grpc import (
     MessageReader,
     check_response_headers,
     decode_metadata,
-    frame_message,
+    message_prefix,
     status_from_trailers,
 )
 from jotunheim.wire.grpc_metadata import percent_decode
+
+
+def _framed(payload):
+    """A whole length-prefixed gRPC message."""
+    return message_prefix(len(payload)) + payload
 
 
 @given(
@@ -21,7 +26,7 @@ from jotunheim.wire.grpc_metadata import percent_decode
     st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=20),
 )
 def test_reader_reassembles_under_any_chunking(messages, cuts):
-    stream = b"".join(frame_message(m) for m in messages)
+    stream = b"".join(_framed(m) for m in messages)
     reader = MessageReader()
     got = []
     pos = 0
@@ -76,21 +81,31 @@ def test_percent_decode_never_fails(raw):
     assert isinstance(percent_decode(raw), str)
 
 
+class _Flag:
+    def __init__(self):
+        self.times = 0
+
+    def set(self):
+        self.times += 1
+
+
 class _FakeChannel:
+    """What a Call uses of its channel: acks, resets, and the table of running calls it
+    leaves when done (waking the channel's waiters through _changed)."""
+
     max_receive_message_size = 1000
+    _goaway = False
 
     def __init__(self):
         self.acked = 0
-        self.done = []
+        self._calls = {}
+        self._changed = _Flag()
 
     def ack(self, n, sid):
         self.acked += n
 
     def reset(self, sid):
         pass
-
-    def call_done(self, call):
-        self.done.append(call)
 
 
 @settings(max_examples=200)
@@ -99,12 +114,13 @@ def test_call_state_ends_with_a_status_on_any_response(head, body, trailers):
     ch = _FakeChannel()
     call = Call(ch, "/s/m", None, None)
     call.sid = 1
+    ch._calls[1] = call
     call.on_headers(head, False)
     call.on_data(body, len(body))
     call.on_trailers(trailers)
     call.on_end()
     assert call.status is not None and isinstance(call.status.status, int)
-    assert ch.done == [call]
+    assert ch._calls == {} and ch._changed.times == 1  # done: left the channel once
     assert ch.acked == len(body) or call._unacked + ch.acked == len(body)
 
 
@@ -127,8 +143,9 @@ def test_response_that_does_not_decode_ends_the_call_with_internal():
     call = Call(ch, "/s/m", None, hub_d.Welcome)
     call._started = True
     call.sid = 7
+    ch._calls[7] = call
     call.on_headers([(b":status", b"200"), (b"content-type", b"application/grpc")], False)
-    body = frame_message(b"\x0a\x05ab")  # session_id: 5 bytes announced, 2 present
+    body = _framed(b"\x0a\x05ab")  # session_id: 5 bytes announced, 2 present
     call.on_data(body, len(body))
     try:
         asyncio.run(call.recv())
@@ -137,4 +154,4 @@ def test_response_that_does_not_decode_ends_the_call_with_internal():
         err = exc
     assert err.status == Status.INTERNAL and "cannot decode response" in err.message
     assert "Welcome.session_id" in err.message
-    assert call.status is err and ch.resets == [7] and ch.done == [call]
+    assert call.status is err and ch.resets == [7] and ch._calls == {}
