@@ -416,15 +416,21 @@ class PeerStatus(_message.Message):
     def __init__(self, hub_id: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., address: _Optional[str] = ..., leader_id: _Optional[str] = ..., leader_address: _Optional[str] = ..., is_leader: _Optional[bool] = ..., devices_online: _Optional[int] = ..., peers: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SyncDevicesRequest(_message.Message):
-    __slots__ = ("commands_after_seq", "max_commands")
-    COMMANDS_AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SyncCommandsRequest(_message.Message):
+    __slots__ = ("epoch", "after_seq", "max_commands")
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
     MAX_COMMANDS_FIELD_NUMBER: _ClassVar[int]
-    commands_after_seq: int
+    epoch: str
+    after_seq: int
     max_commands: int
-    def __init__(self, commands_after_seq: _Optional[int] = ..., max_commands: _Optional[int] = ...) -> None: ...
+    def __init__(self, epoch: _Optional[str] = ..., after_seq: _Optional[int] = ..., max_commands: _Optional[int] = ...) -> None: ...
 
 class LoggedCommand(_message.Message):
-    __slots__ = ("command_id", "device_id", "tool", "args_json", "deadline_at_ms", "created_ms", "state", "success", "result", "error_code", "error_message", "duration_us", "completed_ms", "recorded_count", "seq")
+    __slots__ = ("command_id", "device_id", "tool", "args_json", "deadline_at_ms", "created_ms", "state", "success", "result", "error_code", "error_message", "duration_us", "completed_ms", "recorded_count", "seq", "origin_hub")
     COMMAND_ID_FIELD_NUMBER: _ClassVar[int]
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     TOOL_FIELD_NUMBER: _ClassVar[int]
@@ -440,6 +446,7 @@ class LoggedCommand(_message.Message):
     COMPLETED_MS_FIELD_NUMBER: _ClassVar[int]
     RECORDED_COUNT_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_HUB_FIELD_NUMBER: _ClassVar[int]
     command_id: str
     device_id: str
     tool: str
@@ -455,36 +462,39 @@ class LoggedCommand(_message.Message):
     completed_ms: int
     recorded_count: int
     seq: int
-    def __init__(self, command_id: _Optional[str] = ..., device_id: _Optional[str] = ..., tool: _Optional[str] = ..., args_json: _Optional[str] = ..., deadline_at_ms: _Optional[int] = ..., created_ms: _Optional[int] = ..., state: _Optional[str] = ..., success: _Optional[bool] = ..., result: _Optional[bytes] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., duration_us: _Optional[int] = ..., completed_ms: _Optional[int] = ..., recorded_count: _Optional[int] = ..., seq: _Optional[int] = ...) -> None: ...
+    origin_hub: str
+    def __init__(self, command_id: _Optional[str] = ..., device_id: _Optional[str] = ..., tool: _Optional[str] = ..., args_json: _Optional[str] = ..., deadline_at_ms: _Optional[int] = ..., created_ms: _Optional[int] = ..., state: _Optional[str] = ..., success: _Optional[bool] = ..., result: _Optional[bytes] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., duration_us: _Optional[int] = ..., completed_ms: _Optional[int] = ..., recorded_count: _Optional[int] = ..., seq: _Optional[int] = ..., origin_hub: _Optional[str] = ...) -> None: ...
+
+class SyncCommandsResponse(_message.Message):
+    __slots__ = ("hub_id", "epoch", "commands", "more")
+    HUB_ID_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    COMMANDS_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
+    hub_id: str
+    epoch: str
+    commands: _containers.RepeatedCompositeFieldContainer[LoggedCommand]
+    more: bool
+    def __init__(self, hub_id: _Optional[str] = ..., epoch: _Optional[str] = ..., commands: _Optional[_Iterable[_Union[LoggedCommand, _Mapping]]] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class DeviceIdentity(_message.Message):
-    __slots__ = ("device_id", "name", "key", "revoked", "created_at_ms", "session_id", "resume_token_hash", "resume_expires_ms")
+    __slots__ = ("device_id", "name", "key", "revoked", "created_at_ms")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     REVOKED_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
-    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
-    RESUME_TOKEN_HASH_FIELD_NUMBER: _ClassVar[int]
-    RESUME_EXPIRES_MS_FIELD_NUMBER: _ClassVar[int]
     device_id: str
     name: str
     key: bytes
     revoked: bool
     created_at_ms: int
-    session_id: str
-    resume_token_hash: str
-    resume_expires_ms: int
-    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., key: _Optional[bytes] = ..., revoked: _Optional[bool] = ..., created_at_ms: _Optional[int] = ..., session_id: _Optional[str] = ..., resume_token_hash: _Optional[str] = ..., resume_expires_ms: _Optional[int] = ...) -> None: ...
+    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., key: _Optional[bytes] = ..., revoked: _Optional[bool] = ..., created_at_ms: _Optional[int] = ...) -> None: ...
 
 class SyncDevicesResponse(_message.Message):
-    __slots__ = ("hub_id", "identities", "commands", "more_commands")
+    __slots__ = ("hub_id", "identities")
     HUB_ID_FIELD_NUMBER: _ClassVar[int]
     IDENTITIES_FIELD_NUMBER: _ClassVar[int]
-    COMMANDS_FIELD_NUMBER: _ClassVar[int]
-    MORE_COMMANDS_FIELD_NUMBER: _ClassVar[int]
     hub_id: str
     identities: _containers.RepeatedCompositeFieldContainer[DeviceIdentity]
-    commands: _containers.RepeatedCompositeFieldContainer[LoggedCommand]
-    more_commands: bool
-    def __init__(self, hub_id: _Optional[str] = ..., identities: _Optional[_Iterable[_Union[DeviceIdentity, _Mapping]]] = ..., commands: _Optional[_Iterable[_Union[LoggedCommand, _Mapping]]] = ..., more_commands: _Optional[bool] = ...) -> None: ...
+    def __init__(self, hub_id: _Optional[str] = ..., identities: _Optional[_Iterable[_Union[DeviceIdentity, _Mapping]]] = ...) -> None: ...

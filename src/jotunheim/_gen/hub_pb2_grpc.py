@@ -462,6 +462,11 @@ class HubPeerStub:
                 request_serializer=hub__pb2.SyncDevicesRequest.SerializeToString,
                 response_deserializer=hub__pb2.SyncDevicesResponse.FromString,
                 _registered_method=True)
+        self.SyncCommands = channel.unary_unary(
+                '/jotunheim.hub.HubPeer/SyncCommands',
+                request_serializer=hub__pb2.SyncCommandsRequest.SerializeToString,
+                response_deserializer=hub__pb2.SyncCommandsResponse.FromString,
+                _registered_method=True)
 
 
 class HubPeerServicer:
@@ -481,6 +486,17 @@ class HubPeerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SyncCommands(self, request, context):
+        """Revision 5: every hub copies every peer's command log, page by page after the last change
+        it holds (each hub numbers the changes of its rows: `seq`, valid within one `epoch`, a
+        run of that hub's registry). Rows merge by how far they got (queued < sent < failed <
+        done), so every hub converges on the same log and a command id seen anywhere is never
+        sent again after a failover. Needs the operator token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HubPeerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -493,6 +509,11 @@ def add_HubPeerServicer_to_server(servicer, server):
                     servicer.SyncDevices,
                     request_deserializer=hub__pb2.SyncDevicesRequest.FromString,
                     response_serializer=hub__pb2.SyncDevicesResponse.SerializeToString,
+            ),
+            'SyncCommands': grpc.unary_unary_rpc_method_handler(
+                    servicer.SyncCommands,
+                    request_deserializer=hub__pb2.SyncCommandsRequest.FromString,
+                    response_serializer=hub__pb2.SyncCommandsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -551,6 +572,33 @@ class HubPeer:
             '/jotunheim.hub.HubPeer/SyncDevices',
             hub__pb2.SyncDevicesRequest.SerializeToString,
             hub__pb2.SyncDevicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SyncCommands(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/jotunheim.hub.HubPeer/SyncCommands',
+            hub__pb2.SyncCommandsRequest.SerializeToString,
+            hub__pb2.SyncCommandsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,9 +3,10 @@
 Each hub polls its peers' HubPeer.Status; among the hubs that answer (and itself) the one with
 the earliest created_at leads, ties broken by the smaller hub id. Only the leader holds device
 sessions (followers refuse Connect with `not_leader` and the leader's address); followers
-forward operator calls to the leader and copy its device identities and its command log, so
-they can take over when it is gone (and never send again a command id the leader has seen).
-Peers learn each other's addresses from Status calls (a light gossip).
+forward operator calls to the leader and copy its device identities, so they can take over
+when it is gone. Every hub copies every live peer's command log (hub.proto rev 5), so a command
+id seen anywhere is never sent again after a failover or a failback. Peers learn each other's
+addresses from Status calls (a light gossip).
 
 Peer links carry device keys (SyncDevices) and the operator token, so with a `PeerTls` every
 peer is dialled over TLS and verified against the cluster's CA; a peer that fails the check is
@@ -25,7 +26,7 @@ log = logging.getLogger("jotunheim.hub.leader")
 STATUS_TIMEOUT_S = 0.5
 MAX_PEERS = 32  # addresses learnt by gossip are bounded
 DOWN_AFTER_FAILURES = 2  # one lost poll is not enough to depose a leader
-SYNC_PAGES_PER_POLL = 8  # command-log pages copied per poll: a long backlog takes a few polls
+LOG_PAGES_PER_POLL = 8  # command-log pages copied per peer and poll: a backlog takes a few
 FORWARDED_KEY = "x-jotunheim-forwarded"
 # Caller metadata carried over when forwarding (the token and our own per-call options).
 _FORWARD_KEYS = (
@@ -36,7 +37,12 @@ _FORWARD_KEYS = (
 )
 # grpcio backs off up to 120 s between reconnects to an address that failed; a hub that comes
 # back at the same address (or fixes its certificate) should be seen within a few polls.
-_CHANNEL_OPTIONS = (("grpc.max_reconnect_backoff_ms", 5000),)
+# A command-log page stops at ~1 MB, but its last row may add up to ~0.5 MB (a device message
+# is at most 256 KB, args 1 MB): 8 MB, not grpcio's default of 4, leaves room to spare.
+_CHANNEL_OPTIONS = (
+    ("grpc.max_reconnect_backoff_ms", 5000),
+    ("grpc.max_receive_message_length", 8 << 20),
+)
 PLAINTEXT_WARNING = (
     "peer links are plaintext: device keys and the operator token cross them "
     "(give every hub --tls-port and --peer-ca; docs/hub.md)"
@@ -129,9 +135,8 @@ class LeaderElector:
         self._channels = {}
         self._task = None
         self._first_round = asyncio.Event()
-        # (leader id, its seq of the last command-log row copied): the seq is the leader's own
-        # numbering, so a new leader means copying its log from the start.
-        self._log_cursor = (None, 0)
+        # peer hub id -> (its registry epoch, seq of its last change copied here)
+        self._log_cursors = {}
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -187,12 +192,15 @@ class LeaderElector:
             # redirected by our not_leader refusal).
             self.hub.router.close_all(grpc.StatusCode.UNAVAILABLE, "hub is no longer the leader")
         elif changed and self.is_leader():
-            # Taking over: a command the old leader still held queued (its device offline)
-            # had its caller there, and nobody will send it now. Sent ones stay in flight:
-            # their device brings the result when it reconnects here.
-            failed = self.hub.registry.fail_queued("leader changed before it was sent; not run")
-            if failed:
-                log.info("failed %d commands the old leader held queued", failed)
+            # Taking over: a command another hub logged and held queued (its device offline)
+            # has its caller there, and this hub will not send it. Our own queued ones keep
+            # their callers; sent ones stay in flight (the device brings their results).
+            ids = self.hub.registry.fail_adopted_queued(
+                "leader changed before it was sent; not run"
+            )
+            if ids:
+                log.info("failed %d commands another hub held queued", len(ids))
+                self.hub.router.adopted(ids)
 
     # ---- polling -------------------------------------------------------------------------
 
@@ -236,6 +244,11 @@ class LeaderElector:
     async def poll_once(self):
         peers = list(self.peers.values())
         await asyncio.gather(*(self._poll(p) for p in peers))
+        # Logs before the election: a hub that comes back and leads again has the interim
+        # leader's commands before it accepts a device or a call.
+        for peer in peers:
+            if peer.status is not None and peer.failures < DOWN_AFTER_FAILURES:
+                await self._copy_log(peer)
         self._elect()
         if not self.is_leader():
             await self._sync_from_leader()
@@ -277,37 +290,56 @@ class LeaderElector:
             )
 
     async def _sync_from_leader(self):
-        """Copy the leader's identities and the command-log rows changed since the last copy
-        (a few pages per poll)."""
-        call = self._channel(self._leader_addr).unary_unary(
-            "/jotunheim.hub.HubPeer/SyncDevices",
-            request_serializer=hub_pb2.SyncDevicesRequest.SerializeToString,
-            response_deserializer=hub_pb2.SyncDevicesResponse.FromString,
+        try:
+            call = self._channel(self._leader_addr).unary_unary(
+                "/jotunheim.hub.HubPeer/SyncDevices",
+                request_serializer=hub_pb2.SyncDevicesRequest.SerializeToString,
+                response_deserializer=hub_pb2.SyncDevicesResponse.FromString,
+            )
+            resp = await call(
+                hub_pb2.SyncDevicesRequest(),
+                timeout=STATUS_TIMEOUT_S * 2,
+                metadata=(("authorization", "Bearer " + self.hub.token),),
+            )
+        except grpc.aio.AioRpcError as exc:
+            log.warning("identity sync from the leader failed: %s", exc.code().name)
+            return
+        self.hub.registry.merge_identities(resp.identities)
+
+    async def _copy_log(self, peer):
+        """Copy the command-log rows `peer` changed since the last copy (a few pages)."""
+        call = self._channel(peer.address).unary_unary(
+            "/jotunheim.hub.HubPeer/SyncCommands",
+            request_serializer=hub_pb2.SyncCommandsRequest.SerializeToString,
+            response_deserializer=hub_pb2.SyncCommandsResponse.FromString,
         )
-        leader = self.leader_id
-        if self._log_cursor[0] != leader:
-            self._log_cursor = (leader, 0)
-        for page in range(SYNC_PAGES_PER_POLL):
-            req = hub_pb2.SyncDevicesRequest(
-                commands_after_seq=self._log_cursor[1], max_commands=reg.SYNC_MAX_COMMANDS
+        peer_id = peer.status.hub_id
+        for _ in range(LOG_PAGES_PER_POLL):
+            epoch, after = self._log_cursors.get(peer_id, ("", 0))
+            req = hub_pb2.SyncCommandsRequest(
+                epoch=epoch, after_seq=after, max_commands=reg.SYNC_MAX_COMMANDS
             )
             try:
                 resp = await call(
                     req,
-                    timeout=STATUS_TIMEOUT_S * 2,
+                    timeout=STATUS_TIMEOUT_S * 4,
                     metadata=(("authorization", "Bearer " + self.hub.token),),
                 )
             except grpc.aio.AioRpcError as exc:
-                log.warning("sync from the leader failed: %s", exc.code().name)
+                if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # a revision 4 peer: no log
+                    log.warning("command log copy from %s failed: %s", peer.address,
+                                exc.code().name)  # fmt: skip
                 return
-            if resp.hub_id and resp.hub_id != leader:
-                return  # not the hub we elected (it moved): the next poll sorts it out
-            if page == 0:
-                self.hub.registry.merge_identities(resp.identities)
+            if resp.hub_id != peer_id:
+                return  # another hub answers at that address now: the next poll sorts it out
             if resp.commands:
-                self.hub.registry.merge_commands(resp.commands)
-                self._log_cursor = (leader, max(c.seq for c in resp.commands))
-            if not resp.more_commands:
+                finished = self.hub.registry.merge_commands(peer_id, resp.commands)
+                self.hub.router.adopted(finished)
+                after = max(c.seq for c in resp.commands)
+            elif resp.epoch != epoch:
+                after = 0
+            self._log_cursors[peer_id] = (resp.epoch, after)
+            if not resp.more:
                 return
 
     # ---- forwarding ----------------------------------------------------------------------
@@ -365,7 +397,8 @@ async def _relayed(rpc, context):
 
 
 class HubPeerServicer:
-    """HubPeer: Status (open) and SyncDevices (operator token, checked by the interceptor)."""
+    """HubPeer: Status (open), SyncDevices and SyncCommands (operator token, checked by the
+    interceptor)."""
 
     def __init__(self, hub):
         self.hub = hub
@@ -375,13 +408,13 @@ class HubPeerServicer:
         return self.hub.leader.status()
 
     async def SyncDevices(self, request, context):
-        resp = hub_pb2.SyncDevicesResponse(
+        return hub_pb2.SyncDevicesResponse(
             hub_id=self.hub.hub_id, identities=self.hub.registry.identities()
         )
-        if request.max_commands:  # a revision 5 follower: the command log too
-            rows, more = self.hub.registry.commands_after(
-                request.commands_after_seq, request.max_commands
-            )
-            resp.commands.extend(rows)
-            resp.more_commands = more
-        return resp
+
+    async def SyncCommands(self, request, context):
+        registry = self.hub.registry
+        rows, more = registry.commands_after(request.epoch, request.after_seq, request.max_commands)
+        return hub_pb2.SyncCommandsResponse(
+            hub_id=self.hub.hub_id, epoch=registry.epoch, commands=rows, more=more
+        )

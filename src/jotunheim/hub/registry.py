@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS commands (
     duration_us INTEGER NOT NULL DEFAULT 0,
     completed_ms INTEGER NOT NULL DEFAULT 0,
     recorded_count INTEGER NOT NULL DEFAULT 0,
-    seq INTEGER NOT NULL DEFAULT 0
+    seq INTEGER NOT NULL DEFAULT 0,
+    origin_hub TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, state);
 CREATE TABLE IF NOT EXISTS rollouts (
@@ -86,13 +87,17 @@ CREATE TABLE IF NOT EXISTS ota_seen (
 
 # Command states: queued (waiting for the device to come online) -> sent -> done | failed.
 QUEUED, SENT, DONE, FAILED = "queued", "sent", "done", "failed"
-# A follower's copy of the command log (hub.proto rev 5) comes in pages of at most this many
-# rows and about this many bytes of args and results (a result may be 32 KB).
+# How far a command got: a copy from a peer replaces a row only if it got further, so every
+# hub converges on the same log whatever order the copies come in (hub.proto rev 5).
+_RANK = {QUEUED: 0, SENT: 1, FAILED: 2, DONE: 3}
+# Peers copy the log in pages of at most this many rows and serialised bytes (a device
+# message, hence a result or an error message, may be up to 256 KB).
 SYNC_MAX_COMMANDS = 500
 SYNC_MAX_BYTES = 1 << 20
 _COMMAND_COLUMNS = (
     "command_id, device_id, tool, args_json, deadline_at_ms, created_ms, state, success, "
-    "result, error_code, error_message, duration_us, completed_ms, recorded_count, seq"
+    "result, error_code, error_message, duration_us, completed_ms, recorded_count, seq, "
+    "origin_hub"
 )
 
 
@@ -129,6 +134,7 @@ class CommandRecord:
             self.completed_ms,
             self.recorded_count,
             self.seq,
+            self.origin_hub,
         ) = row
         self.success = bool(success)
         self.result = bytes(result)
@@ -148,13 +154,12 @@ class Registry:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
-        columns = [r[1] for r in self.db.execute("PRAGMA table_info(commands)")]
-        if "seq" not in columns:  # a data dir from before hub.proto rev 5
-            self.db.execute("ALTER TABLE commands ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
-            self.db.execute("UPDATE commands SET seq = rowid")  # unique, so followers copy them
-        self.db.execute("CREATE INDEX IF NOT EXISTS commands_by_seq ON commands (seq)")
-        # Every change of a command row takes the next number: followers copy the log by it.
+        self._migrate_commands()
+        # Every change of a command row takes the next number; peers copy the log by it. The
+        # numbers are only meaningful within this epoch (a run of this registry): a restart
+        # may reuse numbers of pruned or lost rows, so peers copy it all again from a new one.
         self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM commands").fetchone()[0]
+        self.epoch = uuid.uuid4().hex
         self.caps_ttl_s = caps_ttl_s
         # Read-through caches of what every call reads (hot path: CallTool), kept exact by
         # this class being the only writer: each write below updates or drops its entry.
@@ -163,6 +168,25 @@ class Registry:
 
     def close(self):
         self.db.close()
+
+    def _migrate_commands(self):
+        """A data dir from before hub.proto rev 5: number its rows (so peers copy them) and
+        mark them as this hub's, in one transaction (a crash half-way must not leave rows
+        no peer would ever copy)."""
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(commands)")]
+        if "seq" not in columns:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("ALTER TABLE commands ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+                self.db.execute(
+                    "ALTER TABLE commands ADD COLUMN origin_hub TEXT NOT NULL DEFAULT ''"
+                )
+                self.db.execute("UPDATE commands SET seq = rowid")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        self.db.execute("CREATE INDEX IF NOT EXISTS commands_by_seq ON commands (seq)")
 
     # ---- this hub's identity -------------------------------------------------------------
 
@@ -222,56 +246,42 @@ class Registry:
         return cur.rowcount > 0
 
     def identities(self):
-        """Every identity, with its session's resume state, for replication to followers."""
+        """Every identity, for replication to follower hubs."""
         rows = self.db.execute(
-            "SELECT device_id, name, key, revoked, created_at_ms, session_id, "
-            "resume_token_hash, resume_expires_ms FROM devices ORDER BY device_id"
+            "SELECT device_id, name, key, revoked, created_at_ms FROM devices ORDER BY device_id"
         ).fetchall()
         return [
             hub_pb2.DeviceIdentity(
-                device_id=r[0],
-                name=r[1],
-                key=bytes(r[2]),
-                revoked=bool(r[3]),
-                created_at_ms=r[4],
-                session_id=r[5],
-                resume_token_hash=r[6],
-                resume_expires_ms=r[7],
+                device_id=r[0], name=r[1], key=bytes(r[2]), revoked=bool(r[3]), created_at_ms=r[4]
             )
             for r in rows
         ]
 
     def merge_identities(self, identities):
-        """Adopt the leader's identities (keys, revocations and resume state: devices live on
-        the leader, so its session is the one to resume after a failover); local extras are
-        kept. A revision 4 leader sends no resume state: the local one stays."""
-        for ident in identities:
-            self._keys.pop(ident.device_id, None)
-            self.db.execute(
-                "INSERT INTO devices (device_id, name, key, key_fingerprint, revoked, "
-                "created_at_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET "
-                "name = excluded.name, key = excluded.key, "
-                "key_fingerprint = excluded.key_fingerprint, revoked = excluded.revoked",
-                (
-                    ident.device_id,
-                    ident.name,
-                    ident.key,
-                    key_fingerprint(ident.key),
-                    int(ident.revoked),
-                    ident.created_at_ms,
-                ),
-            )
-            if ident.session_id:
+        """Adopt the leader's identities (keys and revocations); local extras are kept. One
+        transaction: this runs every poll, for every device."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for ident in identities:
+                self._keys.pop(ident.device_id, None)
                 self.db.execute(
-                    "UPDATE devices SET session_id = ?, resume_token_hash = ?, "
-                    "resume_expires_ms = ? WHERE device_id = ?",
+                    "INSERT INTO devices (device_id, name, key, key_fingerprint, revoked, "
+                    "created_at_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE "
+                    "SET name = excluded.name, key = excluded.key, "
+                    "key_fingerprint = excluded.key_fingerprint, revoked = excluded.revoked",
                     (
-                        ident.session_id,
-                        ident.resume_token_hash,
-                        ident.resume_expires_ms,
                         ident.device_id,
+                        ident.name,
+                        ident.key,
+                        key_fingerprint(ident.key),
+                        int(ident.revoked),
+                        ident.created_at_ms,
                     ),
                 )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def device_infos(self):
         rows = self.db.execute(
@@ -483,10 +493,12 @@ class Registry:
         )  # fmt: skip
 
     def mark_sent(self, command_id):
-        self.db.execute(
+        """queued -> sent; False if the command is no longer queued."""
+        cur = self.db.execute(
             "UPDATE commands SET state = ?, seq = ? WHERE command_id = ? AND state = ?",
             (SENT, self._next_seq(), command_id, QUEUED),
         )
+        return cur.rowcount == 1
 
     def record_result(self, device_id, res):
         """Record a device's CommandResult; True only the first time (exactly-once).
@@ -544,14 +556,24 @@ class Registry:
         ids = [r[0] for r in self.db.execute(
             "SELECT command_id FROM commands WHERE state = ? ORDER BY seq", (QUEUED,)
         )]  # fmt: skip
-        # One row at a time: each change needs its own seq (followers page by it).
-        for command_id in ids:
-            self.db.execute(
-                "UPDATE commands SET state = ?, error_code = 'UNAVAILABLE', error_message = ?, "
-                "completed_ms = ?, seq = ? WHERE command_id = ? AND state = ?",
-                (FAILED, message, now_ms(), self._next_seq(), command_id, QUEUED),
-            )
+        self._fail_ids(ids, message)
         return len(ids)
+
+    def _fail_ids(self, ids, message):
+        # One transaction; a row at a time, since each change needs its own seq.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for command_id in ids:
+                self.db.execute(
+                    "UPDATE commands SET state = ?, error_code = 'UNAVAILABLE', "
+                    "error_message = ?, completed_ms = ?, seq = ? "
+                    "WHERE command_id = ? AND state = ?",
+                    (FAILED, message, now_ms(), self._next_seq(), command_id, QUEUED),
+                )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def prune_commands(self, keep_ms):
         """Forget finished commands older than keep_ms; returns how many were removed."""
@@ -583,42 +605,51 @@ class Registry:
 
     # ---- replication of the command log (hub.proto rev 5) ---------------------------------
 
-    def commands_after(self, after_seq, max_rows):
-        """The leader's side: rows changed after `after_seq`, in seq order, as LoggedCommand
-        messages; (rows, more) where `more` says the page was cut by rows or bytes."""
+    def commands_after(self, epoch, after_seq, max_rows):
+        """What a peer copies: the rows changed after `after_seq` (all of them when `epoch` is
+        not this registry's), in seq order, as LoggedCommand messages; (rows, more), `more`
+        when the page was cut by rows or serialised bytes (never before its first row)."""
+        if epoch != self.epoch:
+            after_seq = 0
         limit = max(1, min(int(max_rows), SYNC_MAX_COMMANDS))
+        me = self.hub_identity()[0]
         cur = self.db.execute(
             "SELECT " + _COMMAND_COLUMNS + " FROM commands WHERE seq > ? ORDER BY seq LIMIT ?",
             (int(after_seq), limit + 1),
         )
         out, size = [], 0
         for row in cur:
-            rec = CommandRecord(row)
-            size += len(rec.args_json) + len(rec.result) + 256
+            logged = _logged(CommandRecord(row), me)
+            size += logged.ByteSize() + 8
             if len(out) == limit or (out and size > SYNC_MAX_BYTES):
                 return out, True
-            out.append(_logged(rec))
+            out.append(logged)
         return out, False
 
-    def merge_commands(self, logged):
-        """The follower's side: adopt the leader's rows (its word wins), except that a row
-        this hub holds as finished is never taken back to queued or sent. Each adopted row
-        gets a seq of this hub, so that its own followers copy it on should it lead."""
+    def merge_commands(self, peer_id, logged):
+        """Adopt the rows of peer `peer_id` that got further than this hub's copy (a new row
+        counts as not there): how far is queued < sent < failed < done, so a finished command
+        is never reopened and a device's result always beats a hub's failure. Adopted rows
+        take a seq of this hub (its own peers copy them in turn); an equal one changes
+        nothing, so copies do not echo between hubs. Returns the ids of the adopted rows
+        that are finished (failed or done)."""
+        me = self.hub_identity()[0]
+        finished = []
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for c in logged:
+                rank = _RANK.get(c.state)
+                if rank is None or not c.command_id:
+                    continue  # not a row of ours to judge: skip it rather than guess
+                row = self.db.execute(
+                    "SELECT state FROM commands WHERE command_id = ?", (c.command_id,)
+                ).fetchone()
+                if row is not None and _RANK.get(row[0], 3) >= rank:
+                    continue
+                origin = c.origin_hub or peer_id
                 self.db.execute(
-                    "INSERT INTO commands (" + _COMMAND_COLUMNS + ") VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(command_id) DO UPDATE SET device_id = excluded.device_id, "
-                    "tool = excluded.tool, args_json = excluded.args_json, "
-                    "deadline_at_ms = excluded.deadline_at_ms, created_ms = excluded.created_ms, "
-                    "state = excluded.state, success = excluded.success, "
-                    "result = excluded.result, error_code = excluded.error_code, "
-                    "error_message = excluded.error_message, duration_us = excluded.duration_us, "
-                    "completed_ms = excluded.completed_ms, "
-                    "recorded_count = excluded.recorded_count, seq = excluded.seq "
-                    "WHERE NOT (commands.state IN (?, ?) AND excluded.state IN (?, ?))",
+                    "INSERT OR REPLACE INTO commands (" + _COMMAND_COLUMNS + ") VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         c.command_id,
                         c.device_id,
@@ -626,7 +657,7 @@ class Registry:
                         c.args_json,
                         c.deadline_at_ms,
                         c.created_ms,
-                        c.state if c.state in (QUEUED, SENT, DONE, FAILED) else FAILED,
+                        c.state,
                         int(c.success),
                         c.result,
                         c.error_code,
@@ -635,19 +666,29 @@ class Registry:
                         c.completed_ms,
                         c.recorded_count,
                         self._next_seq(),
-                        DONE,
-                        FAILED,
-                        QUEUED,
-                        SENT,
+                        "" if origin == me else origin,
                     ),
                 )
+                if rank >= _RANK[FAILED]:
+                    finished.append(c.command_id)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        return finished
+
+    def fail_adopted_queued(self, message):
+        """On taking over the lead: fail the commands held queued that another hub logged
+        (their callers were there: nobody will send them now); returns their ids."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT command_id FROM commands WHERE state = ? AND origin_hub != '' ORDER BY seq",
+            (QUEUED,),
+        )]  # fmt: skip
+        self._fail_ids(ids, message)
+        return ids
 
 
-def _logged(rec):
+def _logged(rec, me):
     return hub_pb2.LoggedCommand(
         command_id=rec.command_id,
         device_id=rec.device_id,
@@ -664,6 +705,7 @@ def _logged(rec):
         completed_ms=rec.completed_ms,
         recorded_count=rec.recorded_count,
         seq=rec.seq,
+        origin_hub=rec.origin_hub or me,
     )
 
 

@@ -153,6 +153,12 @@ class CommandRouter:
                 continue  # the device re-sends its result
             if rec.deadline_at_ms <= now:
                 self.fail(rec.command_id, "DEADLINE_EXCEEDED", "deadline passed while offline")
+            elif rec.origin_hub:
+                # Logged by another hub (copied, hub.proto rev 5): that hub may have recorded
+                # and acknowledged its result after our copy, and the device forgets a result
+                # once acknowledged, so sending it again could apply it twice. A result the
+                # device still brings replaces this failure.
+                self.fail(rec.command_id, "UNAVAILABLE", "leader changed; outcome unknown")
             elif resumed:
                 resend.append(rec)
             else:
@@ -204,6 +210,16 @@ class CommandRouter:
                 acks.setdefault(session, []).append(res.command_id)
         for session, ids in acks.items():
             session.ack_results(ids)
+
+    def adopted(self, command_ids):
+        """Rows copied from a peer (hub.proto rev 5) finished these commands: callers that
+        wait here read the outcome from the log now."""
+        for command_id in command_ids:
+            self._complete(command_id)
+
+    def waiting(self):
+        """Ids of the commands a caller of this hub waits on."""
+        return set(self._done)
 
     def fail(self, command_id, code, message):
         self.registry.fail_command(command_id, code, message)
@@ -273,8 +289,10 @@ class CommandRouter:
             except asyncio.CancelledError:  # the caller went away: it will not be sent
                 self.fail(command_id, "UNAVAILABLE", "caller went away before sending it; not run")
                 raise
-            if reg.now_ms() < deadline_at:
-                self.registry.mark_sent(command_id)
+            if reg.now_ms() < deadline_at and not self.registry.mark_sent(command_id):
+                # No longer queued: a peer's copy of the log finished it meanwhile (a hub
+                # that led while this one did not failed it as not run). Never send it now.
+                return self._outcome(command_id, start)
         remaining_ms = deadline_at - reg.now_ms()
         if remaining_ms <= 0:
             self.fail(command_id, "DEADLINE_EXCEEDED", "deadline passed before sending")

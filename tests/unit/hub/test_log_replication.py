@@ -1,8 +1,7 @@
-"""The command log and the device sessions follow the leader (hub.proto rev 5): followers copy
-the log page by page and each device's resume state, so after a failover the device resumes
-its session and a command id the old leader saw is never sent again — its recorded outcome is
-returned, a result still in flight is recorded once when the device brings it, and a command
-the old leader held queued is failed as not run."""
+"""Every hub copies every peer's command log (hub.proto rev 5, HubPeer.SyncCommands), so after
+a failover or a failback a command id seen anywhere is never sent again: its recorded outcome
+is returned, a result still in flight is recorded once when the device brings it, and a
+command another hub held queued is failed as not run."""
 
 import asyncio
 import secrets
@@ -36,7 +35,6 @@ def test_failover_keeps_command_ids_once(tmp_path, monkeypatch):
         await eventually(lambda: b.registry.device_key("d2") is not None)
         dev = FakeDevice([a.address, b.address], "d1", key)
         await dev.connect()
-        session_on_a = dev.welcome.session_id
         op_a = Operator(a.address, a.token)
 
         # done on the leader, then copied
@@ -69,8 +67,6 @@ def test_failover_keeps_command_ids_once(tmp_path, monkeypatch):
         await asyncio.wait_for(dev.closed.wait(), 10)
         await dev.connect()  # lists fly-1 as pending and sends its result again
         assert dev.connected_to == b.address
-        # The resume state came with the identity: the same session goes on on b.
-        assert dev.welcome.resumed and dev.welcome.session_id == session_on_a
 
         op_b = Operator(b.address, b.token)
         resp = await op_b.call("d1", "echo", '{"value": 1}', command_id="done-1")
@@ -92,6 +88,70 @@ def test_failover_keeps_command_ids_once(tmp_path, monkeypatch):
     run_stopping_hubs(go(), 60)
 
 
+def test_failback_copies_the_interim_leaders_log_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOTUNHEIM_TOKEN", "cluster-token-" + secrets.token_hex(8))
+
+    async def go():
+        a = await start_hub(tmp_path / "a", peer_interval_ms=100)
+        b = await start_hub(tmp_path / "b", peers=[a.address], peer_interval_ms=100)
+        key = provision(a, "d1")
+        await eventually(lambda: b.registry.device_key("d1") is not None)
+        await a.stop()
+        await eventually(lambda: b.leader.is_leader(), timeout=10)
+        dev = FakeDevice([b.address], "d1", key)
+        await dev.connect()
+        op_b = Operator(b.address, b.token)
+        resp = await op_b.call("d1", "echo", '{"value": 5}', command_id="on-b")
+        assert resp.success
+        await dev.drop()
+        await op_b.close()
+
+        # a comes back (same data dir: it leads again) and has b's command before it leads
+        a2 = await start_hub(tmp_path / "a", peers=[b.address], peer_interval_ms=100)
+        assert a2.leader.is_leader()
+        rec = a2.registry.command("on-b")
+        assert rec is not None and rec.state == reg.DONE and rec.origin_hub == b.hub_id
+        dev.addresses = [a2.address]
+        await dev.connect()
+        op_a2 = Operator(a2.address, a2.token)
+        resp = await op_a2.call("d1", "echo", '{"value": 5}', command_id="on-b")
+        assert resp.success and resp.result == b'{"echo": 5}'
+        assert dev.received == {"on-b": 1}
+        await dev.drop()
+        await op_a2.close()
+
+    run_stopping_hubs(go(), 60)
+
+
+def test_a_copied_failure_stops_a_waiting_caller_from_sending(tmp_path):
+    async def go():
+        a = await start_hub(tmp_path / "a")
+        key = provision(a, "d2")
+        op = Operator(a.address, a.token)
+        waiting = asyncio.ensure_future(
+            op.call("d2", "echo", "{}", wait_ms=30000, command_id="q", timeout=30)
+        )
+        await eventually(lambda: _state(a, "q") == reg.QUEUED)
+        # A hub that led meanwhile failed it (it held a copy, queued) and a copied that back.
+        row = a.registry.commands_after("", 0, 10)[0][0]
+        row.state, row.error_code = reg.FAILED, "UNAVAILABLE"
+        row.error_message = "leader changed before it was sent; not run"
+        assert a.registry.merge_commands("peer-x", [row]) == ["q"]
+        assert a.registry.command("q").origin_hub == ""  # logged here: still ours
+        dev = FakeDevice([a.address], "d2", key)
+        await dev.connect()
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await waiting
+        assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert "not run" in err.value.details()
+        await asyncio.sleep(0.2)
+        assert dev.received == {}
+        await dev.drop()
+        await op.close()
+
+    run_stopping_hubs(go(), 30)
+
+
 def _log(registry, n, result=b""):
     for i in range(n):
         cid = "c%03d" % i
@@ -101,52 +161,88 @@ def _log(registry, n, result=b""):
             assert registry.record_result("d1", res)
 
 
-def test_pages_by_rows_and_bytes_in_seq_order(tmp_path):
+def test_pages_by_rows_and_bytes_in_seq_order_within_an_epoch(tmp_path):
     leader = Registry(str(tmp_path / "l"))
     _log(leader, 7)
-    rows, more = leader.commands_after(0, 3)
+    e = leader.epoch
+    rows, more = leader.commands_after(e, 0, 3)
     assert [r.command_id for r in rows] == ["c000", "c001", "c002"] and more
-    rows, more = leader.commands_after(rows[-1].seq, 3)
+    rows, more = leader.commands_after(e, rows[-1].seq, 3)
     assert [r.command_id for r in rows] == ["c003", "c004", "c005"] and more
-    rows, more = leader.commands_after(rows[-1].seq, 3)
+    rows, more = leader.commands_after(e, rows[-1].seq, 3)
     assert [r.command_id for r in rows] == ["c006"] and not more
-    assert leader.commands_after(rows[-1].seq, 3) == ([], False)
+    last = rows[-1].seq
+    assert leader.commands_after(e, last, 3) == ([], False)
     leader.fail_command("c001", "UNAVAILABLE", "gone")  # a change moves the row to the end
-    rows, _ = leader.commands_after(rows[-1].seq, 3)
+    rows, _ = leader.commands_after(e, last, 3)
     assert [(r.command_id, r.state) for r in rows] == [("c001", reg.FAILED)]
+    assert {r.origin_hub for r in rows} == {leader.hub_identity()[0]}
+    # Another epoch (the leader restarted: its numbers may repeat): from the start again.
+    rows, _ = leader.commands_after("an-older-run", last, 10)
+    assert len(rows) == 7
 
     big = Registry(str(tmp_path / "big"))
     _log(big, 5, result=b"x" * 300_000)
-    rows, more = big.commands_after(0, 500)
-    assert len(rows) == 3 and more  # cut before 1 MB
-    assert len(big.commands_after(rows[-1].seq, 500)[0]) == 2
+    rows, more = big.commands_after(big.epoch, 0, 500)
+    assert len(rows) == 3 and more  # cut before 1 MB of serialised rows
+    assert len(big.commands_after(big.epoch, rows[-1].seq, 500)[0]) == 2
+    # Every field counts: error messages (a device's, up to 256 KB) as much as results.
+    errs = Registry(str(tmp_path / "errs"))
+    for i in range(8):
+        cid = "e%d" % i
+        errs.add_command(cid, "d1", "echo", "{}", reg.now_ms() + 60000, reg.SENT)
+        res = hub_pb2.CommandResult(
+            command_id=cid, error_code="INTERNAL", error_message="e" * 250_000
+        )
+        assert errs.record_result("d1", res)
+    rows, more = errs.commands_after(errs.epoch, 0, 500)
+    assert len(rows) == 4 and more
+    assert sum(r.ByteSize() for r in rows) <= reg.SYNC_MAX_BYTES
     huge = Registry(str(tmp_path / "huge"))
     _log(huge, 2, result=b"x" * 1_200_000)
-    rows, more = huge.commands_after(0, 500)
+    rows, more = huge.commands_after(huge.epoch, 0, 500)
     assert len(rows) == 1 and more  # one row over the cap still goes: never an empty page
 
 
-def test_merge_adopts_the_leader_but_never_reopens_a_finished_command(tmp_path):
-    leader = Registry(str(tmp_path / "l"))
-    follower = Registry(str(tmp_path / "f"))
-    _log(leader, 2)
-    rows, _ = leader.commands_after(0, 10)
-    follower.merge_commands(rows)
-    assert follower.command("c000").state == reg.SENT
+def test_merge_keeps_how_far_a_command_got_whatever_the_order(tmp_path):
+    a = Registry(str(tmp_path / "a"))
+    b = Registry(str(tmp_path / "b"))
+    a_id = a.hub_identity()[0]
+    _log(a, 2)
+    sent_page, _ = a.commands_after(a.epoch, 0, 10)
+    assert b.merge_commands(a_id, sent_page) == []  # copied, nothing finished
+    assert b.command("c000").state == reg.SENT and b.command("c000").origin_hub == a_id
     res = hub_pb2.CommandResult(command_id="c000", success=True, result=b"1")
-    assert leader.record_result("d1", res)
-    follower.merge_commands(leader.commands_after(rows[-1].seq, 10)[0])
-    done = follower.command("c000")
+    assert a.record_result("d1", res)
+    assert b.merge_commands(a_id, a.commands_after(a.epoch, 0, 10)[0]) == ["c000"]
+    done = b.command("c000")
     assert (done.state, done.result, done.recorded_count) == (reg.DONE, b"1", 1)
-    follower.merge_commands(rows)  # a stale page (sent) arriving late: ignored
-    assert follower.command("c000").state == reg.DONE
-    # The follower numbers what it adopts, so its own followers can copy it if it leads.
-    third = Registry(str(tmp_path / "t"))
-    third.merge_commands(follower.commands_after(0, 10)[0])
-    assert {r.command_id: r.state for r in third.commands_after(0, 10)[0]} == {
-        "c000": reg.DONE,
-        "c001": reg.SENT,
-    }
+    assert b.merge_commands(a_id, sent_page) == []  # a stale page arriving late: ignored
+    assert b.command("c000").state == reg.DONE
+    # b fails c001 (a deadline, say) and a copies that; then the device's result recorded on
+    # a beats b's failure, and b's failure never beats it back.
+    b.fail_command("c001", "DEADLINE_EXCEEDED", "no result before the deadline")
+    assert a.merge_commands(b.hub_identity()[0], b.commands_after(b.epoch, 0, 10)[0]) == ["c001"]
+    assert a.command("c001").state == reg.FAILED and a.command("c001").origin_hub == ""
+    res = hub_pb2.CommandResult(command_id="c001", success=True, result=b"2")
+    assert a.record_result("d1", res)  # the device's word replaces the failure
+    assert b.merge_commands(a_id, a.commands_after(a.epoch, 0, 10)[0]) == ["c001"]
+    assert a.merge_commands(b.hub_identity()[0], b.commands_after(b.epoch, 0, 10)[0]) == []
+    assert a.command("c001").result == b"2" and b.command("c001").result == b"2"
+    # Equal copies change nothing, so no new numbers: the copies do not echo.
+    seq = b.commands_after(b.epoch, 0, 10)[0][-1].seq
+    b.merge_commands(a_id, a.commands_after(a.epoch, 0, 10)[0])
+    assert b.commands_after(b.epoch, seq, 10) == ([], False)
+
+
+def test_taking_over_fails_only_queued_commands_logged_elsewhere(tmp_path):
+    a = Registry(str(tmp_path / "a"))
+    b = Registry(str(tmp_path / "b"))
+    a.add_command("theirs", "d1", "echo", "{}", reg.now_ms() + 60000)  # queued on a
+    b.merge_commands(a.hub_identity()[0], a.commands_after(a.epoch, 0, 10)[0])
+    b.add_command("ours", "d1", "echo", "{}", reg.now_ms() + 60000)  # queued on b
+    assert b.fail_adopted_queued("leader changed before it was sent; not run") == ["theirs"]
+    assert b.command("theirs").state == reg.FAILED and b.command("ours").state == reg.QUEUED
 
 
 def test_a_data_dir_from_before_rev5_gets_seqs(tmp_path):
@@ -167,7 +263,8 @@ def test_a_data_dir_from_before_rev5_gets_seqs(tmp_path):
     db.commit()
     db.close()
     registry = Registry(str(tmp_path))
-    rows, _ = registry.commands_after(0, 10)
+    rows, _ = registry.commands_after(registry.epoch, 0, 10)
     assert [r.command_id for r in rows] == ["old-1", "old-2"]
+    assert registry.command("old-1").origin_hub == ""  # this hub's own
     registry.add_command("new-1", "d1", "echo", "{}", 1)
     assert registry.command("new-1").seq > max(r.seq for r in rows)

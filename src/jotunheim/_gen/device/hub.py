@@ -72,18 +72,17 @@ PeerStatus = ['PeerStatus', (
     'hub_id,1,9;created_at_ms,2,3;address,3,9;leader_id,4,9'
     ';leader_address,5,9;is_leader,6,8;devices_online,7,13;peers,8,41'
 ), None, None]
-SyncDevicesRequest = ['SyncDevicesRequest', 'commands_after_seq,1,4;max_commands,2,13', None, None]
+SyncDevicesRequest = ['SyncDevicesRequest', '', None, None]
+SyncCommandsRequest = ['SyncCommandsRequest', 'epoch,1,9;after_seq,2,4;max_commands,3,13', None, None]
 LoggedCommand = ['LoggedCommand', (
     'command_id,1,9;device_id,2,9;tool,3,9;args_json,4,9;deadline_at_ms,5,3'
     ';created_ms,6,3;state,7,9;success,8,8;result,9,12;error_code,10,9'
     ';error_message,11,9;duration_us,12,3;completed_ms,13,3'
-    ';recorded_count,14,13;seq,15,4'
+    ';recorded_count,14,13;seq,15,4;origin_hub,16,9'
 ), None, None]
-DeviceIdentity = ['DeviceIdentity', (
-    'device_id,1,9;name,2,9;key,3,12;revoked,4,8;created_at_ms,5,3'
-    ';session_id,6,9;resume_token_hash,7,9;resume_expires_ms,8,3'
-), None, None]
-SyncDevicesResponse = ['SyncDevicesResponse', 'hub_id,1,9;identities,2,43;commands,3,43;more_commands,4,8', None, (DeviceIdentity, LoggedCommand, )]
+SyncCommandsResponse = ['SyncCommandsResponse', 'hub_id,1,9;epoch,2,9;commands,3,43;more,4,8', None, (LoggedCommand, )]
+DeviceIdentity = ['DeviceIdentity', 'device_id,1,9;name,2,9;key,3,12;revoked,4,8;created_at_ms,5,3', None, None]
+SyncDevicesResponse = ['SyncDevicesResponse', 'hub_id,1,9;identities,2,43', None, (DeviceIdentity, )]
 
 DeviceHub = (
     ('Connect', '/jotunheim.hub.DeviceHub/Connect', DeviceMessage, HubMessage, True, True),
@@ -102,4 +101,5 @@ HubOperator = (
 HubPeer = (
     ('Status', '/jotunheim.hub.HubPeer/Status', PeerStatusRequest, PeerStatus, False, False),
     ('SyncDevices', '/jotunheim.hub.HubPeer/SyncDevices', SyncDevicesRequest, SyncDevicesResponse, False, False),
+    ('SyncCommands', '/jotunheim.hub.HubPeer/SyncCommands', SyncCommandsRequest, SyncCommandsResponse, False, False),
 )
