@@ -63,6 +63,7 @@ def main(timed_runs):
     from jotunheim.device.commands import CommandHandler
     from jotunheim.device.drivers import dht22, led, relay  # noqa: F401
     from jotunheim.device.hal import sim_sensors  # noqa: F401  (SimHal loads it lazily)
+    from jotunheim.device.hal import sim_setup  # noqa: F401  (attaching a driver loads it)
     from jotunheim.device.hal.sim import SimHal
     from jotunheim.device.settings import Settings
     from jotunheim.device.tools import ToolRegistry
@@ -128,7 +129,7 @@ def main(timed_runs):
             r = await handler.handle(cmd)
             ok += 1 if r["success"] else 0
         out["ok_commands"] = ok
-        out["cached_results"] = len(handler._cache)
+        out["cached_results"] = handler._cache._n
 
     async def timed():
         handler = keep[2]

@@ -71,12 +71,15 @@ class Logger:
 
 
 def NullLogger():  # noqa: N802 - was a class; callers and tests still call it by this name
-    """A Logger that accepts every call and does nothing (the default for device classes): its
-    level -1 is below ERROR, so every call stops at the level check; set_level() leaves it
-    silent and child() returns it. A function, not a subclass: a class costs ~0.5 KB of heap."""
-    log = Logger("")
-    log.level = -1
-    return log
+    """The Logger that accepts every call and does nothing (the default for device classes):
+    its level -1 is below ERROR, so every call stops at the level check; set_level() leaves
+    it silent and child() returns it. One shared instance: nothing about it can change, and a
+    class (or an instance per caller) would cost heap."""
+    return _NULL
+
+
+_NULL = Logger("")
+_NULL.level = -1
 
 
 def logger_from_settings(name, settings, sink=None):
