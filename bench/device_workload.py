@@ -62,8 +62,10 @@ def main(timed_runs):
     )
     from jotunheim.device.commands import CommandHandler
     from jotunheim.device.drivers import dht22, led, relay  # noqa: F401
-    from jotunheim.device.hal import sim_sensors  # noqa: F401  (SimHal loads it lazily)
-    from jotunheim.device.hal import sim_setup  # noqa: F401  (attaching a driver loads it)
+    from jotunheim.device.hal import (
+        sim_sensors,  # noqa: F401  (SimHal loads it lazily)
+        sim_setup,  # noqa: F401  (attaching a driver loads it)
+    )
     from jotunheim.device.hal.sim import SimHal
     from jotunheim.device.settings import Settings
     from jotunheim.device.tools import ToolRegistry
