@@ -99,6 +99,29 @@ def definition(tool):
     }
 
 
+# --- ToolRegistry's operations served from here (ToolRegistry.__getattr__).
+
+
+def unregister(registry, name, notify=True):
+    """ToolRegistry.unregister: removes a tool; True when it existed."""
+    i = registry._index(name)
+    if i < 0:
+        return False
+    registry._tools.pop(i)
+    registry.version += 1
+    if notify:
+        registry.notify()
+    return True
+
+
+def names(registry):
+    return [t.name for t in registry._tools]
+
+
+def definitions(registry):
+    return [definition(t) for t in registry._tools]
+
+
 def describe(tool):
     """The description of a generated tool (HardwareTool): made here, not kept by the tool."""
     name = tool.name
@@ -198,7 +221,7 @@ def configure(builder):
     names = [t.name for t in tools]
     for old in builder._owned:
         if old not in names:
-            builder.registry.unregister(old, notify=False)
+            unregister(builder.registry, old, False)
     for tool in tools:
         builder.registry.register(tool, notify=False)
     builder._owned = tuple(names)
@@ -215,7 +238,7 @@ def build(builder):
     limits = section(settings, "resource_limits")
     builder.drivers.pinned = capcfg  # tool descriptions read this one copy
     try:
-        tools = builder.registry.definitions()
+        tools = definitions(builder.registry)
     finally:
         builder.drivers.pinned = None
     features = builder._features
