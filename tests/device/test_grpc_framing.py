@@ -2,10 +2,10 @@
 
 from devtest import raises
 
+from jotunheim.wire.calls import Call
 from jotunheim.wire.grpc import (
     Gather,
     GrpcError,
-    MessageReader,
     Status,
     check_response_headers,
     decode_metadata,
@@ -29,39 +29,82 @@ def test_message_prefix_has_flag_and_big_endian_length():
     assert _framed(b"") == b"\x00\x00\x00\x00\x00"
 
 
-def test_reader_reassembles_messages_fed_whole_and_byte_by_byte():
+class _Changed:
+    def set(self):
+        pass
+
+
+class _Channel:
+    """What a Call uses of its channel while its stream receives: acks and resets."""
+
+    _goaway = False
+
+    def __init__(self, max_size=4 * 1024 * 1024):
+        self.max_receive_message_size = max_size
+        self._calls = {}
+        self._changed = _Changed()
+        self.acked = 0
+
+    def ack(self, n, sid):
+        self.acked += n
+
+    def reset(self, sid):
+        pass
+
+
+def _receiving(max_size=4 * 1024 * 1024):
+    """A started call whose response HEADERS arrived: DATA goes to its message reassembly."""
+    call = Call(_Channel(max_size), "/s/m", None, None)
+    call.sid = 1
+    call.on_headers([(b":status", b"200"), (b"content-type", b"application/grpc")], False)
+    return call
+
+
+def _feed(call, data):
+    """Feeds one DATA chunk; returns the messages it completed (and takes them)."""
+    call.on_data(data, len(data))
+    got = [bytes(m) for m in call._messages]
+    call._messages = []
+    return got
+
+
+def test_call_reassembles_messages_fed_whole_and_byte_by_byte():
     msgs = [b"", b"x", bytes(range(200)) * 3]
     stream = b"".join(_framed(m) for m in msgs)
-    assert [bytes(m) for m in MessageReader().feed(stream)] == msgs
-    reader = MessageReader()
+    assert _feed(_receiving(), stream) == msgs
+    call = _receiving()
     got = []
     for i in range(len(stream)):
-        got.extend(bytes(m) for m in reader.feed(stream[i : i + 1]))
+        got.extend(_feed(call, stream[i : i + 1]))
         if i < len(stream) - 1:
             assert len(got) < 3
     assert got == msgs
-    assert not reader.pending()
+    assert call._ch.acked == len(stream)
+    call.on_trailers([(b"grpc-status", b"0")])
+    assert call.status.status == Status.OK
 
 
-def test_reader_reports_partial_message_pending():
-    reader = MessageReader()
-    assert reader.feed(_framed(b"hello")[:7]) == []
-    assert reader.pending()
+def test_stream_ending_inside_a_message_fails_the_call():
+    call = _receiving()
+    assert _feed(call, _framed(b"hello")[:7]) == []
+    call.on_trailers([(b"grpc-status", b"0")])
+    assert call.status.status == Status.INTERNAL
+    assert "inside a message" in call.status.message
 
 
-def test_reader_rejects_oversized_length_before_allocating():
-    reader = MessageReader(max_size=10)
-    with raises(GrpcError) as r:
-        reader.feed(b"\x00\x7f\xff\xff\xff")
-    assert r.value.status == Status.RESOURCE_EXHAUSTED
+def test_oversized_length_fails_the_call_before_allocating():
+    call = _receiving(max_size=10)
+    assert _feed(call, b"\x00\x7f\xff\xff\xff") == []
+    assert call.status.status == Status.RESOURCE_EXHAUSTED
 
 
-def test_reader_rejects_compressed_and_unknown_flags():
-    with raises(GrpcError) as r:
-        MessageReader().feed(b"\x01\x00\x00\x00\x00")
-    assert r.value.status == Status.INTERNAL
-    with raises(GrpcError):
-        MessageReader().feed(b"\x07\x00\x00\x00\x00")
+def test_compressed_and_unknown_flags_fail_the_call():
+    call = _receiving()
+    _feed(call, b"\x01\x00\x00\x00\x00")
+    assert call.status.status == Status.INTERNAL
+    call = _receiving()
+    _feed(call, b"\x07\x00\x00\x00\x00")
+    assert call.status.status == Status.INTERNAL
 
 
 def test_timeout_uses_at_most_eight_digits_and_rounds_up():

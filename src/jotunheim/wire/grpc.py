@@ -132,54 +132,6 @@ def make_room(n):
         gc.collect()
 
 
-class MessageReader:
-    """Reassembles length-prefixed messages from DATA chunks; feed() -> complete messages."""
-
-    def __init__(self, max_size=MAX_RECEIVE_MESSAGE_SIZE):
-        self.max_size = max_size
-        self._head = b""
-        self._buf = None  # preallocated body of the message being read
-        self._got = 0
-
-    def pending(self):
-        """True while a message is only partly received (end of stream here is an error)."""
-        return bool(self._head) or self._buf is not None
-
-    def feed(self, data):
-        out = []
-        mv = memoryview(data)
-        pos = 0
-        end = len(data)
-        while pos < end:
-            if self._buf is None:
-                take = min(5 - len(self._head), end - pos)
-                self._head += bytes(mv[pos : pos + take])
-                pos += take
-                if len(self._head) < 5:
-                    break
-                flag = self._head[0]
-                size = int.from_bytes(self._head[1:5], "big")
-                self._head = b""
-                if flag or size > self.max_size:
-                    from jotunheim.wire.grpc_failures import frame_error
-
-                    raise frame_error(flag, size, self.max_size)
-                if size == 0:
-                    out.append(b"")
-                    continue
-                make_room(size)
-                self._buf = bytearray(size)
-                self._got = 0
-            take = min(len(self._buf) - self._got, end - pos)
-            self._buf[self._got : self._got + take] = mv[pos : pos + take]
-            self._got += take
-            pos += take
-            if self._got == len(self._buf):
-                out.append(self._buf)
-                self._buf = None
-        return out
-
-
 # -- request and response headers ----------------------------------------------------------
 def encode_timeout(seconds):
     """grpc-timeout value: at most 8 digits and a unit, rounded up (never shorter)."""

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from jotunheim.wire.calls import Call
 from jotunheim.wire.grpc import (
     GrpcError,
-    MessageReader,
     check_response_headers,
     decode_metadata,
     message_prefix,
@@ -21,34 +20,48 @@ def _framed(payload):
     return message_prefix(len(payload)) + payload
 
 
+def _receiving(max_size=4 * 1024 * 1024):
+    """A call whose response HEADERS arrived: DATA goes to its message reassembly."""
+    ch = _FakeChannel()
+    ch.max_receive_message_size = max_size
+    call = Call(ch, "/s/m", None, None)
+    call.sid = 1
+    ch._calls[1] = call
+    call.on_headers([(b":status", b"200"), (b"content-type", b"application/grpc")], False)
+    return call
+
+
 @given(
     st.lists(st.binary(max_size=300), max_size=8),
     st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=20),
 )
-def test_reader_reassembles_under_any_chunking(messages, cuts):
+def test_call_reassembles_under_any_chunking(messages, cuts):
     stream = b"".join(_framed(m) for m in messages)
-    reader = MessageReader()
+    call = _receiving()
     got = []
     pos = 0
     i = 0
     while pos < len(stream):
         n = cuts[i % len(cuts)]
-        got.extend(bytes(m) for m in reader.feed(stream[pos : pos + n]))
+        chunk = stream[pos : pos + n]
+        call.on_data(chunk, len(chunk))
+        got.extend(bytes(m) for m in call._messages)
+        call._messages = []
         pos += n
         i += 1
     assert got == messages
-    assert not reader.pending()
+    assert call.status is None and not call._head and call._buf is None  # nothing pending
 
 
 @settings(max_examples=300)
 @given(st.binary(max_size=64), st.integers(min_value=0, max_value=100))
-def test_reader_garbage_only_raises_grpc_error(data, limit):
-    reader = MessageReader(max_size=limit)
-    try:
-        for m in reader.feed(data):
-            assert len(m) <= limit
-    except GrpcError:
-        pass
+def test_garbage_data_only_ends_the_call_with_a_grpc_error(data, limit):
+    call = _receiving(limit)
+    call.on_data(data, len(data))  # never raises: a bad frame ends the call
+    assert call.status is None or isinstance(call.status, GrpcError)
+    for m in call._messages:
+        assert len(m) <= limit
+    assert call._ch.acked + call._unacked == len(data)
 
 
 _names = st.sampled_from(
