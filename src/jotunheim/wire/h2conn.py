@@ -5,13 +5,12 @@ import struct
 from jotunheim.compat import const
 
 # __getattr__ (h2frames'): every name this module does not define — the RFC numbers by name
-# (h2conn.DATA), FlowControlError, StreamClosedError and the other error-path names — loads on
+# (h2conn.DATA), H2StreamError, FlowControlError and the other error-path names — loads on
 # first use from h2errors / h2names, as h2frames' rare names do: one function serves both.
 from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
     FrameBuffer,
     H2Error,
     H2ProtocolError,
-    H2StreamError,
     __getattr__,
 )
 from jotunheim.wire.h2recv import HANDLERS, H2Stream, control
@@ -291,7 +290,9 @@ class H2Connection:
                     continue  # unknown frame types are ignored (section 5.5)
                 try:
                     HANDLERS[ftype](self, ftype, flags, sid, payload, events)
-                except H2StreamError as exc:
+                except H2ProtocolError as exc:
+                    if exc.stream_id is None:  # a connection error: handled below
+                        raise
                     from jotunheim.wire.h2rare import run
 
                     run(_RARE_RESET_BROKEN_STREAM, self, exc, events)

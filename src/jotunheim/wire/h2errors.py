@@ -1,6 +1,6 @@
-"""HTTP/2 error vocabulary, imported on the first error: the two local misuse errors, and
-builders that say which RFC 9113 rule broke (each returns the exception for its caller to
-raise), reached by number through error() from the modules the device flow loads.
+"""HTTP/2 error vocabulary, imported on the first error: H2StreamError, the two local misuse
+errors, and builders that say which RFC 9113 rule broke (each returns the exception for its
+caller to raise), reached by number through error() from the modules the device flow loads.
 
 Why a module of its own: on the MicroPython unix port a loaded module's code, names and
 strings live in the heap (DESIGN section 4). The connection's hot path only tests whether its
@@ -10,7 +10,7 @@ rules never loads this module.
 """
 
 from jotunheim.wire import h2names as f
-from jotunheim.wire.h2frames import H2Error, H2ProtocolError, H2StreamError
+from jotunheim.wire.h2frames import H2Error, H2ProtocolError
 from jotunheim.wire.h2names import (
     CLOSED,
     CONNECTION_HEADERS,
@@ -60,6 +60,14 @@ def __getattr__(name):
     """h2names' numbers and helpers, served from here too: h2frames.__getattr__ (the public
     names of h2frames and h2conn) asks this module only, so the flow never names h2names."""
     return getattr(f, name)
+
+
+class H2StreamError(H2ProtocolError):
+    """The peer broke one stream's rules: that stream is reset, the connection lives on."""
+
+    def __init__(self, stream_id, code, message):
+        super().__init__(code, message)
+        self.stream_id = stream_id
 
 
 class FlowControlError(H2Error):

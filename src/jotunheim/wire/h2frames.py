@@ -20,7 +20,7 @@ _RARE_EVENT_REPR = const(6)
 
 def __getattr__(name):
     """The RFC's numbers by name, frame helpers for tests (h2names) and the names only error
-    paths use (h2errors: FlowControlError, StreamClosedError ...), loaded on first use (PEP
+    paths use (h2errors: H2StreamError, FlowControlError ...), loaded on first use (PEP
     562 module __getattr__; MicroPython has it too)."""
     if name.startswith("__"):  # import machinery probing (__path__ ...): not ours
         raise AttributeError(name)
@@ -39,6 +39,10 @@ class H2Error(JotunheimError):
 class H2ProtocolError(DecodeError):
     """The peer violated HTTP/2: a connection error; a GOAWAY with `code` is queued."""
 
+    # A stream error (its subclass H2StreamError, in h2errors: only error paths build one)
+    # names its stream; the connection tells the two apart by this, not by the class.
+    stream_id = None
+
     def __init__(self, code, message):
         # super(): MicroPython exception classes have no __init__ to call by name.
         from jotunheim.wire.h2errors import error_name  # (from h2names)
@@ -48,14 +52,6 @@ class H2ProtocolError(DecodeError):
         self.error_code = code
         self.message = message
         self.events = []  # events parsed before the violation, for callers that want them
-
-
-class H2StreamError(H2ProtocolError):
-    """The peer broke one stream's rules: that stream is reset, the connection lives on."""
-
-    def __init__(self, stream_id, code, message):
-        super().__init__(code, message)
-        self.stream_id = stream_id
 
 
 class FrameBuffer:

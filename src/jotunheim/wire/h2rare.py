@@ -8,8 +8,8 @@ import struct
 
 from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2names as f
-from jotunheim.wire.h2errors import frame_error
-from jotunheim.wire.h2frames import H2ProtocolError, H2StreamError
+from jotunheim.wire.h2errors import H2StreamError, frame_error
+from jotunheim.wire.h2frames import H2ProtocolError
 from jotunheim.wire.h2names import ENHANCE_YOUR_CALM, PRIORITY, PUSH_PROMISE, RESET_SENT
 from jotunheim.wire.h2recv import headers_complete
 from jotunheim.wire.hpack import HpackError

@@ -11,7 +11,7 @@ less heap than a class (DESIGN section 4)."""
 
 from jotunheim.compat import IS_MICROPYTHON, const, unload
 from jotunheim.wire import h2frames as ev
-from jotunheim.wire.h2frames import H2StreamError
+from jotunheim.wire.h2frames import H2ProtocolError
 
 # RFC 9113 numbers and the stream table's codes, as private const()s: folded into the
 # bytecode, no qstr or global on the device (h2names has them by name). States, the rows of
@@ -225,8 +225,9 @@ def _on_data(conn, ftype, flags, sid, payload, events):
             from jotunheim.wire.h2errors import error
 
             raise error(_E_RESPONSE_ORDER, stream, _DATA)
-    except H2StreamError:
-        conn._return_connection_window(size)  # nobody will consume these bytes
+    except H2ProtocolError as exc:
+        if exc.stream_id is not None:  # a stream error: the connection lives on, and
+            conn._return_connection_window(size)  # nobody will consume these bytes
         raise
     end_stream = bool(flags & _FLAG_END_STREAM)
     events.append(ev.DataReceived(sid, data, size, end_stream))
