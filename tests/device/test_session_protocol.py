@@ -9,7 +9,6 @@ from sessiondev import KEY_HEX, Counter, ScriptedHub, make_session
 
 from jotunheim.device.log import Logger
 from jotunheim.device.session_connect import hmac_sha256
-from jotunheim.device.session_wire import PendingResults
 
 
 async def _started(hub, session):
@@ -208,16 +207,27 @@ def test_unreachable_hub_rotates_addresses_with_backoff():
 
 
 def test_pending_results_are_bounded_oldest_dropped_first():
-    pending = PendingResults(limit=3)
-    for i in range(5):
-        pending.add("c%d" % i, {"command_id": "c%d" % i})
-    assert list(pending) == ["c2", "c3", "c4"]
-    assert [r["command_id"] for r in pending.values()] == ["c2", "c3", "c4"]
-    pending.pop("c3", None)
-    pending.pop("nope", None)
-    assert list(pending) == ["c2", "c4"] and "c3" not in pending and len(pending) == 2
-    pending.add("c2", {"command_id": "c2"})  # a known id keeps its place
-    assert list(pending) == ["c2", "c4"]
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub)
+        session.max_pending = 3  # (32 by default)
+        task, _ = await _started(hub, session)
+        for i in range(5):
+            cmd = {"command_id": "c%d" % i, "tool": "count", "args_json": "{}"}
+            hub.push("command", cmd)
+            await hub.wait_for("command_result", i + 1)
+        assert list(session.pending) == ["c2", "c3", "c4"]
+        assert [r["command_id"] for r in session.pending.values()] == ["c2", "c3", "c4"]
+        hub.push("result_ack", {"command_ids": ["c3", "nope"]})
+        hub.push("ping", {"nonce": 1})
+        await hub.wait_for("pong")
+        assert list(session.pending) == ["c2", "c4"] and "c3" not in session.pending
+        hub.push("command", {"command_id": "c2", "tool": "count", "args_json": "{}"})
+        await hub.wait_for("command_result", 6)  # a known id: its kept result, same place
+        assert list(session.pending) == ["c2", "c4"]
+        await _stop(session, task)
+
+    run(main())
 
 
 def test_extra_message_kinds_go_to_registered_callbacks():

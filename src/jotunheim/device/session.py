@@ -6,14 +6,7 @@ import asyncio
 import gc
 
 from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms, unload
-from jotunheim.device.log import NullLogger
-from jotunheim.device.session_wire import (
-    Backoff,
-    DeviceIdentity,
-    PendingResults,
-    SessionProtocolError,
-    SessionRefused,
-)
+from jotunheim.device.session_wire import SessionProtocolError, SessionRefused
 from jotunheim.errors import JotunheimError
 
 
@@ -24,48 +17,23 @@ class DeviceSession:
         self, settings, negotiator, handler, propagator=None, monitor=None, logger=None,
         channel_factory=None, rng=None,
     ):  # fmt: skip
-        # Settings.section() parses one section without keeping the whole document as dicts
-        # (about 11 KB of live heap on MicroPython); plain dicts work too.
-        peek = getattr(settings, "section", None) or settings.get
-        ident = peek("identity")
-        hub = peek("hub")
-        res = peek("network_resilience_settings")
-        self.identity = DeviceIdentity(ident)
-        self.device_id = self.identity.device_id
-        self.addresses = list(hub["addresses"])
-        self._tls = (hub.get("tls", False), hub.get("ca_cert"), hub.get("server_hostname"))
-        self.backoff = Backoff.from_settings(res, rng)
-        self.max_retries = res.get("max_retries", 0)
-        self.heartbeat_ms = self._cfg_heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
-        self.dead_peer_ms = self._dead_ms = res.get("dead_peer_timeout_ms", 45000)
-        self.negotiator = negotiator
-        self.handler = handler
-        self.propagator = propagator
-        self.monitor = monitor
-        self.log = logger or NullLogger()
-        self._factory = channel_factory  # None: session_connect.default_channel
-        self.resume_token = ""
-        self.pending = PendingResults()  # CommandResults kept until the hub's ResultAck
-        self._running = {}  # command_id -> task running it
-        self.state = "idle"  # idle | connecting | online | waiting | stopped
-        self.connects = 0  # Welcomes received
-        self.last_error = None
-        self.last_refusal = None
-        self._call = None
-        self._channel = None
-        self._send_lock = asyncio.Lock()
-        self._stopped = False
-        self._next = 0  # index into addresses
-        self._redirect = None  # leader address from a not_leader refusal
-        self._seq = 0
-        self._welcomed = False
-        # Dead-peer detection: ticks of the last hub message (a DeadPeerDetector's job done
-        # in two fields, so that deadpeer.py is not loaded for it).
-        self._heard = ticks_ms()
-        self._hb_task = None
-        self._extra = {}
-        if propagator is not None:
-            propagator.add_listener(self._on_capability_event)
+        # Reading the settings runs once: session_connect holds that code (as it holds the
+        # per-connection handshake) and is dropped again on MicroPython, so the running
+        # session does not keep it. Every attribute is set there (session_connect.setup).
+        from jotunheim.device import session_connect
+
+        try:
+            session_connect.setup(
+                self, settings, negotiator, handler, propagator, monitor, logger,
+                channel_factory, rng,
+            )  # fmt: skip
+        finally:
+            if IS_MICROPYTHON:
+                unload("jotunheim.device.session_connect")
+
+    # Unacknowledged results kept for re-sending: CommandHandler keeps 16 results for
+    # idempotency, so more than twice that pending means the hub is not acknowledging at all.
+    max_pending = 32
 
     # ---- connection loop -----------------------------------------------------------------
     async def run(self):
@@ -276,7 +244,10 @@ class DeviceSession:
         finally:
             self._running.pop(cid, None)
         if cid:
-            self.pending.add(cid, result)
+            pending = self.pending
+            pending[cid] = result  # (an OrderedDict: a known id keeps its place)
+            if len(pending) > self.max_pending:  # a hub that never acknowledges
+                pending.pop(next(iter(pending)))  # drop the oldest
         if IS_MICROPYTHON:
             gc.collect()  # tools (script compiles above all) fragment a small heap
         await self._send_result(result)

@@ -1,22 +1,93 @@
 """What the device session runs once per connection: dial the hub (TLS per the settings),
-then Challenge -> Hello with its HMAC proof -> Welcome (hub.proto header). DeviceSession
-imports it for each connect and, on MicroPython, drops it again once the hub has welcomed
-the device: a connected device does not hold this code in its heap. The HMAC (RFC 2104 over
+then Challenge -> Hello with its HMAC proof -> Welcome (hub.proto header); and once at
+construction, setting the session up from the settings. DeviceSession imports it for each
+of these and, on MicroPython, drops it again after (for a connect, once the hub has welcomed
+the device): a connected device does not hold this code in its heap. The HMAC (RFC 2104 over
 SHA-256 with hashlib alone: MicroPython ships no `hmac` module) is here for the same reason,
 and so is the handling of a Refusal (loaded again for it: a device the hub accepts never
 needs it after the Welcome)."""
 
 import asyncio
+import binascii
 import hashlib
 import sys
+from collections import OrderedDict
 
-from jotunheim.compat import const
-from jotunheim.device.session_wire import RECEIVE_WINDOW, SessionProtocolError, SessionRefused
+from jotunheim.compat import const, ticks_ms
+from jotunheim.device.session_wire import (
+    Backoff,
+    DeviceIdentity,
+    SessionProtocolError,
+    SessionRefused,
+)
+from jotunheim.errors import JotunheimError
 
 _PROTOCOL_VERSION = const(1)
 _PROOF_LABEL = const(b"jotunheim-v1|")
 _CONNECT_PATH = const("/jotunheim.hub.DeviceHub/Connect")
 _HANDSHAKE_TIMEOUT_MS = const(10000)
+# HTTP/2 receive window the device advertises: hub messages are small, and a window bounds
+# how much the hub may have in flight towards a heap of ~128 KB (the channel's default is
+# 256 KB, sized for large RPC payloads).
+_RECEIVE_WINDOW = const(16 * 1024)
+
+
+def setup(session, settings, negotiator, handler, propagator, monitor, logger, factory, rng):
+    """DeviceSession.__init__: every attribute of the session, from the settings sections
+    identity, hub and network_resilience_settings (Settings, or a dict of sections)."""
+    # Settings.section() parses one section without keeping the whole document as dicts
+    # (about 11 KB of live heap on MicroPython); plain dicts work too.
+    peek = getattr(settings, "section", None) or settings.get
+    ident = peek("identity")
+    hub = peek("hub")
+    res = peek("network_resilience_settings")
+    identity = session.identity = DeviceIdentity()
+    session.device_id = identity.device_id = ident["device_id"]
+    identity.firmware_version = ident.get("firmware_version") or ""
+    try:  # kept as bytes, never as its hex text (what a log or an error could leak)
+        identity.key = binascii.unhexlify(ident["key"])
+    except (ValueError, TypeError):
+        raise JotunheimError("identity.key: expected hex digits") from None
+    session.addresses = list(hub["addresses"])
+    session._tls = (hub.get("tls", False), hub.get("ca_cert"), hub.get("server_hostname"))
+    session.backoff = Backoff.from_settings(res, rng)
+    session.max_retries = res.get("max_retries", 0)
+    session.heartbeat_ms = session._cfg_heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
+    session.dead_peer_ms = session._dead_ms = res.get("dead_peer_timeout_ms", 45000)
+    session.negotiator = negotiator
+    session.handler = handler
+    session.propagator = propagator
+    session.monitor = monitor
+    if logger is None:
+        from jotunheim.device.log import NullLogger
+
+        logger = NullLogger()
+    session.log = logger
+    session._factory = factory  # None: default_channel below
+    session.resume_token = ""
+    # CommandResults kept until the hub's ResultAck, oldest first (MicroPython's plain dicts
+    # are unordered), at most session.max_pending of them.
+    session.pending = OrderedDict()
+    session._running = {}  # command_id -> task running it
+    session.state = "idle"  # idle | connecting | online | waiting | stopped
+    session.connects = 0  # Welcomes received
+    session.last_error = None
+    session.last_refusal = None
+    session._call = None
+    session._channel = None
+    session._send_lock = asyncio.Lock()
+    session._stopped = False
+    session._next = 0  # index into addresses
+    session._redirect = None  # leader address from a not_leader refusal
+    session._seq = 0
+    session._welcomed = False
+    # Dead-peer detection: ticks of the last hub message (a DeadPeerDetector's job done in
+    # two fields, so that deadpeer.py is not loaded for it).
+    session._heard = ticks_ms()
+    session._hb_task = None
+    session._extra = {}
+    if propagator is not None:
+        propagator.add_listener(session._on_capability_event)
 
 
 def default_channel(host, port, ssl, server_hostname):
@@ -24,7 +95,7 @@ def default_channel(host, port, ssl, server_hostname):
     from jotunheim.wire.channel import Channel
 
     return Channel(
-        host, port, ssl=ssl, server_hostname=server_hostname, receive_window=RECEIVE_WINDOW
+        host, port, ssl=ssl, server_hostname=server_hostname, receive_window=_RECEIVE_WINDOW
     )
 
 
