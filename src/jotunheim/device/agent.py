@@ -13,12 +13,6 @@ DEFAULT_SETTINGS = "/device.json"  # where a board keeps its settings (examples/
 _WATCH_MS = const(2000)
 
 
-def dirname(path):
-    """The directory part of a path ("" for a bare name); os.path is missing on MicroPython."""
-    head, sep, _ = path.rpartition("/")
-    return head if sep else ""
-
-
 class Agent:
     """All device parts wired together; `await agent.run()` serves until `agent.stop()`."""
 
@@ -30,44 +24,20 @@ class Agent:
         from jotunheim.compat import IS_MICROPYTHON, unload
         from jotunheim.device import agent_build
 
-        # Wiring the parts runs once: agent_build holds that code and is dropped after it
-        # (about 1 KB of bytecode the running agent would otherwise keep).
+        # Wiring the parts runs once: agent_build holds that code (and the OTA boot check)
+        # and is dropped after it, so the running agent does not keep it in its heap.
         try:
-            agent_build.build(
-                self, settings_path, dirname(settings_path), hal, logger, channel_factory
-            )
+            agent_build.build(self, settings_path, hal, logger, channel_factory)
+            self.watch_ms = watch_ms
+            self.exit_code = 0  # OTA hook: ota_session.REBOOT_EXIT: restart me on the new slot
+            self.running = False
+            attach_ota(self)  # uses agent_build's boot check: call it before the drop
+            agent_build.log_start(self)  # after attach_ota: an OTA boot sets the version
         finally:
             if IS_MICROPYTHON:
                 unload("jotunheim.device.agent_build")
         agent_build = None  # so that the collect below frees the module
-        self.watch_ms = watch_ms
-        # --- OTA hook (logic in ota_session.py): boot slot, firmware version, update hooks.
-        # ota_session costs ~8 KB of heap: a device that was never updated (no boot.json)
-        # loads it only when the hub first sends an update_notice or ota_rollback.
-        self.exit_code = 0  # ota_session.REBOOT_EXIT: restart me on the selected slot
-        self.running = False
-        attach_ota(self)
-        # --- end OTA hook
-
-        async def first_stream(body):
-            # streams.py loads on the first StreamControl only: its StreamRunner then takes
-            # this one and every later one directly.
-            from jotunheim.device.streams import StreamRunner
-
-            runner = StreamRunner(self.session, self.handler, self.log.child("streams"))
-            self.session.on_message("stream_control", runner.on_control)
-            await runner.on_control(body)
-
-        self.session.on_message("stream_control", first_stream)
-
-        def release_memory(free):
-            # The memory monitor's on_critical (user work is being held back): close what
-            # the next call opens again. An idle channel to Loki holds ~6 KB of heap.
-            loki = getattr(self.builder, "_loki", None)
-            if loki is not None:
-                asyncio.create_task(loki.close_if_idle())
-
-        self.monitor.memory.on_critical = release_memory
+        _attach_hooks(self)
         gc.collect()  # settings validation and tool building leave garbage behind
 
     @property
@@ -75,13 +45,6 @@ class Agent:
         return self.session.device_id
 
     async def run(self):
-        ident = self.settings.section("identity")
-        self.log.warn(
-            "device %s (%s) starting; hub %s",
-            ident["device_id"],
-            ident.get("firmware_version") or "?",
-            ",".join(self.settings.section("hub")["addresses"]),
-        )
         if self.wifi is not None:
             self.wifi.start()  # keeps the station joined, with backoff, for the process life
             await self.wifi.wait_connected()
@@ -117,10 +80,37 @@ class Agent:
                 self.log.warn("settings reload failed, keeping the old ones: %s", exc)
 
 
+def _attach_hooks(agent):
+    """The closures the running agent keeps. They are made here, not in agent_build: a
+    function defined in a dropped module keeps that module's globals (all its code) alive."""
+
+    async def first_stream(body):
+        # streams.py loads on the first StreamControl only: its StreamRunner then takes
+        # this one and every later one directly.
+        from jotunheim.device.streams import StreamRunner
+
+        runner = StreamRunner(agent.session, agent.handler, agent.log.child("streams"))
+        agent.session.on_message("stream_control", runner.on_control)
+        await runner.on_control(body)
+
+    agent.session.on_message("stream_control", first_stream)
+
+    def release_memory(free):
+        # The memory monitor's on_critical (user work is being held back): close what
+        # the next call opens again. An idle channel to Loki holds ~6 KB of heap.
+        loki = getattr(agent.builder, "_loki", None)
+        if loki is not None:
+            asyncio.create_task(loki.close_if_idle())
+
+    agent.monitor.memory.on_critical = release_memory
+
+
 def attach_ota(agent):
     """Sets `agent.ota`: the OtaSession at once when `<slot_dir>/boot.json` exists (an update
     ran: slot selection, trial, reports), else None with lazy update_notice / ota_rollback
     handlers that import ota_session (~8 KB of heap) on first use and delegate to it."""
+    from jotunheim.device.agent_build import ota_slot_dir, path_exists
+
     agent.ota = None
     if path_exists(ota_slot_dir(agent.settings, agent.settings_path) + "/boot.json"):
         _load_ota(agent)
@@ -144,26 +134,6 @@ def _lazy_ota(agent, name):
         await getattr(ota, name)(body)
 
     return handler
-
-
-def ota_slot_dir(settings, settings_path):
-    """ota_update_settings.slot_dir (default "ota"), relative to the settings file's directory
-    unless absolute; OtaSession uses the same rule."""
-    peek = getattr(settings, "section", None) or settings.get
-    slot_dir = peek("ota_update_settings").get("slot_dir") or "ota"
-    base = dirname(settings_path)
-    return slot_dir if slot_dir.startswith("/") or not base else base + "/" + slot_dir
-
-
-def path_exists(path):
-    """True when path names an existing file or directory (no os.path on MicroPython)."""
-    import os
-
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
 
 
 def _stamp(path):

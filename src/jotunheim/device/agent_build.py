@@ -10,7 +10,7 @@ from jotunheim.compat import const
 _GC_EVERY = const(8192)
 
 
-def build(agent, settings_path, script_dir, hal, logger, channel_factory):
+def build(agent, settings_path, hal, logger, channel_factory):
     """Sets the agent's parts: settings, log, hal, builder, registry, handler, propagator,
     negotiator, wifi, monitor and session. Closures the agent keeps (message handlers) are
     made in agent.py, and nothing is imported from it: a function defined here would keep
@@ -53,7 +53,7 @@ def build(agent, settings_path, script_dir, hal, logger, channel_factory):
     # a small heap that is why a command waits until its deadline.
     memory = MemoryMonitor.from_settings(limits, logger=log.child("memory"))
     scheduler = PriorityScheduler.from_settings(limits, memory)
-    builder = agent.builder = CapabilityBuilder(settings, hal, script_dir=script_dir)
+    builder = agent.builder = CapabilityBuilder(settings, hal, script_dir=dirname(settings_path))
     agent.registry = builder.registry
     agent.handler = CommandHandler(
         builder.registry,
@@ -83,3 +83,43 @@ def build(agent, settings_path, script_dir, hal, logger, channel_factory):
         logger=log.child("session"),
         channel_factory=channel_factory,
     )
+
+
+def log_start(agent):
+    """The agent's first log line (device, firmware version, hub addresses); logged here, so
+    that the running agent neither keeps this code nor the section dicts it reads."""
+    ident = agent.settings.section("identity")
+    agent.log.warn(
+        "device %s (%s) starting; hub %s",
+        ident["device_id"],
+        ident.get("firmware_version") or "?",
+        ",".join(agent.settings.section("hub")["addresses"]),
+    )
+
+
+# --- Used once at start (agent.attach_ota) and by ota_session, which imports them from here:
+# the running agent does not keep them.
+def dirname(path):
+    """The directory part of a path ("" for a bare name); os.path is missing on MicroPython."""
+    head, sep, _ = path.rpartition("/")
+    return head if sep else ""
+
+
+def ota_slot_dir(settings, settings_path):
+    """ota_update_settings.slot_dir (default "ota"), relative to the settings file's directory
+    unless absolute; OtaSession uses the same rule."""
+    peek = getattr(settings, "section", None) or settings.get
+    slot_dir = peek("ota_update_settings").get("slot_dir") or "ota"
+    base = dirname(settings_path)
+    return slot_dir if slot_dir.startswith("/") or not base else base + "/" + slot_dir
+
+
+def path_exists(path):
+    """True when path names an existing file or directory (no os.path on MicroPython)."""
+    import os
+
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False

@@ -9,7 +9,7 @@ import asyncio
 import os
 import sys
 
-from jotunheim.device.agent import ota_slot_dir, path_exists
+from jotunheim.device.agent_build import ota_slot_dir, path_exists
 
 REBOOT_EXIT = 75  # the agent exits with this code to be restarted on the selected slot
 APP_MODULE = "jotunheim_app"  # optional module in an update: imported at start, self_test()
