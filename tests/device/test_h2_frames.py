@@ -6,6 +6,7 @@ from h2testpeer import RESPONSE, TRAILERS, Peer, connected, frame, open_stream, 
 from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2frames import FrameBuffer, H2ProtocolError
+from jotunheim.wire.h2rare import event_repr
 
 
 def _frames_of(buf):
@@ -122,7 +123,7 @@ def test_connection_events_same_whole_or_byte_at_a_time():
         else:
             for i in range(0, len(data), step):
                 events.extend(conn.receive_data(data[i : i + step]))
-        runs.append([repr(e) for e in events])
+        runs.append([event_repr(e) for e in events])
         out = Peer()
         out.preface_seen = True
         sent = out.frames(conn.data_to_send())

@@ -14,8 +14,6 @@ _FRAME_HEADER_SIZE = const(9)
 _DEFAULT_MAX_FRAME_SIZE = const(16384)
 # Errors by number (h2errors.error): the builders' names never load as qstrs.
 _E_FRAME_SIZE = const(10)
-# Rare paths by number (h2rare.run), like the errors.
-_RARE_EVENT_REPR = const(6)
 
 
 def __getattr__(name):
@@ -164,17 +162,11 @@ class FrameBuffer:
 # -- events: what receive_data() reports (small past-tense classes) -------------------------
 
 
-class Event:
-    """Base class: repr lists the public attributes so logs and test failures read well."""
-
-    def __repr__(self):
-        # Built in h2rare: debug output, not worth heap on every device.
-        from jotunheim.wire.h2rare import run
-
-        return run(_RARE_EVENT_REPR, self)
+# No common base class: one class and a __repr__ less on every device's heap; logs and
+# tests that print events use h2rare.event_repr.
 
 
-class RemoteSettingsChanged(Event):
+class RemoteSettingsChanged:
     """The peer's SETTINGS frame was applied (and acked); `changed` is {setting_id: value}.
     A changed SETTINGS_INITIAL_WINDOW_SIZE resizes every open stream's send window, so
     writers blocked on flow control should re-check their windows on this event too."""
@@ -183,11 +175,11 @@ class RemoteSettingsChanged(Event):
         self.changed = changed
 
 
-class SettingsAcknowledged(Event):
+class SettingsAcknowledged:
     """The peer acknowledged our SETTINGS; they apply from now on."""
 
 
-class HeadersReceived(Event):
+class HeadersReceived:
     """The response headers (first non-informational HEADERS) of a stream."""
 
     def __init__(self, stream_id, headers, end_stream):
@@ -196,7 +188,7 @@ class HeadersReceived(Event):
         self.end_stream = end_stream
 
 
-class TrailersReceived(Event):
+class TrailersReceived:
     """A trailing HEADERS block; StreamEnded follows (trailers always end the stream)."""
 
     def __init__(self, stream_id, headers):
@@ -204,7 +196,7 @@ class TrailersReceived(Event):
         self.headers = headers
 
 
-class DataReceived(Event):
+class DataReceived:
     """Body bytes; pass `flow_controlled_length` to acknowledge_received_data once consumed."""
 
     def __init__(self, stream_id, data, flow_controlled_length, end_stream):
@@ -214,14 +206,14 @@ class DataReceived(Event):
         self.end_stream = end_stream
 
 
-class StreamEnded(Event):
+class StreamEnded:
     """The peer closed its side of the stream (END_STREAM)."""
 
     def __init__(self, stream_id):
         self.stream_id = stream_id
 
 
-class StreamReset(Event):
+class StreamReset:
     """The stream ended abnormally: RST_STREAM received (remote_reset=True), or we reset it
     after the peer broke the stream's rules or a GOAWAY refused it (remote_reset=False)."""
 
@@ -231,7 +223,7 @@ class StreamReset(Event):
         self.remote_reset = remote_reset
 
 
-class WindowUpdated(Event):
+class WindowUpdated:
     """The peer granted `delta` more bytes of send window; stream_id 0 is the connection."""
 
     def __init__(self, stream_id, delta):
@@ -239,21 +231,21 @@ class WindowUpdated(Event):
         self.delta = delta
 
 
-class PingReceived(Event):
+class PingReceived:
     """The peer pinged us; the ACK is already queued."""
 
     def __init__(self, data):
         self.data = data
 
 
-class PingAckReceived(Event):
+class PingAckReceived:
     """The peer answered one of our pings (liveness)."""
 
     def __init__(self, data):
         self.data = data
 
 
-class ConnectionTerminated(Event):
+class ConnectionTerminated:
     """GOAWAY received: no new streams; streams above last_stream_id were refused."""
 
     def __init__(self, error_code, last_stream_id, additional_data):

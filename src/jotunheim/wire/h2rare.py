@@ -1,6 +1,6 @@
 """Rare paths of the HTTP/2 client, imported on first use: frame kinds a gRPC client seldom
 meets (PRIORITY, PUSH_PROMISE, CONTINUATION, padding, HEADERS priority fields), header blocks
-too large for one frame, what a connection or stream error does, and the events' repr.
+too large for one frame, what a connection or stream error does, and events as text.
 Kept out of h2conn/h2recv because on the MicroPython unix port every loaded module's code
 lives in the heap (DESIGN section 4); a device that never meets these never loads them."""
 
@@ -23,7 +23,6 @@ RARE_STRIP_PADDING = 2
 RARE_SEND_CONTINUED = 3
 RARE_FAIL_CONNECTION = 4
 RARE_RESET_BROKEN_STREAM = 5
-RARE_EVENT_REPR = 6
 
 
 def run(number, *args):
@@ -139,7 +138,8 @@ def reset_broken_stream(conn, exc, events):
 
 
 def event_repr(event):
-    """repr of an HTTP/2 event: its class and public attributes."""
+    """An HTTP/2 event as text, its class and attributes, for logs and tests (the event
+    classes have no __repr__ of their own: heap on the device)."""
     # DATA payloads may be bytes or bytearray (see FrameBuffer); both read as bytes.
     fields = ", ".join(
         "%s=%r" % (k, bytes(v) if isinstance(v, bytearray) else v)
@@ -156,5 +156,4 @@ _PATHS = (
     send_continued,
     fail_connection,
     reset_broken_stream,
-    event_repr,
 )

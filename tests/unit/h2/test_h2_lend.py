@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2conn import H2Connection, H2ProtocolError
+from jotunheim.wire.h2rare import event_repr
 from jotunheim.wire.hpack import HpackEncoder
 
 HYPO = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -56,7 +57,7 @@ def _run(conn, chunks):
                     flow[e.stream_id] = flow.get(e.stream_id, 0) + e.flow_controlled_length
                     conn.acknowledge_received_data(e.flow_controlled_length, e.stream_id)
                 else:
-                    other.append(repr(e))
+                    other.append(event_repr(e))
     except H2ProtocolError as exc:
         return exc.code, None, None, None
     return None, data, flow, other
