@@ -1,7 +1,7 @@
 """Simulated HAL backend: stateful, inspectable pins, PWM, ADC, I2C and OneWire buses with
-simulated devices, used on CPython and the MicroPython unix port. Only pins and I2C live
-here; the other parts (sim_pwm_adc, sim_onewire, sim_sensors) load on first use, and so does
-the test API that plugs parts in and drives inputs (sim_setup).
+simulated devices, used on CPython and the MicroPython unix port. Only pins, I2C and the
+DHT22 read live here; the other parts (sim_pwm_adc, sim_onewire, sim_sensors) load on first
+use, and so does the test API that plugs parts in and drives inputs (sim_setup).
 
 Tests inspect `sim.pins[2].value()`, drive inputs with `sim.set_input(4, 1)` and set sensor
 values by sensor name with `sim.set_sensor("room", temperature_c=22.0, humidity_pct=50.0)`.
@@ -113,24 +113,29 @@ class SimHal:
         if not auto_attach:
             self.auto_attach = False
 
-    # The test API that plugs parts in and drives inputs, served from sim_setup (loaded on
-    # first use): `hal.set_sensor(...)` calls sim_setup.set_sensor(hal, ...). A running
-    # simulation needs none of it, and each method kept here would cost its function object.
+    # The test API that plugs parts in and drives inputs (sim_setup), and the PWM, ADC and
+    # OneWire parts (sim_pwm_adc, sim_onewire) are served from their modules, loaded on first
+    # use: `hal.pwm(5)` calls sim_pwm_adc.pwm(hal, 5). A simulation pays only for the kinds of
+    # parts it uses, and a method kept here would cost its function object.
     _SETUP = ("set_input", "set_adc", "add_dht22", "add_ds18b20", "add_bmp280", "set_sensor")
 
     def __getattr__(self, name):
         # Called only for attributes not found normally: the tables above, on first access,
-        # and the test API.
+        # and the parts served from other modules.
         if name in SimHal._TABLES:
             table = {}
             setattr(self, name, table)
             return table
-        if name in SimHal._SETUP:
-            from jotunheim.device.hal import sim_setup
-
-            fn = getattr(sim_setup, name)
-            return lambda *args, **values: fn(self, *args, **values)
-        raise AttributeError(name)
+        if name == "pwm" or name == "adc":
+            from jotunheim.device.hal import sim_pwm_adc as module
+        elif name == "onewire":
+            from jotunheim.device.hal import sim_onewire as module
+        elif name in SimHal._SETUP:
+            from jotunheim.device.hal import sim_setup as module
+        else:
+            raise AttributeError(name)
+        fn = getattr(module, name)
+        return lambda *args, **values: fn(self, *args, **values)
 
     def pin(self, num, mode="in"):
         if mode not in ("in", "out", "in_pullup"):
@@ -142,19 +147,6 @@ class SimHal:
             p.mode = mode  # machine.Pin(num, mode) on a pin in use re-initialises it
         return p
 
-    # PWM, ADC and OneWire models are imported on first use, like the device models.
-
-    def pwm(self, num, freq=1000, duty_u16=0):
-        from jotunheim.device.hal.sim_pwm_adc import SimPWM
-
-        p = self.pwms[num] = SimPWM(num, freq, duty_u16)
-        return p
-
-    def adc(self, num):
-        from jotunheim.device.hal.sim_pwm_adc import SimADC
-
-        return SimADC(self, num)
-
     def i2c(self, name=None, sda=None, scl=None, freq=400000, bus_id=None):
         key = name or "i2c-%s-%s" % (sda, scl)
         bus = self.i2c_buses.get(key)
@@ -162,14 +154,6 @@ class SimHal:
             bus = self.i2c_buses[key] = SimI2C(key, sda, scl, freq)
         elif bus.sda is None:  # created by add_bmp280() before the pins were known
             bus.sda, bus.scl, bus.freq = sda, scl, freq
-        return bus
-
-    def onewire(self, pin):
-        bus = self.onewire_buses.get(pin)
-        if bus is None:
-            from jotunheim.device.hal.sim_onewire import SimOneWire
-
-            bus = self.onewire_buses[pin] = SimOneWire(pin)
         return bus
 
     def dht_readinto(self, pin, buf):

@@ -1,7 +1,7 @@
-"""Simulated OneWire bus and DS18B20 for SimHal, loaded on the first `onewire()` /
-`add_ds18b20()`: the DS18B20 answers its commands on a bit-level bus (ROM commands, Convert T,
-scratchpad), encoded from the datasheet independently of the driver (the CRC-8 here is the
-datasheet's bit-serial shift register, the driver's is byte-wise).
+"""Simulated OneWire bus and DS18B20 for SimHal, loaded on the first `onewire()` (served
+from here) / `add_ds18b20()`: the DS18B20 answers its commands on a bit-level bus (ROM
+commands, Convert T, scratchpad), encoded from the datasheet independently of the driver
+(the CRC-8 here is the datasheet's bit-serial shift register, the driver's is byte-wise).
 """
 
 import struct
@@ -23,6 +23,14 @@ def _dow_crc(data):
             if feedback:
                 crc ^= 0x8C
     return crc
+
+
+def onewire(hal, pin):
+    """SimHal.onewire (served from here): the bus on `pin`, made on first use."""
+    bus = hal.onewire_buses.get(pin)
+    if bus is None:
+        bus = hal.onewire_buses[pin] = SimOneWire(pin)
+    return bus
 
 
 class SimOneWire:

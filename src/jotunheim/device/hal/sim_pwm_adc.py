@@ -1,5 +1,15 @@
 """Simulated PWM outputs and ADC inputs for SimHal, loaded on the first `pwm()` / `adc()`
-(a simulation whose settings declare neither does not pay for them)."""
+(a simulation whose settings declare neither does not pay for them). SimHal serves the two
+functions below as its methods (`hal.pwm(5)` is `pwm(hal, 5)`)."""
+
+
+def pwm(hal, num, freq=1000, duty_u16=0):
+    p = hal.pwms[num] = SimPWM(num, freq, duty_u16)
+    return p
+
+
+def adc(hal, num):
+    return SimADC(hal, num)
 
 
 class SimPWM:
