@@ -6,16 +6,17 @@ import asyncio
 
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.grpc import (
-    Gather,
+    GATHER_MIN,
     GrpcError,
     Status,
     check_response_headers,
     decode_metadata,
     header_value,
     make_room,
+    message_prefix,
     status_from_trailers,
 )
-from jotunheim.wire.protobuf import decode, encode_into
+from jotunheim.wire.protobuf import MAX_DEPTH, decode, encode_into
 
 
 class Call:
@@ -176,15 +177,22 @@ class Call:
         await self._ch.flush()
 
     def encode(self, message):
-        """The framed request as a Gather: large bytes values are sent from the caller's
-        objects, never copied into an encoding buffer (small heaps, large messages)."""
-        out = Gather(5)
+        """The framed request, as channel_io sends it: a tuple of one buffer, or for a
+        message holding a large bytes value the list of its parts (grpc_gather.Gather), so
+        such values are sent from the caller's objects, never copied into an encoding buffer
+        (small heaps, large messages)."""
+        if _holds_large_bytes(message, 0):
+            from jotunheim.wire.grpc_gather import Gather
+
+            out = Gather(5)
+        else:
+            out = bytearray(5)
         try:
             encode_into(self._req_d, message, out)
         except EncodeError as exc:
             raise GrpcError(Status.INTERNAL, "cannot encode request: %s" % exc) from None
-        out.set_prefix()
-        return out
+        out[0:5] = message_prefix(len(out) - 5)
+        return (out,) if type(out) is bytearray else out.parts
 
     async def send(self, message):
         """Sends one request message (waits for flow-control window)."""
@@ -250,6 +258,21 @@ class Call:
         if msg is None:
             raise StopAsyncIteration
         return msg
+
+
+def _holds_large_bytes(value, depth):
+    """True when a message (dict) holds a bytes value of GATHER_MIN bytes or more anywhere;
+    a walk of the dicts and lists, bounded like the codec's nesting."""
+    if type(value) is bytes:
+        return len(value) >= GATHER_MIN
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, (list, tuple)) or depth > 2 * MAX_DEPTH:
+        return False
+    for item in value:
+        if _holds_large_bytes(item, depth + 1):
+            return True
+    return False
 
 
 async def unary_result(call):

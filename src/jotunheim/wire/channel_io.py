@@ -7,7 +7,7 @@ import asyncio
 
 from jotunheim.compat import const, ticks_ms
 from jotunheim.wire import h2frames as ev
-from jotunheim.wire.grpc import Gather, GrpcError, Status, message_prefix
+from jotunheim.wire.grpc import GrpcError, Status, message_prefix
 from jotunheim.wire.h2conn import H2Error, H2ProtocolError
 
 
@@ -99,19 +99,21 @@ class SendMixin:
     """Channel methods that send request messages (uses flush, _changed, _conn, _error)."""
 
     async def send_message(self, call, payload, end_stream):
-        """Sends one message as the windows allow: payload is encoded bytes, a Gather from
-        Call.encode (prefix included), or None (just END_STREAM). Large messages go out in
-        _SEND_CHUNK pieces, flushed one by one, so neither the 5-byte prefix nor the HTTP/2
-        output buffer ever holds a second copy of the whole message."""
+        """Sends one message as the windows allow: payload is encoded bytes, what
+        Call.encode returns (framed: a tuple of one buffer, or a list of parts), or None
+        (just END_STREAM). Large messages go out in _SEND_CHUNK pieces, flushed one by one,
+        so neither the 5-byte prefix nor the HTTP/2 output buffer ever holds a second copy
+        of the whole message."""
         # The non-empty buffers that make up the framed message, in order.
         if payload is None:
             bufs = ()
-        elif isinstance(payload, Gather):
-            parts = payload.parts
-            if len(payload) <= _SEND_CHUNK and len(parts) > 1:
-                bufs = (b"".join(parts),)  # a small message: one buffer, one DATA frame
+        elif type(payload) is tuple:
+            bufs = payload
+        elif type(payload) is list:  # large bytes values by reference (grpc_gather)
+            if sum(len(p) for p in payload) <= _SEND_CHUNK:
+                bufs = (b"".join(payload),)  # a small message: one buffer, one DATA frame
             else:
-                bufs = [p for p in parts if len(p)]
+                bufs = [p for p in payload if len(p)]
         elif len(payload) <= _SEND_CHUNK:
             bufs = (message_prefix(len(payload)) + payload,)
         else:

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from jotunheim.wire import grpc
 from jotunheim.wire import protobuf as pb
-from jotunheim.wire.grpc import Gather, message_prefix
+from jotunheim.wire.grpc import message_prefix
+from jotunheim.wire.grpc_gather import Gather
 from tests.unit.codec.oracle import PAIRS, message_strategy
 
 
@@ -24,7 +25,7 @@ SETTINGS = settings(
 def _gathered(desc, value):
     out = Gather(5)
     pb.encode_into(desc, value, out)
-    out.set_prefix()
+    out[0:5] = message_prefix(len(out) - 5)
     assert len(out) == sum(len(p) for p in out.parts)
     return b"".join(out.parts)
 
@@ -54,6 +55,6 @@ def test_large_values_are_kept_by_reference(size, label_len):
     msg = {"f_bytes": big, "f_nested": {"id": 7, "label": "x" * label_len}, "f_int32": 3}
     out = Gather(5)
     pb.encode_into(ts_d.Scalars, msg, out)
-    out.set_prefix()
+    out[0:5] = message_prefix(len(out) - 5)
     assert b"".join(out.parts) == _framed(pb.encode(ts_d.Scalars, msg))
     assert any(p is big for p in out.parts) == (size >= grpc.GATHER_MIN)
