@@ -102,9 +102,6 @@ class CapabilityBuilder:
 # reload (Settings.on_change) or an installed update; a rebuild that changes nothing emits
 # nothing. Announcing happens at connect and on changes only (capability_announce).
 
-# Settings sections whose change means the generated tools must be re-derived.
-TOOL_SECTIONS = ("capability_configuration", "loki")
-
 
 class CapabilityPropagator:
     """Tracks the last announced capabilities and tells listeners `callback(event)` of changes."""

@@ -6,7 +6,11 @@ public function here is served as a method of the same name (capabilities._serve
 the propagator or negotiator first.
 """
 
-from jotunheim.device.capabilities import TOOL_SECTIONS, NegotiationTimeout
+from jotunheim.compat import const
+from jotunheim.device.capabilities import NegotiationTimeout
+
+# Settings sections whose change means the generated tools must be re-derived.
+_TOOL_SECTIONS = const(("capability_configuration", "loki"))
 
 
 def connected(prop):
@@ -129,8 +133,8 @@ def settings_changed(prop, changed):
     """CapabilityPropagator's Settings.on_change listener: re-derive the tools when a section
     they come from changed (or when it is not said which), then refresh."""
     try:
-        for name in changed or TOOL_SECTIONS:
-            if name in TOOL_SECTIONS:
+        for name in changed or _TOOL_SECTIONS:
+            if name in _TOOL_SECTIONS:
                 announce(prop, "reconfigured")
                 return
         announce(prop, "updated")
