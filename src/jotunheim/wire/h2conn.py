@@ -8,13 +8,12 @@ from jotunheim.compat import const
 # (h2conn.DATA), H2StreamError, FlowControlError and the other error-path names — loads on
 # first use from h2errors / h2names, as h2frames' rare names do: one function serves both.
 from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public error names)
-    FrameBuffer,
     H2Error,
     H2ProtocolError,
     __getattr__,
 )
 from jotunheim.wire.h2recv import HANDLERS, H2Stream, control
-from jotunheim.wire.hpack import HpackDecoder, HpackEncoder, HpackError
+from jotunheim.wire.hpack import HpackError
 
 # RFC 9113 numbers and h2recv's table codes, as private const()s: folded into the bytecode,
 # no qstr or global on the device (h2names has them by name).
@@ -26,15 +25,7 @@ _CONTINUATION = const(0x9)
 _FLAG_END_STREAM = const(0x1)
 _FLAG_ACK = const(0x1)
 _FLAG_END_HEADERS = const(0x4)
-_SETTINGS_HEADER_TABLE_SIZE = const(0x1)
-_SETTINGS_ENABLE_PUSH = const(0x2)
-_SETTINGS_INITIAL_WINDOW_SIZE = const(0x4)
-_SETTINGS_MAX_HEADER_LIST_SIZE = const(0x6)
-_DEFAULT_HEADER_TABLE_SIZE = const(4096)
-_DEFAULT_MAX_HEADER_LIST_SIZE = const(8192)  # gRPC's default too (as in hpack)
-_DEFAULT_MAX_FRAME_SIZE = const(16384)
-_DEFAULT_WINDOW_SIZE = const(65535)
-# the stream table (h2names): closed state, close reasons, sent inputs, closed state
+# the stream table (h2names): states, a close reason, sent inputs
 _CLOSED = const(4)
 _HALF_CLOSED_REMOTE = const(3)
 _ENDED = const(0)
@@ -61,43 +52,9 @@ class H2Connection:
     """Client side of one HTTP/2 connection; see CONTRACTS.md section 2 for the API."""
 
     def __init__(self, local_settings=None):
-        # Settings we send unless overridden by local_settings. No server push: a client that
-        # does not want it says so (section 8.4), and our stream table has no reserved states.
-        settings = {
-            _SETTINGS_ENABLE_PUSH: 0,
-            _SETTINGS_INITIAL_WINDOW_SIZE: _DEFAULT_WINDOW_SIZE,
-            _SETTINGS_MAX_HEADER_LIST_SIZE: _DEFAULT_MAX_HEADER_LIST_SIZE,
-        }
-        if local_settings:
-            settings.update(local_settings)
-        self.local_settings = settings
-        self._pending_settings = ()  # sent, not yet acknowledged (they apply on ACK)
-        self._out = bytearray()
-        self._frames = FrameBuffer(_DEFAULT_MAX_FRAME_SIZE)
-        # Our encoder keeps no larger HPACK table than we let the peer's make ours keep: a
-        # client short of memory that sends SETTINGS_HEADER_TABLE_SIZE 0 keeps none at all.
-        table = settings.get(_SETTINGS_HEADER_TABLE_SIZE)
-        if type(table) is not int or table > _DEFAULT_HEADER_TABLE_SIZE:
-            table = _DEFAULT_HEADER_TABLE_SIZE
-        self._encoder = HpackEncoder(table)
-        self._decoder = HpackDecoder(max_header_list_size=settings[_SETTINGS_MAX_HEADER_LIST_SIZE])
-        self._streams = {}
-        self._closed = {}  # stream id -> close reason, bounded by _MAX_CLOSED_STREAMS
-        self._highest_stream_id = 0
-        self._header_block = None  # [stream id, end_stream, bytearray] while CONTINUATIONs due
-        self._preface_received = False
-        self._dead = None  # the H2ProtocolError that ended the connection
-        self._goaway = False  # GOAWAY sent or received: no new streams (section 6.8)
-        self.peer_max_concurrent_streams = 0x7FFFFFFF  # unlimited until the peer says so
-        self.max_outbound_frame_size = _DEFAULT_MAX_FRAME_SIZE
-        self.peer_max_header_list_size = None
-        self._peer_initial_window = _DEFAULT_WINDOW_SIZE
-        self._local_initial_window = _DEFAULT_WINDOW_SIZE
-        # Flow control: connection windows, ours to send and the peer's to us.
-        self._outbound_window = _DEFAULT_WINDOW_SIZE
-        self._inbound_window = _DEFAULT_WINDOW_SIZE
-        self._inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
-        self._inbound_target = _DEFAULT_WINDOW_SIZE
+        # The attributes are set in h2control.setup, imported for the construction and
+        # dropped: code a connection runs once is heap only while it runs (DESIGN section 4).
+        control().setup(self, local_settings)
 
     def __getattr__(self, name):
         # initiate_connection, lend_data_buffers, update_settings, end_stream, reset_stream,

@@ -6,7 +6,9 @@ heap, it holds heap only while it runs. No classes here: each import would make 
 
 from jotunheim.compat import const
 from jotunheim.wire import h2frames as ev
+from jotunheim.wire.h2frames import FrameBuffer
 from jotunheim.wire.h2recv import unknown_stream
+from jotunheim.wire.hpack import HpackDecoder, HpackEncoder
 
 # RFC 9113 numbers and the stream table's codes, as private const()s (named in h2names).
 _PREFACE = const(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
@@ -27,6 +29,8 @@ _SETTINGS_INITIAL_WINDOW_SIZE = const(0x4)
 _SETTINGS_MAX_FRAME_SIZE = const(0x5)
 _SETTINGS_MAX_HEADER_LIST_SIZE = const(0x6)
 _DEFAULT_MAX_FRAME_SIZE = const(16384)
+_DEFAULT_HEADER_TABLE_SIZE = const(4096)
+_DEFAULT_MAX_HEADER_LIST_SIZE = const(8192)  # gRPC's default too (as in hpack)
 _MAX_FRAME_SIZE_LIMIT = const(16777215)
 _MAX_WINDOW_SIZE = const(2147483647)
 _RESET_SENT = const(1)
@@ -55,7 +59,48 @@ def method(conn, name):
     return bound
 
 
-# -- sent ------------------------------------------------------------------------------------
+# -- connection start ------------------------------------------------------------------------
+
+
+def setup(conn, local_settings):
+    """H2Connection's attributes (its __init__ calls this)."""
+    # Settings we send unless overridden by local_settings. No server push: a client that
+    # does not want it says so (section 8.4), and our stream table has no reserved states.
+    settings = {
+        _SETTINGS_ENABLE_PUSH: 0,
+        _SETTINGS_INITIAL_WINDOW_SIZE: _DEFAULT_WINDOW_SIZE,
+        _SETTINGS_MAX_HEADER_LIST_SIZE: _DEFAULT_MAX_HEADER_LIST_SIZE,
+    }
+    if local_settings:
+        settings.update(local_settings)
+    conn.local_settings = settings
+    conn._pending_settings = ()  # sent, not yet acknowledged (they apply on ACK)
+    conn._out = bytearray()
+    conn._frames = FrameBuffer(_DEFAULT_MAX_FRAME_SIZE)
+    # Our encoder keeps no larger HPACK table than we let the peer's make ours keep: a client
+    # short of memory that sends SETTINGS_HEADER_TABLE_SIZE 0 keeps none at all.
+    table = settings.get(_SETTINGS_HEADER_TABLE_SIZE)
+    if type(table) is not int or table > _DEFAULT_HEADER_TABLE_SIZE:
+        table = _DEFAULT_HEADER_TABLE_SIZE
+    conn._encoder = HpackEncoder(table)
+    conn._decoder = HpackDecoder(max_header_list_size=settings[_SETTINGS_MAX_HEADER_LIST_SIZE])
+    conn._streams = {}
+    conn._closed = {}  # stream id -> close reason, the newest _MAX_CLOSED_STREAMS (h2conn)
+    conn._highest_stream_id = 0
+    conn._header_block = None  # [stream id, end_stream, bytearray] while CONTINUATIONs due
+    conn._preface_received = False
+    conn._dead = None  # the H2ProtocolError that ended the connection
+    conn._goaway = False  # GOAWAY sent or received: no new streams (section 6.8)
+    conn.peer_max_concurrent_streams = 0x7FFFFFFF  # unlimited until the peer says so
+    conn.max_outbound_frame_size = _DEFAULT_MAX_FRAME_SIZE
+    conn.peer_max_header_list_size = None
+    conn._peer_initial_window = _DEFAULT_WINDOW_SIZE
+    conn._local_initial_window = _DEFAULT_WINDOW_SIZE
+    # Flow control: connection windows, ours to send and the peer's to us.
+    conn._outbound_window = _DEFAULT_WINDOW_SIZE
+    conn._inbound_window = _DEFAULT_WINDOW_SIZE
+    conn._inbound_unacked = 0  # consumed by the app, not yet returned by WINDOW_UPDATE
+    conn._inbound_target = _DEFAULT_WINDOW_SIZE
 
 
 def initiate_connection(conn):
