@@ -7,6 +7,7 @@ from jotunheim.wire.pbwire import (
     WIRE_TYPE,
     encode_message,
     fields_of,
+    located,
     read_text,
     read_varint,
     skip_field,
@@ -45,10 +46,6 @@ _STRING = const(9)
 _BYTES = const(12)
 # Default of an implicit-presence field by type number (messages: None = absent).
 DEFAULTS = (None, 0.0, 0.0, 0, 0, 0, 0, 0, False, "", None, None, b"", 0, 0, 0, 0, 0, 0)
-
-
-class FieldDecodeError(DecodeError):
-    """A DecodeError already located at "Message.field" (outer levels keep it as is)."""
 
 
 def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
@@ -213,11 +210,11 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                     if fields[j] >> 9 & 0x7F == oneof:
                         msg[fields[j - 1]] = None
             msg[name] = v
-    except FieldDecodeError:
-        raise
     except DecodeError as e:
+        if getattr(e, "located", False):  # a nested message's error, located there
+            raise
         where = desc[0] + ("." + name if name else "")
-        raise FieldDecodeError("%s: %s" % (where, e)) from None
+        raise located(DecodeError("%s: %s" % (where, e))) from None
     return msg
 
 
@@ -225,7 +222,9 @@ def spend(budget, n, desc):
     """Charges n decoded fields to the shared budget (_MAX_FIELDS_PER_BYTE)."""
     budget[0] -= n
     if budget[0] < 0:
-        raise FieldDecodeError(
-            "%s: message expands to more than %d fields per input byte"
-            % (desc[0], _MAX_FIELDS_PER_BYTE)
+        raise located(
+            DecodeError(
+                "%s: message expands to more than %d fields per input byte"
+                % (desc[0], _MAX_FIELDS_PER_BYTE)
+            )
         )
