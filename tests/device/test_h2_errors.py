@@ -118,6 +118,21 @@ def test_data_after_end_stream_is_stream_closed():
     _connection_error(conn, peer, frame(f.DATA, 0, sid, b"x"), f.STREAM_CLOSED)
 
 
+def test_only_the_newest_closed_streams_are_remembered():
+    # The connection remembers how its 8 newest closed streams ended; a frame on an older one
+    # is ignored as on a stream we reset, not a connection error.
+    conn, peer = connected()
+    sids = []
+    for _ in range(9):
+        sid = open_stream(conn, peer)
+        conn.receive_data(peer.headers(sid, RESPONSE + TRAILERS, end_stream=True))
+        sids.append(sid)
+    assert sorted(conn._closed) == sids[1:]
+    assert conn.receive_data(frame(f.DATA, 0, sids[0], b"x")) == []
+    conn.data_to_send()
+    _connection_error(conn, peer, frame(f.DATA, 0, sids[1], b"x"), f.STREAM_CLOSED)
+
+
 def test_data_on_half_closed_remote_is_stream_error():
     conn, peer = connected()
     sid = open_stream(conn, peer, end_stream=False)  # we keep sending
