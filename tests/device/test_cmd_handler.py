@@ -6,7 +6,8 @@ import json
 from capsdev import RecordingHal, command, example_settings, fake_drivers
 
 from jotunheim.device.capabilities import CapabilityBuilder
-from jotunheim.device.commands import CommandHandler, ConcurrencyLimiter
+from jotunheim.device.commands import CommandHandler
+from jotunheim.device.limiter import ConcurrencyLimiter
 from jotunheim.device.memory import MemoryMonitor
 from jotunheim.device.scheduler import PriorityScheduler
 from jotunheim.device.tools import Tool, ToolError, ToolRegistry

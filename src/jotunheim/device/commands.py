@@ -26,16 +26,6 @@ _MAX_ARGS_BYTES = const(16384)  # args_json comes from the network: bound it bef
 _DEFAULT_CACHE_SIZE = const(16)
 
 
-def __getattr__(name):
-    # ConcurrencyLimiter (and its ResourceExhausted) live in limiter.py, which the agent's
-    # flow never loads (it injects a scheduler); importing them from here keeps working.
-    if name == "ConcurrencyLimiter" or name == "ResourceExhausted":
-        from jotunheim.device import limiter
-
-        return getattr(limiter, name)
-    raise AttributeError(name)
-
-
 class CommandHandler:
     """`await handle(command)` -> CommandResult dict; see the module docstring."""
 
@@ -86,26 +76,23 @@ class CommandHandler:
             await pending[0].wait()
             return pending[1]
         pending = inflight[cid] = [asyncio.Event(), None]
+        result = None
         try:
             result = await self.execute(cid, command)
         except Exception as exc:  # last line of defence: nothing escapes the runtime
             result = error_result(cid, "INTERNAL", "%s: %s" % (type(exc).__name__, exc))
-        except BaseException:
-            # The caller was cancelled (session closed). The tool may have run partly, so the
-            # id is spent: remember that, release any duplicate waiting on us, re-raise.
-            self._finish(cid, pending, error_result(cid, "INTERNAL", "cancelled"))
-            raise
-        self._finish(cid, pending, result)
+        finally:
+            if result is None:
+                # The caller was cancelled (session closed). The tool may have run partly, so
+                # the id is spent: remember that and release any duplicate waiting on us.
+                result = error_result(cid, "INTERNAL", "cancelled")
+            del inflight[cid]
+            if not inflight:
+                self._inflight = None
+            self._cache.put(cid, result)
+            pending[1] = result
+            pending[0].set()
         return result
-
-    def _finish(self, cid, pending, result):
-        inflight = self._inflight
-        del inflight[cid]
-        if not inflight:
-            self._inflight = None
-        self._cache.put(cid, result)
-        pending[1] = result
-        pending[0].set()
 
     async def execute(self, cid, command):
         """Runs one command (lookup, argument checks, deadline, scheduler) -> CommandResult
