@@ -300,7 +300,7 @@ async def test_own_limiter_survives_deadline_while_queued():
 
 def test_result_cache_keys_are_exact_ids():
     # Entries are found by a length-prefixed id: "id1" must never match "id10" or "id1x".
-    from jotunheim.device.command_results import ResultCache, error_result
+    from jotunheim.device.commands import ResultCache, error_result
 
     c = ResultCache(4)
     ok = {"command_id": "id10", "success": True, "result": b'{"v": 1}', "error_code": "",
@@ -322,7 +322,7 @@ def test_result_cache_keys_are_exact_ids():
 
 def test_result_cache_drops_the_least_recently_used():
     # One buffer of records: a get() moves its record to the end, eviction cuts the front.
-    from jotunheim.device.command_results import ResultCache, error_result
+    from jotunheim.device.commands import ResultCache, error_result
 
     c = ResultCache(3)
     for cid in ("a", "b", "c"):

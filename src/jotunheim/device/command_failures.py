@@ -5,7 +5,7 @@ failure only, so a device whose commands succeed never holds this code (heap).""
 import asyncio
 import json
 
-from jotunheim.device.command_results import CODES, MAX_RESULT_BYTES, error_result
+from jotunheim.device.commands import CODES, MAX_RESULT_BYTES, error_result
 from jotunheim.device.tools import InvalidArgument, ToolError
 
 # gRPC status (int) -> CommandResult error_code, for tools that call over gRPC (Loki).
