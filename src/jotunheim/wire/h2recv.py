@@ -88,10 +88,11 @@ class H2Stream:
         return self.state
 
 
-# Connection-specific header fields are malformed in HTTP/2 (RFC 9113 section 8.2.2); the
-# same tuple as h2names.CONNECTION_HEADERS, which h2errors uses.
+# Connection-specific header fields are malformed in HTTP/2 (RFC 9113 section 8.2.2): the
+# names of h2names.CONNECTION_HEADERS (which h2errors uses) as one bytes, b"\n" + name +
+# b"\n" found in it (a tuple of five bytes objects cost the device ~0.2 KB more heap).
 _CONNECTION_HEADERS = const(
-    (b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade")
+    b"\nconnection\nkeep-alive\nproxy-connection\ntransfer-encoding\nupgrade\n"
 )
 
 
@@ -105,7 +106,7 @@ def check_received_headers(stream_id, headers, trailers):
             if name != b":status" or status is not None or trailers or regular_seen:
                 break
             status = value
-        elif not name or name.lower() != name or name in _CONNECTION_HEADERS:
+        elif not name or name.lower() != name or b"\n" + name + b"\n" in _CONNECTION_HEADERS:
             break
         else:
             regular_seen = True

@@ -19,10 +19,12 @@ _STATIC_LENGTH = const(61)  # entries of the static table (as in hpack_table)
 _ENTRY_OVERHEAD = const(32)  # RFC 7541 4.1 (as in hpack_table)
 _MAX_INTEGER_CONTINUATION_OCTETS = const(4)  # after the prefix: values up to ~2**28
 
-# Names whose values we never let an intermediary index (RFC 7541 7.1.3: secrets).
-_NEVER_INDEXED_NAMES = const((b"authorization", b"proxy-authorization"))
-# Names whose values change on every request; indexing them would churn the table.
-_UNINDEXED_NAMES = const((b"grpc-timeout", b"content-length"))
+# Names as one bytes each, b"\n" + name + b"\n" found in it (a tuple of bytes objects costs
+# the device ~0.1 KB more heap). Names whose values we never let an intermediary index
+# (RFC 7541 7.1.3: secrets):
+_NEVER_INDEXED_NAMES = const(b"\nauthorization\nproxy-authorization\n")
+# Names whose values change on every request; indexing them would churn the table:
+_UNINDEXED_NAMES = const(b"\ngrpc-timeout\ncontent-length\n")
 
 
 def _encode_int(out, value, prefix_bits, flags):
@@ -84,7 +86,8 @@ class HpackEncoder(DynamicTable):
         fields = []
         for header in headers:
             if len(header) == 2 and type(header[0]) is bytes and type(header[1]) is bytes:
-                fields.append((header[0], header[1], header[0] in _NEVER_INDEXED_NAMES))
+                sensitive = b"\n" + header[0] + b"\n" in _NEVER_INDEXED_NAMES
+                fields.append((header[0], header[1], sensitive))
             else:  # str, bytearray, a sensitivity flag or a malformed header: rare, lazily
                 from jotunheim.wire.hpack_input import field
 
@@ -117,7 +120,7 @@ class HpackEncoder(DynamicTable):
             size = len(name) + len(value) + _ENTRY_OVERHEAD
             if sensitive:
                 _encode_int(out, name_index, 4, 0x10)  # never indexed
-            elif name in _UNINDEXED_NAMES or size > self.max_size // 2:
+            elif size > self.max_size // 2 or b"\n" + name + b"\n" in _UNINDEXED_NAMES:
                 _encode_int(out, name_index, 4, 0x00)  # without indexing
             else:
                 _encode_int(out, name_index, 6, 0x40)  # incremental indexing

@@ -19,9 +19,11 @@ def _as_bytes(value, what):
 
 
 def field(header, never_indexed):
-    """(name, value, sensitive) of one header: (name, value) or (name, value, sensitive)."""
+    """(name, value, sensitive) of one header: (name, value) or (name, value, sensitive);
+    never_indexed holds the names always sensitive, each between two b"\n"."""
     if len(header) < 2:
         raise EncodeError("hpack: a header is a (name, value) pair")
     name = _as_bytes(header[0], "name")
     value = _as_bytes(header[1], "value")
-    return name, value, (len(header) > 2 and header[2]) or name in never_indexed
+    sensitive = (len(header) > 2 and header[2]) or b"\n" + name + b"\n" in never_indexed
+    return name, value, sensitive
