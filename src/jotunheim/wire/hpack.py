@@ -47,19 +47,24 @@ def _encode_int(out, value, prefix_bits, flags):
 class HpackEncoder(DynamicTable):
     """Encodes header lists (lists of (name, value) bytes pairs) into header blocks."""
 
+    # Class defaults, stored on an encoder only once they change: fewer attribute slots per
+    # connection. Table size changes to signal at the next block's start (smallest, final):
+    _pending_min = None
+    _pending_final = None
+    # The size the peer's decoder holds its table to: the protocol's default until we signal
+    # another. A smaller table of ours needs no signal (we index only entries we keep, the
+    # newest, which its larger table keeps too), but a peer that lowers
+    # SETTINGS_HEADER_TABLE_SIZE below this must hear the new size.
+    _peer_size = 4096
+    huffman = True
+
     def __init__(self, max_table_size=_DEFAULT_TABLE_SIZE, huffman=True):
         super().__init__(min(_DEFAULT_TABLE_SIZE, max_table_size))
         # Our own memory cap: the peer's SETTINGS_HEADER_TABLE_SIZE only lets us use up to
         # that much; we never use more than max_table_size.
         self._cap = max_table_size
-        self._pending_min = None
-        self._pending_final = None
-        # The size the peer's decoder holds its table to: the protocol's default until we
-        # signal another. A smaller table of ours needs no signal (we index only entries we
-        # keep, the newest, which its larger table keeps too), but a peer that lowers
-        # SETTINGS_HEADER_TABLE_SIZE below this must hear the new size.
-        self._peer_size = _DEFAULT_TABLE_SIZE
-        self.huffman = huffman
+        if not huffman:
+            self.huffman = False
 
     @property
     def header_table_size(self):
