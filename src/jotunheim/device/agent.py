@@ -37,7 +37,6 @@ class Agent:
             if IS_MICROPYTHON:
                 unload("jotunheim.device.agent_build")
         agent_build = None  # so that the collect below frees the module
-        _attach_hooks(self)
         gc.collect()  # settings validation and tool building leave garbage behind
 
     @property
@@ -65,6 +64,24 @@ class Agent:
     def stop(self):
         self.session.stop()
 
+    # Hooks agent_build registers (methods here: a function defined in a dropped module would
+    # keep that module's globals, all of its code, alive).
+    async def _first_stream(self, body):
+        # streams.py loads on the first StreamControl only: its StreamRunner then takes
+        # this one and every later one directly.
+        from jotunheim.device.streams import StreamRunner
+
+        runner = StreamRunner(self.session, self.handler, self.log.child("streams"))
+        self.session.on_message("stream_control", runner.on_control)
+        await runner.on_control(body)
+
+    def _release_memory(self, free):
+        # The memory monitor's on_critical (user work is being held back): close what the
+        # next call opens again. An idle channel to Loki holds ~6 KB of heap.
+        loki = getattr(self.builder, "_loki", None)
+        if loki is not None:
+            asyncio.create_task(loki.close_if_idle())
+
     async def _watch_settings(self):
         last = _stamp(self.settings_path)
         while True:
@@ -78,31 +95,6 @@ class Agent:
                 self.log.info("settings reloaded")
             except Exception as exc:  # a bad edit keeps the old settings running
                 self.log.warn("settings reload failed, keeping the old ones: %s", exc)
-
-
-def _attach_hooks(agent):
-    """The closures the running agent keeps. They are made here, not in agent_build: a
-    function defined in a dropped module keeps that module's globals (all its code) alive."""
-
-    async def first_stream(body):
-        # streams.py loads on the first StreamControl only: its StreamRunner then takes
-        # this one and every later one directly.
-        from jotunheim.device.streams import StreamRunner
-
-        runner = StreamRunner(agent.session, agent.handler, agent.log.child("streams"))
-        agent.session.on_message("stream_control", runner.on_control)
-        await runner.on_control(body)
-
-    agent.session.on_message("stream_control", first_stream)
-
-    def release_memory(free):
-        # The memory monitor's on_critical (user work is being held back): close what
-        # the next call opens again. An idle channel to Loki holds ~6 KB of heap.
-        loki = getattr(agent.builder, "_loki", None)
-        if loki is not None:
-            asyncio.create_task(loki.close_if_idle())
-
-    agent.monitor.memory.on_critical = release_memory
 
 
 def attach_ota(agent):

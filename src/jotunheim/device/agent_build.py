@@ -12,10 +12,11 @@ _GC_EVERY = const(8192)
 
 def build(agent, settings_path, hal, logger, channel_factory):
     """Sets the agent's parts: settings, log, hal, builder, registry, handler, propagator,
-    negotiator, wifi, monitor and session. Closures the agent keeps (message handlers) are
-    made in agent.py, and nothing is imported from it: a function defined here would keep
-    this module alive, and under `-m jotunheim.device.agent` the agent module is __main__,
-    so importing it by name would load a second copy."""
+    negotiator, wifi, monitor and session, and registers the agent's hooks (its methods).
+    Handlers the agent keeps are defined in agent.py, and nothing is imported from it: a
+    function defined here would keep this module alive, and under `-m
+    jotunheim.device.agent` the agent module is __main__, so importing it by name would load
+    a second copy."""
     # The wire stack is the largest import (~105 KB on the 64-bit unix port): load it
     # first, while the heap is empty and unfragmented, instead of at the first connect.
     gc.collect()
@@ -83,6 +84,8 @@ def build(agent, settings_path, hal, logger, channel_factory):
         logger=log.child("session"),
         channel_factory=channel_factory,
     )
+    agent.session.on_message("stream_control", agent._first_stream)
+    memory.on_critical = agent._release_memory
 
 
 def log_start(agent):
