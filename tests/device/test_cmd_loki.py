@@ -90,6 +90,27 @@ async def test_an_idle_channel_is_closed_and_the_next_call_dials_again():
     await c.close()
 
 
+async def test_closing_the_channel_ends_its_idle_close_task():
+    import asyncio
+
+    # A sleeping idle-close task would keep the closed channel (and the call code) alive
+    # for up to idle_close_ms: close() cancels it, as does a channel dropped after a failure.
+    c, ch, _ = _client(
+        {"/loki.LokiService/Script_add": [_ok("5"), GrpcError(14, "gone"), _ok("5")]}
+    )
+    assert await c.call("add", {}) == 5
+    first = c._idle
+    assert first is not None and not first.done()
+    assert await c.call("add", {}) == 5  # UNAVAILABLE: dropped, retried on a new channel
+    await asyncio.sleep(0)
+    assert first.done() and ch.connects == 2
+    second = c._idle
+    assert second is not None and second is not first
+    await c.close()
+    await asyncio.sleep(0)
+    assert second.done() and c._idle is None and ch.closed == 2
+
+
 async def test_idle_close_ms_0_keeps_the_channel_open():
     import asyncio
 

@@ -55,3 +55,43 @@ async def test_failed_script_call_loads_the_failure_code_and_reports_it():
     else:
         raise AssertionError("a failed script call returned")
     assert "jotunheim.device.loki_failures" in sys.modules
+
+
+_CALL_CODE = ("jotunheim.device.loki_link", "jotunheim._gen.device.loki_script")
+
+
+async def test_closing_the_channel_drops_the_call_code_and_the_next_call_loads_it():
+    from jotunheim.compat import IS_MICROPYTHON
+
+    client, ch = _client({"success": True, "output": "5", "metadata": {}})
+    assert await client.call("add", {"a": 1}) == 5
+    assert client._channel is ch and "jotunheim.device.loki_link" in sys.modules  # kept open
+    await client.close()
+    assert client._channel is None
+    left = [name for name in _CALL_CODE if name in sys.modules]
+    # MicroPython: the code goes with the channel (it lives in the heap); CPython keeps it
+    assert left == ([] if IS_MICROPYTHON else list(_CALL_CODE))
+    assert await client.call("add", {"a": 2}) == 5  # imported and dialed again
+    assert ch.paths == ["/loki.LokiService/Script_add"] * 2
+    await client.close()
+
+
+async def test_a_call_that_found_loki_down_drops_the_call_code():
+    from jotunheim.compat import IS_MICROPYTHON
+
+    class _Refused(_OneAnswer):
+        async def connect(self):
+            raise OSError(111, "connection refused")
+
+    ch = _Refused(None)
+    cfg = {"mode": "remote", "address": "10.0.0.5:50052", "retries": 0}
+    client = LokiClient(cfg, lambda host, port: ch)
+    try:
+        await client.call("add", {"a": 1})
+    except Exception as exc:  # noqa: BLE001 - checked below
+        assert exc.error_code == "UNAVAILABLE" and "10.0.0.5:50052" in str(exc)
+    else:
+        raise AssertionError("a call to a Loki that is down returned")
+    assert client._channel is None and ch.paths == []
+    if IS_MICROPYTHON:  # nothing open, nothing running: no call code kept
+        assert [name for name in _CALL_CODE if name in sys.modules] == []

@@ -43,14 +43,18 @@ async def _fixed(client, method, req_name, request):
 
     req_d = getattr(loki_d, req_name)
     resp_d = getattr(loki_d, req_name[: -len("Request")] + "Response")
+    from jotunheim.device import loki_link
+
     try:
-        return await client._unary(method, req_d, resp_d, request)
+        return await loki_link.unary(client, method, req_d, resp_d, request)
     except LokiError:
         raise
     except Exception as exc:
         from jotunheim.device.loki_failures import translate
 
         raise translate(method, exc) from None
+    finally:
+        client._release()
 
 
 def _loki_params(params):

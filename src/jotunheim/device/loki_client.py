@@ -2,18 +2,25 @@
 
 Retries follow settings.loki.retries and errors_policy; when Loki is down, `fallback`
 "local" runs the on-device script of the same name, "error" reports UNAVAILABLE. Only the
-success path of a script call lives here: the wire channel and descriptors load on first
-use, failure handling and retries (loki_failures) on the first failure, and the fixed RPCs
-(loki_admin) when called, so a device that calls scripts holds as little code as it can.
+client's settings and state live here: the gRPC side (loki_link, the ScriptInput/ScriptResult
+descriptors, the map codec) loads with a call and is dropped when the channel to Loki closes,
+failure handling and retries (loki_failures) load on the first failure, and the fixed RPCs
+(loki_admin) when called, so a device between Loki calls holds as little code as it can.
 """
 
 import asyncio
-import json
 
-from jotunheim.compat import const, ticks_diff, ticks_ms
+from jotunheim.compat import IS_MICROPYTHON, const, unload
 from jotunheim.device.tools import ToolError
 
-_SERVICE = const("/loki.LokiService/")
+# What a burst of calls loads (code lives in the heap on MicroPython, ~9 KB): dropped when
+# the channel closes, with the channel (~5 KB), so the heap goes back to what it was before
+# the first call but for this client. The next call imports them again (~0.3 ms as .mpy).
+# One string, split when used: module names are interned, so split() makes no new strs.
+_CALL_MODULES = const(
+    "jotunheim.device.loki_link jotunheim.device.loki_failures jotunheim.device.loki_admin "
+    "jotunheim._gen.device.loki_script jotunheim._gen.device.loki jotunheim.wire.pbmaps"
+)
 
 
 class LokiError(ToolError):
@@ -36,8 +43,8 @@ class LokiClient:
         self.timeout_ms = loki.get("timeout_ms", 2000)
         self.retries = loki.get("retries", 2)
         self.fallback = loki.get("fallback", "error")
-        # An open channel keeps ~6 KB of heap (buffers, HTTP/2 and HPACK state) on the
-        # 64-bit unix port: closed after this long without a call, 0 keeps it open.
+        # An open channel keeps ~5 KB of heap (buffers, HTTP/2 and HPACK state) and the call
+        # code ~9 KB on the 64-bit unix port: closed after this long without a call, 0 keeps it.
         self.idle_close_ms = loki.get("idle_close_ms", 30000)
         self.local = local
         self.log = logger
@@ -47,6 +54,7 @@ class LokiClient:
 
     # Class defaults: an instance stores them once they change.
     _channel = None
+    _idle = None  # the open channel's idle-close task (loki_link)
     fallbacks = 0  # calls answered locally because Loki was down
     _calls = 0  # calls in flight on the open channel
     _used = 0  # ticks_ms() when the last call on it ended
@@ -58,92 +66,12 @@ class LokiClient:
             return await self._run_local(name, params)
         if self.mode != "remote":
             raise LokiError("UNAVAILABLE", "Loki is off on this device (script %s)" % name)
-        from jotunheim._gen.device import loki_script as script_d
+        from jotunheim.device import loki_link
 
-        # ScriptInput.parameters is map<string, string>: strings as-is, the rest as JSON.
-        strings = {}
-        for key in params:
-            value = params[key]
-            if value is not None:
-                strings[key] = value if isinstance(value, str) else json.dumps(value)
-        request = {"parameters": strings}
         try:
-            result = await self._unary(
-                "Script_" + name, script_d.ScriptInput, script_d.ScriptResult, request
-            )
-        except Exception as exc:
-            from jotunheim.device import loki_failures
-
-            return await loki_failures.script_call_failed(self, name, params, exc)
-        output = result.get("output", "")
-        if not result.get("success"):
-            from jotunheim.device import loki_failures
-
-            raise loki_failures.script_error(name, result)
-        try:
-            return json.loads(output)
-        except ValueError:
-            return output  # a plain string result
-
-    async def _unary(self, method, req_d, resp_d, request):
-        # One call, retried as the settings allow: loki_failures.retry re-sends a Script_
-        # call only when Loki looked down (no connection, a dropped one, UNAVAILABLE), never
-        # after an answer or a deadline, when the script may have run.
-        try:
-            return await self._attempt(method, req_d, resp_d, request)
-        except Exception as exc:
-            from jotunheim.device import loki_failures
-
-            return await loki_failures.retry(self, exc, method, req_d, resp_d, request)
-
-    async def _attempt(self, method, req_d, resp_d, request):
-        # One try: connect when no channel is open (one connect at a time), then call.
-        async with self._lock:
-            ch = self._channel
-            if ch is None:
-                host, _, port = self.address.rpartition(":")
-                factory = self._factory
-                if factory is None:  # lazy: gRPC/HTTP2 code loads only here
-                    from jotunheim.wire.channel import Channel as factory
-                ch = factory(host, int(port))
-                try:
-                    await asyncio.wait_for(ch.connect(), self.timeout_ms / 1000)
-                except Exception as exc:
-                    from jotunheim.device import loki_failures
-
-                    await loki_failures.after_failed_attempt(self, ch, exc)  # closes it
-                    # Nothing was sent: loki_failures retries it, even for a Script_ call.
-                    err = LokiError(
-                        "UNAVAILABLE", "cannot reach Loki at %s: %s" % (self.address, exc)
-                    )
-                    err.unreachable = True
-                    raise err from None
-                self._channel = ch
-                if self.idle_close_ms:
-                    asyncio.create_task(self._close_when_idle(ch))
-            self._calls += 1
-        try:
-            return await ch.unary_unary(
-                _SERVICE + method, req_d, resp_d, request, timeout=self.timeout_ms / 1000
-            )
-        except Exception as exc:
-            from jotunheim.device import loki_failures
-
-            await loki_failures.after_failed_attempt(self, ch, exc)
-            raise
+            return await loki_link.script_call(self, name, params)
         finally:
-            self._calls -= 1
-            self._used = ticks_ms()
-
-    async def _close_when_idle(self, ch):
-        # One task per opened channel: it ends when the channel is closed, by itself or not.
-        self._used = ticks_ms()
-        while self._channel is ch:
-            left = self.idle_close_ms - ticks_diff(ticks_ms(), self._used)
-            if left <= 0 and not self._calls:
-                await self.close()
-                return
-            await asyncio.sleep(max(left, 50) / 1000)
+            self._release()
 
     def _local_tool(self, name):
         tool = self.local.find(name) if self.local is not None else None
@@ -188,10 +116,29 @@ class LokiClient:
             await self.close()
 
     async def close(self):
-        ch = self._channel
-        self._channel = None
+        """Closes the channel to Loki (the next call dials again) and drops the call code."""
+        ch = self._take_channel()
         if ch is not None:
             try:
                 await ch.close()
             except Exception:  # closing a broken connection may fail again; nothing to report
                 pass
+        self._release()
+
+    def _take_channel(self):
+        # The open channel, forgotten, and its idle-close task cancelled (unless that task
+        # is the caller): a sleeping task would keep the closed channel and loki_link alive.
+        ch = self._channel
+        self._channel = None
+        task = self._idle
+        self._idle = None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        return ch
+
+    def _release(self):
+        # No channel and no call in flight: drop the call code (MicroPython only; CPython
+        # keeps its modules, and a re-imported class there would be a new class). A call
+        # still running keeps its module's globals; the next call imports a fresh copy.
+        if IS_MICROPYTHON and self._channel is None and not self._calls:
+            unload(*_CALL_MODULES.split())

@@ -52,7 +52,7 @@ async def after_failed_attempt(client, ch, exc):
     kept = client._channel is ch  # False: ch never connected (it is not the client's yet)
     if not kept or is_down(exc):
         if kept:
-            client._channel = None
+            client._take_channel()  # also ends its idle close
         try:
             await ch.close()
         except Exception:  # closing a broken connection may fail again; nothing to report
@@ -62,13 +62,15 @@ async def after_failed_attempt(client, ch, exc):
 async def retry(client, exc, method, req_d, resp_d, request):
     """The first attempt failed with exc: retry it as the settings allow, or raise. The fixed
     RPCs are idempotent; a Script_ call is not (it runs a script with effects)."""
+    from jotunheim.device import loki_link  # here: a module-level import would pin it
+
     first = [exc]
     idempotent = not method.startswith("Script_")
 
     async def attempt():
         if first:
             raise first.pop()
-        return await client._attempt(method, req_d, resp_d, request)
+        return await loki_link.attempt(client, method, req_d, resp_d, request)
 
     def classify(failure):
         if isinstance(failure, LokiError) and failure.unreachable:  # nothing was sent
