@@ -14,7 +14,8 @@ from pathlib import Path
 #             and is filled in by the codec on first use (NAME_IN_SPEC: no qstr for it)
 #     fields  as generated, one string "name,number,kind;..." sorted by field number; the
 #             codec turns it on first use into a flat tuple, two slots per field:
-#             field name, kind | sub << 16 | number << 24 (sub: the field's index in subs)
+#             field name, kind | sub << 16 | number << 24 (sub: the field's index in subs);
+#             a string led by TRANSIENT ("~") is converted on each use and never kept
 #     oneofs  tuple of oneof names, or None
 #     subs    descriptors of the message-typed fields, in field order, or None
 # kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
@@ -32,6 +33,8 @@ PRESENCE = 256
 ONEOF_SHIFT = 9
 MAX_ONEOFS = 127
 MAX_SUBS = 256
+# Leads the field string of a transient message (SLICES): the codec converts it on each use.
+TRANSIENT = "~"
 
 _TYPE_MESSAGE = 11
 _TYPE_GROUP = 10
@@ -207,11 +210,12 @@ def _render_file(fdesc, index):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _emit_messages(order, back_refs, index, sub_ref, var=None):
+def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=()):
     """Descriptor lines for messages in `order` (dependencies first); `sub_ref(entry)` names a
     sub-message's descriptor; fields in `back_refs` are bound after all messages exist.
     `var(full)`, when given, names the variable a message is bound to and, for messages it
-    names other than by their attribute name, moves the name into the field string."""
+    names other than by their attribute name, moves the name into the field string.
+    Messages named in `transient` get TRANSIENT before their field string."""
     lines = []
     patches = []
     for full in order:
@@ -237,6 +241,8 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None):
         if target != attr:  # no attribute: the name leads the field string (NAME_IN_SPEC)
             items.insert(0, attr)
             name_src = "None"
+        if attr in transient:
+            items = [TRANSIENT + items[0]] + items[1:] if items else [TRANSIENT]
         spec = ";".join(items)
         if len(spec) > 72:
             parts = []
@@ -263,6 +269,10 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None):
 # Only the roots are module attributes: every attribute name is a qstr on MicroPython, and the
 # device never names the nested messages, so they are built as locals of a function that runs
 # once at import (their names travel in their field strings, NAME_IN_SPEC).
+# The third item names the slice's transient messages: those a connection uses once (the
+# handshake) or rarely (OTA and stream control); their field tables are made on each use and
+# never kept, so a connected device holds none of them (~1 KB of the 64-bit heap for Hello,
+# Challenge and Welcome alone).
 SLICES = {
     "hub_session": (
         "hub.proto",
@@ -271,13 +281,22 @@ SLICES = {
             ".jotunheim.hub.HubMessage",
             ".jotunheim.capability.CapabilityResponse",  # the device encodes it on its own
         ),
+        (
+            "Hello",
+            "Challenge",
+            "Welcome",
+            "Refusal",
+            "UpdateNotice",
+            "OtaRollback",
+            "StreamControl",
+        ),
     ),
     # A device tool backed by a Loki script only ever calls Script_<name>.
-    "loki_script": ("loki.proto", (".loki.ScriptInput", ".loki.ScriptResult")),
+    "loki_script": ("loki.proto", (".loki.ScriptInput", ".loki.ScriptResult"), ()),
 }
 
 
-def _render_slice(source, roots, index):
+def _render_slice(source, roots, transient, index):
     order = []
     state = {}
     back_refs = set()
@@ -318,7 +337,12 @@ def _render_slice(source, roots, index):
     def var(full):
         return index.messages[full][1] if full in roots else "m%d" % number[full]
 
-    body = _emit_messages(order, back_refs, index, lambda target: var(seen[target[1]]), var)
+    missing = set(transient) - set(seen)
+    if missing:
+        raise SystemExit("slice of %s: no message %s" % (source, ", ".join(sorted(missing))))
+    body = _emit_messages(
+        order, back_refs, index, lambda target: var(seen[target[1]]), var, transient
+    )
     lines.extend(("    " + line).rstrip() for text in body for line in text.split("\n"))
     lines.append("    return %s" % ", ".join(var(r) for r in roots))
     lines.append("")
@@ -349,6 +373,6 @@ def generate(proto_dir, proto_files, out_dir):
             raise SystemExit("%s: only proto3 files are supported" % fdesc.name)
         text = _render_file(fdesc, index)
         (out_dir / (module_name(fdesc.name) + ".py")).write_text(text)
-    for name, (source, roots) in sorted(SLICES.items()):
+    for name, (source, roots, transient) in sorted(SLICES.items()):
         if source in wanted:
-            (out_dir / (name + ".py")).write_text(_render_slice(source, roots, index))
+            (out_dir / (name + ".py")).write_text(_render_slice(source, roots, transient, index))

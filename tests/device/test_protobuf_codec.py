@@ -333,3 +333,29 @@ def test_maps_with_fixed_width_keys_bool_keys_and_enum_values():
     assert data.index(h("9a020d0801")) < data.index(h("9a0204080010"))
     assert pb.decode(S, data)["m_fixed_double"] == {7: 0.5, 0: 0.0}
     assert pb.decode(S, data)["m_bool_enum"] == {True: -3, False: 0}
+
+
+def test_transient_messages_convert_on_each_use_and_keep_no_field_table():
+    # hub_session's handshake messages are marked transient ("~", tools/devicegen.py): they
+    # encode and decode exactly like the full module's, name their fields in errors, and
+    # their descriptors still hold the field string afterwards (nothing kept per message).
+    from jotunheim._gen.device import hub_session as hub_s
+    from jotunheim.errors import DecodeError
+    from jotunheim.wire.pbwire import fields_of
+
+    welcome = {"session_id": "s1", "resume_token": "r", "heartbeat_interval_ms": 5000}
+    for _ in range(2):
+        data = pb.encode(hub_s.HubMessage, {"welcome": welcome})
+        assert data == pb.encode(hub_d.HubMessage, {"welcome": welcome})
+        back = pb.decode(hub_s.HubMessage, data)["welcome"]
+        assert back == pb.decode(hub_d.HubMessage, data)["welcome"]
+    hub_fields = fields_of(hub_s.HubMessage)
+    k = hub_fields[hub_fields.index("welcome") + 1] >> 16 & 0xFF
+    desc = hub_s.HubMessage[3][k]
+    assert type(desc[1]) is str and desc[1].startswith("~Welcome;")
+    assert fields_of(desc) == fields_of(hub_d.Welcome)
+    with raises(DecodeError, match="Welcome.session_id"):
+        pb.decode(hub_s.HubMessage, b"\x12\x04\x0a\x05ab")
+    # a message that is not transient keeps its table once converted
+    pb.encode(hub_s.DeviceMessage, {"heartbeat": {"seq": 1}})
+    assert type(fields_of(hub_s.DeviceMessage)) is tuple

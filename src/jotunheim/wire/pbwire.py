@@ -19,16 +19,18 @@ def fields_of(desc):
     """The flat field table of a message descriptor, two slots per field: its name and
     `kind | sub << 16 | number << 24` (sub: index of its descriptor in desc[3], the message
     fields' sub-descriptors), built from the generated "name,number,kind;..." string on first
-    use (tools/devicegen.py explains why descriptors ship as strings). Two slots, not four:
-    the flow keeps ~100 converted fields resident, 16 bytes each less on a 64-bit heap. Call
-    it before reading a descriptor's name: a slice's nested messages get theirs (desc[0])
-    from the string then."""
+    use (tools/devicegen.py explains why descriptors ship as strings) and kept in desc[1],
+    unless the string is marked transient ("~": a message a connection uses once or rarely,
+    whose table is rebuilt on each use rather than held). Two slots, not four: 16 bytes less
+    per field on a 64-bit heap. Call it before reading a descriptor's name: a slice's nested
+    messages get theirs (desc[0]) from the string then."""
     spec = desc[1]
     if type(spec) is not str:
         return spec
     out = []
     k = 0
-    items = spec.split(";") if spec else []
+    keep = not spec.startswith("~")
+    items = (spec if keep else spec[1:]).split(";") if spec else []
     if items and "," not in items[0]:  # a slice's nested message: its name leads (no qstr)
         desc[0] = items.pop(0)
     for item in items:
@@ -40,7 +42,8 @@ def fields_of(desc):
         out.append(name)
         out.append(kind | int(num) << 24)
     fields = tuple(out)
-    desc[1] = fields
+    if keep:
+        desc[1] = fields
     return fields
 
 

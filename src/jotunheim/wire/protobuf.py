@@ -115,10 +115,10 @@ def new_message(desc):
 
 def decode_fields(desc, buf, pos, end, depth, msg, budget):
     """Decodes the fields in buf[pos:end] into msg (a new message dict when None) -> msg."""
+    fields = fields_of(desc)
     if msg is None:
-        msg = new_message(desc)  # also turns a generated field string into the tuple
+        msg = new_message(desc)
         spend(budget, len(msg), desc)
-    fields = desc[1]
     nf = len(fields)
     name = None
     try:

@@ -4,7 +4,7 @@
 def _slice():
     # Locals, not attributes: nested messages' names cost no qstr (tools/devicegen.py).
     m0 = [None, (
-        'Hello;device_id,1,9;proof,2,12;firmware_version,3,9'
+        '~Hello;device_id,1,9;proof,2,12;firmware_version,3,9'
         ';protocol_version,4,13;resume_token,5,9;runtime,6,9;pending_results,7,41'
     ), None, None]
     m1 = [None, 'ParameterDefinition;name,1,9;type,2,9;required,3,8;description,4,9', None, None]
@@ -49,23 +49,23 @@ def _slice():
         ';command_result,4,523;heartbeat,5,523;stream_data,6,523;ota_status,7,523'
         ';pong,8,523'
     ), ('body', ), (m0, CapabilityResponse, m9, m10, m11, m12, m13, m14, )]
-    m16 = [None, 'Challenge;nonce,1,12;protocol_version,2,13', None, None]
+    m16 = [None, '~Challenge;nonce,1,12;protocol_version,2,13', None, None]
     m17 = [None, (
-        'Welcome;session_id,1,9;resume_token,2,9;resumed,3,8'
+        '~Welcome;session_id,1,9;resume_token,2,9;resumed,3,8'
         ';heartbeat_interval_ms,4,13;dead_peer_timeout_ms,5,13;server_time_ms,6,3'
         ';acked_results,7,41;ota_status_acks,8,8'
     ), None, None]
-    m18 = [None, 'Refusal;code,1,9;reason,2,9;leader_address,3,9', None, None]
+    m18 = [None, '~Refusal;code,1,9;reason,2,9;leader_address,3,9', None, None]
     m19 = [None, 'CapabilityRequest', None, None]
     m20 = [None, 'Command;command_id,1,9;tool,2,9;args_json,3,9;deadline_ms,4,13', None, None]
     m21 = [None, 'ResultAck;command_ids,1,41', None, None]
     m22 = [None, 'Ping;nonce,1,4', None, None]
-    m23 = [None, 'UpdateNotice;version,1,9;size,2,4;allow_downgrade,3,8', None, None]
+    m23 = [None, '~UpdateNotice;version,1,9;size,2,4;allow_downgrade,3,8', None, None]
     m24 = [None, (
-        'StreamControl;stream_id,1,9;action,2,9;source,3,9;interval_ms,4,13'
+        '~StreamControl;stream_id,1,9;action,2,9;source,3,9;interval_ms,4,13'
         ';args_json,5,9'
     ), None, None]
-    m25 = [None, 'OtaRollback;reason,1,9', None, None]
+    m25 = [None, '~OtaRollback;reason,1,9', None, None]
     m26 = [None, 'OtaStatusAck;seq,1,13', None, None]
     HubMessage = ['HubMessage', (
         'challenge,1,523;welcome,2,523;refusal,3,523;capability_request,4,523'
