@@ -115,7 +115,7 @@ def lend_data_buffers(conn):
     reported as it arrives, in several DataReceived events (flow control per piece;
     end_stream on the last). No DATA payload is ever copied or assembled: for callers that
     copy DATA at once (the gRPC channel's message reader; its MicroPython transport reuses
-    one 1 KB read buffer)."""
+    one small read buffer)."""
     conn._frames.data_views = True
 
 

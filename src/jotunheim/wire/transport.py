@@ -9,11 +9,12 @@ from jotunheim.wire.grpc import GrpcError, Status
 # Bytes asked for per read. CPython's StreamReader.read(n) and MicroPython's stream read(n)
 # both return what is available (up to n) rather than waiting for n bytes. On MicroPython we
 # read into one reused buffer instead (readinto), so reads leave no garbage on the heap. It is
-# held per connection (the device keeps two, hub and Loki): 1 KB takes a command or a Loki
-# reply in one read; larger messages take more reads, not more memory (the frame buffer passes
-# DATA on in pieces). 2 KB cost the flow 2 KB more heap.
+# held per connection (the device keeps two, hub and Loki): 512 bytes take a command or a Loki
+# reply in one read (every read of the Loki heap flow returned at most 211 bytes, measured);
+# larger messages take more reads, not more memory (the frame buffer passes DATA on in
+# pieces). Each KB of it costs the flow 2 KB of heap.
 _READ_SIZE = const(16384)
-_MP_READ_SIZE = const(1024)
+_MP_READ_SIZE = const(512)
 
 # MicroPython's ssl runs the TLS handshake lazily, inside the first drain()/read(), and
 # reports mbedTLS failures (bad certificate, handshake) as ValueError, not OSError.
