@@ -4,7 +4,7 @@ pings, heartbeats, commands at most once, results kept until acknowledged, recon
 import asyncio
 import binascii
 
-from devtest import run
+from devtest import raises, run
 from sessiondev import KEY_HEX, Counter, ScriptedHub, make_session
 
 from jotunheim.device.log import Logger
@@ -329,6 +329,41 @@ def test_handshake_code_is_dropped_once_connected_on_micropython():
         assert session.state == "online"
         if IS_MICROPYTHON:
             assert "jotunheim.device.session_connect" not in sys.modules
+        await _stop(session, task)
+
+    run(main())
+
+
+def test_backoff_code_loads_only_after_a_failed_attempt():
+    # session_wire (Backoff) is imported on the first failed attempt: a device whose hub
+    # connection never fails does not hold it. The session checks its arguments anyway.
+    import sys
+
+    from jotunheim.compat import IS_MICROPYTHON, unload
+    from jotunheim.errors import JotunheimError
+
+    wire = "jotunheim.device.session_wire"
+    with raises(JotunheimError, "backoff"):
+        make_session(ScriptedHub(), cap_ms=0)
+
+    async def main():
+        if IS_MICROPYTHON:
+            unload(wire)
+        hub = ScriptedHub()
+        session = make_session(hub)
+        task, _ = await _started(hub, session)
+        assert session.backoff is None
+        if IS_MICROPYTHON:
+            assert wire not in sys.modules
+        hub.down = True
+        hub.calls[-1].end("eof")  # the hub ends the stream; dials fail from now on
+        while session.backoff is None:
+            await asyncio.sleep(0.01)
+        assert wire in sys.modules and session.backoff.attempt >= 1
+        hub.down = False
+        await hub.handshake(n=2)
+        await asyncio.sleep(0.01)
+        assert session.state == "online" and session.backoff.attempt == 0
         await _stop(session, task)
 
     run(main())

@@ -6,8 +6,26 @@ import asyncio
 import gc
 
 from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms, unload
-from jotunheim.device.session_wire import SessionProtocolError, SessionRefused
 from jotunheim.errors import JotunheimError
+
+
+class SessionRefused(JotunheimError):
+    """The hub refused the Hello: `code` is the hub.proto Refusal code, `leader_address` the
+    hub to dial instead (not_leader), `delay_ms` the wait before the next attempt (None: the
+    usual backoff). Built by session_connect.refused(); no __init__ here, so a device that is
+    never refused loads only this name."""
+
+    delay_ms = None
+
+
+class SessionProtocolError(JotunheimError):
+    """The hub sent something the session protocol does not allow at that point."""
+
+
+class DeviceIdentity:
+    """Who the device is: device_id, firmware_version and the key as bytes (never its hex
+    text, which is what a log or an error message could leak). session_connect sets the
+    three attributes (no __init__ here: that code runs once) and proves the key."""
 
 
 class DeviceSession:
@@ -69,6 +87,10 @@ class DeviceSession:
                 self.state = "stopped"
                 raise JotunheimError("hub unreachable after %d attempts" % failures)
             if delay is None:
+                if self.backoff is None:  # the first failed attempt: session_wire loads now
+                    from jotunheim.device.session_wire import Backoff
+
+                    self.backoff = Backoff(*self._backoff_args)
                 delay = self.backoff.next_delay_ms()
             self.state = "waiting"
             self.log.info("reconnecting to the hub in %d ms", delay)

@@ -13,19 +13,15 @@ import hashlib
 import sys
 from collections import OrderedDict
 
-from jotunheim.compat import const, ticks_ms
-from jotunheim.device.session_wire import (
-    Backoff,
-    DeviceIdentity,
-    SessionProtocolError,
-    SessionRefused,
-)
+from jotunheim.compat import IS_MICROPYTHON, const, ticks_ms, unload
+from jotunheim.device.session import DeviceIdentity, SessionProtocolError, SessionRefused
 from jotunheim.errors import JotunheimError
 
 _PROTOCOL_VERSION = const(1)
 _PROOF_LABEL = const(b"jotunheim-v1|")
 _CONNECT_PATH = const("/jotunheim.hub.DeviceHub/Connect")
 _HANDSHAKE_TIMEOUT_MS = const(10000)
+_WIRE = const("jotunheim.device.session_wire")
 # HTTP/2 receive window the device advertises: hub messages are small, and a window bounds
 # how much the hub may have in flight towards a heap of ~128 KB (the channel's default is
 # 256 KB, sized for large RPC payloads).
@@ -50,7 +46,21 @@ def setup(session, settings, negotiator, handler, propagator, monitor, logger, f
         raise JotunheimError("identity.key: expected hex digits") from None
     session.addresses = list(hub["addresses"])
     session._tls = (hub.get("tls", False), hub.get("ca_cert"), hub.get("server_hostname"))
-    session.backoff = Backoff.from_settings(res, rng)
+    # The reconnect backoff is made on the first failed attempt (DeviceSession.run): a device
+    # whose connection never fails does not load session_wire. Its arguments are checked now.
+    session.backoff = None
+    args = session._backoff_args = (
+        res.get("backoff_base_ms", 500),
+        res.get("backoff_cap_ms", 30000),
+        rng,
+        res.get("jitter", "full"),
+    )
+    loaded = _WIRE in sys.modules
+    from jotunheim.device.session_wire import Backoff
+
+    Backoff(*args)  # JotunheimError for bad values, at construction as before
+    if IS_MICROPYTHON and not loaded:
+        unload(_WIRE)
     session.max_retries = res.get("max_retries", 0)
     session.heartbeat_ms = session._cfg_heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
     session.dead_peer_ms = session._dead_ms = res.get("dead_peer_timeout_ms", 45000)
@@ -135,7 +145,8 @@ async def connect(session, addr):
     session.connects += 1
     session._welcomed = True
     session.state = "online"
-    session.backoff.reset()
+    if session.backoff is not None:  # (made by a failed attempt)
+        session.backoff.reset()
     session.log.info("connected to the hub (session resumed: %s)", w["resumed"])
     return call
 
@@ -180,7 +191,7 @@ def after_refusal(session, exc):
     if exc.code == "not_leader" and exc.leader_address:
         session._redirect = exc.leader_address
     elif exc.code in _FATAL_REFUSALS:
-        return session.backoff.cap_ms
+        return session._backoff_args[1]  # backoff_cap_ms
     return None
 
 

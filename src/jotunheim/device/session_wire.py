@@ -1,28 +1,8 @@
-"""Pieces of the device session (DeviceHub.Connect) that stay loaded: the device's identity,
-the session's errors and the reconnect backoff (also used by wifi and loki_failures). Setting
-the session up, dialling, the handshake (Hello proof) and a Refusal are in
-session_connect.py, loaded when needed."""
+"""The reconnect backoff (Backoff): the device session makes one after its first failed
+attempt (so a device whose hub connection never fails does not load this module), WiFi and
+the Loki client use it too. The session's errors and identity are in session.py."""
 
 from jotunheim.errors import JotunheimError
-
-
-class SessionRefused(JotunheimError):
-    """The hub refused the Hello: `code` is the hub.proto Refusal code, `leader_address` the
-    hub to dial instead (not_leader), `delay_ms` the wait before the next attempt (None: the
-    usual backoff). Built by session_connect.refused(); no __init__ here, so a device that is
-    never refused loads only this name."""
-
-    delay_ms = None
-
-
-class SessionProtocolError(JotunheimError):
-    """The hub sent something the session protocol does not allow at that point."""
-
-
-class DeviceIdentity:
-    """Who the device is: device_id, firmware_version and the key as bytes (never its hex
-    text, which is what a log or an error message could leak). session_connect sets the
-    three attributes (no __init__ here: that code runs once) and proves the key."""
 
 
 # --- Exponential backoff with full jitter, as defined in the AWS Architecture Blog post
