@@ -396,7 +396,7 @@ class PeerStatusRequest(_message.Message):
     def __init__(self, from_address: _Optional[str] = ...) -> None: ...
 
 class PeerStatus(_message.Message):
-    __slots__ = ("hub_id", "created_at_ms", "address", "leader_id", "leader_address", "is_leader", "devices_online", "peers")
+    __slots__ = ("hub_id", "created_at_ms", "address", "leader_id", "leader_address", "is_leader", "devices_online", "peers", "catching_up")
     HUB_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
@@ -405,6 +405,7 @@ class PeerStatus(_message.Message):
     IS_LEADER_FIELD_NUMBER: _ClassVar[int]
     DEVICES_ONLINE_FIELD_NUMBER: _ClassVar[int]
     PEERS_FIELD_NUMBER: _ClassVar[int]
+    CATCHING_UP_FIELD_NUMBER: _ClassVar[int]
     hub_id: str
     created_at_ms: int
     address: str
@@ -413,7 +414,8 @@ class PeerStatus(_message.Message):
     is_leader: bool
     devices_online: int
     peers: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, hub_id: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., address: _Optional[str] = ..., leader_id: _Optional[str] = ..., leader_address: _Optional[str] = ..., is_leader: _Optional[bool] = ..., devices_online: _Optional[int] = ..., peers: _Optional[_Iterable[str]] = ...) -> None: ...
+    catching_up: bool
+    def __init__(self, hub_id: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., address: _Optional[str] = ..., leader_id: _Optional[str] = ..., leader_address: _Optional[str] = ..., is_leader: _Optional[bool] = ..., devices_online: _Optional[int] = ..., peers: _Optional[_Iterable[str]] = ..., catching_up: _Optional[bool] = ...) -> None: ...
 
 class SyncDevicesRequest(_message.Message):
     __slots__ = ()

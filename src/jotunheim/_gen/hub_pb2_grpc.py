@@ -487,11 +487,11 @@ class HubPeerServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SyncCommands(self, request, context):
-        """Revision 5: every hub copies every peer's command log, page by page after the last change
-        it holds (each hub numbers the changes of its rows: `seq`, valid within one `epoch`, a
-        run of that hub's registry). Rows merge by how far they got (queued < sent < failed <
-        done), so every hub converges on the same log and a command id seen anywhere is never
-        sent again after a failover. Needs the operator token.
+        """Revision 5: followers copy the leader's command log, page by page after the last change
+        they hold (each hub numbers the changes of its rows: `seq`, valid within one `epoch`, a
+        run of that hub's registry), so that a command id the leader saw is not sent again after
+        a failover; a hub about to take over from a live leader copies its log to the end first
+        (PeerStatus.catching_up). Needs the operator token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -4,9 +4,10 @@ Each hub polls its peers' HubPeer.Status; among the hubs that answer (and itself
 the earliest created_at leads, ties broken by the smaller hub id. Only the leader holds device
 sessions (followers refuse Connect with `not_leader` and the leader's address); followers
 forward operator calls to the leader and copy its device identities, so they can take over
-when it is gone. Every hub copies every live peer's command log (hub.proto rev 5), so a command
-id seen anywhere is never sent again after a failover or a failback. Peers learn each other's
-addresses from Status calls (a light gossip).
+when it is gone, and its command log (hub.proto rev 5), so a command id the leader saw is not
+sent again after a failover. A hub that would take over from a leader still alive (an earlier
+hub coming back) first copies that leader's log to the end. Peers learn each other's addresses
+from Status calls (a light gossip).
 
 Peer links carry device keys (SyncDevices) and the operator token, so with a `PeerTls` every
 peer is dialled over TLS and verified against the cluster's CA; a peer that fails the check is
@@ -26,7 +27,10 @@ log = logging.getLogger("jotunheim.hub.leader")
 STATUS_TIMEOUT_S = 0.5
 MAX_PEERS = 32  # addresses learnt by gossip are bounded
 DOWN_AFTER_FAILURES = 2  # one lost poll is not enough to depose a leader
-LOG_PAGES_PER_POLL = 8  # command-log pages copied per peer and poll: a backlog takes a few
+LOG_PAGES_PER_POLL = 8  # command-log pages copied per poll: a backlog takes a few polls
+# Taking over from a live leader waits for its log to be copied, but not for ever (a leader
+# that cannot serve it, or a very long log): after this many polls it takes over anyway.
+CATCH_UP_MAX_POLLS = 30
 FORWARDED_KEY = "x-jotunheim-forwarded"
 # Caller metadata carried over when forwarding (the token and our own per-call options).
 _FORWARD_KEYS = (
@@ -135,8 +139,12 @@ class LeaderElector:
         self._channels = {}
         self._task = None
         self._first_round = asyncio.Event()
-        # peer hub id -> (its registry epoch, seq of its last change copied here)
+        # leader hub id -> (its registry epoch, seq of its last change copied here)
         self._log_cursors = {}
+        self._catch_up_polls = 0  # polls spent copying a live leader's log before taking over
+        # Said in Status: the others leave us out of the election. True until the first poll
+        # round is done, so that a hub just started is not elected before it has looked.
+        self._catching_up = True
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -168,15 +176,33 @@ class LeaderElector:
             is_leader=self.is_leader(),
             devices_online=len(self.hub.router.sessions),
             peers=sorted(self.peers),
+            catching_up=self._catching_up,
         )
 
-    def _elect(self):
+    def _live(self, peer):
+        return peer.status is not None and peer.failures < DOWN_AFTER_FAILURES
+
+    def _candidate(self):
         candidates = [(self.hub.created_at_ms, self.hub.hub_id, self.hub.address)]
         for peer in self.peers.values():
-            if peer.status is not None and peer.failures < DOWN_AFTER_FAILURES:
+            if self._live(peer) and not peer.status.catching_up:
                 st = peer.status
                 candidates.append((st.created_at_ms, st.hub_id, peer.address))
-        created, hub_id, address = min(candidates)
+        return min(candidates)
+
+    def _leading_peer(self):
+        """A live peer that says it leads (the earliest-created if several do), or None."""
+        leading = [p for p in self.peers.values() if self._live(p) and p.status.is_leader]
+        if not leading:
+            return None
+        return min(leading, key=lambda p: (p.status.created_at_ms, p.status.hub_id))
+
+    def _elect(self, catching_up=None):
+        """Elect the earliest-created live hub; `catching_up`, a live leader whose log this
+        hub is still copying, is followed instead of taking over from it."""
+        created, hub_id, address = self._candidate()
+        if hub_id == self.hub.hub_id and catching_up is not None and not self.is_leader():
+            hub_id, address = catching_up.status.hub_id, catching_up.address
         was_leader = self.is_leader()
         changed = hub_id != self.leader_id
         self.leader_id, self._leader_addr = hub_id, address
@@ -244,12 +270,22 @@ class LeaderElector:
     async def poll_once(self):
         peers = list(self.peers.values())
         await asyncio.gather(*(self._poll(p) for p in peers))
-        # Logs before the election: a hub that comes back and leads again has the interim
-        # leader's commands before it accepts a device or a call.
-        for peer in peers:
-            if peer.status is not None and peer.failures < DOWN_AFTER_FAILURES:
-                await self._copy_log(peer)
-        self._elect()
+        catching_up = None
+        leading = self._leading_peer()
+        if leading is not None and not self.is_leader() and self._candidate()[1] == self.hub.hub_id:
+            # We are to take over from a leader still alive (an earlier hub coming back):
+            # copy its log to the end first, so no command it logged is sent again here.
+            self._catching_up = True
+            if not await self._copy_log(leading):
+                self._catch_up_polls += 1
+                if self._catch_up_polls < CATCH_UP_MAX_POLLS:
+                    catching_up = leading
+                else:
+                    log.warning("taking over before the leader's log was copied to the end")
+        else:
+            self._catch_up_polls = 0
+        self._catching_up = catching_up is not None
+        self._elect(catching_up)
         if not self.is_leader():
             await self._sync_from_leader()
 
@@ -290,6 +326,9 @@ class LeaderElector:
             )
 
     async def _sync_from_leader(self):
+        leading = self.peers.get(self._leader_addr)
+        if leading is not None and self._live(leading):
+            await self._copy_log(leading)
         try:
             call = self._channel(self._leader_addr).unary_unary(
                 "/jotunheim.hub.HubPeer/SyncDevices",
@@ -307,7 +346,20 @@ class LeaderElector:
         self.hub.registry.merge_identities(resp.identities)
 
     async def _copy_log(self, peer):
-        """Copy the command-log rows `peer` changed since the last copy (a few pages)."""
+        """Copy the command-log rows the leader `peer` changed since the last copy (a few
+        pages); True once the copy has reached the end of its log. Errors are logged: a
+        failed copy must never stop an election."""
+        try:
+            return await self._copy_pages(peer)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:  # a revision 4 leader: no log
+                return True
+            log.warning("command log copy from %s failed: %s", peer.address, exc.code().name)
+        except Exception:
+            log.exception("command log copy from %s failed", peer.address)
+        return False
+
+    async def _copy_pages(self, peer):
         call = self._channel(peer.address).unary_unary(
             "/jotunheim.hub.HubPeer/SyncCommands",
             request_serializer=hub_pb2.SyncCommandsRequest.SerializeToString,
@@ -319,19 +371,13 @@ class LeaderElector:
             req = hub_pb2.SyncCommandsRequest(
                 epoch=epoch, after_seq=after, max_commands=reg.SYNC_MAX_COMMANDS
             )
-            try:
-                resp = await call(
-                    req,
-                    timeout=STATUS_TIMEOUT_S * 4,
-                    metadata=(("authorization", "Bearer " + self.hub.token),),
-                )
-            except grpc.aio.AioRpcError as exc:
-                if exc.code() != grpc.StatusCode.UNIMPLEMENTED:  # a revision 4 peer: no log
-                    log.warning("command log copy from %s failed: %s", peer.address,
-                                exc.code().name)  # fmt: skip
-                return
+            resp = await call(
+                req,
+                timeout=STATUS_TIMEOUT_S * 4,
+                metadata=(("authorization", "Bearer " + self.hub.token),),
+            )
             if resp.hub_id != peer_id:
-                return  # another hub answers at that address now: the next poll sorts it out
+                return False  # another hub answers there now: the next poll sorts it out
             if resp.commands:
                 finished = self.hub.registry.merge_commands(peer_id, resp.commands)
                 self.hub.router.adopted(finished)
@@ -340,7 +386,8 @@ class LeaderElector:
                 after = 0
             self._log_cursors[peer_id] = (resp.epoch, after)
             if not resp.more:
-                return
+                return True
+        return False
 
     # ---- forwarding ----------------------------------------------------------------------
 

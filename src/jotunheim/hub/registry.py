@@ -87,10 +87,8 @@ CREATE TABLE IF NOT EXISTS ota_seen (
 
 # Command states: queued (waiting for the device to come online) -> sent -> done | failed.
 QUEUED, SENT, DONE, FAILED = "queued", "sent", "done", "failed"
-# How far a command got: a copy from a peer replaces a row only if it got further, so every
-# hub converges on the same log whatever order the copies come in (hub.proto rev 5).
-_RANK = {QUEUED: 0, SENT: 1, FAILED: 2, DONE: 3}
-# Peers copy the log in pages of at most this many rows and serialised bytes (a device
+_STATES = (QUEUED, SENT, FAILED, DONE)
+# Followers copy the leader's log in pages of at most this many rows and serialised bytes (a device
 # message, hence a result or an error message, may be up to 256 KB).
 SYNC_MAX_COMMANDS = 500
 SYNC_MAX_BYTES = 1 << 20
@@ -170,23 +168,28 @@ class Registry:
         self.db.close()
 
     def _migrate_commands(self):
-        """A data dir from before hub.proto rev 5: number its rows (so peers copy them) and
-        mark them as this hub's, in one transaction (a crash half-way must not leave rows
-        no peer would ever copy)."""
+        """A data dir from before hub.proto rev 5 (or from a build with `seq` alone): add the
+        missing columns, number the rows (so followers copy them) and mark them as this
+        hub's, in one transaction (a crash half-way must not leave rows no one copies)."""
         columns = [r[1] for r in self.db.execute("PRAGMA table_info(commands)")]
-        if "seq" not in columns:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+        if "seq" not in columns or "origin_hub" not in columns:
+            self._add_log_columns(columns)
+        self.db.execute("CREATE INDEX IF NOT EXISTS commands_by_seq ON commands (seq)")
+
+    def _add_log_columns(self, columns):
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if "seq" not in columns:
                 self.db.execute("ALTER TABLE commands ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+                self.db.execute("UPDATE commands SET seq = rowid")
+            if "origin_hub" not in columns:
                 self.db.execute(
                     "ALTER TABLE commands ADD COLUMN origin_hub TEXT NOT NULL DEFAULT ''"
                 )
-                self.db.execute("UPDATE commands SET seq = rowid")
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-        self.db.execute("CREATE INDEX IF NOT EXISTS commands_by_seq ON commands (seq)")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     # ---- this hub's identity -------------------------------------------------------------
 
@@ -552,9 +555,12 @@ class Registry:
         )
 
     def fail_queued(self, message):
-        """Fail every command still queued (never sent); returns how many."""
+        """Fail every command this hub logged and still holds queued (never sent): at start,
+        its callers went with the last run. Copies of another hub's rows are that hub's to
+        judge (fail_adopted_queued on taking over). Returns how many."""
         ids = [r[0] for r in self.db.execute(
-            "SELECT command_id FROM commands WHERE state = ? ORDER BY seq", (QUEUED,)
+            "SELECT command_id FROM commands WHERE state = ? AND origin_hub = '' ORDER BY seq",
+            (QUEUED,),
         )]  # fmt: skip
         self._fail_ids(ids, message)
         return len(ids)
@@ -627,24 +633,28 @@ class Registry:
         return out, False
 
     def merge_commands(self, peer_id, logged):
-        """Adopt the rows of peer `peer_id` that got further than this hub's copy (a new row
-        counts as not there): how far is queued < sent < failed < done, so a finished command
-        is never reopened and a device's result always beats a hub's failure. Adopted rows
-        take a seq of this hub (its own peers copy them in turn); an equal one changes
-        nothing, so copies do not echo between hubs. Returns the ids of the adopted rows
-        that are finished (failed or done)."""
+        """A follower adopts the rows of the leader `peer_id` (followers copy only from the
+        leader, in its seq order, so its row is the newer word), except that a device's
+        recorded result is never replaced by a row without one. Unchanged rows are skipped.
+        Adopted rows take a seq of this hub, so that its own followers copy them should it
+        lead. Returns the ids of the adopted rows that are finished (failed or done)."""
         me = self.hub_identity()[0]
         finished = []
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for c in logged:
-                rank = _RANK.get(c.state)
-                if rank is None or not c.command_id:
-                    continue  # not a row of ours to judge: skip it rather than guess
+                if c.state not in _STATES or not c.command_id:
+                    continue  # not a row we could judge: skip it rather than guess
                 row = self.db.execute(
-                    "SELECT state FROM commands WHERE command_id = ?", (c.command_id,)
+                    "SELECT state, recorded_count, error_code, error_message, completed_ms "
+                    "FROM commands WHERE command_id = ?",
+                    (c.command_id,),
                 ).fetchone()
-                if row is not None and _RANK.get(row[0], 3) >= rank:
+                if row is not None and (
+                    (row[1] > 0 and c.recorded_count == 0)
+                    or tuple(row)
+                    == (c.state, c.recorded_count, c.error_code, c.error_message, c.completed_ms)
+                ):
                     continue
                 origin = c.origin_hub or peer_id
                 self.db.execute(
@@ -669,7 +679,7 @@ class Registry:
                         "" if origin == me else origin,
                     ),
                 )
-                if rank >= _RANK[FAILED]:
+                if c.state in (FAILED, DONE):
                     finished.append(c.command_id)
             self.db.execute("COMMIT")
         except BaseException:

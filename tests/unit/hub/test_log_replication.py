@@ -1,7 +1,8 @@
-"""Every hub copies every peer's command log (hub.proto rev 5, HubPeer.SyncCommands), so after
-a failover or a failback a command id seen anywhere is never sent again: its recorded outcome
-is returned, a result still in flight is recorded once when the device brings it, and a
-command another hub held queued is failed as not run."""
+"""Followers copy the leader's command log (hub.proto rev 5, HubPeer.SyncCommands), and a hub
+that takes over from a live leader copies its log to the end first, so after a failover or a
+failback a command id the leader saw is not sent again: its recorded outcome is returned, a
+result still in flight is recorded once when the device brings it, and a command another hub
+held queued is failed as not run."""
 
 import asyncio
 import secrets
@@ -123,6 +124,29 @@ def test_failback_copies_the_interim_leaders_log_first(tmp_path, monkeypatch):
     run_stopping_hubs(go(), 60)
 
 
+def test_failback_waits_for_a_long_log(tmp_path, monkeypatch):
+    from jotunheim.hub import leader
+
+    monkeypatch.setenv("JOTUNHEIM_TOKEN", "cluster-token-" + secrets.token_hex(8))
+    monkeypatch.setattr(reg, "SYNC_MAX_COMMANDS", 2)  # 7 rows: 4 pages,
+    monkeypatch.setattr(leader, "LOG_PAGES_PER_POLL", 1)  # one page a poll
+
+    async def go():
+        a = await start_hub(tmp_path / "a", peer_interval_ms=100)
+        b = await start_hub(tmp_path / "b", peers=[a.address], peer_interval_ms=100)
+        await a.stop()
+        await eventually(lambda: b.leader.is_leader(), timeout=10)
+        _log(b.registry, 7)
+        a2 = await start_hub(tmp_path / "a", peers=[b.address], peer_interval_ms=100)
+        assert not a2.leader.is_leader()  # still copying: follows b meanwhile
+        assert a2.leader.leader_address() == b.address
+        await eventually(lambda: a2.leader.is_leader(), timeout=10)
+        for i in range(7):
+            assert a2.registry.command("c%03d" % i).state == reg.SENT
+
+    run_stopping_hubs(go(), 60)
+
+
 def test_a_copied_failure_stops_a_waiting_caller_from_sending(tmp_path):
     async def go():
         a = await start_hub(tmp_path / "a")
@@ -204,7 +228,7 @@ def test_pages_by_rows_and_bytes_in_seq_order_within_an_epoch(tmp_path):
     assert len(rows) == 1 and more  # one row over the cap still goes: never an empty page
 
 
-def test_merge_keeps_how_far_a_command_got_whatever_the_order(tmp_path):
+def test_merge_takes_the_leaders_word_but_never_drops_a_device_result(tmp_path):
     a = Registry(str(tmp_path / "a"))
     b = Registry(str(tmp_path / "b"))
     a_id = a.hub_identity()[0]
@@ -217,7 +241,7 @@ def test_merge_keeps_how_far_a_command_got_whatever_the_order(tmp_path):
     assert b.merge_commands(a_id, a.commands_after(a.epoch, 0, 10)[0]) == ["c000"]
     done = b.command("c000")
     assert (done.state, done.result, done.recorded_count) == (reg.DONE, b"1", 1)
-    assert b.merge_commands(a_id, sent_page) == []  # a stale page arriving late: ignored
+    assert b.merge_commands(a_id, sent_page) == []  # never replaces a device's result
     assert b.command("c000").state == reg.DONE
     # b fails c001 (a deadline, say) and a copies that; then the device's result recorded on
     # a beats b's failure, and b's failure never beats it back.
@@ -238,11 +262,28 @@ def test_merge_keeps_how_far_a_command_got_whatever_the_order(tmp_path):
 def test_taking_over_fails_only_queued_commands_logged_elsewhere(tmp_path):
     a = Registry(str(tmp_path / "a"))
     b = Registry(str(tmp_path / "b"))
+    a_id = a.hub_identity()[0]
     a.add_command("theirs", "d1", "echo", "{}", reg.now_ms() + 60000)  # queued on a
-    b.merge_commands(a.hub_identity()[0], a.commands_after(a.epoch, 0, 10)[0])
+    b.merge_commands(a_id, a.commands_after(a.epoch, 0, 10)[0])
     b.add_command("ours", "d1", "echo", "{}", reg.now_ms() + 60000)  # queued on b
     assert b.fail_adopted_queued("leader changed before it was sent; not run") == ["theirs"]
     assert b.command("theirs").state == reg.FAILED and b.command("ours").state == reg.QUEUED
+    # b lost the lead again meanwhile (a flap): a, still leading, sent it; b takes a's word.
+    a.mark_sent("theirs")
+    b.merge_commands(a_id, a.commands_after(a.epoch, 0, 10)[0])
+    assert b.command("theirs").state == reg.SENT
+
+
+def test_a_restart_fails_only_its_own_queued_commands(tmp_path):
+    a = Registry(str(tmp_path / "a"))
+    b = Registry(str(tmp_path / "b"))
+    a.add_command("theirs", "d1", "echo", "{}", reg.now_ms() + 60000)
+    b.merge_commands(a.hub_identity()[0], a.commands_after(a.epoch, 0, 10)[0])
+    b.add_command("ours", "d1", "echo", "{}", reg.now_ms() + 60000)
+    b.close()
+    b = Registry(str(tmp_path / "b"))
+    assert b.fail_queued("hub restarted before sending it; not run") == 1
+    assert b.command("ours").state == reg.FAILED and b.command("theirs").state == reg.QUEUED
 
 
 def test_a_data_dir_from_before_rev5_gets_seqs(tmp_path):
@@ -268,3 +309,21 @@ def test_a_data_dir_from_before_rev5_gets_seqs(tmp_path):
     assert registry.command("old-1").origin_hub == ""  # this hub's own
     registry.add_command("new-1", "d1", "echo", "{}", 1)
     assert registry.command("new-1").seq > max(r.seq for r in rows)
+    registry.close()
+    # A build that had `seq` but not `origin_hub` yet: the missing column alone is added.
+    db = sqlite3.connect(str(tmp_path / reg.DB_NAME))
+    db.executescript(
+        "CREATE TABLE c2 AS SELECT command_id, device_id, tool, args_json, deadline_at_ms, "
+        "created_ms, state, success, result, error_code, error_message, duration_us, "
+        "completed_ms, recorded_count, seq FROM commands; DROP TABLE commands; "
+        "ALTER TABLE c2 RENAME TO commands;"
+    )
+    db.commit()
+    db.close()
+    registry = Registry(str(tmp_path))
+    assert registry.command("new-1").origin_hub == ""
+    assert [r.command_id for r in registry.commands_after("", 0, 10)[0]] == [
+        "old-1",
+        "old-2",
+        "new-1",
+    ]

@@ -71,6 +71,7 @@ PeerStatusRequest = ['PeerStatusRequest', 'from_address,1,9', None, None]
 PeerStatus = ['PeerStatus', (
     'hub_id,1,9;created_at_ms,2,3;address,3,9;leader_id,4,9'
     ';leader_address,5,9;is_leader,6,8;devices_online,7,13;peers,8,41'
+    ';catching_up,9,8'
 ), None, None]
 SyncDevicesRequest = ['SyncDevicesRequest', '', None, None]
 SyncCommandsRequest = ['SyncCommandsRequest', 'epoch,1,9;after_seq,2,4;max_commands,3,13', None, None]
