@@ -6,8 +6,8 @@ import asyncio
 from jotunheim import compat
 from jotunheim.compat import ticks_add
 from jotunheim.device.bandwidth import BandwidthMonitor
-from jotunheim.device.cpuload import LoopLoadSampler, ProcessCpu
-from jotunheim.device.memory import MemoryMonitor, ResourceMonitor, default_cpu
+from jotunheim.device.cpuload import LoopLoadSampler, ProcessCpu, default_cpu
+from jotunheim.device.memory import MemoryMonitor, ResourceMonitor
 from jotunheim.device.scheduler import PriorityScheduler
 from jotunheim.device.wifi import SimWlan, WifiManager
 

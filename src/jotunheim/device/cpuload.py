@@ -2,7 +2,18 @@
 LoopLoadSampler (asyncio loop lateness, for runtimes without os.times). Loaded only when one
 is used, so a MicroPython device that reports cpu_percent 0 does not carry them."""
 
-from jotunheim.compat import ticks_diff, ticks_ms
+from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms
+
+
+def default_cpu(now=ticks_ms):
+    """ResourceMonitor's CPU source when none is given: ProcessCpu where os.times exists
+    (CPython), else None (MicroPython: 0 unless a LoopLoadSampler is passed)."""
+    if IS_MICROPYTHON:
+        return None
+    try:
+        return ProcessCpu(now)
+    except (ImportError, AttributeError, OSError):
+        return None
 
 
 class ProcessCpu:

@@ -96,11 +96,9 @@ class MemoryMonitor:
         free = compat.mem_free()
         if free >= 0:
             return free
-        if self.budget_bytes > 0:
-            rss = self.alloc()
-            if rss >= 0:
-                return max(0, self.budget_bytes - rss)
-        return -1
+        from jotunheim.device.rss import host_free  # (CPython: no heap to ask)
+
+        return host_free(self)
 
     def alloc(self):
         """Allocated bytes (MicroPython heap) or RSS (CPython), -1 when unknown."""
@@ -109,11 +107,9 @@ class MemoryMonitor:
         used = compat.mem_alloc()
         if used >= 0:
             return used
-        if self._rss is not None:
-            return self._rss()
-        from jotunheim.device.rss import read_rss
+        from jotunheim.device.rss import read_rss  # (CPython: no heap to ask)
 
-        return read_rss()
+        return self._rss() if self._rss is not None else read_rss()
 
     def _classify(self, free):
         if free < 0:
@@ -157,18 +153,6 @@ class MemoryMonitor:
 _INT32_MAX = const(2147483647)
 
 
-def default_cpu(now=ticks_ms):
-    """ProcessCpu where os.times exists (CPython), else None (MicroPython: add a sampler)."""
-    if compat.IS_MICROPYTHON:
-        return None
-    try:
-        from jotunheim.device.cpuload import ProcessCpu
-
-        return ProcessCpu(now)
-    except (ImportError, AttributeError, OSError):
-        return None
-
-
 class ResourceMonitor:
     """`snapshot()` -> dict with the Heartbeat fields (all but `seq`, which the session owns).
 
@@ -186,7 +170,11 @@ class ResourceMonitor:
         self.bandwidth = bandwidth
         self.scheduler = scheduler
         self.wifi = wifi
-        self.cpu = cpu if cpu is not None else default_cpu(now)
+        if cpu is None and not compat.IS_MICROPYTHON:  # MicroPython: 0 unless a sampler is given
+            from jotunheim.device.cpuload import default_cpu
+
+            cpu = default_cpu(now)
+        self.cpu = cpu
         self._now = now
         self._last = now()
         self._uptime_ms = 0

@@ -1,5 +1,15 @@
 """Resident set size of this process from Linux /proc (CPython hosts): MemoryMonitor's
-allocated figure where the runtime has no heap to report, loaded only there."""
+allocated and free figures where the runtime has no heap to report, loaded only there."""
+
+
+def host_free(monitor):
+    """MemoryMonitor.free() without a heap: its budget (max_memory_kb) minus what alloc()
+    reports, or -1 without a budget or an allocation figure."""
+    if monitor.budget_bytes > 0:
+        rss = monitor.alloc()
+        if rss >= 0:
+            return max(0, monitor.budget_bytes - rss)
+    return -1
 
 
 def read_rss(path="/proc/self/statm", page_size=None):
