@@ -102,7 +102,7 @@ def test_hpack_entry_larger_than_table_empties_it():
     assert dec.size == 34
     dec.decode(b"\x40\x01c\x20" + b"d" * 32)  # 65 bytes > 64: not added, table emptied
     assert dec.size == 0
-    assert dec.entries == []
+    assert not dec.entries
 
 
 def test_huffman_rejects_eos_and_bad_padding():

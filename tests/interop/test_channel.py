@@ -65,7 +65,7 @@ def test_many_concurrent_calls_share_one_connection(interop_port):
         # We advertise a 0-byte HPACK table: grpcio's encoder shrinks its table to match and
         # the responses decoded fine without leaving a header in ours.
         assert ch._conn._decoder.max_size == 0
-        assert ch._conn._decoder.entries == []
+        assert not ch._conn._decoder.entries
 
     run(interop_port, body)
 

@@ -116,9 +116,12 @@ class DynamicTable:
     its entries by searching this short list (a 4 KB table holds a few dozen) instead of
     keeping reverse-index dicts: less code, and no dicts per connection on the heap."""
 
+    # An empty table as class defaults: a coder whose table stays empty (a device's both
+    # do, with SETTINGS_HEADER_TABLE_SIZE 0) holds no list and no counter of its own.
+    entries = ()
+    size = 0
+
     def __init__(self, max_size):
-        self.entries = []
-        self.size = 0
         self.max_size = max_size
 
     def get(self, index):
@@ -151,6 +154,8 @@ class DynamicTable:
         # RFC 7541 4.4: an entry larger than the table empties it and is not added.
         self.resize(self.max_size, size)
         if size <= self.max_size:
+            if not self.entries:  # the shared empty tuple, or a list emptied by evictions
+                self.entries = []
             self.entries.append((name, value))
             self.size += size
 
