@@ -366,14 +366,20 @@ class LeaderElector:
             response_deserializer=hub_pb2.SyncCommandsResponse.FromString,
         )
         peer_id = peer.status.hub_id
+        loop = asyncio.get_running_loop()
+        # A slow leader must not slow the polls that would notice it is gone: a poll copies
+        # for about one interval at most (the rest waits for the next one).
+        end = loop.time() + max(self.interval_s, STATUS_TIMEOUT_S)
         for _ in range(LOG_PAGES_PER_POLL):
+            if loop.time() > end:
+                return False
             epoch, after = self._log_cursors.get(peer_id, ("", 0))
             req = hub_pb2.SyncCommandsRequest(
                 epoch=epoch, after_seq=after, max_commands=reg.SYNC_MAX_COMMANDS
             )
             resp = await call(
                 req,
-                timeout=STATUS_TIMEOUT_S * 4,
+                timeout=max(end - loop.time(), STATUS_TIMEOUT_S),
                 metadata=(("authorization", "Bearer " + self.hub.token),),
             )
             if resp.hub_id != peer_id:
