@@ -135,12 +135,6 @@ class Call:
         if self.status is None:
             self.finish(GrpcError(Status.INTERNAL, "stream ended without grpc-status"))
 
-    def on_reset(self, error_code):
-        if self.status is None:
-            from jotunheim.wire.grpc_failures import reset_to_grpc  # a reset call is rare
-
-            self.finish(GrpcError(reset_to_grpc(error_code), "stream reset (%d)" % error_code))
-
     def finish(self, status):
         if self.status is None:
             self.status = status
@@ -205,13 +199,6 @@ class Call:
             raise GrpcError(Status.INTERNAL, "send() after done_writing()")
         await self._ch.send_message(self, data, False)
 
-    async def done_writing(self):
-        """Half-closes: no more requests."""
-        await self.start()
-        if not self._half_closed:
-            self._half_closed = True
-            await self._ch.send_message(self, None, True)
-
     async def recv(self):
         """Next response message as a dict; None at a clean end; GrpcError otherwise."""
         await self.start()
@@ -237,18 +224,13 @@ class Call:
             self.event.clear()
             await self.event.wait()
 
-    async def cancel(self):
-        """Cancels the call (RST_STREAM CANCEL); later recv() raises CANCELLED."""
-        self._started = True
-        if self.status is None:
-            self.abort(GrpcError(Status.CANCELLED, "cancelled by the client"))
-            await self._ch.flush()
+    def __getattr__(self, name):
+        # cancel, done_writing, initial_metadata, trailing_metadata (CONTRACTS.md 3) and
+        # on_reset are served by call_kinds: the device's session stream uses them rarely or
+        # never, so their code stays off its heap until first use.
+        from jotunheim.wire.call_kinds import call_method
 
-    def initial_metadata(self):
-        return self._initial or []
-
-    def trailing_metadata(self):
-        return self._trailing
+        return call_method(self, name)
 
     def __aiter__(self):
         return self

@@ -158,8 +158,9 @@ class Channel(SendMixin):
 
     def __getattr__(self, name):
         # unary_unary_call, unary_stream and stream_unary (CONTRACTS.md 3) are served by
-        # call_kinds with their call classes: the device flow uses unary_unary and
-        # stream_stream only, so their code and names stay off its heap until first use.
+        # call_kinds with their call classes, and reset (a call aborted): the device flow
+        # uses unary_unary and stream_stream only, so their code and names stay off its heap
+        # until first use.
         from jotunheim.wire.call_kinds import channel_method
 
         return channel_method(self, name)
@@ -233,13 +234,6 @@ class Channel(SendMixin):
                 self._conn.acknowledge_received_data(n, sid)
             except Exception:  # noqa: BLE001 - the stream may be closed by now
                 self._conn.acknowledge_received_data(n, 0)
-
-    def reset(self, sid):
-        if self._error is None:
-            try:
-                self._conn.reset_stream(sid, 8)
-            except Exception:  # noqa: BLE001 - already closed on the HTTP/2 side
-                pass
 
     # -- connection machinery --------------------------------------------------------------
     def _fail(self, err):
