@@ -3,6 +3,7 @@
 import struct
 
 from jotunheim.compat import const
+from jotunheim.errors import DecodeError
 
 # __getattr__ (h2frames'): every name this module does not define — the RFC numbers by name
 # (h2conn.DATA), H2StreamError, FlowControlError and the other error-path names — loads on
@@ -13,7 +14,6 @@ from jotunheim.wire.h2frames import (  # noqa: F401  (re-exported: the public er
     __getattr__,
 )
 from jotunheim.wire.h2recv import HANDLERS, H2Stream, control
-from jotunheim.wire.hpack import HpackError
 
 # RFC 9113 numbers and h2recv's table codes, as private const()s: folded into the bytecode,
 # no qstr or global on the device (h2names has them by name).
@@ -257,7 +257,7 @@ class H2Connection:
                     from jotunheim.wire.h2rare import run
 
                     run(_RARE_RESET_BROKEN_STREAM, self, exc, events)
-        except (HpackError, H2ProtocolError) as exc:
+        except DecodeError as exc:  # H2ProtocolError, or HpackError from the decoder
             from jotunheim.wire.h2rare import run
 
             run(_RARE_FAIL_CONNECTION, self, exc, events)  # raises

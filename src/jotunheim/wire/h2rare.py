@@ -12,7 +12,7 @@ from jotunheim.wire.h2errors import H2StreamError, frame_error
 from jotunheim.wire.h2frames import H2ProtocolError
 from jotunheim.wire.h2names import ENHANCE_YOUR_CALM, PRIORITY, PUSH_PROMISE, RESET_SENT
 from jotunheim.wire.h2recv import headers_complete
-from jotunheim.wire.hpack import HpackError
+from jotunheim.wire.hpack_errors import HpackError
 
 # Rare paths by number: the modules the device flow loads call `run(RARE_..., *args)` with
 # private const() copies of these (checked by tests/unit/h2/test_h2_names.py), so the

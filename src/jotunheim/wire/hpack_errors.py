@@ -1,6 +1,14 @@
-"""The text of HpackError messages, imported by hpack_table.malformed() only when a header
-block is malformed or too large: a device that only ever sees good blocks never holds
-these strings on its heap. The codec raises malformed(code, *args); code indexes MESSAGES."""
+"""HpackError and the text of its messages, imported by hpack_table.malformed() only when a
+header block is malformed or too large: a device that only ever sees good blocks never holds
+the class or these strings on its heap. The codec raises malformed(code, *args); code indexes
+MESSAGES. `hpack.HpackError` serves the class from here."""
+
+from jotunheim.errors import DecodeError
+
+
+class HpackError(DecodeError):
+    """Malformed or oversized HPACK data; HTTP/2 maps it to COMPRESSION_ERROR."""
+
 
 MESSAGES = (
     "index 0 is not valid",  # 0

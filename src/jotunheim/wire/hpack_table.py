@@ -1,25 +1,21 @@
 """HPACK tables (RFC 7541): the static table in one bytes blob (Appendix A), the dynamic table
-(2.3), the Huffman code (Appendix B) with its coder, and HpackError, the codec's error. One
-module: the HPACK codec always loads them all."""
+(2.3), and the Huffman code (Appendix B) with its coder. One module: the HPACK codec always
+loads them all. Its error, HpackError, is in hpack_errors (loaded on the first one)."""
 
 from array import array
 
 from jotunheim.compat import const
-from jotunheim.errors import DecodeError
 
 # Private const()s (no qstr or global on the device); hpack has its own copies.
 _STATIC_LENGTH = const(61)  # entries of the static table
 _ENTRY_OVERHEAD = const(32)  # RFC 7541 4.1
 
 
-class HpackError(DecodeError):
-    """Malformed or oversized HPACK data; HTTP/2 maps it to COMPRESSION_ERROR."""
-
-
 def malformed(code, *args):
     """The HpackError with message `code` of hpack_errors.MESSAGES, formatted with args (the
-    text loads on the first error only; each raise names the message in a comment)."""
-    from jotunheim.wire.hpack_errors import MESSAGES
+    class and the text load on the first error only; each raise names the message in a
+    comment)."""
+    from jotunheim.wire.hpack_errors import MESSAGES, HpackError
 
     return HpackError("hpack: " + MESSAGES[code] % args)
 
