@@ -12,7 +12,6 @@ from jotunheim.wire.h2errors import H2StreamError, frame_error
 from jotunheim.wire.h2frames import H2ProtocolError
 from jotunheim.wire.h2names import ENHANCE_YOUR_CALM, PRIORITY, PUSH_PROMISE, RESET_SENT
 from jotunheim.wire.h2recv import headers_complete
-from jotunheim.wire.hpack_errors import HpackError
 
 # Rare paths by number: the modules the device flow loads call `run(RARE_..., *args)` with
 # private const() copies of these (checked by tests/unit/h2/test_h2_names.py), so the
@@ -119,7 +118,7 @@ def send_continued(conn, stream_id, flags, block):
 def fail_connection(conn, exc, events):
     """A connection error: queue GOAWAY, mark the connection dead and raise the
     H2ProtocolError (an HPACK failure becomes COMPRESSION_ERROR), carrying `events`."""
-    if isinstance(exc, HpackError):
+    if not isinstance(exc, H2ProtocolError):  # an HpackError: the block cannot be decoded
         exc = H2ProtocolError(f.COMPRESSION_ERROR, str(exc))
     conn.close_connection(exc.code, 0, exc.message.encode())
     exc.events = events
