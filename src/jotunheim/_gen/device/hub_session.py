@@ -25,13 +25,13 @@ def _slice():
         ';resources,8,11;features,9,11'
     ), None, (m2, m4, m5, m6, )]
     CapabilityResponse = ['CapabilityResponse', 'capabilities,1,11', None, (m7, )]
-    m9 = [None, 'CapabilityUpdateEvent;event_type,1,9;capabilities,2,11', None, (m7, )]
+    m9 = [None, '~CapabilityUpdateEvent;event_type,1,9;capabilities,2,11', None, (m7, )]
     m10 = [None, (
         'CommandResult;command_id,1,9;success,2,8;result,3,12;error_code,4,9'
         ';error_message,5,9;duration_us,6,13'
     ), None, None]
     m11 = [None, (
-        'Heartbeat;seq,1,13;uptime_s,2,13;mem_free,3,5;mem_alloc,4,5'
+        '~Heartbeat;seq,1,13;uptime_s,2,13;mem_free,3,5;mem_alloc,4,5'
         ';cpu_percent,5,13;bytes_sent,6,4;bytes_received,7,4;active_tools,8,13'
         ';rssi,9,5'
     ), None, None]
@@ -43,7 +43,7 @@ def _slice():
         'OtaStatus;version,1,9;state,2,9;reason,3,9;progress_bytes,4,4'
         ';total_bytes,5,4;running_version,6,9;seq,7,13'
     ), None, None]
-    m14 = [None, 'Pong;nonce,1,4', None, None]
+    m14 = [None, '~Pong;nonce,1,4', None, None]
     DeviceMessage = ['DeviceMessage', (
         'hello,1,523;capabilities,2,523;capability_update,3,523'
         ';command_result,4,523;heartbeat,5,523;stream_data,6,523;ota_status,7,523'
@@ -58,15 +58,15 @@ def _slice():
     m18 = [None, '~Refusal;code,1,9;reason,2,9;leader_address,3,9', None, None]
     m19 = [None, 'CapabilityRequest', None, None]
     m20 = [None, 'Command;command_id,1,9;tool,2,9;args_json,3,9;deadline_ms,4,13', None, None]
-    m21 = [None, 'ResultAck;command_ids,1,41', None, None]
-    m22 = [None, 'Ping;nonce,1,4', None, None]
+    m21 = [None, '~ResultAck;command_ids,1,41', None, None]
+    m22 = [None, '~Ping;nonce,1,4', None, None]
     m23 = [None, '~UpdateNotice;version,1,9;size,2,4;allow_downgrade,3,8', None, None]
     m24 = [None, (
         '~StreamControl;stream_id,1,9;action,2,9;source,3,9;interval_ms,4,13'
         ';args_json,5,9'
     ), None, None]
     m25 = [None, '~OtaRollback;reason,1,9', None, None]
-    m26 = [None, 'OtaStatusAck;seq,1,13', None, None]
+    m26 = [None, '~OtaStatusAck;seq,1,13', None, None]
     HubMessage = ['HubMessage', (
         'challenge,1,523;welcome,2,523;refusal,3,523;capability_request,4,523'
         ';command,5,523;result_ack,6,523;ping,7,523;update_notice,8,523'
