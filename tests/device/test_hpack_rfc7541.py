@@ -140,3 +140,14 @@ def test_hpack_c1_integer_examples():
         _encode_int(out, value, prefix, 0)
         assert bytes(out) == _hex(wire)
         assert _decode_int(_hex(wire), 0, prefix) == (value, len(out))
+
+
+def test_a_field_repeated_in_one_block_is_indexed_once():
+    # The first field fills an empty table; the repeat, in the same block, is sent as an index
+    # to it (a fresh encoder's table starts as the shared empty tuple, replaced on first add).
+    enc, dec = HpackEncoder(), HpackDecoder()
+    headers = [(b"x-a", b"1"), (b"x-a", b"1"), (b"x-b", b"2")]
+    block = enc.encode(headers)
+    assert dec.decode(block) == headers
+    assert enc.entries == [(b"x-a", b"1"), (b"x-b", b"2")] == dec.entries
+    assert block[7:8] == b"\xbe"  # the repeat: indexed field 62, the newest dynamic entry

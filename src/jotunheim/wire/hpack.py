@@ -116,8 +116,8 @@ class HpackEncoder(DynamicTable):
             self.resize(self._pending_final)
             self._peer_size = self._pending_final
             self._pending_min = self._pending_final = None
-        entries = self.entries
         for name, value, sensitive in fields:
+            entries = self.entries  # read per field: add() may have replaced an empty one
             pair = (name, value)
             if not sensitive and pair in entries:
                 # Dynamic table first (a C-level search). A pair found there is there once
