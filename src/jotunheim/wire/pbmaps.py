@@ -14,7 +14,6 @@ from jotunheim.wire.pbwire import (
     put_scalar,
     read_text,
     read_varint,
-    skip_field,
     varint_scalar,
 )
 
@@ -81,6 +80,8 @@ def decode_entry(entry, buf, pos, end, depth, target, budget):
         elif num == 0:
             raise DecodeError("field number 0 is invalid")
         else:
+            from jotunheim.wire.pbrare import skip_field
+
             pos = skip_field(buf, pos, end, wt, num, depth)
             unknown = True
     if unknown:

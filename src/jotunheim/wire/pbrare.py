@@ -1,11 +1,12 @@
 """Protobuf-lite paths the device's own messages never take, imported on first use so a device
 does not hold their code: float/double and fixed-width scalars, packed-repeated decoding,
-deprecated groups and the strict UTF-8 check of non-ASCII text on MicroPython."""
+unknown fields (skip_field, deprecated groups too) and the strict UTF-8 check of non-ASCII
+text on MicroPython."""
 
 import struct
 
 from jotunheim.errors import DecodeError, EncodeError
-from jotunheim.wire.pbwire import WIRE_TYPE, read_varint, skip_field, varint_scalar
+from jotunheim.wire.pbwire import WIRE_TYPE, read_varint, varint_scalar
 
 # struct formats of the fixed-width types, by type number (1 double, 2 float, 6 fixed64,
 # 7 fixed32, 15 sfixed32, 16 sfixed64).
@@ -112,6 +113,25 @@ def check_utf8(buf, pos, end):
             if buf[k] & 0xC0 != 0x80:
                 raise DecodeError("invalid UTF-8 in a string field")
         pos += n + 1
+
+
+def skip_field(buf, pos, end, wt, num, depth):
+    """Skips one unknown field's value -> new pos (deprecated groups: skip_group)."""
+    if wt == 0:
+        return read_varint(buf, pos, end)[1]
+    if wt == 2:
+        n, pos = read_varint(buf, pos, end)
+        if n > end - pos:
+            raise DecodeError("length %d runs past the end" % n)
+        return pos + n
+    if wt == 1 or wt == 5:
+        pos += 8 if wt == 1 else 4
+        if pos > end:
+            raise DecodeError("truncated fixed-width value")
+        return pos
+    if wt == 3 or wt == 4:
+        return skip_group(buf, pos, end, wt, num, depth)
+    raise DecodeError("invalid wire type %d (field %d)" % (wt, num))
 
 
 def skip_group(buf, pos, end, wt, num, depth):

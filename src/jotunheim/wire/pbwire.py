@@ -1,7 +1,7 @@
 """Protobuf wire primitives for the protobuf-lite codec: varints, the scalar kinds Jotunheim's
-messages use, UTF-8 text, descriptor field tables, skipping of unknown fields, and the
-encoder (dict -> canonical proto3 bytes; use it through protobuf.encode). MicroPython-safe;
-rarer kinds live in pbrare and pbmaps, imported on first use."""
+messages use, UTF-8 text, descriptor field tables, and the encoder (dict -> canonical proto3
+bytes; use it through protobuf.encode). MicroPython-safe; rarer kinds and unknown fields live
+in pbrare and pbmaps, imported on first use."""
 
 from jotunheim.compat import IS_MICROPYTHON, const
 from jotunheim.errors import DecodeError, EncodeError
@@ -151,27 +151,6 @@ def read_text(buf, pos, end):
 
         check_utf8(buf, pos, end)
     return s
-
-
-def skip_field(buf, pos, end, wt, num, depth):
-    """Skips one unknown field's value -> new pos (deprecated groups: pbrare.skip_group)."""
-    if wt == 0:
-        return read_varint(buf, pos, end)[1]
-    if wt == 2:
-        n, pos = read_varint(buf, pos, end)
-        if n > end - pos:
-            raise DecodeError("length %d runs past the end" % n)
-        return pos + n
-    if wt == 1 or wt == 5:
-        pos += 8 if wt == 1 else 4
-        if pos > end:
-            raise DecodeError("truncated fixed-width value")
-        return pos
-    if wt == 3 or wt == 4:
-        from jotunheim.wire.pbrare import skip_group
-
-        return skip_group(buf, pos, end, wt, num, depth)
-    raise DecodeError("invalid wire type %d (field %d)" % (wt, num))
 
 
 # -- the encoder: fields in number order, defaults omitted, repeated scalars packed, map

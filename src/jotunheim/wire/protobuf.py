@@ -10,7 +10,6 @@ from jotunheim.wire.pbwire import (
     located,
     read_text,
     read_varint,
-    skip_field,
     varint_scalar,
 )
 
@@ -140,6 +139,8 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                 if i >= nf:
                     if num == 0:
                         raise DecodeError("field number 0 is invalid")
+                    from jotunheim.wire.pbrare import skip_field  # peers newer than us only
+
                     pos = skip_field(buf, pos, end, wt, num, depth)
                     continue
             name = fields[i]
