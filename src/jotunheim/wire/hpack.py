@@ -129,8 +129,11 @@ class HpackEncoder(DynamicTable):
             if index and not sensitive:
                 _encode_int(out, index, 7, 0x80)
                 continue
-            if not name_index:
-                name_index = self.name_index(name)
+            if not name_index:  # the newest dynamic entry of that name, if any
+                for pos in range(len(entries) - 1, -1, -1):
+                    if entries[pos][0] == name:
+                        name_index = _STATIC_LENGTH + len(entries) - pos
+                        break
             size = len(name) + len(value) + _ENTRY_OVERHEAD
             if sensitive:
                 _encode_int(out, name_index, 4, 0x10)  # never indexed

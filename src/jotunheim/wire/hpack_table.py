@@ -137,14 +137,6 @@ class DynamicTable:
             raise malformed(1, index)  # index beyond the table
         return self.entries[pos]
 
-    def name_index(self, name):
-        """HPACK index of the newest entry named name, or 0."""
-        entries = self.entries
-        for pos in range(len(entries) - 1, -1, -1):
-            if entries[pos][0] == name:
-                return _STATIC_LENGTH + len(entries) - pos
-        return 0
-
     def add(self, name, value):
         size = len(name) + len(value) + _ENTRY_OVERHEAD
         # RFC 7541 4.4: an entry larger than the table empties it and is not added.
