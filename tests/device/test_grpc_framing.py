@@ -138,6 +138,8 @@ def test_decode_metadata_skips_grpc_headers_and_decodes_bin():
         (b":status", b"200"),
         (b"content-type", b"application/grpc"),
         (b"grpc-status", b"0"),
+        (b"grpc-accept-encoding", b"identity, deflate, gzip"),  # reserved by the gRPC spec
+        (b"grpc-encoding", b"identity"),
         (b"x-a", b"1"),
         (b"x-b-bin", b"q6ur"),
         (b"x-c-bin", b"q6urqw=="),
