@@ -89,8 +89,8 @@ def _on_reset(call, error_code):
 _CALL_METHODS = {
     "cancel": _cancel,
     "done_writing": _done_writing,
-    "initial_metadata": lambda call: call._initial or [],
-    "trailing_metadata": lambda call: call._trailing,
+    "initial_metadata": lambda call: list(call._initial or ()),
+    "trailing_metadata": lambda call: list(call._trailing),
     "on_reset": _on_reset,
 }
 

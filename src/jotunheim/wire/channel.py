@@ -45,6 +45,7 @@ class Channel(SendMixin):
     _tasks = ()
     _ping_ack = None  # an asyncio.Event while a PING loop runs (channel_ping)
     _last_recv = 0  # ticks_ms() of the last bytes received, kept while a PING loop runs
+    _settings = None  # an asyncio.Event while connect() waits for the server's SETTINGS
 
     def __init__(
         self,
@@ -74,7 +75,6 @@ class Channel(SendMixin):
         self._lock = asyncio.Lock()
         self._connect_lock = asyncio.Lock()
         self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
-        self._settings = asyncio.Event()
 
     async def connect(self):
         """Opens the connection (again, after a failure or close); concurrent callers share
@@ -99,7 +99,7 @@ class Channel(SendMixin):
             if self._goaway:
                 self._goaway = False
             transport.send(conn.data_to_send())
-            self._settings.clear()
+            settings = self._settings = asyncio.Event()
             self._tasks = [asyncio.create_task(read_loop(self, conn, transport))]
             if self.ping_interval_ms:
                 from jotunheim.wire.channel_ping import ping_loop  # only when pings are configured
@@ -109,9 +109,11 @@ class Channel(SendMixin):
             # Wait for the server's SETTINGS: until then we do not know its
             # MAX_CONCURRENT_STREAMS, and grpcio resets streams opened beyond it.
             try:
-                await asyncio.wait_for(self._settings.wait(), _CONNECT_TIMEOUT)
+                await asyncio.wait_for(settings.wait(), _CONNECT_TIMEOUT)
             except asyncio.TimeoutError:
                 self._fail(GrpcError(Status.UNAVAILABLE, "no HTTP/2 SETTINGS from the server"))
+            finally:
+                self._settings = None
             if self._error is not None:
                 raise self._error
 
@@ -246,7 +248,8 @@ class Channel(SendMixin):
         for call in calls:
             call.finish(err)
         self._changed.set()
-        self._settings.set()  # wakes connect() if the connection died before SETTINGS
+        if self._settings is not None:
+            self._settings.set()  # wakes connect(): the connection died before SETTINGS
         self._transport.abort()
         me = asyncio.current_task()
         for task in self._tasks:

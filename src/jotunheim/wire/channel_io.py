@@ -28,7 +28,8 @@ def dispatch(ch, conn, transport, data):
         if kind is ev.WindowUpdated:
             ch._changed.set()  # a sender waiting for window may go on
         elif kind is ev.RemoteSettingsChanged:
-            ch._settings.set()
+            if ch._settings is not None:  # connect() waits for it
+                ch._settings.set()
             ch._changed.set()
         elif kind is ev.PingAckReceived:
             if ch._ping_ack is not None:
