@@ -10,7 +10,7 @@ checks, descriptions) find it loaded (tools.build_call).
 
 from jotunheim.device.capabilities import section
 from jotunheim.device.declared_tools import ConfigTool, DriverSet, HardwareTool, ScriptRunner
-from jotunheim.device.tools import KINDS, MAX_TOOL_NAME, TYPES, Tool, ToolDefinitionError
+from jotunheim.device.tools import KINDS, MAX_TOOL_NAME, TYPES, Tool
 
 PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
 
@@ -20,6 +20,14 @@ SENSOR_FIELDS = {
     "ds18b20": "temperature_c",
     "bmp280": "temperature_c, pressure_hpa",
 }
+
+
+def _bad_definition(message):
+    # tools makes ToolDefinitionError on first use (tools.__getattr__): importing it here at
+    # module level would make it at every capability build.
+    from jotunheim.device.tools import ToolDefinitionError
+
+    return ToolDefinitionError(message)
 
 
 def _valid_name(name):
@@ -38,39 +46,39 @@ def _valid_name(name):
 def check_name(name):
     """Raises ToolDefinitionError unless `name` can be a tool name."""
     if not _valid_name(name):
-        raise ToolDefinitionError("tool name %r: expected an identifier" % (name,))
+        raise _bad_definition("tool name %r: expected an identifier" % (name,))
 
 
 def check_tool(name, params, kind):
     """Tool.__init__'s checks: the name, the kind and the parameter definitions."""
     check_name(name)
     if kind not in KINDS:
-        raise ToolDefinitionError("tool %s: kind must be one of %s" % (name, ", ".join(KINDS)))
+        raise _bad_definition("tool %s: kind must be one of %s" % (name, ", ".join(KINDS)))
     _check_definition(name, params)
 
 
 def _check_definition(tool_name, params):
     if not isinstance(params, list):
-        raise ToolDefinitionError("tool %s: parameters must be a list" % tool_name)
+        raise _bad_definition("tool %s: parameters must be a list" % tool_name)
     seen = {}
     for i, p in enumerate(params):
         where = "tool %s: parameters[%d]" % (tool_name, i)
         if not isinstance(p, dict):
-            raise ToolDefinitionError(where + ": expected an object")
+            raise _bad_definition(where + ": expected an object")
         name = p.get("name")
         if not _valid_name(name):
-            raise ToolDefinitionError(where + ".name: expected an identifier")
+            raise _bad_definition(where + ".name: expected an identifier")
         if name in seen:
-            raise ToolDefinitionError(where + ".name: duplicate parameter %s" % name)
+            raise _bad_definition(where + ".name: duplicate parameter %s" % name)
         seen[name] = True
         if p.get("type") not in TYPES:
-            raise ToolDefinitionError(where + ".type: expected one of " + ", ".join(TYPES))
+            raise _bad_definition(where + ".type: expected one of " + ", ".join(TYPES))
         for key in ("min", "max"):
             v = p.get(key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise ToolDefinitionError(where + "." + key + ": expected a number")
+                raise _bad_definition(where + "." + key + ": expected a number")
         if p.get("enum") is not None and not isinstance(p.get("enum"), list):
-            raise ToolDefinitionError(where + ".enum: expected a list")
+            raise _bad_definition(where + ".enum: expected a list")
 
 
 def definition(tool):
@@ -193,14 +201,14 @@ def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
     if kind == "script":
         path = cfg.get("script")
         if not isinstance(path, str) or not path:
-            raise ToolDefinitionError("tool %s: kind script needs a 'script' path" % (name,))
+            raise _bad_definition("tool %s: kind script needs a 'script' path" % (name,))
         handler = ScriptRunner(name, _join(script_dir, path), env)
     elif kind == "loki":
         from jotunheim.device.loki_call import LokiCall  # only devices with Loki tools load it
 
         handler = LokiCall(cfg.get("loki_script") or name, loki)
     else:
-        raise ToolDefinitionError("tool %s: kind must be script or loki" % (name,))
+        raise _bad_definition("tool %s: kind must be script or loki" % (name,))
     tool = Tool(name, desc, params, ret, handler, kind)  # checks the whole definition
     if source is None:
         return tool

@@ -27,20 +27,30 @@ class InvalidArgument(ToolError):
     error_code = "INVALID_ARGUMENT"
 
 
-class ToolNotFound(ToolError):
-    """No tool of that name is registered."""
-
-    error_code = "NOT_FOUND"
-
-
-class Unavailable(ToolError):
-    """A dependency of the tool (Loki, a bus) cannot be reached."""
-
-    error_code = "UNAVAILABLE"
-
-
-class ToolDefinitionError(JotunheimError):
-    """A tool definition (name, parameter list) is itself malformed."""
+# Three more errors are made on first use by the module __getattr__ below and kept as module
+# globals (so each class is made once): a class costs ~0.25 KB of heap even with the code in
+# ROMFS, and a device whose tools are well formed, found and reachable never raises them.
+#   ToolNotFound(ToolError), error_code NOT_FOUND: no tool of that name is registered;
+#   Unavailable(ToolError), error_code UNAVAILABLE: a dependency of the tool (Loki, a bus)
+#     cannot be reached;
+#   ToolDefinitionError(JotunheimError): a tool definition (name, parameter list) is itself
+#     malformed.
+def __getattr__(name):
+    # Attribute access and `from tools import X` call this for a missing name only; the raise
+    # site below calls it directly, so a class already made is returned as it is.
+    made = globals().get(name)
+    if made is not None:
+        return made
+    if name == "ToolNotFound":
+        made = type(name, (ToolError,), {"error_code": "NOT_FOUND"})
+    elif name == "Unavailable":
+        made = type(name, (ToolError,), {"error_code": "UNAVAILABLE"})
+    elif name == "ToolDefinitionError":
+        made = type(name, (JotunheimError,), {})
+    else:
+        raise AttributeError(name)
+    globals()[name] = made
+    return made
 
 
 def run_dropped(module, name, *args, **kw):
@@ -211,7 +221,7 @@ class ToolRegistry:
         """The tool called `name`; raises ToolNotFound."""
         tool = self.find(name) if isinstance(name, str) else None
         if tool is None:
-            raise ToolNotFound("no tool named %r" % (name,))
+            raise __getattr__("ToolNotFound")("no tool named %r" % (name,))
         return tool
 
     def find(self, name):
