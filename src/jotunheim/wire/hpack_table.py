@@ -213,15 +213,6 @@ _HUFFMAN = _canonical()
 del _canonical  # import-time only: drop its bytecode
 
 
-def encoded_length(data):
-    """Length in bytes of `data` once Huffman-encoded (with padding)."""
-    lengths = _LENGTHS
-    bits = 0
-    for byte in data:
-        bits += lengths[byte]
-    return (bits + 7) >> 3
-
-
 def huffman_encode(data):
     """Huffman-encode bytes; the last octet is padded with the EOS prefix (all ones)."""
     lengths = _LENGTHS
