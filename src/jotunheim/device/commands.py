@@ -231,11 +231,25 @@ class CommandHandler:
             if self.log is not None:
                 self.log.info("command %s refused: %s", cid, exc)
             return error_result(cid, exc.error_code, str(exc))
+        started = []  # the tool's body ran (else the scheduler held it back until the deadline)
+
+        async def run():  # what the scheduler admits
+            started.append(True)
+            self.active += 1
+            self.executed += 1
+            try:
+                value = tool.handler(params)
+                if hasattr(value, "send"):  # coroutine: async handler
+                    value = await value
+                return value
+            finally:
+                self.active -= 1
+
         start = ticks_us()
         error = None
-        started = []  # the tool's body ran (else the scheduler held it back until the deadline)
         try:
-            value = await asyncio.wait_for(self._limited(tool, params, started), deadline / 1000)
+            limited = self.limiter.run(run, priority="user")
+            value = await asyncio.wait_for(limited, deadline / 1000)
             check_json(value, tool.name)
             payload = json.dumps(value).encode()
         except Exception as exc:
@@ -258,21 +272,6 @@ class CommandHandler:
             "error_message": "",
             "duration_us": took,
         }
-
-    async def _limited(self, tool, params, started):
-        async def run():
-            started.append(True)
-            self.active += 1
-            self.executed += 1
-            try:
-                value = tool.handler(params)
-                if hasattr(value, "send"):  # coroutine: async handler
-                    value = await value
-                return value
-            finally:
-                self.active -= 1
-
-        return await self.limiter.run(run, priority="user")
 
 
 def _parse_args(text):
