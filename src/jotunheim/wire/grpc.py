@@ -131,20 +131,29 @@ def _text(raw):
         return ascii_text(raw)
 
 
+# The request headers' own names and values in one constant, split per call: each bytes
+# constant is an object of ~64 bytes on the device's heap for as long as the module is
+# loaded, while the headers a call builds are garbage once HPACK has encoded them.
+_REQUEST = const(b":method POST :scheme :path :authority te trailers user-agent grpc-timeout")
+
+
 def request_headers(path, authority, scheme=b"http", timeout=None, metadata=None, ua=None):
     """The HEADERS of a call, pseudo-headers first (RFC 9113 8.3)."""
+    method, post, scheme_name, path_name, authority_name, te, trailers, ua_name, timeout_name = (
+        _REQUEST.split()
+    )
     headers = [
-        (b":method", b"POST"),
-        (b":scheme", scheme),
-        (b":path", path if isinstance(path, bytes) else path.encode()),
-        (b":authority", authority),
-        (b"te", b"trailers"),
+        (method, post),
+        (scheme_name, scheme),
+        (path_name, path if isinstance(path, bytes) else path.encode()),
+        (authority_name, authority),
+        (te, trailers),
         (b"content-type", b"application/grpc"),
     ]
     if ua:
-        headers.append((b"user-agent", ua))
+        headers.append((ua_name, ua))
     if timeout is not None:
-        headers.append((b"grpc-timeout", encode_timeout(timeout)))
+        headers.append((timeout_name, encode_timeout(timeout)))
     if metadata:
         from jotunheim.wire.grpc_metadata import encode_metadata
 
