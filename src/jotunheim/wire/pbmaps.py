@@ -8,6 +8,7 @@ from jotunheim.wire.pbwire import (
     MASK64,
     WIRE_TYPE,
     close_field,
+    failure,
     fields_of,
     open_field,
     put_message,
@@ -25,7 +26,7 @@ def _read_length(buf, pos, end):
     """Decodes a length prefix -> (length, new pos); the length must fit before end."""
     n, pos = read_varint(buf, pos, end)
     if n > end - pos:
-        raise DecodeError("length %d runs past the end (%d bytes left)" % (n, end - pos))
+        raise failure(DecodeError, 16, n, end - pos)  # runs past the end
     return n, pos
 
 
@@ -33,19 +34,19 @@ def _read_value(buf, pos, end, typ, wt):
     """Decodes one non-message value of type typ sent with wire type wt -> (value, new pos)."""
     if typ == 9 or typ == 12:
         if wt != 2:
-            raise DecodeError("wrong wire type %d for a string/bytes field" % wt)
+            raise failure(DecodeError, 28, wt)  # wrong wire type for a string/bytes
         n, pos = _read_length(buf, pos, end)
         if typ == 9:
             return read_text(buf, pos, pos + n), pos + n
         return bytes(buf[pos : pos + n]), pos + n
     if wt != WIRE_TYPE[typ]:
-        raise DecodeError("wrong wire type %d" % wt)
+        raise failure(DecodeError, 17, wt)  # wrong wire type
     if wt == 0:
         v, pos = read_varint(buf, pos, end)
         return varint_scalar(typ, v), pos
     size = 8 if wt == 1 else 4
     if pos + size > end:
-        raise DecodeError("truncated fixed-width value")
+        raise failure(DecodeError, 18)  # truncated fixed-width value
     from jotunheim.wire.pbrare import fixed_scalar
 
     return fixed_scalar(typ, buf, pos), pos + size
@@ -69,16 +70,16 @@ def decode_entry(entry, buf, pos, end, depth, target, budget):
             key, pos = _read_value(buf, pos, end, ktyp, wt)
         elif num == 2 and vtyp == _MESSAGE:
             if wt != 2:
-                raise DecodeError("wrong wire type %d for a message" % wt)
+                raise failure(DecodeError, 27, wt)  # wrong wire type for a message
             n, pos = _read_length(buf, pos, end)
             if depth <= 0:
-                raise DecodeError("messages nested deeper than the limit")
+                raise failure(DecodeError, 9)  # messages nested deeper than the limit
             value = protobuf.decode_fields(entry[3][0], buf, pos, pos + n, depth - 1, value, budget)
             pos += n
         elif num == 2:
             value, pos = _read_value(buf, pos, end, vtyp, wt)
         elif num == 0:
-            raise DecodeError("field number 0 is invalid")
+            raise failure(DecodeError, 19)  # field number 0 is invalid
         else:
             from jotunheim.wire.pbrare import skip_field
 
@@ -113,7 +114,7 @@ def _int_order(k):
 def put_map(out, num, entry, values, depth):
     """Appends the entries of the dict values (map field num, entry descriptor entry)."""
     if not isinstance(values, dict):
-        raise EncodeError("expected a dict for a map, got %s" % type(values).__name__)
+        raise failure(EncodeError, 25, type(values).__name__)  # expected a dict for a map
     ef = fields_of(entry)
     ktyp = ef[1] & 31
     vtyp = ef[3] & 31
@@ -123,7 +124,7 @@ def put_map(out, num, entry, values, depth):
         else:
             keys = sorted(values, key=_int_order, reverse=True)
     except (TypeError, AttributeError, UnicodeError):
-        raise EncodeError("map keys must all be of the key type") from None
+        raise failure(EncodeError, 26) from None  # map keys must all be of the key type
     for k in keys:
         v = values[k]
         start = open_field(out, num)
@@ -132,7 +133,7 @@ def put_map(out, num, entry, values, depth):
         put_scalar(out, ktyp, k)
         if vtyp == _MESSAGE:
             if v is None:
-                raise EncodeError("None as the value of map key %r" % (k,))
+                raise failure(EncodeError, 24, k)  # None as the value of map key
             put_message(out, 2, entry[3][0], v, depth)
         else:
             out.append(16 | WIRE_TYPE[vtyp])

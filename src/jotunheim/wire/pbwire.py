@@ -53,7 +53,7 @@ def read_varint(buf, pos, end):
     shift = 0
     while True:
         if pos >= end:
-            raise DecodeError("truncated varint")
+            raise failure(DecodeError, 0)  # truncated varint
         b = buf[pos]
         pos += 1
         result |= (b & 0x7F) << shift
@@ -61,7 +61,7 @@ def read_varint(buf, pos, end):
             return result, pos
         shift += 7
         if shift >= 70:
-            raise DecodeError("varint longer than 10 bytes")
+            raise failure(DecodeError, 1)  # varint longer than 10 bytes
 
 
 def put_varint(out, v):
@@ -97,23 +97,23 @@ def put_scalar(out, typ, v):
     """Appends the encoded value of a scalar field (no tag); raises EncodeError on bad values."""
     if typ == 9:
         if not isinstance(v, str):
-            raise EncodeError("expected str, got %s" % type(v).__name__)
+            raise failure(EncodeError, 2, type(v).__name__)  # expected str
         try:
             v = v.encode("utf-8")
         except UnicodeError:
-            raise EncodeError("string is not encodable as UTF-8") from None
+            raise failure(EncodeError, 3) from None  # not encodable as UTF-8
         put_varint(out, len(v))
         out.extend(v)
         return
     if typ == 12:
         if not isinstance(v, (bytes, bytearray, memoryview)):
-            raise EncodeError("expected bytes, got %s" % type(v).__name__)
+            raise failure(EncodeError, 4, type(v).__name__)  # expected bytes
         put_varint(out, len(v))
         out.extend(v)
         return
     if typ == 8:
         if v is not True and v is not False:
-            raise EncodeError("expected bool, got %s" % type(v).__name__)
+            raise failure(EncodeError, 5, type(v).__name__)  # expected bool
         out.append(1 if v else 0)
         return
     if WIRE_TYPE[typ]:  # float, double and fixed-width ints: no Jotunheim message has one
@@ -121,7 +121,7 @@ def put_scalar(out, typ, v):
 
         return put_fixed(out, typ, v)
     if not isinstance(v, int) or isinstance(v, bool):
-        raise EncodeError("expected int, got %s" % type(v).__name__)
+        raise failure(EncodeError, 6, type(v).__name__)  # expected int
     # Range check by shifting (no per-call big-int bounds): 32-bit types are int32, uint32,
     # enum and sint32; unsigned ones are uint32 and uint64.
     bits = 32 if typ == 5 or typ == 13 or typ == 14 or typ == 17 else 64
@@ -130,7 +130,7 @@ def put_scalar(out, typ, v):
     else:
         bad = v >> (bits - 1) not in (0, -1)
     if bad:
-        raise EncodeError("%d out of range" % (v,))
+        raise failure(EncodeError, 7, v)  # out of range
     if typ == 17 or typ == 18:
         put_varint(out, (v << 1) ^ (v >> 63) if typ == 18 else ((v << 1) ^ (v >> 31)) & MASK32)
     else:
@@ -143,7 +143,7 @@ def read_text(buf, pos, end):
     try:
         s = str(buf[pos:end], "utf-8")
     except UnicodeError:
-        raise DecodeError("invalid UTF-8 in a string field") from None
+        raise failure(DecodeError, 8) from None  # invalid UTF-8
     # MicroPython accepts overlong forms, surrogates and code points above U+10FFFF
     # (docs/micropython-notes.md); ASCII-only text (len == byte count) needs no second look.
     if IS_MICROPYTHON and len(s) != end - pos:
@@ -162,6 +162,15 @@ _MESSAGE = const(11)
 _STRING = const(9)
 
 
+def failure(cls, code, *args):
+    """The exception cls with the codec's error text number `code` (pberrors.TEXTS, loaded on
+    the first error) formatted with args."""
+    from jotunheim.wire.pberrors import TEXTS
+
+    text = TEXTS[code]
+    return cls(text % args if args else text)
+
+
 def located(err):
     """Marks a DecodeError/EncodeError that names its "Message.field" already: the outer
     levels of a nested message pass it on as is. An attribute, not a subclass per codec
@@ -174,7 +183,7 @@ def encode_message(desc, msg, out, depth):
     """Appends the encoding of the dict msg (message desc) to the bytearray out."""
     fields = fields_of(desc)  # first: it also names the message (desc[0]) for errors
     if not isinstance(msg, dict):
-        raise located(EncodeError("%s: expected a dict, got %s" % (desc[0], type(msg).__name__)))
+        raise located(failure(EncodeError, 13, desc[0], type(msg).__name__))  # expected a dict
     seen = 0
     oneofs = 0  # bit k set once a member of oneof k was written
     name = None
@@ -198,7 +207,7 @@ def encode_message(desc, msg, out, depth):
                 put_map(out, num, sub, v, depth)
             elif kind & _REPEATED:
                 if not isinstance(v, (list, tuple)):
-                    raise EncodeError("expected a list, got %s" % type(v).__name__)
+                    raise failure(EncodeError, 10, type(v).__name__)  # expected a list
                 if v and kind & _PACKED:
                     start = open_field(out, num)
                     for item in v:
@@ -207,7 +216,7 @@ def encode_message(desc, msg, out, depth):
                 elif typ == _MESSAGE:
                     for item in v:
                         if item is None:
-                            raise EncodeError("None in a repeated message field")
+                            raise failure(EncodeError, 11)  # None in a repeated message field
                         put_message(out, num, sub, item, depth)
                 else:
                     for item in v:
@@ -239,22 +248,20 @@ def encode_message(desc, msg, out, depth):
             oneof = kind >> 9
             if oneof:
                 if oneofs & (1 << oneof):
-                    raise EncodeError("more than one member of oneof %r set" % desc[2][oneof - 1])
+                    raise failure(EncodeError, 12, desc[2][oneof - 1])  # more than one member
                 oneofs |= 1 << oneof
     except EncodeError as e:
         if getattr(e, "located", False):
             raise
         raise located(EncodeError("%s.%s: %s" % (desc[0], name, e))) from None
     except UnicodeError:  # lone surrogates (CPython str can hold them)
-        raise located(
-            EncodeError("%s.%s: string is not encodable as UTF-8" % (desc[0], name))
-        ) from None
+        raise located(failure(EncodeError, 15, desc[0], name)) from None  # not UTF-8
     if seen != len(msg):
         for key in msg:
             # The only strings in the flat field tuple are the names (the other slots are
             # ints), so `in` finds exactly the known names.
             if key not in fields:
-                raise located(EncodeError("%s: unknown field %r" % (desc[0], key)))
+                raise located(failure(EncodeError, 14, desc[0], key))  # unknown field
 
 
 def open_field(out, num):
@@ -279,7 +286,7 @@ def close_field(out, start):
 def put_message(out, num, sub, v, depth):
     """Appends the message field num (descriptor sub) holding the dict v."""
     if depth <= 0:
-        raise EncodeError("messages nested deeper than the limit")
+        raise failure(EncodeError, 9)  # messages nested deeper than the limit
     start = open_field(out, num)
     encode_message(sub, v, out, depth - 1)
     close_field(out, start)

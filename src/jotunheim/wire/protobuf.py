@@ -6,6 +6,7 @@ from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.pbwire import (
     WIRE_TYPE,
     encode_message,
+    failure,
     fields_of,
     located,
     read_text,
@@ -52,16 +53,14 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
     n = len(data)
     if n > max_size:
         fields_of(desc)  # names the message (desc[0])
-        raise DecodeError(
-            "%s: message of %d bytes exceeds the %d-byte limit" % (desc[0], n, max_size)
-        )
+        raise failure(DecodeError, 20, desc[0], n, max_size)  # message exceeds the limit
     if not isinstance(data, bytes):
         data = memoryview(data)  # slices of values then copy once, from the caller's buffer
     budget = [_FIELD_ALLOWANCE + _MAX_FIELDS_PER_BYTE * n]  # shared by every nested level
     try:
         return decode_fields(desc, data, 0, n, max_depth, None, budget)
     except RuntimeError:  # recursion limit / stack check hit before max_depth (small stacks)
-        raise DecodeError("%s: nesting exhausted the stack" % desc[0]) from None
+        raise failure(DecodeError, 21, desc[0]) from None  # nesting exhausted the stack
 
 
 def encode(desc, msg):
@@ -79,7 +78,7 @@ def encode_into(desc, msg, out):
     try:
         encode_message(desc, msg, out, MAX_DEPTH)
     except RuntimeError:
-        raise EncodeError("%s: nesting exhausted the stack" % desc[0]) from None
+        raise failure(EncodeError, 21, desc[0]) from None  # nesting exhausted the stack
     return len(out) - start
 
 
@@ -88,7 +87,7 @@ def which_oneof(desc, msg, oneof):
     fields = fields_of(desc)
     names = desc[2] or ()
     if oneof not in names:
-        raise ValueError("%s has no oneof %r" % (desc[0], oneof))
+        raise failure(ValueError, 22, desc[0], oneof)  # has no oneof
     k = names.index(oneof) + 1
     for i in range(0, len(fields), 2):
         if fields[i + 1] >> 9 & 0x7F == k and msg.get(fields[i]) is not None:
@@ -138,7 +137,7 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                     i += 2
                 if i >= nf:
                     if num == 0:
-                        raise DecodeError("field number 0 is invalid")
+                        raise failure(DecodeError, 19)  # field number 0 is invalid
                     from jotunheim.wire.pbrare import skip_field  # peers newer than us only
 
                     pos = skip_field(buf, pos, end, wt, num, depth)
@@ -155,13 +154,11 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                 else:
                     n, pos = read_varint(buf, pos, end)
                 if n > end - pos:
-                    raise DecodeError(
-                        "length %d runs past the end (%d bytes left)" % (n, end - pos)
-                    )
+                    raise failure(DecodeError, 16, n, end - pos)  # runs past the end
                 stop = pos + n
                 if typ == _MESSAGE:
                     if depth <= 0:
-                        raise DecodeError("messages nested deeper than the limit")
+                        raise failure(DecodeError, 9)  # messages nested deeper than the limit
                     if kind & _MAP:
                         from jotunheim.wire.pbmaps import decode_entry
 
@@ -183,10 +180,10 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                     pos = stop
                     continue
                 else:
-                    raise DecodeError("wrong wire type 2")
+                    raise failure(DecodeError, 17, 2)  # wrong wire type
                 pos = stop
             elif wt != WIRE_TYPE[typ] or typ == _MESSAGE:
-                raise DecodeError("wrong wire type %d" % wt)
+                raise failure(DecodeError, 17, wt)  # wrong wire type
             elif wt == 0:
                 v = buf[pos] if pos < end else 0x80
                 if v < 0x80:
@@ -197,7 +194,7 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
             else:
                 size = 8 if wt == 1 else 4
                 if pos + size > end:
-                    raise DecodeError("truncated fixed-width value")
+                    raise failure(DecodeError, 18)  # truncated fixed-width value
                 from jotunheim.wire.pbrare import fixed_scalar  # no Jotunheim message has one
 
                 v = fixed_scalar(typ, buf, pos)
@@ -223,9 +220,5 @@ def spend(budget, n, desc):
     """Charges n decoded fields to the shared budget (_MAX_FIELDS_PER_BYTE)."""
     budget[0] -= n
     if budget[0] < 0:
-        raise located(
-            DecodeError(
-                "%s: message expands to more than %d fields per input byte"
-                % (desc[0], _MAX_FIELDS_PER_BYTE)
-            )
-        )
+        # message expands to more than N fields per input byte
+        raise located(failure(DecodeError, 23, desc[0], _MAX_FIELDS_PER_BYTE))
