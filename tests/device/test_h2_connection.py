@@ -49,6 +49,24 @@ def test_remote_settings_applied_and_acked():
     assert open_stream(conn, peer) == 1
 
 
+def test_a_client_asking_for_no_hpack_table_keeps_none_for_its_requests():
+    # SETTINGS_HEADER_TABLE_SIZE 0 (what the gRPC channel sends) also caps our encoder: the
+    # same request twice is the same block twice, nothing indexed; by default it is indexed.
+    blocks = {}
+    for local in ({f.SETTINGS_HEADER_TABLE_SIZE: 0}, None):
+        conn, peer = connected(local_settings=local)
+        sizes = []
+        for _ in range(2):
+            sid = conn.get_next_available_stream_id()
+            conn.send_headers(sid, REQUEST, end_stream=True)
+            block = peer.frames(conn.data_to_send())[0][3]
+            assert peer.decoder.decode(block) == REQUEST
+            sizes.append(len(block))
+        blocks[local is None] = (sizes, len(conn._encoder.entries))
+    assert blocks[False][0][0] == blocks[False][0][1] and blocks[False][1] == 0
+    assert blocks[True][0][1] < blocks[True][0][0] and blocks[True][1] > 0
+
+
 def test_header_table_size_setting_signalled_in_next_block():
     conn, peer = connected(server_settings={1: 0})
     sid = conn.get_next_available_stream_id()
