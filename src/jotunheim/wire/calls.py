@@ -11,6 +11,7 @@ from jotunheim.wire.grpc import (
     Status,
     check_response_headers,
     decode_metadata,
+    failure,
     header_value,
     make_room,
     message_prefix,
@@ -79,7 +80,7 @@ class Call:
         except GrpcError as exc:
             return self.finish(exc)
         if code == Status.OK and (self._head or self._buf is not None):
-            code, message = Status.INTERNAL, "stream ended inside a message"
+            return self.finish(failure(Status.INTERNAL, 12))  # stream ended inside a message
         self.finish(GrpcError(code, message, details))
 
     def on_data(self, data, flow_len):
@@ -135,7 +136,7 @@ class Call:
 
     def on_end(self):
         if self.status is None:
-            self.finish(GrpcError(Status.INTERNAL, "stream ended without grpc-status"))
+            self.finish(failure(Status.INTERNAL, 13))  # stream ended without grpc-status
 
     def finish(self, status):
         if self.status is None:
@@ -148,7 +149,7 @@ class Call:
                 ch._changed.set()
                 if ch._goaway and not ch._calls:
                     # The last call a GOAWAY let finish is done: close, so connect() can redial.
-                    ch._fail(GrpcError(Status.UNAVAILABLE, "connection closed after GOAWAY"))
+                    ch._fail(failure(Status.UNAVAILABLE, 8))  # connection closed after GOAWAY
         self.event.set()
 
     def abort(self, status):
@@ -168,7 +169,7 @@ class Call:
     async def _expire(self, seconds):
         await asyncio.sleep(seconds)
         self._timer = None
-        self.abort(GrpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"))
+        self.abort(failure(Status.DEADLINE_EXCEEDED, 9))  # deadline exceeded
         self._ch._changed.set()  # wakes open_call if the call still waits for a stream slot
         await self._ch.flush()
 
@@ -186,7 +187,7 @@ class Call:
         try:
             encode_into(self._req_d, message, out)
         except EncodeError as exc:
-            raise GrpcError(Status.INTERNAL, "cannot encode request: %s" % exc) from None
+            raise failure(Status.INTERNAL, 7, exc) from None  # cannot encode request
         out[0:5] = message_prefix(len(out) - 5)
         return (out,) if type(out) is bytearray else out.parts
 
@@ -198,7 +199,7 @@ class Call:
         """Sends one request message that is already protobuf-encoded (cached messages)."""
         await self.start()
         if self._half_closed:
-            raise GrpcError(Status.INTERNAL, "send() after done_writing()")
+            raise failure(Status.INTERNAL, 11)  # send() after done_writing()
         await self._ch.send_message(self, data, False)
 
     async def recv(self):
@@ -263,12 +264,12 @@ async def unary_result(call):
     """Waits for the end of a call that must return exactly one message."""
     msg = await call.recv()
     if msg is None:
-        raise GrpcError(Status.INTERNAL, "call ended without a response message")
+        raise failure(Status.INTERNAL, 6)  # call ended without a response message
     while call.status is None:
         call.event.clear()
         await call.event.wait()
     if call.status.status != Status.OK:
         raise call.status
     if call._messages:
-        raise GrpcError(Status.INTERNAL, "more than one response message in a unary call")
+        raise failure(Status.INTERNAL, 10)  # more than one response message in a unary call
     return msg

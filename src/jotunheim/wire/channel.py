@@ -6,7 +6,13 @@ import asyncio
 from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.wire.calls import Call, unary_result
 from jotunheim.wire.channel_io import SendMixin, read_loop
-from jotunheim.wire.grpc import MAX_RECEIVE_MESSAGE_SIZE, GrpcError, Status, request_headers
+from jotunheim.wire.grpc import (
+    MAX_RECEIVE_MESSAGE_SIZE,
+    GrpcError,
+    Status,
+    failure,
+    request_headers,
+)
 from jotunheim.wire.h2conn import H2Connection, H2Error
 from jotunheim.wire.transport import open_transport
 
@@ -71,7 +77,7 @@ class Channel(SendMixin):
         if receive_window != RECEIVE_WINDOW:
             self._window = receive_window
         self._calls = {}
-        self._error = GrpcError(Status.UNAVAILABLE, "channel not connected")
+        self._error = failure(Status.UNAVAILABLE, 0)  # channel not connected
         self._lock = asyncio.Lock()
         self._connect_lock = asyncio.Lock()
         self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
@@ -111,7 +117,7 @@ class Channel(SendMixin):
             try:
                 await asyncio.wait_for(settings.wait(), _CONNECT_TIMEOUT)
             except asyncio.TimeoutError:
-                self._fail(GrpcError(Status.UNAVAILABLE, "no HTTP/2 SETTINGS from the server"))
+                self._fail(failure(Status.UNAVAILABLE, 5))  # no HTTP/2 SETTINGS from the server
             finally:
                 self._settings = None
             if self._error is not None:
@@ -126,7 +132,7 @@ class Channel(SendMixin):
             await self.flush()
         except GrpcError:
             pass
-        self._fail(GrpcError(Status.CANCELLED, "channel closed"))
+        self._fail(failure(Status.CANCELLED, 1))  # channel closed
 
     # -- the four call types ---------------------------------------------------------------
     async def unary_unary(self, path, req_d, resp_d, request, timeout=None, metadata=None):
@@ -146,7 +152,7 @@ class Channel(SendMixin):
         except asyncio.CancelledError:
             # The caller gave up (e.g. asyncio.wait_for): reset the stream so the server
             # stops working on it and the stream slot is freed.
-            call.abort(GrpcError(Status.CANCELLED, "cancelled by the caller"))
+            call.abort(failure(Status.CANCELLED, 2))  # cancelled by the caller
             # Queued without waiting: we are being cancelled.
             if self._error is None:
                 data = self._conn.data_to_send()
@@ -180,7 +186,7 @@ class Channel(SendMixin):
         while True:
             err = call.status or self._error
             if err is None and self._goaway:
-                err = GrpcError(Status.UNAVAILABLE, "server is going away (GOAWAY)")
+                err = failure(Status.UNAVAILABLE, 3)  # server is going away (GOAWAY)
             if err is not None:
                 call.finish(err)  # also stops the deadline timer
                 raise err
@@ -203,7 +209,7 @@ class Channel(SendMixin):
             sid = conn.get_next_available_stream_id()
             conn.send_headers(sid, headers, end_stream=False)
         except H2Error as exc:  # stream ids exhausted or connection dead: redial needed
-            err = GrpcError(Status.UNAVAILABLE, "cannot open a stream: %s" % exc)
+            err = failure(Status.UNAVAILABLE, 4, exc)  # cannot open a stream
             call.finish(err)
             self._fail(err)
             raise err from None

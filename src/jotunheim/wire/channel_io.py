@@ -7,7 +7,7 @@ import asyncio
 
 from jotunheim.compat import const, ticks_ms
 from jotunheim.wire import h2frames as ev
-from jotunheim.wire.grpc import GrpcError, Status, message_prefix
+from jotunheim.wire.grpc import GrpcError, Status, failure, message_prefix
 from jotunheim.wire.h2conn import H2Error, H2ProtocolError
 
 
@@ -22,7 +22,7 @@ def dispatch(ch, conn, transport, data):
         events = conn.receive_data(data)
     except H2ProtocolError as exc:
         transport.send(conn.data_to_send())  # our GOAWAY, best effort
-        raise GrpcError(Status.UNAVAILABLE, "HTTP/2 protocol error: %s" % exc) from None
+        raise failure(Status.UNAVAILABLE, 14, exc) from None  # HTTP/2 protocol error
     for e in events:
         kind = type(e)
         if kind is ev.WindowUpdated:
@@ -37,7 +37,7 @@ def dispatch(ch, conn, transport, data):
         elif kind is ev.ConnectionTerminated:
             # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
             ch._goaway = True
-            err = GrpcError(Status.UNAVAILABLE, "server sent GOAWAY (%d)" % e.error_code)
+            err = failure(Status.UNAVAILABLE, 18, e.error_code)  # server sent GOAWAY
             for sid in list(ch._calls):
                 if sid > e.last_stream_id:
                     ch._calls[sid].finish(err)
@@ -77,7 +77,7 @@ async def read_loop(ch, conn, transport):
         while ch._error is None:
             data = await transport.read()
             if not data:
-                raise GrpcError(Status.UNAVAILABLE, "connection closed by the server")
+                raise failure(Status.UNAVAILABLE, 17)  # connection closed by the server
             if ch._ping_ack is not None:  # only the PING loop reads it
                 ch._last_recv = ticks_ms()
             dispatch(ch, conn, transport, data)
@@ -88,7 +88,7 @@ async def read_loop(ch, conn, transport):
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001 - never leave calls hanging on a bug
-        ch._fail(GrpcError(Status.INTERNAL, "channel reader failed: %r" % exc))
+        ch._fail(failure(Status.INTERNAL, 16, exc))  # channel reader failed
 
 
 # -- the send side ------------------------------------------------------------------------
@@ -155,7 +155,7 @@ class SendMixin:
                 conn.end_stream(sid)
             await self.flush()
         except H2Error as exc:  # the stream closed under us: report the call's own end
-            err = call.status or GrpcError(Status.INTERNAL, "cannot send: %s" % exc)
+            err = call.status or failure(Status.INTERNAL, 15, exc)  # cannot send
             if err.status != Status.OK:
                 raise err from None
 

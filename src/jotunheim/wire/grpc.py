@@ -1,7 +1,7 @@
 """gRPC over HTTP/2, the sans-IO part: status codes, GrpcError, message framing, request
 headers, metadata and response status, per the gRPC spec (doc/PROTOCOL-HTTP2.md)."""
 
-from jotunheim.compat import IS_MICROPYTHON, const
+from jotunheim.compat import IS_MICROPYTHON, const, unload
 from jotunheim.errors import JotunheimError
 
 
@@ -45,6 +45,18 @@ class GrpcError(JotunheimError):
         self.status = status
         self.message = message
         self.details = details
+
+
+def failure(status, code, *args):
+    """GrpcError(status, text number `code` of grpc_texts formatted with args). The texts load
+    per error and are dropped again on MicroPython: long str constants are heap objects for as
+    long as their module is loaded, and calls that end normally never need them."""
+    from jotunheim.wire.grpc_texts import TEXTS
+
+    text = TEXTS[code]
+    if IS_MICROPYTHON:
+        unload("jotunheim.wire.grpc_texts")
+    return GrpcError(status, text % args if args else text)
 
 
 # Largest message we accept from the peer (grpc's default receive limit); a bigger length
