@@ -3,7 +3,8 @@
 from devtest import raises
 
 from jotunheim.errors import DecodeError, EncodeError
-from jotunheim.wire.hpack import HpackDecoder, HpackEncoder, HpackError
+from jotunheim.wire.hpack import HpackDecoder, HpackEncoder
+from jotunheim.wire.hpack_errors import HpackError
 from jotunheim.wire.hpack_table import huffman_decode
 
 

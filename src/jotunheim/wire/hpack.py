@@ -1,4 +1,5 @@
-"""HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables."""
+"""HPACK (RFC 7541) header compression: HpackEncoder and HpackDecoder with bounded tables.
+Their error, HpackError, is in hpack_errors (loaded on the first malformed header block)."""
 
 from jotunheim.compat import const
 from jotunheim.wire.hpack_table import (
@@ -23,16 +24,6 @@ _MAX_INTEGER_CONTINUATION_OCTETS = const(4)  # after the prefix: values up to ~2
 _NEVER_INDEXED_NAMES = const(b"\nauthorization\nproxy-authorization\n")
 # Names whose values change on every request; indexing them would churn the table:
 _UNINDEXED_NAMES = const(b"\ngrpc-timeout\ncontent-length\n")
-
-
-def __getattr__(name):
-    # HpackError (part of this API) is defined with its messages in hpack_errors, loaded on
-    # the first malformed header block: a device that never meets one holds neither.
-    if name == "HpackError":
-        from jotunheim.wire.hpack_errors import HpackError
-
-        return HpackError
-    raise AttributeError(name)
 
 
 def _encode_int(out, value, prefix_bits, flags):

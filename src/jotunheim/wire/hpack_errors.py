@@ -1,7 +1,7 @@
 """HpackError and the text of its messages, imported by hpack_table.malformed() only when a
 header block is malformed or too large: a device that only ever sees good blocks never holds
 the class or these strings on its heap. The codec raises malformed(code, *args); code indexes
-MESSAGES. `hpack.HpackError` serves the class from here."""
+MESSAGES. Callers that catch HpackError import it from here."""
 
 from jotunheim.errors import DecodeError
 

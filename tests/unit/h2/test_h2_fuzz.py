@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from jotunheim.errors import DecodeError
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2conn import H2Connection, H2ProtocolError
-from jotunheim.wire.hpack import HpackDecoder, HpackEncoder, HpackError
+from jotunheim.wire.hpack import HpackDecoder, HpackEncoder
+from jotunheim.wire.hpack_errors import HpackError
 
 HYPO = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RESPONSE = [(b":status", b"200"), (b"content-type", b"application/grpc")]
