@@ -18,6 +18,8 @@ from pathlib import Path
 #             a string led by TRANSIENT ("~") is converted on each use and never kept
 #     oneofs  tuple of oneof names, or None
 #     subs    descriptors of the message-typed fields, in field order, or None
+# A slice's transient nested message without oneofs and message fields is its field string
+# alone (LEAF_STRING), not a list: the codec keeps nothing for it, and a list is 64 bytes.
 # kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
 #        | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9, below 1 << 16: at most
 #        127 oneofs and 256 message-typed fields per message (checked here)
@@ -215,7 +217,8 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=()):
     sub-message's descriptor; fields in `back_refs` are bound after all messages exist.
     `var(full)`, when given, names the variable a message is bound to and, for messages it
     names other than by their attribute name, moves the name into the field string.
-    Messages named in `transient` get TRANSIENT before their field string."""
+    Messages named in `transient` get TRANSIENT before their field string; a nested one with
+    no oneof and no message field is that string alone (LEAF_STRING)."""
     lines = []
     patches = []
     for full in order:
@@ -254,6 +257,10 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=()):
             spec_src = "(\n    " + "\n    ".join(repr(x) for x in parts) + "\n)"
         else:
             spec_src = repr(spec)
+        if attr in transient and target != attr and not oneofs and not subs and not patched:
+            # LEAF_STRING: nothing to keep (transient), nothing to point to: no list
+            lines.append("%s = %s" % (target, spec_src))
+            continue
         # The attribute name doubles as the message's name in errors: it is an identifier, so
         # MicroPython interns it once (a dotted name would be one more string on the heap).
         lines.append("%s = [%s, %s, %s, %s]" % (target, name_src, spec_src, oneof_src, subs_src))

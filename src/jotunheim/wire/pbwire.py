@@ -21,18 +21,23 @@ def fields_of(desc):
     fields' sub-descriptors), built from the generated "name,number,kind;..." string on first
     use (tools/devicegen.py explains why descriptors ship as strings) and kept in desc[1],
     unless the string is marked transient ("~": a message a connection uses once or rarely,
-    whose table is rebuilt on each use rather than held). Two slots, not four: 16 bytes less
-    per field on a 64-bit heap. Call it before reading a descriptor's name: a slice's nested
-    messages get theirs (desc[0]) from the string then."""
-    spec = desc[1]
-    if type(spec) is not str:
-        return spec
+    whose table is rebuilt on each use rather than held; a transient message with no oneof
+    and no message field is that string alone, no list). Two slots, not four: 16 bytes less
+    per field on a 64-bit heap. Errors name a message with message_name(desc)."""
+    if type(desc) is str:
+        spec = desc
+    else:
+        spec = desc[1]
+        if type(spec) is not str:
+            return spec
     out = []
     k = 0
     keep = not spec.startswith("~")
     items = (spec if keep else spec[1:]).split(";") if spec else []
     if items and "," not in items[0]:  # a slice's nested message: its name leads (no qstr)
-        desc[0] = items.pop(0)
+        name = items.pop(0)
+        if type(desc) is not str:
+            desc[0] = name
     for item in items:
         name, num, kind = item.split(",")
         kind = int(kind)
@@ -162,6 +167,15 @@ _MESSAGE = const(11)
 _STRING = const(9)
 
 
+def message_name(desc):
+    """The name of a message descriptor, for errors."""
+    if type(desc) is str:  # a transient message's field string, led by "~Name;"
+        end = desc.find(";")
+        return desc[1:end] if end > 0 else desc[1:]
+    fields_of(desc)  # a slice's nested message gets its name (desc[0]) from its string
+    return desc[0]
+
+
 def failure(cls, code, *args):
     """The exception cls with the codec's error text number `code` (pberrors.TEXTS, loaded on
     the first error) formatted with args."""
@@ -181,9 +195,10 @@ def located(err):
 
 def encode_message(desc, msg, out, depth):
     """Appends the encoding of the dict msg (message desc) to the bytearray out."""
-    fields = fields_of(desc)  # first: it also names the message (desc[0]) for errors
+    fields = fields_of(desc)
     if not isinstance(msg, dict):
-        raise located(failure(EncodeError, 13, desc[0], type(msg).__name__))  # expected a dict
+        # expected a dict
+        raise located(failure(EncodeError, 13, message_name(desc), type(msg).__name__))
     seen = 0
     oneofs = 0  # bit k set once a member of oneof k was written
     name = None
@@ -253,15 +268,17 @@ def encode_message(desc, msg, out, depth):
     except EncodeError as e:
         if getattr(e, "located", False):
             raise
-        raise located(EncodeError("%s.%s: %s" % (desc[0], name, e))) from None
+        raise located(EncodeError("%s.%s: %s" % (message_name(desc), name, e))) from None
     except UnicodeError:  # lone surrogates (CPython str can hold them)
-        raise located(failure(EncodeError, 15, desc[0], name)) from None  # not UTF-8
+        # string is not encodable as UTF-8
+        raise located(failure(EncodeError, 15, message_name(desc), name)) from None
     if seen != len(msg):
         for key in msg:
             # The only strings in the flat field tuple are the names (the other slots are
             # ints), so `in` finds exactly the known names.
             if key not in fields:
-                raise located(failure(EncodeError, 14, desc[0], key))  # unknown field
+                # unknown field
+                raise located(failure(EncodeError, 14, message_name(desc), key))
 
 
 def open_field(out, num):

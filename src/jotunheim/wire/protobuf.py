@@ -9,6 +9,7 @@ from jotunheim.wire.pbwire import (
     failure,
     fields_of,
     located,
+    message_name,
     read_text,
     read_varint,
     varint_scalar,
@@ -52,15 +53,16 @@ def decode(desc, data, max_size=MAX_MESSAGE_SIZE, max_depth=MAX_DEPTH):
     """bytes -> dict holding every field of desc; raises DecodeError on malformed input."""
     n = len(data)
     if n > max_size:
-        fields_of(desc)  # names the message (desc[0])
-        raise failure(DecodeError, 20, desc[0], n, max_size)  # message exceeds the limit
+        # message of n bytes exceeds the limit
+        raise failure(DecodeError, 20, message_name(desc), n, max_size)
     if not isinstance(data, bytes):
         data = memoryview(data)  # slices of values then copy once, from the caller's buffer
     budget = [_FIELD_ALLOWANCE + _MAX_FIELDS_PER_BYTE * n]  # shared by every nested level
     try:
         return decode_fields(desc, data, 0, n, max_depth, None, budget)
     except RuntimeError:  # recursion limit / stack check hit before max_depth (small stacks)
-        raise failure(DecodeError, 21, desc[0]) from None  # nesting exhausted the stack
+        # nesting exhausted the stack
+        raise failure(DecodeError, 21, message_name(desc)) from None
 
 
 def encode(desc, msg):
@@ -78,16 +80,17 @@ def encode_into(desc, msg, out):
     try:
         encode_message(desc, msg, out, MAX_DEPTH)
     except RuntimeError:
-        raise failure(EncodeError, 21, desc[0]) from None  # nesting exhausted the stack
+        # nesting exhausted the stack
+        raise failure(EncodeError, 21, message_name(desc)) from None
     return len(out) - start
 
 
 def which_oneof(desc, msg, oneof):
     """Name of the member of oneof `oneof` set in the dict msg, or None."""
     fields = fields_of(desc)
-    names = desc[2] or ()
+    names = () if type(desc) is str else desc[2] or ()
     if oneof not in names:
-        raise failure(ValueError, 22, desc[0], oneof)  # has no oneof
+        raise failure(ValueError, 22, message_name(desc), oneof)  # has no oneof
     k = names.index(oneof) + 1
     for i in range(0, len(fields), 2):
         if fields[i + 1] >> 9 & 0x7F == k and msg.get(fields[i]) is not None:
@@ -211,7 +214,7 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
     except DecodeError as e:
         if getattr(e, "located", False):  # a nested message's error, located there
             raise
-        where = desc[0] + ("." + name if name else "")
+        where = message_name(desc) + ("." + name if name else "")
         raise located(DecodeError("%s: %s" % (where, e))) from None
     return msg
 
@@ -221,4 +224,4 @@ def spend(budget, n, desc):
     budget[0] -= n
     if budget[0] < 0:
         # message expands to more than N fields per input byte
-        raise located(failure(DecodeError, 23, desc[0], _MAX_FIELDS_PER_BYTE))
+        raise located(failure(DecodeError, 23, message_name(desc), _MAX_FIELDS_PER_BYTE))
