@@ -294,6 +294,7 @@ SLICES = {
             "Challenge",
             "Welcome",
             "Refusal",
+            "CapabilityRequest",
             "CapabilityUpdateEvent",
             "Heartbeat",
             "Ping",
@@ -305,8 +306,13 @@ SLICES = {
             "StreamControl",
         ),
     ),
-    # A device tool backed by a Loki script only ever calls Script_<name>.
-    "loki_script": ("loki.proto", (".loki.ScriptInput", ".loki.ScriptResult"), ()),
+    # A device tool backed by a Loki script only ever calls Script_<name>; its map entries
+    # (two string fields each) are converted per call.
+    "loki_script": (
+        "loki.proto",
+        (".loki.ScriptInput", ".loki.ScriptResult"),
+        ("ScriptInput_ParametersEntry", "ScriptResult_MetadataEntry"),
+    ),
 }
 
 

@@ -56,7 +56,7 @@ def _slice():
         ';acked_results,7,41;ota_status_acks,8,8'
     )
     m18 = '~Refusal;code,1,9;reason,2,9;leader_address,3,9'
-    m19 = [None, 'CapabilityRequest', None, None]
+    m19 = '~CapabilityRequest'
     m20 = [None, 'Command;command_id,1,9;tool,2,9;args_json,3,9;deadline_ms,4,13', None, None]
     m21 = '~ResultAck;command_ids,1,41'
     m22 = '~Ping;nonce,1,4'
