@@ -1,12 +1,9 @@
 """The build-time half of the capabilities: derives the tools from the settings (configure),
-checks tool definitions and assembles the JotunheimCapabilities dict (build).
-
-It runs only when tools are (re)derived or capabilities (re)built: at connect, on a settings
-edit, when a tool is registered. CapabilityBuilder loads it for the call and, on MicroPython,
-drops it again afterwards (tools.run_dropped, as settings.py does with its validator), so a
+checks tool definitions, describes the generated tools and assembles the
+JotunheimCapabilities dict (build). It runs at connect, on a settings edit and when a tool is
+registered: loaded for the call and dropped again on MicroPython (tools.run_dropped), so a
 device does not carry this code between builds; calls made while a build runs (definition
-checks, descriptions) find it loaded (tools.build_call).
-"""
+checks, descriptions) find it loaded (tools.build_call)."""
 
 from jotunheim.device.capabilities import section
 from jotunheim.device.declared_tools import ConfigTool, DriverSet, HardwareTool, ScriptRunner
@@ -16,10 +13,9 @@ PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
 
 # What each sensor driver's read() returns, for the tool description an agent reads.
 SENSOR_FIELDS = {
-    "dht22": "temperature_c, humidity_pct",
-    "ds18b20": "temperature_c",
+    "dht22": "temperature_c, humidity_pct", "ds18b20": "temperature_c",
     "bmp280": "temperature_c, pressure_hpa",
-}
+}  # fmt: skip
 
 
 def _bad_definition(message):
@@ -83,17 +79,19 @@ def _check_definition(tool_name, params):
 
 def definition(tool):
     """The capability.proto Tool dict of `tool` (only the fields the wire carries)."""
+    hardware = isinstance(tool, HardwareTool)
     out = []
     for p in tool.parameters:  # read once: subclasses may derive it on access
+        text = describe_parameter(tool, p["name"]) if hardware else p.get("description")
         out.append(
             {
                 "name": p["name"],
                 "type": p["type"],
                 "required": bool(p.get("required", False)),
-                "description": p.get("description", "") or "",
+                "description": text or "",
             }
         )
-    if isinstance(tool, HardwareTool):
+    if hardware:
         desc = describe(tool)
     elif isinstance(tool, ConfigTool):
         desc = tool._entry().get("description") or ""
@@ -128,6 +126,22 @@ def names(registry):
 
 def definitions(registry):
     return [definition(t) for t in registry._tools]
+
+
+def describe_parameter(tool, name):
+    """The description of parameter `name` of a generated tool (HardwareTool's parameter
+    dicts carry none: checking arguments does not need it)."""
+    led = isinstance(tool._pins, dict)  # set_led
+    if name == "on":
+        if led:
+            return "true lights it"
+        return "switch fully on/off" if tool.dimmable else "true switches it on"
+    if name == "pin":
+        return "pin of a declared LED" if led else "a declared GPIO pin"
+    return {
+        "brightness": "0.0 (off) .. 1.0 (full)", "value": "0 or 1",
+        "duty": "duty cycle 0.0 .. 1.0", "freq": "Hz (default 1000)",
+    }.get(name)  # fmt: skip
 
 
 def describe(tool):
@@ -180,12 +194,6 @@ def hardware_tools(hal, capcfg, drivers):
     return out
 
 
-def _join(base, path):
-    if not base or path.startswith("/"):
-        return path
-    return base.rstrip("/") + "/" + path
-
-
 def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
     """A Tool for one capability_configuration.tools entry.
 
@@ -202,7 +210,9 @@ def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
         path = cfg.get("script")
         if not isinstance(path, str) or not path:
             raise _bad_definition("tool %s: kind script needs a 'script' path" % (name,))
-        handler = ScriptRunner(name, _join(script_dir, path), env)
+        if script_dir and not path.startswith("/"):  # relative to the settings file
+            path = script_dir.rstrip("/") + "/" + path
+        handler = ScriptRunner(name, path, env)
     elif kind == "loki":
         from jotunheim.device.loki_call import LokiCall  # only devices with Loki tools load it
 

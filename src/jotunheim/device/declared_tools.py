@@ -14,9 +14,11 @@ capabilities are built. Which tools a configuration implies is decided there too
 from jotunheim.device.tools import InvalidArgument, Tool, ToolError, run_dropped
 
 
-def _p(name, kind, required, description, lo=None, hi=None, enum=None):
-    # A parameter definition dict; every range used here has both bounds.
-    p = {"name": name, "type": kind, "required": required, "description": description}
+def _p(name, kind, required, lo=None, hi=None, enum=None):
+    # A parameter definition dict, without a description: checking a command's arguments
+    # needs none, and capability_build (describe_parameter) adds them to the capabilities'
+    # wire form, so their text is not kept in the heap. Every range used here has both bounds.
+    p = {"name": name, "type": kind, "required": required}
     if lo is not None:
         p["min"] = lo
         p["max"] = hi
@@ -103,24 +105,24 @@ class HardwareTool(Tool):
                 return ()
             if self.dimmable:
                 return (
-                    _p("on", "Boolean", False, "switch fully on/off"),
-                    _p("brightness", "Number", False, "0.0 (off) .. 1.0 (full)", 0, 1),
+                    _p("on", "Boolean", False),
+                    _p("brightness", "Number", False, 0, 1),
                 )
-            return (_p("on", "Boolean", True, "true switches it on"),)
+            return (_p("on", "Boolean", True),)
         if isinstance(pins, dict):
             leds = sorted([p for p in pins if isinstance(p, int)])
             return (
-                _p("pin", "Integer", True, "pin of a declared LED", enum=leds),
-                _p("on", "Boolean", True, "true lights it"),
+                _p("pin", "Integer", True, enum=leds),
+                _p("on", "Boolean", True),
             )
-        pin = _p("pin", "Integer", True, "a declared GPIO pin", enum=pins)
+        pin = _p("pin", "Integer", True, enum=pins)
         if self.name == "gpio_write":
-            return (pin, _p("value", "Integer", True, "0 or 1", 0, 1))
+            return (pin, _p("value", "Integer", True, 0, 1))
         if self.name == "pwm_set":
             return (
                 pin,
-                _p("duty", "Number", True, "duty cycle 0.0 .. 1.0", 0, 1),
-                _p("freq", "Integer", False, "Hz (default 1000)", 1, 40000000),
+                _p("duty", "Number", True, 0, 1),
+                _p("freq", "Integer", False, 1, 40000000),
             )
         return (pin,)
 
