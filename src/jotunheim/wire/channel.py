@@ -5,7 +5,7 @@ import asyncio
 
 from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.wire.calls import Call, unary_result
-from jotunheim.wire.channel_io import SendMixin, read_loop
+from jotunheim.wire.channel_io import read_loop, send_message
 from jotunheim.wire.grpc import (
     MAX_RECEIVE_MESSAGE_SIZE,
     GrpcError,
@@ -29,7 +29,7 @@ RECEIVE_WINDOW = 256 * 1024
 _CONNECT_TIMEOUT = const(10)  # seconds for the server's first SETTINGS after TCP (and TLS) connect
 
 
-class Channel(SendMixin):
+class Channel:
     """A client connection to one gRPC server (see CONTRACTS.md section 3).
 
     ping_interval_ms: PING after that long without receiving anything; no ACK within
@@ -38,6 +38,8 @@ class Channel(SendMixin):
     with GOAWAY "too_many_pings": set that option <= ping_interval_ms (and
     grpc.keepalive_permit_without_calls=1 to ping while no call runs).
     """
+
+    send_message = send_message  # channel_io: sends one request message on a call's stream
 
     # Class defaults: an instance stores these only when they differ, so a channel's
     # attribute table stays small (the device's Loki flow keeps two channels).
