@@ -1,9 +1,9 @@
 """Device settings (CONTRACTS.md §4): one JSON file, validated on load with defaults filled,
 saved atomically, reloadable at runtime with change listeners, redactable for logs.
 
-Secrets (SECRET_PATHS) never appear in errors, repr() or redacted(); docs/settings.md is the
-schema reference. The compact in-memory form is read back here (SECTIONS, DEFAULTS, decode);
-settings_io makes it (load, reload and save only).
+Secrets (settings_check.SECRET_PATHS) never appear in errors, repr() or redacted();
+docs/settings.md is the schema reference. The compact in-memory form is read back here
+(SECTIONS, DEFAULTS, decode); settings_io makes it (load, reload and save only).
 """
 
 import json
@@ -26,9 +26,6 @@ class SettingsError(DecodeError):
 # an ESP32 without PSRAM has ~110 KB free, so a bigger file is refused before it is parsed.
 MAX_SETTINGS_BYTES = 16384
 TEMP_SUFFIX = ".tmp"
-REDACTED = "***"
-# Values of these key paths are secrets: never echoed in errors, "***" in redacted().
-SECRET_PATHS = ("identity.key", "network.wifi.password")
 # Loaded only for a validation, reload or save, and dropped after it on MicroPython (_run).
 _CHECK_MODULES = const(("settings_check", "settings_schema", "settings_io", "settings_save"))
 _MISSING = object()  # "no such section" (None is a valid value)

@@ -3,8 +3,12 @@ rules that span several keys; loaded only while validating (see settings._run).
 """
 
 from jotunheim.compat import const
-from jotunheim.device.settings import SECRET_PATHS, SettingsError
+from jotunheim.device.settings import SettingsError
 from jotunheim.device.settings_schema import REQUIRED, choices, fields
+
+# Values of these key paths are secrets: never echoed in errors, "***" in redacted()
+# (settings_save). Kept here, not in settings.py: only validating and redacting read them.
+SECRET_PATHS = ("identity.key", "network.wifi.password")
 
 _HEX = const(b"0123456789abcdefABCDEF")
 _ID_EXTRA = const(b"._-")

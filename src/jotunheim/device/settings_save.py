@@ -8,8 +8,6 @@ import json
 
 from jotunheim.device.settings import (
     MAX_SETTINGS_BYTES,
-    REDACTED,
-    SECRET_PATHS,
     SECTIONS,
     TEMP_SUFFIX,
     SettingsError,
@@ -27,6 +25,7 @@ from jotunheim.device.settings_io import (
 )
 
 _MISSING = object()  # "section not open" (None is a valid value)
+_REDACTED = "***"  # what redacted() shows instead of a secret that is set
 
 
 def reload(settings):
@@ -123,6 +122,8 @@ def _key_order(d):
 
 def redacted(settings):
     """Settings.redacted: a deep copy with every secret that is set replaced by "***"."""
+    from jotunheim.device.settings_check import SECRET_PATHS  # dropped again by settings._run
+
     out = _deep_copy(current(settings))
     for path in SECRET_PATHS:
         parts = path.split(".")
@@ -130,7 +131,7 @@ def redacted(settings):
         for part in parts[:-1]:
             node = node[part]
         if node.get(parts[-1]) is not None:
-            node[parts[-1]] = REDACTED
+            node[parts[-1]] = _REDACTED
     return out
 
 
