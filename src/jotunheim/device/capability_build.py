@@ -5,9 +5,15 @@ registered: loaded for the call and dropped again on MicroPython (tools.run_drop
 device does not carry this code between builds; calls made while a build runs (definition
 checks, descriptions) find it loaded (tools.build_call)."""
 
+from jotunheim.compat import const
 from jotunheim.device.capabilities import section
 from jotunheim.device.declared_tools import ConfigTool, DriverSet, HardwareTool, ScriptRunner
-from jotunheim.device.tools import KINDS, MAX_TOOL_NAME, TYPES, Tool
+from jotunheim.device.tools import Tool
+
+# What a tool definition may say; types as in capability.proto ParameterDefinition.type.
+_TYPES = const(("String", "Number", "Integer", "Boolean", "Object", "Array"))
+_KINDS = const(("builtin", "script", "loki"))
+_MAX_TOOL_NAME = const(64)  # capability names travel in every CapabilityResponse: keep short
 
 PROTOCOL_VERSION = "1"  # DeviceHub session protocol (hub.proto header)
 
@@ -19,15 +25,14 @@ SENSOR_FIELDS = {
 
 
 def _bad_definition(message):
-    # tools makes ToolDefinitionError on first use (tools.__getattr__): importing it here at
-    # module level would make it at every capability build.
+    # tools makes this class on first use (tools.__getattr__): not at every capability build.
     from jotunheim.device.tools import ToolDefinitionError
 
     return ToolDefinitionError(message)
 
 
 def _valid_name(name):
-    if not isinstance(name, str) or not name or len(name) > MAX_TOOL_NAME:
+    if not isinstance(name, str) or not name or len(name) > _MAX_TOOL_NAME:
         return False
     # An ASCII identifier, checked on its UTF-8 bytes as ints: a str's characters, iterated
     # or indexed, become qstrs on MicroPython, never freed (and MicroPython's isalpha() is
@@ -48,8 +53,8 @@ def check_name(name):
 def check_tool(name, params, kind):
     """Tool.__init__'s checks: the name, the kind and the parameter definitions."""
     check_name(name)
-    if kind not in KINDS:
-        raise _bad_definition("tool %s: kind must be one of %s" % (name, ", ".join(KINDS)))
+    if kind not in _KINDS:
+        raise _bad_definition("tool %s: kind must be one of %s" % (name, ", ".join(_KINDS)))
     _check_definition(name, params)
 
 
@@ -67,8 +72,8 @@ def _check_definition(tool_name, params):
         if name in seen:
             raise _bad_definition(where + ".name: duplicate parameter %s" % name)
         seen[name] = True
-        if p.get("type") not in TYPES:
-            raise _bad_definition(where + ".type: expected one of " + ", ".join(TYPES))
+        if p.get("type") not in _TYPES:
+            raise _bad_definition(where + ".type: expected one of " + ", ".join(_TYPES))
         for key in ("min", "max"):
             v = p.get(key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
@@ -83,14 +88,10 @@ def definition(tool):
     out = []
     for p in tool.parameters:  # read once: subclasses may derive it on access
         text = describe_parameter(tool, p["name"]) if hardware else p.get("description")
-        out.append(
-            {
-                "name": p["name"],
-                "type": p["type"],
-                "required": bool(p.get("required", False)),
-                "description": text or "",
-            }
-        )
+        out.append({
+            "name": p["name"], "type": p["type"],
+            "required": bool(p.get("required", False)), "description": text or "",
+        })  # fmt: skip
     if hardware:
         desc = describe(tool)
     elif isinstance(tool, ConfigTool):

@@ -9,11 +9,6 @@ import sys
 from jotunheim.compat import IS_MICROPYTHON, unload
 from jotunheim.errors import JotunheimError
 
-# Parameter types shared with capability.proto / loki.proto ParameterDefinition.type.
-TYPES = ("String", "Number", "Integer", "Boolean", "Object", "Array")
-KINDS = ("builtin", "script", "loki")
-MAX_TOOL_NAME = 64  # capability names travel in every CapabilityResponse: keep them short
-
 
 class ToolError(JotunheimError):
     """A command cannot run; `error_code` is the CommandResult code it maps to."""
