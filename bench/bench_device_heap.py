@@ -61,16 +61,22 @@ def _commands(op, device_id, loki):
             raise RuntimeError("%s: %s" % (tool, resp.error_message))
 
 
-def _after_hub_restart(hub, op, device_id, online):
-    """Stops the hub gracefully (GOAWAY: the device reconnects) and starts it again, waits
-    with online(operator), then sends one set_led: returns (its success, the new operator)."""
+def _restart_hub(hub, op):
+    """Stops the hub gracefully (GOAWAY: the device reconnects), starts it again and returns
+    a new operator for it (`op` is closed). The caller keeps the new operator before it waits
+    for anything: a later failure must not leave it holding the closed one, whose next call
+    fails with "Cannot invoke RPC on closed channel" (the next scan step's, for instance)."""
     hub.kill(signal.SIGTERM)
     hub.start()
     op.close()
-    op = Operator(hub.address, hub.token())
+    return Operator(hub.address, hub.token())
+
+
+def _set_led_when_online(op, device_id, online):
+    """Waits with online(op) for the device's reconnect, then sends one set_led: its success."""
     online(op)
     resp, _ = op.call(device_id, "set_led", {"pin": 2, "on": False}, timeout=10)
-    return resp.success, op
+    return resp.success
 
 
 def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
@@ -98,8 +104,8 @@ def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
         with open(path + ".ask", "w") as f:
             f.write(ask)
         _wait_for(lambda: "STAGE after-commands " in dev.output(), 10, "figures", dev.proc)
-        ok, op = _after_hub_restart(
-            hub,
+        op = _restart_hub(hub, op)
+        ok = _set_led_when_online(
             op,
             device_id,
             lambda op: _wait_for(
@@ -131,8 +137,9 @@ def run_romfs_flow(work, hub, op, loki, heap, n):
     try:
         op.wait_status(device_id, proc=dev.proc, timeout_s=30)
         _commands(op, device_id, loki)
-        ok, op = _after_hub_restart(
-            hub, op, device_id, lambda op: op.wait_status(device_id, proc=dev.proc, timeout_s=30)
+        op = _restart_hub(hub, op)
+        ok = _set_led_when_online(
+            op, device_id, lambda op: op.wait_status(device_id, proc=dev.proc, timeout_s=30)
         )
     except Exception as exc:  # noqa: BLE001 - a failed run is a data point, not a crash
         print("  heap %s: %s" % (heap, str(exc).splitlines()[0][:100]))
