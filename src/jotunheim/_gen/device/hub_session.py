@@ -26,10 +26,10 @@ def _slice():
     ), None, (m2, m4, m5, m6, )]
     CapabilityResponse = ['CapabilityResponse', 'capabilities,1,11', None, (m7, )]
     m9 = [None, '~CapabilityUpdateEvent;event_type,1,9;capabilities,2,11', None, (m7, )]
-    m10 = [None, (
-        'CommandResult;command_id,1,9;success,2,8;result,3,12;error_code,4,9'
+    m10 = (
+        '~CommandResult;command_id,1,9;success,2,8;result,3,12;error_code,4,9'
         ';error_message,5,9;duration_us,6,13'
-    ), None, None]
+    )
     m11 = (
         '~Heartbeat;seq,1,13;uptime_s,2,13;mem_free,3,5;mem_alloc,4,5'
         ';cpu_percent,5,13;bytes_sent,6,4;bytes_received,7,4;active_tools,8,13'
@@ -45,7 +45,7 @@ def _slice():
     ), None, None]
     m14 = '~Pong;nonce,1,4'
     DeviceMessage = ['DeviceMessage', (
-        'hello,1,523;capabilities,2,523;capability_update,3,523'
+        '~hello,1,523;capabilities,2,523;capability_update,3,523'
         ';command_result,4,523;heartbeat,5,523;stream_data,6,523;ota_status,7,523'
         ';pong,8,523'
     ), ('body', ), (m0, CapabilityResponse, m9, m10, m11, m12, m13, m14, )]
@@ -57,7 +57,7 @@ def _slice():
     )
     m18 = '~Refusal;code,1,9;reason,2,9;leader_address,3,9'
     m19 = '~CapabilityRequest'
-    m20 = [None, 'Command;command_id,1,9;tool,2,9;args_json,3,9;deadline_ms,4,13', None, None]
+    m20 = '~Command;command_id,1,9;tool,2,9;args_json,3,9;deadline_ms,4,13'
     m21 = '~ResultAck;command_ids,1,41'
     m22 = '~Ping;nonce,1,4'
     m23 = '~UpdateNotice;version,1,9;size,2,4;allow_downgrade,3,8'
@@ -68,7 +68,7 @@ def _slice():
     m25 = '~OtaRollback;reason,1,9'
     m26 = '~OtaStatusAck;seq,1,13'
     HubMessage = ['HubMessage', (
-        'challenge,1,523;welcome,2,523;refusal,3,523;capability_request,4,523'
+        '~challenge,1,523;welcome,2,523;refusal,3,523;capability_request,4,523'
         ';command,5,523;result_ack,6,523;ping,7,523;update_notice,8,523'
         ';stream_control,9,523;ota_rollback,10,523;ota_status_ack,11,523'
     ), ('body', ), (m16, m17, m18, m19, m20, m21, m22, m23, m24, m25, m26, )]
