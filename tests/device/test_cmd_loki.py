@@ -121,6 +121,52 @@ async def test_idle_close_ms_0_keeps_the_channel_open():
     assert ch.closed == 0 and c._channel is ch
 
 
+async def test_a_call_on_a_short_heap_closes_its_channel_at_once():
+    # Free heap under close_below (twice the default memory floor) after a call: the
+    # channel is closed at its end, not idle_close_ms later; a roomy heap keeps it open.
+    c, ch, made = _client({"/loki.LokiService/Script_add": [_ok("5")]})
+    assert c.close_below == 32768
+    free = [40000]
+    c.free_heap = lambda: free[0]
+    assert await c.call("add", {}) == 5
+    assert ch.closed == 0 and c._channel is ch and c._idle is not None
+    assert await c.call("add", {}) == 5
+    assert ch.connects == 1  # reused
+    free[0] = 20000
+    assert await c.call("add", {}) == 5
+    assert ch.closed == 1 and c._channel is None and c._idle is None
+    assert await c.call("add", {}) == 5  # dials again, closes again
+    assert ch.connects == 2 and ch.closed == 2 and len(made) == 2
+    free[0] = -1  # a runtime without a fixed heap (CPython): never closed early
+    assert await c.call("add", {}) == 5
+    assert ch.connects == 3 and ch.closed == 2 and c._channel is ch
+    c.close_below = 0  # 0: never closed early
+    free[0] = 100
+    assert await c.call("add", {}) == 5
+    assert ch.connects == 3 and ch.closed == 2
+    await c.close()
+
+
+async def test_a_short_heap_does_not_close_a_channel_another_call_is_using():
+    import asyncio
+
+    c, ch, _ = _client({"/loki.LokiService/Script_add": [_ok("5")]})
+    c.free_heap = lambda: 100
+    slow = ch.unary_unary
+
+    async def unary_unary(*args, **kwargs):
+        await asyncio.sleep(0.05 if args[3]["parameters"] else 0)
+        return await slow(*args, **kwargs)
+
+    ch.unary_unary = unary_unary
+    first = asyncio.create_task(c.call("add", {"a": 1}))  # still running when the next ends
+    await asyncio.sleep(0)
+    assert await c.call("add", {}) == 5
+    assert ch.closed == 0 and c._channel is ch  # kept for the call in flight
+    assert await first == 5
+    assert ch.closed == 1 and c._channel is None  # closed by the last call to end
+
+
 async def test_plain_string_output_is_returned_as_is():
     c, ch, _ = _client({"/loki.LokiService/Script_hi": [_ok("hello there")]})
     assert await c.call("hi") == "hello there"

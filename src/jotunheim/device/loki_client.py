@@ -9,8 +9,9 @@ failure handling and retries (loki_failures) load on the first failure, and the 
 """
 
 import asyncio
+import gc
 
-from jotunheim.compat import IS_MICROPYTHON, const, unload
+from jotunheim.compat import IS_MICROPYTHON, const, mem_free, unload
 from jotunheim.device.tools import ToolError
 
 # What a burst of calls loads (code lives in the heap on MicroPython, ~9 KB): dropped when
@@ -58,6 +59,13 @@ class LokiClient:
     fallbacks = 0  # calls answered locally because Loki was down
     _calls = 0  # calls in flight on the open channel
     _used = 0  # ticks_ms() when the last call on it ended
+    # Under this much free heap after a call (twice the default 16 KB memory floor) the call
+    # closes its channel at once instead of after idle_close_ms: on a small heap the channel
+    # and the call code (~6 KB with the code in ROMFS, ~10 KB as .mpy) are what the next
+    # command or a reconnect to the hub needs. A roomy device keeps it open, so that calls
+    # in a burst do not dial again. 0 never closes early.
+    close_below = 32768
+    free_heap = staticmethod(mem_free)  # -1 where the runtime has no fixed heap (CPython)
 
     async def call(self, name, params=None):
         """Runs Script_<name>; returns its output (JSON decoded when it is JSON)."""
@@ -71,7 +79,16 @@ class LokiClient:
         try:
             return await loki_link.script_call(self, name, params)
         finally:
+            if not self._calls and self._channel is not None and self._short_of_heap():
+                await self.close()
             self._release()
+
+    def _short_of_heap(self):
+        free = self.free_heap()
+        if 0 <= free < self.close_below:
+            gc.collect()  # garbage counts as allocated until a collection: ask again after
+            free = self.free_heap()
+        return 0 <= free < self.close_below
 
     def _local_tool(self, name):
         tool = self.local.find(name) if self.local is not None else None
