@@ -209,6 +209,16 @@ def test_grpc_error_carries_status_message_details():
     assert (e.status, e.message, e.details) == (5, "gone", b"\x01")
     assert "NOT_FOUND" in str(e)
     assert status_name(99) == "STATUS_99"
+    assert status_name(-1) == "STATUS_-1"
+
+
+def test_status_names_match_the_status_class():
+    # status_name reads a names string, not the Status class (kept off the device's heap):
+    # the two must agree code for code.
+    names = [n for n in dir(Status) if n[0] != "_"]
+    assert len(names) == 17
+    for name in names:
+        assert status_name(getattr(Status, name)) == name
 
 
 def test_gather_keeps_large_bytes_by_reference_and_frames_exactly():

@@ -4,8 +4,12 @@ methods the device rarely or never uses (Call.cancel, done_writing, on_reset, th
 getters; Channel.reset), imported on first use: the device's session stream is a plain Call
 and its unary calls go through Channel.unary_unary."""
 
+from jotunheim.compat import const
 from jotunheim.wire.calls import Call, unary_result
-from jotunheim.wire.grpc import GrpcError, Status
+from jotunheim.wire.grpc import GrpcError
+
+# gRPC status codes (grpc.Status, not loaded by the device's flow)
+_CANCELLED = const(1)
 
 
 class UnaryStreamCall(Call):
@@ -66,7 +70,7 @@ async def _cancel(call):
     """Cancels the call (RST_STREAM CANCEL); later recv() raises CANCELLED."""
     call._started = True
     if call.status is None:
-        call.abort(GrpcError(Status.CANCELLED, "cancelled by the client"))
+        call.abort(GrpcError(_CANCELLED, "cancelled by the client"))
         await call._ch.flush()
 
 

@@ -4,11 +4,11 @@ live in call_kinds (loaded on first use: the device flow needs only Call)."""
 
 import asyncio
 
+from jotunheim.compat import const
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.grpc import (
     GATHER_MIN,
     GrpcError,
-    Status,
     check_response_headers,
     decode_metadata,
     failure,
@@ -18,6 +18,12 @@ from jotunheim.wire.grpc import (
     status_from_trailers,
 )
 from jotunheim.wire.protobuf import MAX_DEPTH, decode, encode_into
+
+# gRPC status codes (grpc.Status, not loaded by the device's flow)
+_OK = const(0)
+_DEADLINE_EXCEEDED = const(4)
+_INTERNAL = const(13)
+_UNAVAILABLE = const(14)
 
 
 class Call:
@@ -79,8 +85,8 @@ class Call:
             code, message, details = status_from_trailers(headers)
         except GrpcError as exc:
             return self.finish(exc)
-        if code == Status.OK and (self._head or self._buf is not None):
-            return self.finish(failure(Status.INTERNAL, 12))  # stream ended inside a message
+        if code == _OK and (self._head or self._buf is not None):
+            return self.finish(failure(_INTERNAL, 12))  # stream ended inside a message
         self.finish(GrpcError(code, message, details))
 
     def on_data(self, data, flow_len):
@@ -136,7 +142,7 @@ class Call:
 
     def on_end(self):
         if self.status is None:
-            self.finish(failure(Status.INTERNAL, 13))  # stream ended without grpc-status
+            self.finish(failure(_INTERNAL, 13))  # stream ended without grpc-status
 
     def finish(self, status):
         if self.status is None:
@@ -149,7 +155,7 @@ class Call:
                 ch._changed.set()
                 if ch._goaway and not ch._calls:
                     # The last call a GOAWAY let finish is done: close, so connect() can redial.
-                    ch._fail(failure(Status.UNAVAILABLE, 8))  # connection closed after GOAWAY
+                    ch._fail(failure(_UNAVAILABLE, 8))  # connection closed after GOAWAY
         self.event.set()
 
     def abort(self, status):
@@ -169,7 +175,7 @@ class Call:
     async def _expire(self, seconds):
         await asyncio.sleep(seconds)
         self._timer = None
-        self.abort(failure(Status.DEADLINE_EXCEEDED, 9))  # deadline exceeded
+        self.abort(failure(_DEADLINE_EXCEEDED, 9))  # deadline exceeded
         self._ch._changed.set()  # wakes open_call if the call still waits for a stream slot
         await self._ch.flush()
 
@@ -187,7 +193,7 @@ class Call:
         try:
             encode_into(self._req_d, message, out)
         except EncodeError as exc:
-            raise failure(Status.INTERNAL, 7, exc) from None  # cannot encode request
+            raise failure(_INTERNAL, 7, exc) from None  # cannot encode request
         out[0:5] = message_prefix(len(out) - 5)
         return (out,) if type(out) is bytearray else out.parts
 
@@ -199,7 +205,7 @@ class Call:
         """Sends one request message that is already protobuf-encoded (cached messages)."""
         await self.start()
         if self._half_closed:
-            raise failure(Status.INTERNAL, 11)  # send() after done_writing()
+            raise failure(_INTERNAL, 11)  # send() after done_writing()
         await self._ch.send_message(self, data, False)
 
     async def recv(self):
@@ -221,7 +227,7 @@ class Call:
 
                     await undecodable(self, exc)  # raises
             if self.status is not None:
-                if self.status.status == Status.OK:
+                if self.status.status == _OK:
                     return None
                 raise self.status
             self.event.clear()
@@ -264,12 +270,12 @@ async def unary_result(call):
     """Waits for the end of a call that must return exactly one message."""
     msg = await call.recv()
     if msg is None:
-        raise failure(Status.INTERNAL, 6)  # call ended without a response message
+        raise failure(_INTERNAL, 6)  # call ended without a response message
     while call.status is None:
         call.event.clear()
         await call.event.wait()
-    if call.status.status != Status.OK:
+    if call.status.status != _OK:
         raise call.status
     if call._messages:
-        raise failure(Status.INTERNAL, 10)  # more than one response message in a unary call
+        raise failure(_INTERNAL, 10)  # more than one response message in a unary call
     return msg

@@ -9,12 +9,15 @@ from jotunheim.wire.channel_io import read_loop, send_message
 from jotunheim.wire.grpc import (
     MAX_RECEIVE_MESSAGE_SIZE,
     GrpcError,
-    Status,
     failure,
     request_headers,
 )
 from jotunheim.wire.h2conn import H2Connection, H2Error
 from jotunheim.wire.transport import open_transport
+
+# gRPC status codes (grpc.Status, not loaded by the device's flow)
+_CANCELLED = const(1)
+_UNAVAILABLE = const(14)
 
 _USER_AGENT = const(b"grpc-python-jotunheim/0.1")
 # Our SETTINGS: no server push (gRPC never uses it), and a per-stream receive window larger
@@ -79,7 +82,7 @@ class Channel:
         if receive_window != RECEIVE_WINDOW:
             self._window = receive_window
         self._calls = {}
-        self._error = failure(Status.UNAVAILABLE, 0)  # channel not connected
+        self._error = failure(_UNAVAILABLE, 0)  # channel not connected
         self._lock = asyncio.Lock()
         self._connect_lock = asyncio.Lock()
         self._changed = asyncio.Event()  # window opened, stream slot freed, or failure
@@ -119,7 +122,7 @@ class Channel:
             try:
                 await asyncio.wait_for(settings.wait(), _CONNECT_TIMEOUT)
             except asyncio.TimeoutError:
-                self._fail(failure(Status.UNAVAILABLE, 5))  # no HTTP/2 SETTINGS from the server
+                self._fail(failure(_UNAVAILABLE, 5))  # no HTTP/2 SETTINGS from the server
             finally:
                 self._settings = None
             if self._error is not None:
@@ -134,7 +137,7 @@ class Channel:
             await self.flush()
         except GrpcError:
             pass
-        self._fail(failure(Status.CANCELLED, 1))  # channel closed
+        self._fail(failure(_CANCELLED, 1))  # channel closed
 
     # -- the four call types ---------------------------------------------------------------
     async def unary_unary(self, path, req_d, resp_d, request, timeout=None, metadata=None):
@@ -154,7 +157,7 @@ class Channel:
         except asyncio.CancelledError:
             # The caller gave up (e.g. asyncio.wait_for): reset the stream so the server
             # stops working on it and the stream slot is freed.
-            call.abort(failure(Status.CANCELLED, 2))  # cancelled by the caller
+            call.abort(failure(_CANCELLED, 2))  # cancelled by the caller
             # Queued without waiting: we are being cancelled.
             if self._error is None:
                 data = self._conn.data_to_send()
@@ -188,7 +191,7 @@ class Channel:
         while True:
             err = call.status or self._error
             if err is None and self._goaway:
-                err = failure(Status.UNAVAILABLE, 3)  # server is going away (GOAWAY)
+                err = failure(_UNAVAILABLE, 3)  # server is going away (GOAWAY)
             if err is not None:
                 call.finish(err)  # also stops the deadline timer
                 raise err
@@ -211,7 +214,7 @@ class Channel:
             sid = conn.get_next_available_stream_id()
             conn.send_headers(sid, headers, end_stream=False)
         except H2Error as exc:  # stream ids exhausted or connection dead: redial needed
-            err = failure(Status.UNAVAILABLE, 4, exc)  # cannot open a stream
+            err = failure(_UNAVAILABLE, 4, exc)  # cannot open a stream
             call.finish(err)
             self._fail(err)
             raise err from None

@@ -8,8 +8,13 @@ import asyncio
 
 from jotunheim.compat import const, ticks_ms
 from jotunheim.wire import h2frames as ev
-from jotunheim.wire.grpc import GrpcError, Status, failure, message_prefix
+from jotunheim.wire.grpc import GrpcError, failure, message_prefix
 from jotunheim.wire.h2conn import H2Error, H2ProtocolError
+
+# gRPC status codes (grpc.Status, not loaded by the device's flow)
+_OK = const(0)
+_INTERNAL = const(13)
+_UNAVAILABLE = const(14)
 
 
 def dispatch(ch, conn, transport, data):
@@ -23,7 +28,7 @@ def dispatch(ch, conn, transport, data):
         events = conn.receive_data(data)
     except H2ProtocolError as exc:
         transport.send(conn.data_to_send())  # our GOAWAY, best effort
-        raise failure(Status.UNAVAILABLE, 14, exc) from None  # HTTP/2 protocol error
+        raise failure(_UNAVAILABLE, 14, exc) from None  # HTTP/2 protocol error
     for e in events:
         kind = type(e)
         if kind is ev.WindowUpdated:
@@ -38,7 +43,7 @@ def dispatch(ch, conn, transport, data):
         elif kind is ev.ConnectionTerminated:
             # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
             ch._goaway = True
-            err = failure(Status.UNAVAILABLE, 18, e.error_code)  # server sent GOAWAY
+            err = failure(_UNAVAILABLE, 18, e.error_code)  # server sent GOAWAY
             for sid in list(ch._calls):
                 if sid > e.last_stream_id:
                     ch._calls[sid].finish(err)
@@ -78,7 +83,7 @@ async def read_loop(ch, conn, transport):
         while ch._error is None:
             data = await transport.read()
             if not data:
-                raise failure(Status.UNAVAILABLE, 17)  # connection closed by the server
+                raise failure(_UNAVAILABLE, 17)  # connection closed by the server
             if ch._ping_ack is not None:  # only the PING loop reads it
                 ch._last_recv = ticks_ms()
             dispatch(ch, conn, transport, data)
@@ -89,7 +94,7 @@ async def read_loop(ch, conn, transport):
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001 - never leave calls hanging on a bug
-        ch._fail(failure(Status.INTERNAL, 16, exc))  # channel reader failed
+        ch._fail(failure(_INTERNAL, 16, exc))  # channel reader failed
 
 
 # -- the send side ------------------------------------------------------------------------
@@ -153,15 +158,15 @@ async def send_message(self, call, payload, end_stream):
             conn.end_stream(sid)
         await self.flush()
     except H2Error as exc:  # the stream closed under us: report the call's own end
-        err = call.status or failure(Status.INTERNAL, 15, exc)  # cannot send
-        if err.status != Status.OK:
+        err = call.status or failure(_INTERNAL, 15, exc)  # cannot send
+        if err.status != _OK:
             raise err from None
 
 
 def _sendable(ch, call):
     """The connection, None if the call already ended OK; raises if it failed."""
     if call.status is not None:
-        if call.status.status == Status.OK:
+        if call.status.status == _OK:
             return None  # the server already finished; extra requests are moot
         raise call.status
     if ch._error is not None:

@@ -3,8 +3,11 @@
 
 import asyncio
 
-from jotunheim.compat import ticks_diff, ticks_ms
-from jotunheim.wire.grpc import GrpcError, Status
+from jotunheim.compat import const, ticks_diff, ticks_ms
+from jotunheim.wire.grpc import GrpcError
+
+# gRPC status codes (grpc.Status, not loaded by the device's flow)
+_UNAVAILABLE = const(14)
 
 _PING_DATA = b"jotunhm\x00"
 
@@ -27,5 +30,5 @@ async def ping_loop(ch, conn):
             await asyncio.wait_for(ch._ping_ack.wait(), ch.ping_timeout_ms / 1000)
         except asyncio.TimeoutError:
             msg = "keepalive PING not acknowledged within %d ms" % ch.ping_timeout_ms
-            ch._fail(GrpcError(Status.UNAVAILABLE, msg))
+            ch._fail(GrpcError(_UNAVAILABLE, msg))
             return

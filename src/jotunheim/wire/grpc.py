@@ -4,36 +4,20 @@ headers, metadata and response status, per the gRPC spec (doc/PROTOCOL-HTTP2.md)
 from jotunheim.compat import IS_MICROPYTHON, const, unload
 from jotunheim.errors import JotunheimError
 
-
-class Status:
-    """gRPC status codes (ints on the wire and in the API)."""
-
-    OK = 0
-    CANCELLED = 1
-    UNKNOWN = 2
-    INVALID_ARGUMENT = 3
-    DEADLINE_EXCEEDED = 4
-    NOT_FOUND = 5
-    ALREADY_EXISTS = 6
-    PERMISSION_DENIED = 7
-    RESOURCE_EXHAUSTED = 8
-    FAILED_PRECONDITION = 9
-    ABORTED = 10
-    OUT_OF_RANGE = 11
-    UNIMPLEMENTED = 12
-    INTERNAL = 13
-    UNAVAILABLE = 14
-    DATA_LOSS = 15
-    UNAUTHENTICATED = 16
+# The status codes' names in code order, for error texts. The Status class (grpc_status) is
+# served on first use by __getattr__ below: the device's wire modules compare codes as const
+# ints, so a class of 17 names (~0.6 KB of heap, plus their qstrs in .mpy) is not kept.
+_NAMES = const(
+    "OK CANCELLED UNKNOWN INVALID_ARGUMENT DEADLINE_EXCEEDED NOT_FOUND ALREADY_EXISTS"
+    " PERMISSION_DENIED RESOURCE_EXHAUSTED FAILED_PRECONDITION ABORTED OUT_OF_RANGE"
+    " UNIMPLEMENTED INTERNAL UNAVAILABLE DATA_LOSS UNAUTHENTICATED"
+)
 
 
 def status_name(code):
     """'UNAVAILABLE' for 14; 'STATUS_<n>' for codes outside the spec."""
-    # The names are Status's own attributes: one table, not a second copy of 17 names.
-    if isinstance(code, int):
-        for name in dir(Status):
-            if name[0] != "_" and getattr(Status, name) == code:
-                return name
+    if isinstance(code, int) and 0 <= code <= 16:
+        return _NAMES.split(" ")[code]
     return "STATUS_%s" % code
 
 
@@ -205,3 +189,11 @@ def status_from_trailers(headers):
     from jotunheim.wire.grpc_failures import trailers_status
 
     return trailers_status(raw, msg, det)
+
+
+def __getattr__(name):
+    if name == "Status":
+        from jotunheim.wire.grpc_status import Status
+
+        return Status
+    raise AttributeError(name)

@@ -4,7 +4,10 @@ read what is available, write and drain; socket errors become GrpcError(UNAVAILA
 import asyncio
 
 from jotunheim.compat import IS_MICROPYTHON, const
-from jotunheim.wire.grpc import GrpcError, Status
+from jotunheim.wire.grpc import GrpcError
+
+# gRPC status codes (grpc.Status, not loaded by the device's flow)
+_UNAVAILABLE = const(14)
 
 # Bytes asked for per read. CPython's StreamReader.read(n) and MicroPython's stream read(n)
 # both return what is available (up to n) rather than waiting for n bytes. On MicroPython we
@@ -22,7 +25,7 @@ _ERRORS = (OSError, ValueError)
 
 
 def _unavailable(what, exc):
-    return GrpcError(Status.UNAVAILABLE, "%s: %s" % (what, exc or type(exc).__name__))
+    return GrpcError(_UNAVAILABLE, "%s: %s" % (what, exc or type(exc).__name__))
 
 
 def client_ssl_context(cafile=None, cadata=None, verify=True):

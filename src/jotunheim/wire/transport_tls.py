@@ -1,8 +1,11 @@
 """TLS client contexts for the wire stack (both runtimes), imported only when TLS is
 configured: CPython offers ALPN h2; MicroPython's mbedTLS needs a DER CA certificate."""
 
-from jotunheim.compat import IS_MICROPYTHON
-from jotunheim.wire.grpc import GrpcError, Status
+from jotunheim.compat import IS_MICROPYTHON, const
+from jotunheim.wire.grpc import GrpcError
+
+# gRPC status codes (grpc.Status, not loaded by the device's flow)
+_INTERNAL = const(13)
 
 
 def client_ssl_context(cafile=None, cadata=None, verify=True):
@@ -39,5 +42,5 @@ def pem_to_der(data):
     start = data.find(b"\n", begin) + 1
     end = data.find(b"-----END", start)
     if start <= 0 or end < 0:
-        raise GrpcError(Status.INTERNAL, "malformed PEM certificate")
+        raise GrpcError(_INTERNAL, "malformed PEM certificate")
     return binascii.a2b_base64(b"".join(data[start:end].split()))
