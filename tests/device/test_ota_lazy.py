@@ -10,13 +10,9 @@ from devtest import run, tmpdir
 from jotunheim.device import agent as agent_mod
 
 
-class _Ident:
-    firmware_version = "1.0.0"
-
-
 class _Session:
     def __init__(self):
-        self.identity = _Ident()
+        self.firmware_version = "1.0.0"
         self._extra = {}
         self.state = "offline"  # statuses stay queued: nothing to send them to
         self._call = None

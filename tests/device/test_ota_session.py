@@ -12,13 +12,9 @@ from otadev import make, settings, source_for
 from jotunheim.device import ota_session
 
 
-class _Ident:
-    firmware_version = "1.0.0"
-
-
 class _Session:
     def __init__(self):
-        self.identity = _Ident()
+        self.firmware_version = "1.0.0"
         self.handlers = {}
         self.sent = []
         self.state = "online"
@@ -84,7 +80,7 @@ def test_trial_boot_confirms_after_self_test_then_manual_rollback():
     agent = _Agent(base)
     ota = ota_session.attach(agent)
     assert ota.info["trial"] and ota.info["version"] == "1.1.0"
-    assert agent.session.identity.firmware_version == "1.1.0"
+    assert agent.session.firmware_version == "1.1.0"
     assert agent.settings["identity"]["firmware_version"] == "1.1.0"
     run(ota._flush())
     run(ota._self_test_and_confirm(ota.updater))

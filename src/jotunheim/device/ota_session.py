@@ -51,7 +51,7 @@ class OtaSession:
         version = info["version"]
         if version != self.factory_version:  # opening the section keeps the edit (in RAM)
             self.agent.settings["identity"]["firmware_version"] = version
-            self.agent.session.identity.firmware_version = version
+            self.agent.session.firmware_version = version
             builder = getattr(self.agent, "builder", None)
             if builder is not None:  # what capabilities announce, across settings reloads
                 builder.firmware_version = version

@@ -22,12 +22,6 @@ class SessionProtocolError(JotunheimError):
     """The hub sent something the session protocol does not allow at that point."""
 
 
-class DeviceIdentity:
-    """Who the device is: device_id, firmware_version and the key as bytes (never its hex
-    text, which is what a log or an error message could leak). session_connect sets the
-    three attributes (no __init__ here: that code runs once) and proves the key."""
-
-
 class DeviceSession:
     """`await run()` keeps the device connected until `stop()`; see the module docstring."""
 
@@ -52,6 +46,17 @@ class DeviceSession:
     # Unacknowledged results kept for re-sending: CommandHandler keeps 16 results for
     # idempotency, so more than twice that pending means the hub is not acknowledging at all.
     max_pending = 32
+    # Class defaults for what a connected device seldom or never changes: an attribute
+    # takes a slot in the instance's dict only once it is set (the dict grows in steps of
+    # ~5 slots, ~96 B each on the 64-bit unix port). session_connect.setup sets the others.
+    max_retries = 0  # network_resilience_settings.max_retries (0 = retry forever)
+    _tls = (False, None, None)  # hub.tls, hub.ca_cert, hub.server_hostname
+    _factory = None  # the channel factory (None: session_connect.default_channel)
+    backoff = None  # the reconnect Backoff, made by the first failed attempt
+    last_error = None
+    last_refusal = None  # the code of the hub's last Refusal
+    _redirect = None  # the leader's address from a not_leader refusal: dialled next
+    _stopped = False
 
     # ---- connection loop -----------------------------------------------------------------
     async def run(self):
@@ -59,11 +64,14 @@ class DeviceSession:
         consecutive attempts failed (0 = retry forever)."""
         failures = 0
         while not self._stopped:
-            addr = self._redirect or self.addresses[self._next % len(self.addresses)]
-            self._redirect = None
+            addr = self._redirect
+            if addr is None:
+                addr = self.addresses[self._next % len(self.addresses)]
+            else:
+                self._redirect = None
             self.state = "connecting"
             delay = None
-            self._welcomed = False
+            welcomes = self.connects  # one more once the hub welcomed this attempt
             try:
                 if IS_MICROPYTHON:
                     gc.collect()  # a new connection allocates its buffers: give it whole blocks
@@ -78,7 +86,7 @@ class DeviceSession:
                 await self._drop_connection()
             if self._stopped:
                 break
-            if self._welcomed:
+            if self.connects != welcomes:
                 failures = 0  # the stream was up: count failures from here
             else:
                 failures += 1
@@ -240,10 +248,11 @@ class DeviceSession:
     async def _heartbeats(self, call):
         try:
             while self._call is call:
-                await asyncio.sleep(self.heartbeat_ms / 1000)
+                beat_ms, dead_ms = self._beat  # agreed with this hub's Welcome
+                await asyncio.sleep(beat_ms / 1000)
                 # Ticks wrap: a negative span means more than half a tick period passed.
                 silent = ticks_diff(ticks_ms(), self._heard)
-                if silent < 0 or silent >= self._dead_ms:
+                if silent < 0 or silent >= dead_ms:
                     self.log.info("hub silent for %d ms: reconnecting", silent)
                     await call.cancel()  # the serve loop's recv() fails -> reconnect
                     return

@@ -14,7 +14,7 @@ import sys
 from collections import OrderedDict
 
 from jotunheim.compat import IS_MICROPYTHON, const, ticks_ms, unload
-from jotunheim.device.session import DeviceIdentity, SessionProtocolError, SessionRefused
+from jotunheim.device.session import SessionProtocolError, SessionRefused
 from jotunheim.errors import JotunheimError
 
 _PROTOCOL_VERSION = const(1)
@@ -37,18 +37,21 @@ def setup(session, settings, negotiator, handler, propagator, monitor, logger, f
     ident = peek("identity")
     hub = peek("hub")
     res = peek("network_resilience_settings")
-    identity = session.identity = DeviceIdentity()
-    session.device_id = identity.device_id = ident["device_id"]
-    identity.firmware_version = ident.get("firmware_version") or ""
-    try:  # kept as bytes, never as its hex text (what a log or an error could leak)
-        identity.key = binascii.unhexlify(ident["key"])
+    # Who the device is: its id, firmware version and key, the key as bytes, never as its hex
+    # text (what a log or an error could leak). Attributes of the session itself: a class
+    # and an object of their own cost ~0.3 KB for three values.
+    session.device_id = ident["device_id"]
+    session.firmware_version = ident.get("firmware_version") or ""
+    try:
+        session._key = binascii.unhexlify(ident["key"])
     except (ValueError, TypeError):
         raise JotunheimError("identity.key: expected hex digits") from None
-    session.addresses = list(hub["addresses"])
-    session._tls = (hub.get("tls", False), hub.get("ca_cert"), hub.get("server_hostname"))
+    session.addresses = tuple(hub["addresses"])
+    tls = (hub.get("tls", False), hub.get("ca_cert"), hub.get("server_hostname"))
+    if tls != session._tls:  # else the class default: no slot, no tuple
+        session._tls = tls
     # The reconnect backoff is made on the first failed attempt (DeviceSession.run): a device
     # whose connection never fails does not load session_wire. Its arguments are checked now.
-    session.backoff = None
     args = session._backoff_args = (
         res.get("backoff_base_ms", 500),
         res.get("backoff_cap_ms", 30000),
@@ -61,9 +64,14 @@ def setup(session, settings, negotiator, handler, propagator, monitor, logger, f
     Backoff(*args)  # JotunheimError for bad values, at construction as before
     if IS_MICROPYTHON and not loaded:
         unload(_WIRE)
-    session.max_retries = res.get("max_retries", 0)
-    session.heartbeat_ms = session._cfg_heartbeat_ms = res.get("heartbeat_interval_ms", 15000)
-    session.dead_peer_ms = session._dead_ms = res.get("dead_peer_timeout_ms", 45000)
+    if res.get("max_retries", 0):
+        session.max_retries = res["max_retries"]
+    # Heartbeat interval and dead-peer timeout from the settings; each Welcome agrees on the
+    # ones used (session._beat).
+    session._beat_cfg = (
+        res.get("heartbeat_interval_ms", 15000),
+        res.get("dead_peer_timeout_ms", 45000),
+    )
     session.negotiator = negotiator
     session.handler = handler
     session.propagator = propagator
@@ -73,7 +81,8 @@ def setup(session, settings, negotiator, handler, propagator, monitor, logger, f
 
         logger = NullLogger()
     session.log = logger
-    session._factory = factory  # None: default_channel below
+    if factory is not None:  # (the class default None: default_channel below)
+        session._factory = factory
     session.resume_token = ""
     # CommandResults kept until the hub's ResultAck, oldest first (MicroPython's plain dicts
     # are unordered), at most session.max_pending of them.
@@ -81,16 +90,11 @@ def setup(session, settings, negotiator, handler, propagator, monitor, logger, f
     session._running = {}  # command_id -> task running it
     session.state = "idle"  # idle | connecting | online | waiting | stopped
     session.connects = 0  # Welcomes received
-    session.last_error = None
-    session.last_refusal = None
     session._call = None
     session._channel = None
     session._send_lock = asyncio.Lock()
-    session._stopped = False
     session._next = 0  # index into addresses
-    session._redirect = None  # leader address from a not_leader refusal
     session._seq = 0
-    session._welcomed = False
     # Dead-peer detection: ticks of the last hub message (a DeadPeerDetector's job done in
     # two fields, so that deadpeer.py is not loaded for it).
     session._heard = ticks_ms()
@@ -140,10 +144,12 @@ async def connect(session, addr):
     # Beat at least as often as the hub expects, and never call the hub dead before its
     # own ping period has had a chance to run (hub pings every <= heartbeat interval).
     hb = w["heartbeat_interval_ms"]
-    session.heartbeat_ms = min(session._cfg_heartbeat_ms, hb) if hb else session._cfg_heartbeat_ms
-    session._dead_ms = max(session.dead_peer_ms, w["dead_peer_timeout_ms"], 3 * hb)
-    session.connects += 1
-    session._welcomed = True
+    beat_ms, dead_ms = session._beat_cfg
+    session._beat = (
+        min(beat_ms, hb) if hb else beat_ms,
+        max(dead_ms, w["dead_peer_timeout_ms"], 3 * hb),
+    )
+    session.connects += 1  # (DeviceSession.run: this attempt was welcomed)
     session.state = "online"
     if session.backoff is not None:  # (made by a failed attempt)
         session.backoff.reset()
@@ -154,13 +160,13 @@ async def connect(session, addr):
 def hello(session, nonce):
     """The Hello answering a Challenge (dict form of hub.proto Hello); its proof is
     HMAC-SHA256(key, "jotunheim-v1|" + device_id + "|" + nonce)."""
-    ident = session.identity
-    mac = HmacSha256(ident.key)
+    device_id = session.device_id
+    mac = HmacSha256(session._key)
     version = sys.implementation.version  # 4 elements on MicroPython, 5 on CPython
     return {
-        "device_id": ident.device_id,
-        "proof": mac.digest(_PROOF_LABEL + ident.device_id.encode() + b"|" + nonce),
-        "firmware_version": ident.firmware_version,
+        "device_id": device_id,
+        "proof": mac.digest(_PROOF_LABEL + device_id.encode() + b"|" + nonce),
+        "firmware_version": session.firmware_version,
         "protocol_version": _PROTOCOL_VERSION,
         "resume_token": session.resume_token,
         "runtime": "%s %d.%d.%d" % (sys.implementation.name, version[0], version[1], version[2]),
