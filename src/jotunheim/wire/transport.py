@@ -11,11 +11,13 @@ _UNAVAILABLE = const(14)
 
 # Bytes asked for per read. CPython's StreamReader.read(n) and MicroPython's stream read(n)
 # both return what is available (up to n) rather than waiting for n bytes. On MicroPython we
-# read into one reused buffer instead (readinto), so reads leave no garbage on the heap. It is
-# held per connection (the device keeps two, hub and Loki): 512 bytes take a command or a Loki
-# reply in one read (every read of the Loki heap flow returned at most 211 bytes, measured);
-# larger messages take more reads, not more memory (the frame buffer passes DATA on in
-# pieces). Each KB of it costs the flow 2 KB of heap.
+# read into a reused buffer instead (readinto), so reads leave no garbage on the heap: 512
+# bytes take a command or a Loki reply in one read (every read of the Loki heap flow returned
+# at most 211 bytes, measured); larger messages take more reads, not more memory (the frame
+# buffer passes DATA on in pieces). One buffer serves every connection (the device keeps two,
+# hub and Loki): a reader consumes what it got before it next yields (the channel's read loop
+# feeds it to the HTTP/2 connection, which copies what it keeps, synchronously), so two
+# connections never need their bytes at the same time.
 _READ_SIZE = const(16384)
 _MP_READ_SIZE = const(512)
 
@@ -39,24 +41,27 @@ def client_ssl_context(cafile=None, cadata=None, verify=True):
 class Transport:
     """A connected byte stream: await read() -> bytes (b"" at EOF), write(), drain()."""
 
+    # MicroPython: the read buffer all connections share (a view of it), made on first use.
+    _rview = None
+
     def __init__(self, reader, writer):
         self._reader = reader
         self._writer = writer
-        self._rbuf = None
-        if IS_MICROPYTHON and hasattr(reader, "readinto"):
-            self._rbuf = bytearray(_MP_READ_SIZE)
-            self._rview = memoryview(self._rbuf)
+        if IS_MICROPYTHON and Transport._rview is None and hasattr(reader, "readinto"):
+            Transport._rview = memoryview(bytearray(_MP_READ_SIZE))
 
     async def read(self, n=_READ_SIZE):
-        """Received bytes, b"" at EOF. On MicroPython the result is a view into a reused
-        buffer: valid until the next read (the HTTP/2 frame buffer copies what it keeps)."""
+        """Received bytes, b"" at EOF. On MicroPython the result is a view into the buffer
+        all connections share: valid until any connection reads again, so consume it before
+        awaiting anything (the HTTP/2 frame buffer copies what it keeps)."""
         try:
-            if self._rbuf is None:
+            buf = self._rview
+            if buf is None:  # CPython
                 return await self._reader.read(n)
             while True:
-                got = await self._reader.readinto(self._rbuf)
+                got = await self._reader.readinto(buf)
                 if got is not None:  # None: spurious wake-up, nothing there yet
-                    return self._rview[:got] if got else b""
+                    return buf[:got] if got else b""
         except _ERRORS as exc:
             raise _unavailable("connection lost", exc) from None
 
