@@ -102,12 +102,12 @@ def _file_messages(index, fname):
     return [(full, v) for full, v in index.messages.items() if v[0] == fname]
 
 
-def _kind(field, msg, index):
+def _kind(field, msg, index, maps=True):
     k = field.type
     if field.label == field.LABEL_REPEATED:
         k |= REPEATED
         entry = index.messages.get(field.type_name)
-        if entry is not None and entry[3].options.map_entry:
+        if maps and entry is not None and entry[3].options.map_entry:
             k |= MAP
         elif field.type not in _UNPACKABLE:
             packed = not (field.options.HasField("packed") and not field.options.packed)
@@ -212,13 +212,14 @@ def _render_file(fdesc, index):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=()):
+def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=(), maps=True):
     """Descriptor lines for messages in `order` (dependencies first); `sub_ref(entry)` names a
     sub-message's descriptor; fields in `back_refs` are bound after all messages exist.
     `var(full)`, when given, names the variable a message is bound to and, for messages it
     names other than by their attribute name, moves the name into the field string.
     Messages named in `transient` get TRANSIENT before their field string; a nested one with
-    no oneof and no message field is that string alone (LEAF_STRING)."""
+    no oneof and no message field is that string alone (LEAF_STRING). `maps=False` emits a
+    map field as the repeated entry message it is on the wire (no MAP bit)."""
     lines = []
     patches = []
     for full in order:
@@ -228,7 +229,7 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=()):
         subs = []
         patched = False
         for f in sorted(m.field, key=lambda f: f.number):
-            items.append("%s,%d,%d" % (f.name, f.number, _kind(f, m, index)))
+            items.append("%s,%d,%d" % (f.name, f.number, _kind(f, m, index, maps)))
             if f.type in (_TYPE_MESSAGE, _TYPE_GROUP):
                 patched = patched or (full, f.number) in back_refs
                 subs.append(sub_ref(index.messages[f.type_name]))
@@ -366,8 +367,11 @@ def _render_slice(source, roots, transient, index):
     missing = set(transient) - set(seen)
     if missing:
         raise SystemExit("slice of %s: no message %s" % (source, ", ".join(sorted(missing))))
+    # A slice's map fields are repeated entry messages (the same bytes on the wire), values
+    # lists of {"key", "value"} dicts: the codec's map code (wire/pbmaps, ~0.8 KB with the
+    # code in ROMFS, 1.8 KB as .mpy, and its qstrs) never loads for them on the device.
     body = _emit_messages(
-        order, back_refs, index, lambda target: var(seen[target[1]]), var, transient
+        order, back_refs, index, lambda target: var(seen[target[1]]), var, transient, False
     )
     lines.extend(("    " + line).rstrip() for text in body for line in text.split("\n"))
     lines.append("    return %s" % ", ".join(var(r) for r in roots))

@@ -54,7 +54,7 @@ def _client(replies, mode="remote", fallback="error", retries=2, fail_connect=0,
 
 
 def _ok(output):
-    return {"success": True, "output": output, "metadata": {}}
+    return {"success": True, "output": output, "metadata": []}
 
 
 async def test_call_sends_string_parameters_and_decodes_json_output():
@@ -63,7 +63,12 @@ async def test_call_sends_string_parameters_and_decodes_json_output():
     assert out == {"sum": 5}
     path, request, timeout = ch.calls[0]
     assert path == "/loki.LokiService/Script_add"
-    assert request == {"parameters": {"a": "2", "b": "3", "label": "x", "flag": "true"}}
+    # map<string, string> as its entry messages (tools/devicegen.py: no map code loads)
+    sent = {"a": "2", "b": "3", "label": "x", "flag": "true"}
+    entries = request["parameters"]
+    assert list(request) == ["parameters"] and len(entries) == len(sent)
+    assert all(sorted(e) == ["key", "value"] for e in entries)
+    assert {e["key"]: e["value"] for e in entries} == sent
     assert timeout == 0.5
     assert made == [("10.0.0.5", 50052)]
     assert await c.call("add", {}) == {"sum": 5}
@@ -173,7 +178,9 @@ async def test_plain_string_output_is_returned_as_is():
 
 
 async def test_script_failure_maps_error_type():
-    failed = {"success": False, "output": "bad n", "metadata": {"error_type": "InvalidArgument"}}
+    # ScriptResult.metadata (a map) comes as entry dicts: the device slice has no map fields
+    meta = [{"key": "error_type", "value": "InvalidArgument"}]
+    failed = {"success": False, "output": "bad n", "metadata": meta}
     c, ch, _ = _client({"/loki.LokiService/Script_f": [failed]})
     with raises(LokiError, match="bad n") as r:
         await c.call("f", {"n": 1})
@@ -342,6 +349,6 @@ async def test_loki_tool_through_command_handler():
 async def test_parameters_travel_as_strings_non_strings_as_json():
     c, ch, _ = _client({"/loki.LokiService/Script_p": [_ok("1")]})
     await c.call("p", {"s": "x", "n": 1.5, "o": {"k": [1]}, "b": False})
-    out = ch.calls[0][1]["parameters"]
+    out = {e["key"]: e["value"] for e in ch.calls[0][1]["parameters"]}
     assert out["s"] == "x" and out["n"] == "1.5" and out["b"] == "false"
     assert json.loads(out["o"]) == {"k": [1]}

@@ -9,6 +9,7 @@ _LAZY = (
     "jotunheim.device.loki_failures",
     "jotunheim.device.loki_admin",
     "jotunheim._gen.device.loki",
+    "jotunheim.wire.pbmaps",  # Loki's map fields are entry messages in the device slice
 )
 
 
@@ -39,7 +40,7 @@ def _client(reply):
 async def test_successful_script_call_loads_only_the_call_path():
     for name in _LAZY:
         unload(name)
-    client, ch = _client({"success": True, "output": "[1, 2]", "metadata": {}})
+    client, ch = _client({"success": True, "output": "[1, 2]", "metadata": []})
     assert await client.call("add", {"a": 1}) == [1, 2]
     assert ch.paths == ["/loki.LokiService/Script_add"]
     assert [name for name in _LAZY if name in sys.modules] == []
@@ -47,7 +48,8 @@ async def test_successful_script_call_loads_only_the_call_path():
 
 async def test_failed_script_call_loads_the_failure_code_and_reports_it():
     unload("jotunheim.device.loki_failures")
-    client, _ = _client({"success": False, "output": "", "metadata": {"error_type": "NotFound"}})
+    meta = [{"key": "error_type", "value": "NotFound"}]
+    client, _ = _client({"success": False, "output": "", "metadata": meta})
     try:
         await client.call("nope")
     except Exception as exc:  # noqa: BLE001 - checked below
@@ -63,7 +65,7 @@ _CALL_CODE = ("jotunheim.device.loki_link", "jotunheim._gen.device.loki_script")
 async def test_closing_the_channel_drops_the_call_code_and_the_next_call_loads_it():
     from jotunheim.compat import IS_MICROPYTHON
 
-    client, ch = _client({"success": True, "output": "5", "metadata": {}})
+    client, ch = _client({"success": True, "output": "5", "metadata": []})
     assert await client.call("add", {"a": 1}) == 5
     assert client._channel is ch and "jotunheim.device.loki_link" in sys.modules  # kept open
     await client.close()

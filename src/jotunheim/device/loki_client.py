@@ -3,8 +3,8 @@
 Retries follow settings.loki.retries and errors_policy; when Loki is down, `fallback`
 "local" runs the on-device script of the same name, "error" reports UNAVAILABLE. Only the
 client's settings and state live here: the gRPC side (loki_link, the ScriptInput/ScriptResult
-descriptors, the map codec) loads with a call and is dropped when the channel to Loki closes,
-failure handling and retries (loki_failures) load on the first failure, and the fixed RPCs
+descriptors) loads with a call and is dropped when the channel to Loki closes, failure
+handling and retries (loki_failures) load on the first failure, and the fixed RPCs
 (loki_admin) when called, so a device between Loki calls holds as little code as it can.
 """
 

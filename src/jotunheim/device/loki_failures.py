@@ -99,7 +99,11 @@ async def script_call_failed(client, name, params, exc):
 
 def script_error(name, result):
     """The LokiError of a ScriptResult with success false."""
-    meta = result.get("metadata") or {}
+    # ScriptResult.metadata (a map) comes as {"key", "value"} entry dicts (the device slice
+    # has no map fields, tools/devicegen.py): the last entry of a key wins, as in a map.
+    meta = {}
+    for entry in result.get("metadata") or ():
+        meta[entry.get("key", "")] = entry.get("value", "")
     code = _SCRIPT_ERRORS.get(meta.get("error_type", ""), "INTERNAL")
     output = result.get("output", "")
     return LokiError(code, "Script_%s failed: %s" % (name, output or meta.get("error", "")))

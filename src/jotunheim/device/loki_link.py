@@ -14,14 +14,17 @@ _SERVICE = const("/loki.LokiService/")
 
 async def script_call(client, name, params):
     """Script_<name> on Loki: its output, JSON decoded when it is JSON."""
-    # ScriptInput.parameters is map<string, string>: strings as-is, the rest as JSON.
-    strings = {}
+    # ScriptInput.parameters is map<string, string>: strings as-is, the rest as JSON. The
+    # device slice has its map fields as the repeated entry messages they are on the wire
+    # (tools/devicegen.py: wire/pbmaps never loads for a Loki call).
+    entries = []
     for key in params:
         value = params[key]
         if value is not None:
-            strings[key] = value if isinstance(value, str) else json.dumps(value)
+            value = value if isinstance(value, str) else json.dumps(value)
+            entries.append({"key": key, "value": value})
     try:
-        request = {"parameters": strings}
+        request = {"parameters": entries}
         result = await unary(
             client, "Script_" + name, script_d.ScriptInput, script_d.ScriptResult, request
         )
