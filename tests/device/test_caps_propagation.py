@@ -159,6 +159,31 @@ def test_reconnect_resends_the_announced_bytes_without_a_rebuild():
     assert len(calls) == n and ev["capabilities"]["hardware"]["sensors"] == ["dht22:room"]
 
 
+def test_an_unchanged_reconnect_loads_no_announcement_code():
+    # The cached re-announcement is the propagator's own: capability_announce (and a rebuild)
+    # would be loaded at the reconnect, when a small heap is at its fullest.
+    from jotunheim.device import capabilities
+
+    settings, reg, b, prop, events = _setup()
+    first = prop.connected()
+    prop.is_connected = False
+    loaded = []
+    real = capabilities.run_dropped
+
+    def recording(module, *args, **kw):
+        loaded.append(module)
+        return real(module, *args, **kw)
+
+    capabilities.run_dropped = recording
+    try:
+        again = prop.connected()
+    finally:
+        capabilities.run_dropped = real
+    assert loaded == [] and prop.is_connected and events[-1] is again
+    assert sorted(again) == ["device_message", "event_type"]
+    assert _sent(again) == {"event_type": "connected", "capabilities": first["capabilities"]}
+
+
 def test_reconnect_after_a_failed_rebuild_builds_again():
     settings, reg, b, prop, events = _setup()
     prop.connected()

@@ -126,14 +126,34 @@ class CapabilityPropagator:
     def add_listener(self, callback):
         self._listeners.append(callback)
 
+    def connected(self):
+        """The session is up: announce the capabilities (event "connected"); returns the event.
+
+        A reconnect with nothing changed since the last announcement (the registry version
+        last_encoded was built at, reset by a settings change) re-sends the cached bytes from
+        here. capability_announce (~1.8 KB of heap even with the code in ROMFS) and a rebuild
+        are loaded only otherwise: a reconnect is when the heap is at its fullest (a hub
+        restart failed the Loki flow there on small heaps)."""
+        encoded = self.last_encoded
+        if encoded is None or self.last_version != self.builder.registry.version:
+            return run_dropped("capability_announce", "connected", self)
+        self.is_connected = True
+        event = {"event_type": "connected", "device_message": update_message("connected", encoded)}
+        for cb in list(self._listeners):
+            try:
+                cb(event)
+            except Exception as exc:
+                if self.log is not None:
+                    self.log.warn("capability listener failed: %s", exc)
+        return event
+
     # connected(): the session is up, announce the full capabilities once (re-sent unchanged
     # from the cache, the event carries only the DeviceMessage bytes, "device_message");
     # disconnected(): the session ended (or the device is shutting down); refresh(): rebuild,
     # emit and return an "updated" event only when something changed; after_update(): after
     # an OTA install or a runtime reconfiguration, re-derive the tools, then refresh.
     _SERVED = (
-        "capability_announce", "connected", "disconnected", "refresh", "after_update",
-        "remove_listener",
+        "capability_announce", "disconnected", "refresh", "after_update", "remove_listener",
     )  # fmt: skip
     __getattr__ = _served
 
@@ -143,6 +163,23 @@ class CapabilityPropagator:
     def _on_registry(self, registry):
         if not self._building:
             self.refresh()
+
+
+def update_message(kind, response):
+    """The bytes of DeviceMessage{capability_update: CapabilityUpdateEvent{event_type: kind,
+    capabilities}} (hub.proto, capability.proto) from encoded CapabilityResponse{capabilities}:
+    the capabilities field keeps its length and bytes, only its tag changes (field 1 -> 2)."""
+    from jotunheim.wire.pbwire import put_varint
+
+    name = kind.encode()  # a short ASCII event type: its length is one byte
+    head = bytearray(b"\x1a")  # DeviceMessage.capability_update: field 3, length-delimited
+    put_varint(head, 2 + len(name) + len(response))
+    head += b"\x0a" + bytes((len(name),)) + name + b"\x12"  # event_type (1), capabilities (2)
+    # One buffer of the final size: no intermediate copy of the ~1 KB capabilities.
+    out = bytearray(len(head) + len(response) - 1)
+    out[: len(head)] = head
+    out[len(head) :] = memoryview(response)[1:]
+    return out
 
 
 # --- CapabilityNegotiator: answers the hub's CapabilityRequest within a timeout. Only the

@@ -7,7 +7,7 @@ the propagator or negotiator first.
 """
 
 from jotunheim.compat import const
-from jotunheim.device.capabilities import NegotiationTimeout
+from jotunheim.device.capabilities import NegotiationTimeout, update_message
 
 # Settings sections whose change means the generated tools must be re-derived.
 _TOOL_SECTIONS = const(("capability_configuration", "loki"))
@@ -56,22 +56,13 @@ def _copy(desc):
 
 
 def announce(prop, kind):
-    """CapabilityPropagator.connected() ("connected"), disconnected(), refresh() ("updated")
-    and after_update() ("reconfigured": tools re-derived first, then as refresh)."""
+    """CapabilityPropagator.connected() ("connected": rebuilt; a reconnect with nothing
+    changed is answered from the cache by the method itself), disconnected(), refresh()
+    ("updated") and after_update() ("reconfigured": tools re-derived first, then as
+    refresh)."""
     if kind == "disconnected":
         prop.is_connected = False
         return _emit(prop, kind, _build_or_warn(prop))
-    if (
-        kind == "connected"
-        and prop.last_encoded is not None
-        and prop.last_version == _version(prop)
-    ):
-        # A reconnect with nothing changed since the last announcement: the hub gets the
-        # announced bytes again. A rebuild would give the same bytes but load capability_build
-        # (~7 KB) and hold the capabilities dict (~3.5 KB) at the reconnect, when the heap is
-        # at its fullest (a hub restart failed the Loki flow there on a small heap).
-        prop.is_connected = True
-        return _emit(prop, kind, None, update_message(kind, prop.last_encoded))
     prop.last_version = None  # set again below once the current capabilities are encoded
     if kind == "reconfigured":
         prop._building = True  # the registry's change notifications are ours: ignore them
@@ -112,23 +103,6 @@ def _note_current(prop):
         prop.last_version = _version(prop)
 
 
-def update_message(kind, response):
-    """The bytes of DeviceMessage{capability_update: CapabilityUpdateEvent{event_type: kind,
-    capabilities}} (hub.proto, capability.proto) from encoded CapabilityResponse{capabilities}:
-    the capabilities field keeps its length and bytes, only its tag changes (field 1 -> 2)."""
-    from jotunheim.wire.pbwire import put_varint
-
-    name = kind.encode()  # a short ASCII event type: its length is one byte
-    head = bytearray(b"\x1a")  # DeviceMessage.capability_update: field 3, length-delimited
-    put_varint(head, 2 + len(name) + len(response))
-    head += b"\x0a" + bytes((len(name),)) + name + b"\x12"  # event_type (1), capabilities (2)
-    # One buffer of the final size: no intermediate copy of the ~1 KB capabilities.
-    out = bytearray(len(head) + len(response) - 1)
-    out[: len(head)] = head
-    out[len(head) :] = memoryview(response)[1:]
-    return out
-
-
 def settings_changed(prop, changed):
     """CapabilityPropagator's Settings.on_change listener: re-derive the tools when a section
     they come from changed (or when it is not said which), then refresh."""
@@ -158,15 +132,13 @@ def _encode_or_warn(prop, caps):
         return None
 
 
-def _emit(prop, kind, caps, message=None):
-    if message is None:
-        event = {"event_type": kind, "capabilities": {} if caps is None else caps}
-        if caps is not None and kind != "disconnected" and prop.last_encoded is not None:
-            # The session sends these bytes as they are: encoding the dict again there would
-            # convert (and keep) the codec's capability descriptors (encode_response).
-            event["device_message"] = update_message(kind, prop.last_encoded)
-    else:  # re-announced from the cache: the session sends these bytes as they are
-        event = {"event_type": kind, "device_message": message}
+def _emit(prop, kind, caps):
+    # (A reconnect with nothing changed is announced by CapabilityPropagator.connected.)
+    event = {"event_type": kind, "capabilities": {} if caps is None else caps}
+    if caps is not None and kind != "disconnected" and prop.last_encoded is not None:
+        # The session sends these bytes as they are: encoding the dict again there would
+        # convert (and keep) the codec's capability descriptors (encode_response).
+        event["device_message"] = update_message(kind, prop.last_encoded)
     for cb in list(prop._listeners):
         try:
             cb(event)
