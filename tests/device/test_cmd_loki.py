@@ -352,3 +352,24 @@ async def test_parameters_travel_as_strings_non_strings_as_json():
     out = {e["key"]: e["value"] for e in ch.calls[0][1]["parameters"]}
     assert out["s"] == "x" and out["n"] == "1.5" and out["b"] == "false"
     assert json.loads(out["o"]) == {"k": [1]}
+
+
+async def test_close_idle_only_keeps_a_channel_a_call_is_using():
+    import asyncio
+
+    # close(True) is the agent's answer to critical memory (Agent._release_memory)
+    c, ch, _ = _client({"/loki.LokiService/Script_add": [_ok("5")]})
+    slow = ch.unary_unary
+
+    async def unary_unary(*args, **kwargs):
+        await asyncio.sleep(0.05)
+        return await slow(*args, **kwargs)
+
+    ch.unary_unary = unary_unary
+    running = asyncio.create_task(c.call("add", {}))
+    await asyncio.sleep(0.01)
+    await c.close(True)
+    assert ch.closed == 0 and c._channel is ch  # a call is using it
+    assert await running == 5
+    await c.close(True)
+    assert ch.closed == 1 and c._channel is None

@@ -97,3 +97,12 @@ async def test_a_call_that_found_loki_down_drops_the_call_code():
     assert client._channel is None and ch.paths == []
     if IS_MICROPYTHON:  # nothing open, nothing running: no call code kept
         assert [name for name in _CALL_CODE if name in sys.modules] == []
+
+
+def test_only_the_fixed_rpc_names_load_the_admin_code():
+    unload("jotunheim.device.loki_admin")
+    client, _ = _client({"success": True, "output": "5", "metadata": []})
+    assert not hasattr(client, "no_such_rpc")
+    assert "jotunheim.device.loki_admin" not in sys.modules
+    assert callable(client.list_scripts)  # served by loki_admin, loaded for it
+    assert "jotunheim.device.loki_admin" in sys.modules

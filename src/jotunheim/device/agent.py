@@ -80,7 +80,7 @@ class Agent:
         # next call opens again. An idle channel to Loki holds ~6 KB of heap.
         loki = getattr(self.builder, "_loki", None)
         if loki is not None:
-            asyncio.create_task(loki.close_if_idle())
+            asyncio.create_task(loki.close(True))  # idle_only: not while a call runs
 
     async def _watch_settings(self):
         last = _stamp(self.settings_path)

@@ -3,8 +3,6 @@
 Kept out of declared_tools.py so that a device without Loki tools never loads it.
 """
 
-from jotunheim.device.tools import Unavailable
-
 
 class LokiCall:
     """Handler of a kind "loki" tool: calls Script_<script> through the device's LokiClient."""
@@ -16,6 +14,9 @@ class LokiCall:
     async def __call__(self, params):
         client = self.loki
         if client is None:
+            # imported here: tools makes the class (~0.25 KB) when first imported
+            from jotunheim.device.tools import Unavailable
+
             raise Unavailable("loki tool %s: Loki is off on this device" % self.script)
         if not hasattr(client, "call"):
             client = client()

@@ -23,6 +23,8 @@ _CALL_MODULES = const(
     "jotunheim._gen.device.loki_script jotunheim._gen.device.loki jotunheim.wire.pbmaps"
 )
 
+_ADMIN_CALLS = const("get_capabilities list_scripts register_script")
+
 
 class LokiError(ToolError):
     """A Loki call failed; `error_code` is the CommandResult code (UNAVAILABLE when down)."""
@@ -37,7 +39,7 @@ class LokiError(ToolError):
 class LokiClient:
     """LokiClient(settings.loki dict, channel_factory(host, port), local=ToolRegistry)."""
 
-    def __init__(self, loki, channel_factory=None, local=None, logger=None, backoff_ms=(50, 1000)):
+    def __init__(self, loki, channel_factory=None, local=None, logger=None, backoff_ms=None):
         loki = loki or {}
         self.mode = loki.get("mode", "off")
         self.address = loki.get("address", "127.0.0.1:50052")
@@ -48,12 +50,20 @@ class LokiClient:
         # code ~9 KB on the 64-bit unix port: closed after this long without a call, 0 keeps it.
         self.idle_close_ms = loki.get("idle_close_ms", 30000)
         self.local = local
-        self.log = logger
-        self._factory = channel_factory
-        self._backoff_ms = backoff_ms
         self._lock = asyncio.Lock()
+        # Only what was given takes an instance slot: the agent's client has 12 attributes
+        # once a call ran (an attribute map of up to 12 costs ~100 B less than 13-17).
+        if logger is not None:
+            self.log = logger
+        if channel_factory is not None:
+            self._factory = channel_factory
+        if backoff_ms is not None:
+            self._backoff_ms = backoff_ms
 
     # Class defaults: an instance stores them once they change.
+    log = None
+    _factory = None  # channel_factory(host, port); None: wire.channel.Channel
+    _backoff_ms = (50, 1000)  # retry backoff bounds (loki_failures)
     _channel = None
     _idle = None  # the open channel's idle-close task (loki_link)
     fallbacks = 0  # calls answered locally because Loki was down
@@ -70,70 +80,40 @@ class LokiClient:
     async def call(self, name, params=None):
         """Runs Script_<name>; returns its output (JSON decoded when it is JSON)."""
         params = params or {}
-        if self.mode == "local":
-            return await self._run_local(name, params)
-        if self.mode != "remote":
+        if self.mode == "remote":
+            from jotunheim.device import loki_link as run
+        elif self.mode == "local":  # the on-device script (loki_failures.script_call)
+            from jotunheim.device import loki_failures as run
+        else:
             raise LokiError("UNAVAILABLE", "Loki is off on this device (script %s)" % name)
-        from jotunheim.device import loki_link
-
         try:
-            return await loki_link.script_call(self, name, params)
+            return await run.script_call(self, name, params)
         finally:
-            if not self._calls and self._channel is not None and self._short_of_heap():
-                await self.close()
+            if not self._calls and self._channel is not None:
+                free = self.free_heap()
+                if 0 <= free < self.close_below:
+                    gc.collect()  # garbage counts as allocated until a collection
+                    if self.free_heap() < self.close_below:
+                        await self.close()
             self._release()
 
-    def _short_of_heap(self):
-        free = self.free_heap()
-        if 0 <= free < self.close_below:
-            gc.collect()  # garbage counts as allocated until a collection: ask again after
-            free = self.free_heap()
-        return 0 <= free < self.close_below
+    def __getattr__(self, name):
+        # The fixed RPCs live in loki_admin, loaded when one is asked for (see there for
+        # their parameters): get_capabilities(), list_scripts(name_pattern=""),
+        # register_script(name, inline_script, description="", parameters=None,
+        # return_type="", lang="lua"). One lookup here instead of three resident wrappers.
+        if name in _ADMIN_CALLS.split():
+            from jotunheim.device import loki_admin
 
-    def _local_tool(self, name):
-        tool = self.local.find(name) if self.local is not None else None
-        return tool if tool is not None and tool.kind == "script" else None
+            call = getattr(loki_admin, name)
+            return lambda *args, **kwargs: call(self, *args, **kwargs)
+        raise AttributeError(name)
 
-    async def _run_local(self, name, params):
-        tool = self._local_tool(name)
-        if tool is None:
-            raise LokiError("UNAVAILABLE", "no on-device script named %s" % name)
-        value = tool.handler(tool.validate(params))
-        if hasattr(value, "send"):
-            value = await value
-        return value
-
-    # The fixed RPCs live in loki_admin (see there for their parameters): these wrappers
-    # pass the arguments through, so their names are not repeated in this resident module.
-
-    async def get_capabilities(self):
-        """GetCapabilitiesResponse dict."""
-        from jotunheim.device import loki_admin
-
-        return await loki_admin.get_capabilities(self)
-
-    async def list_scripts(self, name_pattern=""):
-        """The ScriptInfo dicts of ListScriptsResponse."""
-        from jotunheim.device import loki_admin
-
-        return await loki_admin.list_scripts(self, name_pattern)
-
-    async def register_script(self, *args, **kwargs):
-        """RegisterScript with inline source; returns the response, raises on failure.
-        register_script(name, inline_script, description="", parameters=None,
-        return_type="", lang="lua")."""
-        from jotunheim.device import loki_admin
-
-        return await loki_admin.register_script(self, *args, **kwargs)
-
-    async def close_if_idle(self):
-        """Closes the channel unless a call is using it (the agent's answer to critical
-        memory: the next call dials again)."""
-        if not self._calls:
-            await self.close()
-
-    async def close(self):
-        """Closes the channel to Loki (the next call dials again) and drops the call code."""
+    async def close(self, idle_only=False):
+        """Closes the channel to Loki (the next call dials again) and drops the call code;
+        `idle_only`: not while a call is using it (the agent's answer to critical memory)."""
+        if idle_only and self._calls:
+            return
         ch = self._take_channel()
         if ch is not None:
             try:

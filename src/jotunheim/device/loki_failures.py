@@ -89,12 +89,31 @@ async def retry(client, exc, method, req_d, resp_d, request):
 async def script_call_failed(client, name, params, exc):
     """Script_<name> failed after its retries: the local script when Loki is down and the
     settings allow it, else the LokiError for the command result."""
-    if is_down(exc) and client.fallback == "local" and client._local_tool(name) is not None:
+    if is_down(exc) and client.fallback == "local" and _local_tool(client, name) is not None:
         client.fallbacks += 1
         if client.log is not None:
             client.log.warn("Loki down, running script %s on the device", name)
-        return await client._run_local(name, params)
+        return await script_call(client, name, params)
     raise translate("Script_" + name, exc) from None
+
+
+def _local_tool(client, name):
+    local = client.local
+    tool = local.find(name) if local is not None else None
+    return tool if tool is not None and tool.kind == "script" else None
+
+
+async def script_call(client, name, params):
+    """Script_<name> answered by the on-device script of that name: settings.loki.mode
+    "local", or Loki down with fallback "local" (a rare path: it lives here, not in the
+    resident client)."""
+    tool = _local_tool(client, name)
+    if tool is None:
+        raise LokiError("UNAVAILABLE", "no on-device script named %s" % name)
+    value = tool.handler(tool.validate(params))
+    if hasattr(value, "send"):
+        value = await value
+    return value
 
 
 def script_error(name, result):
