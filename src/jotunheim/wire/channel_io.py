@@ -31,31 +31,14 @@ def dispatch(ch, conn, transport, data):
         raise failure(_UNAVAILABLE, 14, exc) from None  # HTTP/2 protocol error
     for e in events:
         kind = type(e)
-        if kind is ev.WindowUpdated:
-            ch._changed.set()  # a sender waiting for window may go on
-        elif kind is ev.RemoteSettingsChanged:
-            if ch._settings is not None:  # connect() waits for it
-                ch._settings.set()
-            ch._changed.set()
-        elif kind is ev.PingAckReceived:
-            if ch._ping_ack is not None:
-                ch._ping_ack.set()
-        elif kind is ev.ConnectionTerminated:
-            # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
-            ch._goaway = True
-            err = failure(_UNAVAILABLE, 18, e.error_code)  # server sent GOAWAY
-            for sid in list(ch._calls):
-                if sid > e.last_stream_id:
-                    ch._calls[sid].finish(err)
-            if not ch._calls:
-                ch._fail(err)
-            ch._changed.set()
-        elif (
+        # A call's events first, then the connection's; the late ones (ConnectionTerminated,
+        # PingAckReceived, StreamReset: h2events' classes, loaded when one happens) are named
+        # last, so that a common event never makes h2frames load them just to be compared.
+        if (
             kind is ev.DataReceived
             or kind is ev.HeadersReceived
             or kind is ev.TrailersReceived
             or kind is ev.StreamEnded
-            or kind is ev.StreamReset
         ):
             # A stream's event goes to its call (a finished call's DATA is still acknowledged).
             call = ch._calls.get(e.stream_id)
@@ -68,9 +51,32 @@ def dispatch(ch, conn, transport, data):
                 call.on_headers(e.headers, e.end_stream)
             elif kind is ev.TrailersReceived:
                 call.on_trailers(e.headers)
-            elif kind is ev.StreamEnded:
-                call.on_end()
             else:
+                call.on_end()
+        elif kind is ev.WindowUpdated:
+            ch._changed.set()  # a sender waiting for window may go on
+        elif kind is ev.RemoteSettingsChanged:
+            if ch._settings is not None:  # connect() waits for it
+                ch._settings.set()
+            ch._changed.set()
+        elif kind is ev.SettingsAcknowledged or kind is ev.PingReceived:
+            pass  # nothing for the channel to do (the PING's ACK is already queued)
+        elif kind is ev.ConnectionTerminated:
+            # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
+            ch._goaway = True
+            err = failure(_UNAVAILABLE, 18, e.error_code)  # server sent GOAWAY
+            for sid in list(ch._calls):
+                if sid > e.last_stream_id:
+                    ch._calls[sid].finish(err)
+            if not ch._calls:
+                ch._fail(err)
+            ch._changed.set()
+        elif kind is ev.PingAckReceived:
+            if ch._ping_ack is not None:
+                ch._ping_ack.set()
+        elif kind is ev.StreamReset:
+            call = ch._calls.get(e.stream_id)
+            if call is not None:
                 call.on_reset(e.error_code)
 
 

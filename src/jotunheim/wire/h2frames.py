@@ -16,12 +16,21 @@ _DEFAULT_MAX_FRAME_SIZE = const(16384)
 _E_FRAME_SIZE = const(10)
 
 
+# Events a connection meets late or never (GOAWAY, a reset stream, the answer to our own
+# PING): their classes are h2events', loaded when one happens (a class costs ~0.25 KB of heap
+# even with the code in ROMFS). The device's flow meets them at a hub restart only.
+
+
 def __getattr__(name):
     """The RFC's numbers by name, frame helpers for tests (h2names) and the names only error
-    paths use (h2errors: H2StreamError, FlowControlError ...), loaded on first use (PEP
-    562 module __getattr__; MicroPython has it too)."""
+    paths use (h2errors: H2StreamError, FlowControlError ...) and the late events
+    (h2events), loaded on first use (PEP 562 module __getattr__; MicroPython has it too)."""
     if name.startswith("__"):  # import machinery probing (__path__ ...): not ours
         raise AttributeError(name)
+    if name == "ConnectionTerminated" or name == "StreamReset" or name == "PingAckReceived":
+        from jotunheim.wire import h2events
+
+        return getattr(h2events, name)
     from jotunheim.wire import h2errors  # which serves h2names' names too
 
     try:
@@ -163,7 +172,8 @@ class FrameBuffer:
 
 
 # No common base class: one class and a __repr__ less on every device's heap; logs and
-# tests that print events use h2rare.event_repr.
+# tests that print events use h2rare.event_repr. ConnectionTerminated, StreamReset and
+# PingAckReceived are h2events' (served by __getattr__ above).
 
 
 class RemoteSettingsChanged:
@@ -213,16 +223,6 @@ class StreamEnded:
         self.stream_id = stream_id
 
 
-class StreamReset:
-    """The stream ended abnormally: RST_STREAM received (remote_reset=True), or we reset it
-    after the peer broke the stream's rules or a GOAWAY refused it (remote_reset=False)."""
-
-    def __init__(self, stream_id, error_code, remote_reset=True):
-        self.stream_id = stream_id
-        self.error_code = error_code
-        self.remote_reset = remote_reset
-
-
 class WindowUpdated:
     """The peer granted `delta` more bytes of send window; stream_id 0 is the connection."""
 
@@ -236,19 +236,3 @@ class PingReceived:
 
     def __init__(self, data):
         self.data = data
-
-
-class PingAckReceived:
-    """The peer answered one of our pings (liveness)."""
-
-    def __init__(self, data):
-        self.data = data
-
-
-class ConnectionTerminated:
-    """GOAWAY received: no new streams; streams above last_stream_id were refused."""
-
-    def __init__(self, error_code, last_stream_id, additional_data):
-        self.error_code = error_code
-        self.last_stream_id = last_stream_id
-        self.additional_data = additional_data
