@@ -94,3 +94,17 @@ def test_logger_follows_settings_level_on_reload():
     s.apply(doc)
     log.info("after")
     assert lines == ["INFO agent: after"]
+
+
+def test_children_follow_the_settings_level_on_reload():
+    # agent.session, agent.memory, ... are children of the settings-following root logger
+    s = Settings(minimal())
+    lines = []
+    child = logger_from_settings("agent", s, lines.append).child("session")
+    child.info("before")
+    doc = minimal()
+    doc["logging"] = {"level": "INFO"}
+    s.apply(doc)
+    child.info("after")
+    child.child("x").debug("not at INFO")
+    assert lines == ["INFO agent.session: after"]

@@ -34,11 +34,20 @@ class Logger:
         if self.level >= 0:  # a NullLogger (level -1) stays silent
             self.level = level_number(level)
 
+    # A child's parent (None: a root). A child writes at its root's level and to its root's
+    # sink as they are when it writes: logger_from_settings sets the root's level on a
+    # settings reload, and the children (agent.session, agent.memory, ...) must follow it.
+    # (Four attributes cost an instance what three do on the unix port.)
+    _up = None
+
     def child(self, name):
-        """A logger named "<self>.<name>" with the same level and sink (a NullLogger: itself)."""
+        """A logger named "<self>.<name>" writing at the level and to the sink of this
+        logger's root, also after a later set_level() on the root (a NullLogger: itself)."""
         if self.level < 0:
             return self
-        return Logger(self.name + "." + name, self.level, self.sink)
+        child = Logger(self.name + "." + name, self.level, self.sink)
+        child._up = self
+        return child
 
     def error(self, msg, *args):
         self._emit(0, msg, args)
@@ -55,7 +64,10 @@ class Logger:
         self._emit(3, msg, args)
 
     def _emit(self, level, msg, args):
-        if level > self.level:
+        root = self
+        while root._up is not None:
+            root = root._up
+        if level > root.level:
             return
         # Logging must never take the runtime down: a bad format or a failing sink is
         # reported inline or swallowed rather than raised into the caller.
@@ -65,7 +77,7 @@ class Logger:
             except Exception:
                 msg = "%s (bad log args: %d)" % (msg, len(args))
         try:
-            self.sink("%s %s: %s" % (LEVEL_NAMES[level], self.name, msg))
+            root.sink("%s %s: %s" % (LEVEL_NAMES[level], self.name, msg))
         except Exception:
             pass
 
