@@ -278,12 +278,12 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=(), map
 # device never names the nested messages, so they are built as locals of a function that runs
 # once at import (their names travel in their field strings, NAME_IN_SPEC).
 # The third item names the slice's transient messages: those a connection uses once (the
-# handshake), rarely (OTA and stream control) or every few seconds at most (heartbeats and
-# pings); their field tables are made on each use (~70 us for Heartbeat on the unix port)
-# and never kept, so a connected device holds none of them (~1 KB of the 64-bit heap for
-# Hello, Challenge and Welcome alone). A command's own messages (Command, CommandResult and
-# the two roots) are transient too: converting them costs ~0.1 ms per command round trip on
-# the unix port, keeping them ~2 KB of heap for the whole run.
+# handshake), rarely (OTA, stream control; a stream's samples) or every few seconds at most
+# (heartbeats and pings); their field tables are made on each use (~70 us for Heartbeat on
+# the unix port) and never kept, so a connected device holds none of them (~1 KB of the
+# 64-bit heap for Hello, Challenge and Welcome alone). A command's own messages (Command,
+# CommandResult and the two roots) are transient too: converting them costs ~0.1 ms per
+# command round trip on the unix port, keeping them ~2 KB of heap for the whole run.
 SLICES = {
     "hub_session": (
         "hub.proto",
@@ -311,6 +311,8 @@ SLICES = {
             "OtaRollback",
             "OtaStatusAck",
             "StreamControl",
+            "StreamData",
+            "OtaStatus",
         ),
     ),
     # A device tool backed by a Loki script only ever calls Script_<name>; its map entries

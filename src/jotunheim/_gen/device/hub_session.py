@@ -35,14 +35,14 @@ def _slice():
         ';cpu_percent,5,13;bytes_sent,6,4;bytes_received,7,4;active_tools,8,13'
         ';rssi,9,5'
     )
-    m12 = [None, (
-        'StreamData;stream_id,1,9;seq,2,13;payload,3,12;content_type,4,9'
+    m12 = (
+        '~StreamData;stream_id,1,9;seq,2,13;payload,3,12;content_type,4,9'
         ';timestamp_ms,5,3'
-    ), None, None]
-    m13 = [None, (
-        'OtaStatus;version,1,9;state,2,9;reason,3,9;progress_bytes,4,4'
+    )
+    m13 = (
+        '~OtaStatus;version,1,9;state,2,9;reason,3,9;progress_bytes,4,4'
         ';total_bytes,5,4;running_version,6,9;seq,7,13'
-    ), None, None]
+    )
     m14 = '~Pong;nonce,1,4'
     DeviceMessage = ['DeviceMessage', (
         '~hello,1,523;capabilities,2,523;capability_update,3,523'
