@@ -254,6 +254,21 @@ def test_extra_message_kinds_go_to_registered_callbacks():
     run(main())
 
 
+def test_a_welcome_after_the_handshake_is_a_protocol_violation_and_the_session_redials():
+    async def main():
+        hub = ScriptedHub()
+        session = make_session(hub)
+        task, _ = await _started(hub, session)
+        hub.push("welcome", {"session_id": "again"})
+        await hub.handshake(n=2)  # the device dropped the stream and dialled again
+        assert session.last_error == (
+            "JotunheimError: hub protocol violation: unexpected welcome after the handshake"
+        )
+        await _stop(session, task)
+
+    run(main())
+
+
 def test_silent_hub_is_declared_dead_and_redialled():
     async def main():
         hub = ScriptedHub()

@@ -14,7 +14,7 @@ import sys
 from collections import OrderedDict
 
 from jotunheim.compat import IS_MICROPYTHON, const, ticks_ms, unload
-from jotunheim.device.session import SessionProtocolError, SessionRefused
+from jotunheim.device.session import SessionRefused
 from jotunheim.errors import JotunheimError
 
 _PROTOCOL_VERSION = const(1)
@@ -132,11 +132,11 @@ async def connect(session, addr):
     call = session._call = ch.stream_stream(_CONNECT_PATH, hub_d.DeviceMessage, hub_d.HubMessage)
     kind, body = await session._recv(call, timeout)
     if kind != "challenge":
-        raise SessionProtocolError("expected a challenge, got %s" % kind)
+        raise JotunheimError("hub protocol violation: expected a challenge, got %s" % kind)
     await session._send({"hello": hello(session, body["nonce"])})
     kind, w = await session._recv(call, timeout)
     if kind != "welcome":
-        raise SessionProtocolError("expected welcome, got %s" % kind)
+        raise JotunheimError("hub protocol violation: expected welcome, got %s" % kind)
     session.resume_token = w["resume_token"]
     session.ota_acks = w["ota_status_acks"]  # revision 4: OTA statuses wait for their acks
     for cid in w["acked_results"]:
