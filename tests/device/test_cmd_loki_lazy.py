@@ -106,3 +106,25 @@ def test_only_the_fixed_rpc_names_load_the_admin_code():
     assert "jotunheim.device.loki_admin" not in sys.modules
     assert callable(client.list_scripts)  # served by loki_admin, loaded for it
     assert "jotunheim.device.loki_admin" in sys.modules
+
+
+async def test_a_successful_call_makes_no_error_class():
+    # LokiError is made when first imported (loki_client.__getattr__): a fresh copy of the
+    # module, used for a successful call, never has it. The original is put back after.
+    import jotunheim.device as package
+
+    old = sys.modules.pop("jotunheim.device.loki_client")
+    try:
+        fresh = __import__("jotunheim.device.loki_client", None, None, ["LokiClient"])
+        assert fresh is not old and "LokiError" not in fresh.__dict__
+        ch = _OneAnswer({"success": True, "output": "5", "metadata": []})
+        client = fresh.LokiClient({"mode": "remote", "address": "h:1"}, lambda h, p: ch)
+        assert await client.call("add", {"a": 1}) == 5
+        await client.close()
+        assert "LokiError" not in fresh.__dict__
+        assert fresh.LokiError is fresh.LokiError  # made once, then kept
+        assert "LokiError" in fresh.__dict__
+        assert issubclass(fresh.LokiError, Exception)
+    finally:
+        sys.modules["jotunheim.device.loki_client"] = old
+        package.loki_client = old

@@ -26,14 +26,25 @@ _CALL_MODULES = const(
 _ADMIN_CALLS = const("get_capabilities list_scripts register_script")
 
 
-class LokiError(ToolError):
-    """A Loki call failed; `error_code` is the CommandResult code (UNAVAILABLE when down)."""
+def __getattr__(name):
+    # LokiError is made the first time it is imported (by a failure path, loki_admin or a
+    # test; a successful call never does) and kept here, so there is only one such class:
+    # an exception class costs ~0.3 KB of heap even with the code in ROMFS.
+    if name != "LokiError":
+        raise AttributeError(name)
+    global LokiError
 
-    unreachable = False  # True for the client's own "cannot reach Loki": nothing was sent
+    class LokiError(ToolError):
+        """A Loki call failed; `error_code` is the CommandResult code (UNAVAILABLE when
+        down)."""
 
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.error_code = code
+        unreachable = False  # True for the client's own "cannot reach Loki": nothing sent
+
+        def __init__(self, code, message):
+            super().__init__(message)
+            self.error_code = code
+
+    return LokiError
 
 
 class LokiClient:
@@ -82,10 +93,8 @@ class LokiClient:
         params = params or {}
         if self.mode == "remote":
             from jotunheim.device import loki_link as run
-        elif self.mode == "local":  # the on-device script (loki_failures.script_call)
+        else:  # "local": the on-device script; "off": UNAVAILABLE (loki_failures.script_call)
             from jotunheim.device import loki_failures as run
-        else:
-            raise LokiError("UNAVAILABLE", "Loki is off on this device (script %s)" % name)
         try:
             return await run.script_call(self, name, params)
         finally:
@@ -114,24 +123,15 @@ class LokiClient:
         `idle_only`: not while a call is using it (the agent's answer to critical memory)."""
         if idle_only and self._calls:
             return
-        ch = self._take_channel()
-        if ch is not None:
+        if self._channel is not None:
+            from jotunheim.device import loki_link  # loaded while a channel is open
+
+            ch = loki_link.take_channel(self)
             try:
                 await ch.close()
             except Exception:  # closing a broken connection may fail again; nothing to report
                 pass
         self._release()
-
-    def _take_channel(self):
-        # The open channel, forgotten, and its idle-close task cancelled (unless that task
-        # is the caller): a sleeping task would keep the closed channel and loki_link alive.
-        ch = self._channel
-        self._channel = None
-        task = self._idle
-        self._idle = None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-        return ch
 
     def _release(self):
         # No channel and no call in flight: drop the call code (MicroPython only; CPython

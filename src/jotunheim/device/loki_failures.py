@@ -52,7 +52,9 @@ async def after_failed_attempt(client, ch, exc):
     kept = client._channel is ch  # False: ch never connected (it is not the client's yet)
     if not kept or is_down(exc):
         if kept:
-            client._take_channel()  # also ends its idle close
+            from jotunheim.device.loki_link import take_channel
+
+            take_channel(client)  # also ends its idle close
         try:
             await ch.close()
         except Exception:  # closing a broken connection may fail again; nothing to report
@@ -104,9 +106,11 @@ def _local_tool(client, name):
 
 
 async def script_call(client, name, params):
-    """Script_<name> answered by the on-device script of that name: settings.loki.mode
-    "local", or Loki down with fallback "local" (a rare path: it lives here, not in the
-    resident client)."""
+    """Script_<name> without Loki: the on-device script of that name (settings.loki.mode
+    "local", or Loki down with fallback "local"), UNAVAILABLE when Loki is off (rare paths:
+    they live here, not in the resident client)."""
+    if client.mode not in ("local", "remote"):
+        raise LokiError("UNAVAILABLE", "Loki is off on this device (script %s)" % name)
     tool = _local_tool(client, name)
     if tool is None:
         raise LokiError("UNAVAILABLE", "no on-device script named %s" % name)

@@ -7,7 +7,6 @@ import json
 
 from jotunheim._gen.device import loki_script as script_d
 from jotunheim.compat import const, ticks_diff, ticks_ms
-from jotunheim.device.loki_client import LokiError
 
 _SERVICE = const("/loki.LokiService/")
 
@@ -72,7 +71,7 @@ async def attempt(client, method, req_d, resp_d, request):
 
                 await loki_failures.after_failed_attempt(client, ch, exc)  # closes it
                 # Nothing was sent: loki_failures retries it, even for a Script_ call.
-                err = LokiError(
+                err = loki_failures.LokiError(
                     "UNAVAILABLE", "cannot reach Loki at %s: %s" % (client.address, exc)
                 )
                 err.unreachable = True
@@ -98,10 +97,22 @@ async def attempt(client, method, req_d, resp_d, request):
 
 async def _close_when_idle(client):
     # One task per opened channel; whoever forgets the channel cancels it
-    # (LokiClient._take_channel): asleep, its frame would keep this module alive.
+    # (take_channel): asleep, its frame would keep this module alive.
     while True:
         left = client.idle_close_ms - ticks_diff(ticks_ms(), client._used)
         if left <= 0 and not client._calls:
             await client.close()
             return
         await asyncio.sleep(max(left, 50) / 1000)
+
+
+def take_channel(client):
+    """The open channel, forgotten, and its idle-close task cancelled (unless that task is
+    the caller): a sleeping task would keep the closed channel and this module alive."""
+    ch = client._channel
+    client._channel = None
+    task = client._idle
+    client._idle = None
+    if task is not None and task is not asyncio.current_task():
+        task.cancel()
+    return ch
