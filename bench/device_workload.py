@@ -131,7 +131,7 @@ def main(timed_runs):
             r = await handler.handle(cmd)
             ok += 1 if r["success"] else 0
         out["ok_commands"] = ok
-        out["cached_results"] = handler._cache._n
+        out["cached_results"] = handler._n
 
     async def timed():
         handler = keep[2]

@@ -135,9 +135,9 @@ async def test_cache_is_bounded_lru():
         await h.handle(command("id%d" % i, "probe", {"n": i}))
     await h.handle(command("id0", "probe"))  # touch id0: id1 is now the oldest
     await h.handle(command("id3", "probe", {"n": 3}))
-    assert h._cache.get("id1") is None
-    assert h._cache.get("id0") is not None and h._cache.get("id3") is not None
-    assert h._cache._n == 3
+    assert h.cached("id1") is None
+    assert h.cached("id0") is not None and h.cached("id3") is not None
+    assert h._n == 3
     await h.handle(command("id1", "probe", {"n": 1}))  # evicted: runs again
     assert probe.calls == 5
 
@@ -260,7 +260,7 @@ async def test_cancelled_command_releases_duplicates_and_is_remembered():
         pass
     r = await dup
     assert r["error_code"] == "INTERNAL" and "cancelled" in r["error_message"]
-    assert h._cache.get("x") == r
+    assert h.cached("x") == r
 
 
 async def test_cached_results_round_trip_every_field():
@@ -300,42 +300,42 @@ async def test_own_limiter_survives_deadline_while_queued():
 
 def test_result_cache_keys_are_exact_ids():
     # Entries are found by a length-prefixed id: "id1" must never match "id10" or "id1x".
-    from jotunheim.device.commands import ResultCache, error_result
+    from jotunheim.device.commands import error_result
 
-    c = ResultCache(4)
+    c = CommandHandler(ToolRegistry(), cache_size=4)
     ok = {"command_id": "id10", "success": True, "result": b'{"v": 1}', "error_code": "",
           "error_message": "", "duration_us": 70000}  # fmt: skip
-    c.put("id10", ok)
-    assert c.get("id1") is None and c.get("id1x") is None
-    assert c.get("id10") == ok
-    c.put("\u00e9" * 300, error_result("\u00e9" * 300, "NOT_FOUND", "no tool", 5))
-    back = c.get("\u00e9" * 300)
+    c.remember("id10", ok)
+    assert c.cached("id1") is None and c.cached("id1x") is None
+    assert c.cached("id10") == ok
+    c.remember("\u00e9" * 300, error_result("\u00e9" * 300, "NOT_FOUND", "no tool", 5))
+    back = c.cached("\u00e9" * 300)
     assert back["error_code"] == "NOT_FOUND" and back["error_message"] == "no tool"
     assert back["duration_us"] == 5 and back["command_id"] == "\u00e9" * 300
-    c.put("id10", error_result("id10", "INTERNAL", "again"))  # replaces, no duplicate
-    assert c._n == 2 and c.get("id10")["error_message"] == "again"
+    c.remember("id10", error_result("id10", "INTERNAL", "again"))  # replaces, no duplicate
+    assert c._n == 2 and c.cached("id10")["error_message"] == "again"
     for i in range(4):
-        c.put("n%d" % i, ok)
-    assert c._n == 4 and c.get("id10") is None
-    assert [c.get("n%d" % i)["duration_us"] for i in range(4)] == [70000] * 4
+        c.remember("n%d" % i, ok)
+    assert c._n == 4 and c.cached("id10") is None
+    assert [c.cached("n%d" % i)["duration_us"] for i in range(4)] == [70000] * 4
 
 
 def test_result_cache_drops_the_least_recently_used():
     # One buffer of records: a get() moves its record to the end, eviction cuts the front.
-    from jotunheim.device.commands import ResultCache, error_result
+    from jotunheim.device.commands import error_result
 
-    c = ResultCache(3)
+    c = CommandHandler(ToolRegistry(), cache_size=3)
     for cid in ("a", "b", "c"):
-        c.put(cid, error_result(cid, "NOT_FOUND", "m-" + cid, 300))
-    assert c.get("a")["error_message"] == "m-a"  # a is now the most recent
-    c.put("d", error_result("d", "INTERNAL", "m-d"))  # evicts b, the oldest
-    assert c.get("b") is None and c._n == 3
-    assert [c.get(x)["error_message"] for x in ("c", "a", "d")] == ["m-c", "m-a", "m-d"]
-    c.put("e", error_result("e", "INTERNAL", "x" * 150))  # longer than 127 bytes; evicts c
-    c.put("f", error_result("f", "NOT_FOUND", "m-f"))  # evicts a
-    assert c.get("c") is None and c.get("a") is None and c._n == 3
-    assert c.get("e")["error_message"] == "x" * 150 and c.get("d")["duration_us"] == 0
-    assert c.get("f")["error_code"] == "NOT_FOUND"
+        c.remember(cid, error_result(cid, "NOT_FOUND", "m-" + cid, 300))
+    assert c.cached("a")["error_message"] == "m-a"  # a is now the most recent
+    c.remember("d", error_result("d", "INTERNAL", "m-d"))  # evicts b, the oldest
+    assert c.cached("b") is None and c._n == 3
+    assert [c.cached(x)["error_message"] for x in ("c", "a", "d")] == ["m-c", "m-a", "m-d"]
+    c.remember("e", error_result("e", "INTERNAL", "x" * 150))  # longer than 127 bytes; evicts c
+    c.remember("f", error_result("f", "NOT_FOUND", "m-f"))  # evicts a
+    assert c.cached("c") is None and c.cached("a") is None and c._n == 3
+    assert c.cached("e")["error_message"] == "x" * 150 and c.cached("d")["duration_us"] == 0
+    assert c.cached("f")["error_code"] == "NOT_FOUND"
 
 
 async def test_successful_commands_do_not_load_the_failure_code():

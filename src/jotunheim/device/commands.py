@@ -73,80 +73,33 @@ def check_json(value, where, depth=0):
     raise ToolError("%s: result is not JSON data (%s)" % (where, type(value).__name__))
 
 
-class ResultCache:
-    """The last `size` CommandResults by command id, least recently used dropped first.
+# --- The idempotency cache: the last `cache_size` CommandResults by command id, least
+# recently used dropped first. All entries live in one bytearray (CommandHandler._buf), least
+# recently used first, each a record [record length, varint][id length, varint][id][code
+# index][duration_us, varint][payload or message]. A dict per result cost ~250 B on the
+# 64-bit unix port and one bytes object per result in a list ~64 B; a record here costs its
+# own bytes (~30 for a typical result). Lookups scan at most `cache_size` records (16 by
+# default): no dict beside them. Varints (LEB128): ids under 128 bytes and durations under
+# ~2 s take 1 and 3 bytes, which keeps a typical entry inside a 32-byte heap block. The
+# handler's own state and methods (cached, remember), not a class of its own: a class and its
+# instance cost ~0.35 KB of heap even with the code in ROMFS.
 
-    All entries live in one bytearray, least recently used first, each a record
-    [record length, varint][id length, varint][id][code index][duration_us, varint][payload
-    or message]. A dict per result cost ~250 B on the 64-bit unix port and one bytes object
-    per result in a list ~64 B; a record here costs its own bytes (~30 for a typical result).
-    Lookups scan at most `size` records (16 by default): no dict beside them. Varints
-    (LEB128): ids under 128 bytes and durations under ~2 s take 1 and 3 bytes, which keeps a
-    typical entry inside a 32-byte heap block. Three methods only: each costs heap.
-    """
 
-    def __init__(self, size):
-        self.size = max(1, size)
-        self._buf = bytearray()
-        self._n = 0  # records in _buf
-
-    def _find(self, cid):
-        # -> (record start, record end, id prefix, where the prefix ends in the record); a
-        # start of -1 when cid has no record.
-        raw = cid.encode()
-        key = bytearray()
-        put_varint(key, len(raw))
-        key.extend(raw)
-        buf = self._buf
-        at = 0
-        while at < len(buf):
-            rlen, body = read_varint(buf, at, len(buf))
-            end = body + rlen
-            if rlen >= len(key) and buf[body : body + len(key)] == key:
-                return at, end, key, body - at + len(key)
-            at = end
-        return -1, 0, key, 0
-
-    def get(self, cid):
-        """The CommandResult dict stored for `cid` (made most recent), or None."""
-        start, end, _, skip = self._find(cid)
-        if start < 0:
-            return None
-        buf = self._buf
-        record = buf[start:end]
-        if end != len(buf):  # most recently used last
-            buf[start:end] = b""
-            buf.extend(record)
-        code = record[skip]
-        took, at = read_varint(record, skip + 1, len(record))
-        body = bytes(record[at:])
-        return {
-            "command_id": cid,
-            "success": code == 0,
-            "result": body if code == 0 else b"",
-            "error_code": "" if code == 0 else CODES[code - 1],
-            "error_message": "" if code == 0 else body.decode(),
-            "duration_us": took,
-        }
-
-    def put(self, cid, result):
-        """Stores `result` as cid's record (replacing one it had), dropping the least
-        recently used record when `size` are stored."""
-        start, end, entry, _ = self._find(cid)
-        buf = self._buf
-        if start < 0 and self._n >= self.size:  # full: cut the oldest, at the front
-            rlen, end = read_varint(buf, 0, len(buf))
-            start, end = 0, end + rlen
-        if start >= 0:
-            buf[start:end] = b""
-            self._n -= 1
-        ok = result["success"]
-        entry.append(0 if ok else CODES.index(result["error_code"]) + 1)
-        put_varint(entry, max(0, result["duration_us"]))
-        entry.extend(result["result"] if ok else result["error_message"].encode())
-        put_varint(buf, len(entry))
-        buf.extend(entry)
-        self._n += 1
+def _find(buf, cid):
+    # -> (record start, record end, id prefix, where the prefix ends in the record); a
+    # start of -1 when cid has no record.
+    raw = cid.encode()
+    key = bytearray()
+    put_varint(key, len(raw))
+    key.extend(raw)
+    at = 0
+    while at < len(buf):
+        rlen, body = read_varint(buf, at, len(buf))
+        end = body + rlen
+        if rlen >= len(key) and buf[body : body + len(key)] == key:
+            return at, end, key, body - at + len(key)
+        at = end
+    return -1, 0, key, 0
 
 
 class CommandHandler:
@@ -163,7 +116,9 @@ class CommandHandler:
         default_deadline_ms=_DEFAULT_DEADLINE_MS,
     ):
         self.registry = registry
-        self._cache = ResultCache(cache_size)
+        self._buf = bytearray()  # the cached results' records (see _find above)
+        if cache_size != _DEFAULT_CACHE_SIZE:
+            self.cache_size = max(1, cache_size)
         if scheduler is None:
             from jotunheim.device.limiter import default_limiter
 
@@ -177,6 +132,8 @@ class CommandHandler:
 
     log = None
     default_deadline_ms = _DEFAULT_DEADLINE_MS
+    cache_size = _DEFAULT_CACHE_SIZE  # results remembered for idempotency
+    _n = 0  # records in _buf
     active = 0  # tools running now (heartbeat active_tools)
     executed = 0  # tool runs started, for tests and stats
     # command id -> [done event, result] while a command runs; a dict only while one is in
@@ -188,7 +145,7 @@ class CommandHandler:
         cid = command.get("command_id") if isinstance(command, dict) else None
         if not isinstance(cid, str) or not cid:
             return error_result("", "INVALID_ARGUMENT", "command_id: expected a non-empty string")
-        hit = self._cache.get(cid)
+        hit = self.cached(cid)
         if hit is not None:
             return hit
         inflight = self._inflight
@@ -212,10 +169,51 @@ class CommandHandler:
             del inflight[cid]
             if not inflight:
                 self._inflight = None
-            self._cache.put(cid, result)
+            self.remember(cid, result)
             pending[1] = result
             pending[0].set()
         return result
+
+    def cached(self, cid):
+        """The CommandResult dict cached for `cid` (made most recent), or None."""
+        buf = self._buf
+        start, end, _, skip = _find(buf, cid)
+        if start < 0:
+            return None
+        record = buf[start:end]
+        if end != len(buf):  # most recently used last
+            buf[start:end] = b""
+            buf.extend(record)
+        code = record[skip]
+        took, at = read_varint(record, skip + 1, len(record))
+        body = bytes(record[at:])
+        return {
+            "command_id": cid,
+            "success": code == 0,
+            "result": body if code == 0 else b"",
+            "error_code": "" if code == 0 else CODES[code - 1],
+            "error_message": "" if code == 0 else body.decode(),
+            "duration_us": took,
+        }
+
+    def remember(self, cid, result):
+        """Caches `result` as cid's record (replacing one it had), dropping the least
+        recently used record when `cache_size` are cached."""
+        buf = self._buf
+        start, end, entry, _ = _find(buf, cid)
+        if start < 0 and self._n >= self.cache_size:  # full: cut the oldest, at the front
+            rlen, end = read_varint(buf, 0, len(buf))
+            start, end = 0, end + rlen
+        if start >= 0:
+            buf[start:end] = b""
+            self._n -= 1
+        ok = result["success"]
+        entry.append(0 if ok else CODES.index(result["error_code"]) + 1)
+        put_varint(entry, max(0, result["duration_us"]))
+        entry.extend(result["result"] if ok else result["error_message"].encode())
+        put_varint(buf, len(entry))
+        buf.extend(entry)
+        self._n += 1
 
     async def execute(self, cid, command):
         """Runs one command (lookup, argument checks, deadline, scheduler) -> CommandResult
