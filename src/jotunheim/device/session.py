@@ -8,19 +8,14 @@ import gc
 from jotunheim.compat import IS_MICROPYTHON, ticks_diff, ticks_ms, unload
 from jotunheim.errors import JotunheimError
 
-# A hub that breaks the session protocol (a message not allowed at that point) gets a
-# JotunheimError whose text says "hub protocol violation", not an exception class of its own:
-# nothing catches it apart from other failures (the session reconnects), and a class costs
-# ~0.2 KB of heap even with the code in ROMFS.
-
-
-class SessionRefused(JotunheimError):
-    """The hub refused the Hello: `code` is the hub.proto Refusal code, `leader_address` the
-    hub to dial instead (not_leader), `delay_ms` the wait before the next attempt (None: the
-    usual backoff). Built by session_connect.refused(); no __init__ here, so a device that is
-    never refused loads only this name."""
-
-    delay_ms = None
+# The session's own failures are JotunheimErrors, not exception classes of their own
+# (a class costs ~0.2 KB of heap even with the code in ROMFS, and nothing outside the session
+# catches them apart from other failures): a hub that breaks the session protocol (a message
+# not allowed at that point) gets one whose text says "hub protocol violation", and the hub's
+# Refusal of a Hello raises one with the attributes `refusal` (the hub.proto Refusal code) and
+# `leader_address` (the hub to dial instead, not_leader), made by session_connect.refused(),
+# to which _connect adds `delay_ms` (the wait before the next attempt, None: the usual
+# backoff).
 
 
 class DeviceSession:
@@ -81,8 +76,8 @@ class DeviceSession:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure means: reconnect later
                 self._note_error(exc)
-                if isinstance(exc, SessionRefused):
-                    delay = exc.delay_ms  # set by _connect (session_connect.after_refusal)
+                # a Refusal's wait, set by _connect (session_connect.after_refusal)
+                delay = getattr(exc, "delay_ms", None)
             finally:
                 await self._drop_connection()
             if self._stopped:
@@ -139,8 +134,9 @@ class DeviceSession:
 
         try:
             return await session_connect.connect(self, addr)
-        except SessionRefused as exc:
-            exc.delay_ms = session_connect.after_refusal(self, exc)
+        except JotunheimError as exc:
+            if getattr(exc, "refusal", None) is not None:  # the hub refused the Hello
+                exc.delay_ms = session_connect.after_refusal(self, exc)
             raise
         finally:
             if IS_MICROPYTHON:
@@ -187,7 +183,7 @@ class DeviceSession:
 
     async def _recv(self, call, timeout):
         """(kind, body) of the next HubMessage, (None, None) at the end of the stream;
-        raises SessionRefused for a Refusal."""
+        raises session_connect.refused()'s error for a Refusal."""
         from jotunheim._gen.device import hub_session as hub_d
         from jotunheim.wire import protobuf as pb
 

@@ -14,7 +14,6 @@ import sys
 from collections import OrderedDict
 
 from jotunheim.compat import IS_MICROPYTHON, const, ticks_ms, unload
-from jotunheim.device.session import SessionRefused
 from jotunheim.errors import JotunheimError
 
 _PROTOCOL_VERSION = const(1)
@@ -174,7 +173,7 @@ def hello(session, nonce):
     }
 
 
-# --- The hub's Refusal of a Hello (hub.proto): the SessionRefused it raises and the session's
+# --- The hub's Refusal of a Hello (hub.proto): the error it raises and the session's
 # next step (redirect to the leader, or wait out the backoff cap).
 # Refusals that another attempt with the same identity cannot fix: wait the backoff cap
 # before trying again rather than hammering the hub with a bad key.
@@ -182,10 +181,11 @@ _FATAL_REFUSALS = const(("unknown_device", "revoked", "bad_proof", "unsupported_
 
 
 def refused(refusal):
-    """The SessionRefused for a hub.proto Refusal dict (code, reason, leader_address)."""
+    """The error for a hub.proto Refusal dict (code, reason, leader_address): a
+    JotunheimError with `refusal` (the code) and `leader_address` (session.py says why)."""
     code = refusal["code"]
-    exc = SessionRefused("hub refused the device: %s (%s)" % (code, refusal["reason"]))
-    exc.code = code
+    exc = JotunheimError("hub refused the device: %s (%s)" % (code, refusal["reason"]))
+    exc.refusal = code
     exc.leader_address = refusal["leader_address"]
     return exc
 
@@ -193,10 +193,10 @@ def refused(refusal):
 def after_refusal(session, exc):
     """Notes the refusal on `session`; returns the delay (ms) before the next attempt, or
     None for the usual backoff. not_leader with an address: dial that leader next."""
-    session.last_refusal = exc.code
-    if exc.code == "not_leader" and exc.leader_address:
+    code = session.last_refusal = exc.refusal
+    if code == "not_leader" and exc.leader_address:
         session._redirect = exc.leader_address
-    elif exc.code in _FATAL_REFUSALS:
+    elif code in _FATAL_REFUSALS:
         return session._backoff_args[1]  # backoff_cap_ms
     return None
 
