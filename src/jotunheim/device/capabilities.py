@@ -172,9 +172,14 @@ def update_message(kind, response):
     from jotunheim.wire.pbwire import put_varint
 
     name = kind.encode()  # a short ASCII event type: its length is one byte
-    head = bytearray(b"\x1a")  # DeviceMessage.capability_update: field 3, length-delimited
+    # Tags as ints (a bytes constant is a heap object while the module is loaded).
+    head = bytearray()
+    head.append(0x1A)  # DeviceMessage.capability_update: field 3, length-delimited
     put_varint(head, 2 + len(name) + len(response))
-    head += b"\x0a" + bytes((len(name),)) + name + b"\x12"  # event_type (1), capabilities (2)
+    head.append(0x0A)  # CapabilityUpdateEvent.event_type: field 1, length-delimited
+    head.append(len(name))
+    head.extend(name)
+    head.append(0x12)  # CapabilityUpdateEvent.capabilities: field 2 (its length follows)
     # One buffer of the final size: no intermediate copy of the ~1 KB capabilities.
     out = bytearray(len(head) + len(response) - 1)
     out[: len(head)] = head
