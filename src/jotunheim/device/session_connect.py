@@ -151,7 +151,12 @@ async def connect(session, addr):
     session.connects += 1  # (DeviceSession.run: this attempt was welcomed)
     session.state = "online"
     if session.backoff is not None:  # (made by a failed attempt)
-        session.backoff.reset()
+        # Welcomed again: the next failure starts a fresh Backoff (what reset() gives), and
+        # until then the device holds neither it nor session_wire (~1.1 KB from ROMFS), at
+        # the end of a reconnect, when the heap is at its fullest.
+        session.backoff = None
+        if IS_MICROPYTHON:
+            unload(_WIRE)
     session.log.info("connected to the hub (session resumed: %s)", w["resumed"])
     return call
 
