@@ -66,8 +66,13 @@ def test_wifi_settings_on_a_host_keep_no_wifi_code():
 
     from jotunheim.compat import IS_MICROPYTHON
 
+    wire = "jotunheim.device.session_wire"
+    wire_before = wire in sys.modules
     agent = _agent(ssid="home")
     assert agent.wifi is None  # no network.WLAN here: the host's network is used
     if IS_MICROPYTHON:
         assert "jotunheim.device.wifi" not in sys.modules
         assert "jotunheim.device.wlan" not in sys.modules
+        if not wire_before:  # wifi's Backoff: the session loads it at a failed connect
+            assert wire not in sys.modules
+            assert agent.session.backoff is None

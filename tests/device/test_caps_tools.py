@@ -132,6 +132,10 @@ def test_registry_keeps_order_replaces_and_notifies():
     assert len(seen) == 3
     assert reg.unregister("a") is True
     assert reg.unregister("a") is False
+    reg.register(Tool("d"))
+    before = len(seen)
+    assert reg.unregister("d", notify=False) is True  # served lazily: keywords pass through
+    assert len(seen) == before
     assert "a" not in reg and "c" in reg
     with raises(ToolNotFound, match="'a'"):
         reg.get("a")

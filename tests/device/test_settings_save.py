@@ -114,6 +114,8 @@ def test_save_to_new_path_and_from_dict():
     s.save(d + "/new.json")
     assert s.path == d + "/new.json"
     assert Settings.load(d + "/new.json").data == s.data
+    s.save(path=d + "/kw.json")  # served lazily: keywords pass through
+    assert s.path == d + "/kw.json"
 
 
 def test_reload_notifies_listeners_with_changed_sections():

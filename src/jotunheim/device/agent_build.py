@@ -3,6 +3,7 @@ from the settings. It runs once per process, so Agent.__init__ imports it for th
 on MicroPython, drops it again: the running agent does not keep this code in its heap."""
 
 import gc
+import sys
 
 from jotunheim.compat import const
 
@@ -66,6 +67,8 @@ def build(agent, settings_path, hal, logger, channel_factory):
     agent.negotiator = CapabilityNegotiator(builder, propagator=agent.propagator)
     agent.wifi = None
     if settings.section("network")["wifi"].get("ssid"):
+        wire = "jotunheim.device.session_wire"
+        wire_loaded = wire in sys.modules  # wifi imports its Backoff
         from jotunheim.device.wifi import agent_wifi  # boards only: see agent_wifi
 
         agent.wifi = agent_wifi(settings, log)
@@ -74,6 +77,8 @@ def build(agent, settings_path, hal, logger, channel_factory):
 
             if IS_MICROPYTHON:
                 unload("jotunheim.device.wifi", "jotunheim.device.wlan")
+                if not wire_loaded:  # the session loads it at its first failed connect
+                    unload(wire)
     agent.monitor = ResourceMonitor(memory=memory, scheduler=scheduler, wifi=agent.wifi)
     agent.session = DeviceSession(
         settings,

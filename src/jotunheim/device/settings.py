@@ -101,7 +101,7 @@ def validate(raw, strict=True):
     return _run("settings_check", "validate_document", raw, strict)
 
 
-def _run(module, name, *args):
+def _run(module, name, *args, **kw):
     # settings_check holds the validator, settings_io reading documents and the compact
     # form's encoder, settings_save applying and saving them: all needed only
     # at boot, reload and save, so the module is imported for the call and dropped again on
@@ -109,7 +109,7 @@ def _run(module, name, *args):
     full = "jotunheim.device." + module
     __import__(full)
     try:
-        return getattr(sys.modules[full], name)(*args)
+        return getattr(sys.modules[full], name)(*args, **kw)
     finally:
         if IS_MICROPYTHON:
             # The schema table, checker and encoder cost ~20 KB of heap and are needed only
@@ -196,5 +196,5 @@ class Settings:
     #   remove_listener(callback)
     def __getattr__(self, name):
         if name in _SAVE_OPERATIONS:
-            return lambda *args: _run("settings_save", name, self, *args)
+            return lambda *args, **kw: _run("settings_save", name, self, *args, **kw)
         raise AttributeError(name)

@@ -73,7 +73,7 @@ _RUNNING = []  # modules with a run_dropped() call in progress: nested calls kee
 _CALL_LOADED = []  # modules build_call loaded: the next outermost run_dropped drops them
 
 
-def build_call(name, *args):
+def build_call(name, *args, **kw):
     """capability_build.<name>(*args): definition checks and the capabilities' wire form live
     there. Imported on first use and left loaded; the next configure()/build() (through
     run_dropped) drops it on MicroPython, so a device does not carry it between builds."""
@@ -81,7 +81,7 @@ def build_call(name, *args):
     if full not in sys.modules:
         __import__(full)
         _CALL_LOADED.append("capability_build")
-    return getattr(sys.modules[full], name)(*args)
+    return getattr(sys.modules[full], name)(*args, **kw)
 
 
 class Tool:
@@ -244,5 +244,5 @@ class ToolRegistry:
     # served from capability_build (build_call) rather than kept as methods in the heap.
     def __getattr__(self, name):
         if name in ("unregister", "names", "definitions"):
-            return lambda *args: build_call(name, self, *args)
+            return lambda *args, **kw: build_call(name, self, *args, **kw)
         raise AttributeError(name)

@@ -35,12 +35,18 @@ def failure(status, code, *args):
     """GrpcError(status, text number `code` of grpc_texts formatted with args). The texts load
     per error and are dropped again on MicroPython: long str constants are heap objects for as
     long as their module is loaded, and calls that end normally never need them."""
-    from jotunheim.wire.grpc_texts import TEXTS
+    try:
+        from jotunheim.wire.grpc_texts import TEXTS
 
-    text = TEXTS[code]
-    if IS_MICROPYTHON:
-        unload("jotunheim.wire.grpc_texts")
-    return GrpcError(status, text % args if args else text)
+        text = TEXTS[code]
+        if IS_MICROPYTHON:
+            unload("jotunheim.wire.grpc_texts")
+        return GrpcError(status, text % args if args else text)
+    except MemoryError:
+        # Often the very error being reported (a full heap): the text module needs ~1.5 KB
+        # to load, and a failure here must still fail the calls (channel_io's catch-all),
+        # so the status goes out with a fixed text rather than not at all.
+        return GrpcError(status, "out of memory")
 
 
 # Largest message we accept from the peer (grpc's default receive limit); a bigger length

@@ -33,7 +33,8 @@ def fields_of(desc):
     out = []
     k = 0
     keep = not spec.startswith("~")
-    items = (spec if keep else spec[1:]).split(";") if spec else []
+    body = spec if keep else spec[1:]
+    items = body.split(";") if body else []  # "~" alone: a transient message without fields
     if items and "," not in items[0]:  # a slice's nested message: its name leads (no qstr)
         name = items.pop(0)
         if type(desc) is not str:

@@ -107,7 +107,12 @@ async def open_transport(host, port, ssl=None, server_hostname=None):
         raise _unavailable("cannot connect to %s:%s" % (host, port), exc) from None
     except ValueError as exc:  # MicroPython's mbedTLS reports handshake failures so
         raise _unavailable("TLS to %s:%s failed" % (host, port), exc) from None
-    if IS_MICROPYTHON:
+    import sys
+
+    if IS_MICROPYTHON and sys.platform in ("linux", "darwin"):
+        # Only on the unix port, where it is verified: a board's socket module may not know
+        # the option (esp32's modsocket prints a warning for an unknown one and goes on), so
+        # boards keep their lwIP default until measured on one.
         # TCP_NODELAY (IPPROTO_TCP 6, option 1 on Linux and lwIP; the unix port's socket
         # module has no names for them), as CPython's asyncio and grpcio set it. With Nagle
         # on, a small write queued behind an unacknowledged one (the first call behind our
