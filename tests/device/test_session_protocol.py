@@ -393,3 +393,35 @@ def test_backoff_code_loads_only_after_a_failed_attempt():
         await _stop(session, task)
 
     run(main())
+
+
+def test_backoff_code_another_part_holds_is_never_reloaded():
+    # On a board, wifi (WifiManager) imports session_wire's Backoff before the session is
+    # built and keeps it: the session must not unload the module under it, or its next
+    # failed attempt would import a second copy (two module objects on the heap).
+    import sys
+
+    from jotunheim.device.session_wire import Backoff  # as wifi does, kept
+
+    wire = "jotunheim.device.session_wire"
+
+    async def main():
+        hub = ScriptedHub()
+        hub.down = True
+        session = make_session(hub)
+        task = asyncio.create_task(session.run())
+        while session.backoff is None:
+            await asyncio.sleep(0.01)
+        first = type(session.backoff)
+        hub.down = False
+        await hub.handshake()
+        await asyncio.sleep(0.01)
+        assert session.state == "online" and wire in sys.modules
+        hub.down = True
+        hub.calls[-1].end("eof")
+        while session.backoff is None:
+            await asyncio.sleep(0.01)
+        assert type(session.backoff) is first is Backoff  # one module, one class
+        await _stop(session, task)
+
+    run(main())

@@ -49,6 +49,7 @@ class DeviceSession:
     _tls = (False, None, None)  # hub.tls, hub.ca_cert, hub.server_hostname
     _factory = None  # the channel factory (None: session_connect.default_channel)
     backoff = None  # the reconnect Backoff, made by the first failed attempt
+    _wire_shared = False  # session_wire was loaded by another part (wifi's Backoff): kept
     last_error = None
     last_refusal = None  # the code of the hub's last Refusal
     _redirect = None  # the leader's address from a not_leader refusal: dialled next

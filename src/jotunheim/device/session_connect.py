@@ -61,7 +61,9 @@ def setup(session, settings, negotiator, handler, propagator, monitor, logger, f
     from jotunheim.device.session_wire import Backoff
 
     Backoff(*args)  # JotunheimError for bad values, at construction as before
-    if IS_MICROPYTHON and not loaded:
+    if loaded:
+        session._wire_shared = True  # never unloaded under its other user (a second copy)
+    elif IS_MICROPYTHON:
         unload(_WIRE)
     if res.get("max_retries", 0):
         session.max_retries = res["max_retries"]
@@ -155,7 +157,7 @@ async def connect(session, addr):
         # until then the device holds neither it nor session_wire (~1.1 KB from ROMFS), at
         # the end of a reconnect, when the heap is at its fullest.
         session.backoff = None
-        if IS_MICROPYTHON:
+        if IS_MICROPYTHON and not session._wire_shared:
             unload(_WIRE)
     session.log.info("connected to the hub (session resumed: %s)", w["resumed"])
     return call
