@@ -353,3 +353,34 @@ async def test_successful_commands_do_not_load_the_failure_code():
     assert (
         r["error_code"] == "INVALID_ARGUMENT" and "jotunheim.device.command_failures" in sys.modules
     )
+
+
+async def test_a_full_heap_while_caching_loses_neither_the_result_nor_the_id():
+    # The cache record is written after the tool ran; on a full heap that write can fail.
+    # The result must still come back (it goes to the hub), duplicates must be released, and
+    # the id must stay spent: a repeat never runs the tool again.
+    h, _ = _handler()
+    probe = _Probe(0.02)
+    _add(h.registry, "probe", probe)
+    real = h.remember
+    fails = [2]  # the result's record fails twice; the short "spent" record then fits
+
+    def remember(cid, result):
+        if fails[0]:
+            fails[0] -= 1
+            raise MemoryError("memory allocation failed")
+        real(cid, result)
+
+    h.remember = remember
+    first, dup = await asyncio.gather(
+        h.handle(command("oom", "probe", {"n": 3})),
+        h.handle(command("oom", "probe", {"n": 4})),
+    )
+    assert first == dup and json.loads(first["result"]) == {"n": 3}
+    again = await h.handle(command("oom", "probe", {"n": 5}))
+    assert probe.calls == 1
+    assert again["error_code"] == "RESOURCE_EXHAUSTED" and not again["success"]
+    fails[0] = 1  # one failure: the collection lets the real record in
+    await h.handle(command("oom2", "probe", {"n": 6}))
+    assert json.loads((await h.handle(command("oom2", "probe", {"n": 7})))["result"]) == {"n": 6}
+    assert probe.calls == 2

@@ -9,6 +9,7 @@ result helpers were command_results.py: one module, since the flow always loads 
 """
 
 import asyncio
+import gc
 import json
 
 from jotunheim.compat import const, ticks_diff, ticks_us
@@ -169,9 +170,22 @@ class CommandHandler:
             del inflight[cid]
             if not inflight:
                 self._inflight = None
-            self.remember(cid, result)
             pending[1] = result
             pending[0].set()
+            # A full heap must lose neither the result (it still goes to the hub) nor the
+            # id: after a collection the record usually fits; failing that the id is kept
+            # with a short error, so that a repeat still does not run the tool again.
+            attempt = 0  # a counter, not a tuple to loop over: nothing to allocate here
+            while attempt < 3:
+                try:
+                    if attempt < 2:
+                        self.remember(cid, result)
+                    else:
+                        self.remember(cid, error_result(cid, "RESOURCE_EXHAUSTED", "no memory"))
+                    break
+                except MemoryError:
+                    gc.collect()
+                    attempt += 1
         return result
 
     def cached(self, cid):
@@ -211,8 +225,10 @@ class CommandHandler:
         entry.append(0 if ok else CODES.index(result["error_code"]) + 1)
         put_varint(entry, max(0, result["duration_us"]))
         entry.extend(result["result"] if ok else result["error_message"].encode())
-        put_varint(buf, len(entry))
-        buf.extend(entry)
+        record = bytearray()
+        put_varint(record, len(entry))
+        record.extend(entry)
+        buf.extend(record)  # one append: a MemoryError leaves no half record behind
         self._n += 1
 
     async def execute(self, cid, command):
