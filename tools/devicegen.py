@@ -37,6 +37,9 @@ MAX_ONEOFS = 127
 MAX_SUBS = 256
 # Leads the field string of a transient message (SLICES): the codec converts it on each use.
 TRANSIENT = "~"
+# Leads a slice's sub-descriptor kept in another slice (SLICES' fourth item): "@<slice>.<root>"
+# names it; the codec imports that slice when it meets the field (wire/pbrare.lazy_sub).
+LAZY = "@"
 
 _TYPE_MESSAGE = 11
 _TYPE_GROUP = 10
@@ -290,7 +293,6 @@ SLICES = {
         (
             ".jotunheim.hub.DeviceMessage",
             ".jotunheim.hub.HubMessage",
-            ".jotunheim.capability.CapabilityResponse",  # the device encodes it on its own
         ),
         (
             "DeviceMessage",
@@ -302,7 +304,6 @@ SLICES = {
             "Welcome",
             "Refusal",
             "CapabilityRequest",
-            "CapabilityUpdateEvent",
             "Heartbeat",
             "Ping",
             "Pong",
@@ -314,6 +315,22 @@ SLICES = {
             "StreamData",
             "OtaStatus",
         ),
+        # LAZY: reached through DeviceMessage only; the session sends them as bytes made by
+        # capability_announce (capabilities.update_message), so their descriptors (~1.2 KB with
+        # the code in ROMFS) live in hub_caps, loaded by whoever encodes or decodes them.
+        {
+            ".jotunheim.capability.CapabilityResponse": "hub_caps",
+            ".jotunheim.capability.CapabilityUpdateEvent": "hub_caps",
+        },
+    ),
+    # What capability_announce encodes, loaded for the call and dropped after it on MicroPython.
+    "hub_caps": (
+        "capability.proto",
+        (
+            ".jotunheim.capability.CapabilityResponse",
+            ".jotunheim.capability.CapabilityUpdateEvent",
+        ),
+        ("CapabilityUpdateEvent",),  # encoded by the codec only on the rare lazy path
     ),
     # A device tool backed by a Loki script only ever calls Script_<name>; its map entries
     # (two string fields each) are converted per call.
@@ -325,7 +342,8 @@ SLICES = {
 }
 
 
-def _render_slice(source, roots, transient, index):
+def _render_slice(source, roots, transient, index, lazy=None):
+    lazy = lazy or {}
     order = []
     state = {}
     back_refs = set()
@@ -335,6 +353,8 @@ def _render_slice(source, roots, transient, index):
         for f in index.messages[full][3].field:
             t = f.type_name
             if f.type in (_TYPE_MESSAGE, _TYPE_GROUP):
+                if t in lazy:  # another slice's root, named by a LAZY string
+                    continue
                 if state.get(t) == 1:
                     back_refs.add((full, f.number))
                 elif t not in state:
@@ -369,12 +389,18 @@ def _render_slice(source, roots, transient, index):
     missing = set(transient) - set(seen)
     if missing:
         raise SystemExit("slice of %s: no message %s" % (source, ", ".join(sorted(missing))))
+
+    def sub_ref(target):
+        full = seen.get(target[1])
+        if full is None:  # LAZY: "@<slice>.<root>"
+            full = next(t for t in lazy if index.messages[t] is target)
+            return repr(LAZY + lazy[full] + "." + target[1])
+        return var(full)
+
     # A slice's map fields are repeated entry messages (the same bytes on the wire), values
     # lists of {"key", "value"} dicts: the codec's map code (wire/pbmaps, ~0.8 KB with the
     # code in ROMFS, 1.8 KB as .mpy, and its qstrs) never loads for them on the device.
-    body = _emit_messages(
-        order, back_refs, index, lambda target: var(seen[target[1]]), var, transient, False
-    )
+    body = _emit_messages(order, back_refs, index, sub_ref, var, transient, False)
     lines.extend(("    " + line).rstrip() for text in body for line in text.split("\n"))
     lines.append("    return %s" % ", ".join(var(r) for r in roots))
     lines.append("")
@@ -405,6 +431,7 @@ def generate(proto_dir, proto_files, out_dir):
             raise SystemExit("%s: only proto3 files are supported" % fdesc.name)
         text = _render_file(fdesc, index)
         (out_dir / (module_name(fdesc.name) + ".py")).write_text(text)
-    for name, (source, roots, transient) in sorted(SLICES.items()):
+    for name, (source, roots, transient, *lazy) in sorted(SLICES.items()):
         if source in wanted:
-            (out_dir / (name + ".py")).write_text(_render_slice(source, roots, transient, index))
+            text = _render_slice(source, roots, transient, index, *lazy)
+            (out_dir / (name + ".py")).write_text(text)

@@ -1,11 +1,15 @@
 """The hub_session slice (DeviceMessage, HubMessage and what they reach) encodes and decodes
-every session message to the same bytes as the full hub/capability descriptor modules."""
+every session message to the same bytes as the full hub/capability descriptor modules; the
+capability messages it reaches live in the hub_caps slice, named lazily."""
+
+import sys
 
 from devtest import raises
 
 from jotunheim._gen.device import capability as cap_full
 from jotunheim._gen.device import hub as hub_full
 from jotunheim._gen.device import hub_session as hub_slice
+from jotunheim.compat import IS_MICROPYTHON
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire import protobuf as pb
 
@@ -153,13 +157,44 @@ def test_hub_messages_encode_identically():
     _same(hub_full.HubMessage, hub_slice.HubMessage, HUB_MESSAGES)
 
 
+def _hub_caps():
+    from jotunheim._gen.device import hub_caps
+
+    return hub_caps
+
+
 def test_capability_response_matches_capability_module():
+    hub_caps = _hub_caps()
     msg = {"capabilities": CAPS}
     a = pb.encode(cap_full.CapabilityResponse, msg)
-    assert a == pb.encode(hub_slice.CapabilityResponse, msg)
-    back = pb.decode(hub_slice.CapabilityResponse, a)
+    assert a == pb.encode(hub_caps.CapabilityResponse, msg)
+    back = pb.decode(hub_caps.CapabilityResponse, a)
     assert back["capabilities"]["tools"][0]["name"] == "set_led"
     assert list(back["capabilities"]["hardware"]["gpio"]["available_pins"]) == [2, 4, 300]
+    event = {"event_type": "updated", "capabilities": CAPS}
+    a = pb.encode(cap_full.CapabilityUpdateEvent, event)
+    assert a == pb.encode(hub_caps.CapabilityUpdateEvent, event)
+    assert pb.decode(hub_caps.CapabilityUpdateEvent, a) == pb.decode(
+        cap_full.CapabilityUpdateEvent, a
+    )
+
+
+def test_capability_messages_are_named_lazily_and_dropped_after_use():
+    # DeviceMessage's capability fields name hub_caps' roots (tools/devicegen.py LAZY): the
+    # session keeps no capability descriptor; the codec imports hub_caps when it meets one
+    # and, on MicroPython, drops it again unless something else had loaded it.
+    subs = hub_slice.DeviceMessage[3]
+    assert subs[1] == "@hub_caps.CapabilityResponse"
+    assert subs[2] == "@hub_caps.CapabilityUpdateEvent"
+    assert not hasattr(hub_slice, "CapabilityResponse")
+    full = "jotunheim._gen.device.hub_caps"
+    preloaded = full in sys.modules
+    msg = {"capability_update": {"event_type": "updated", "capabilities": CAPS}}
+    data = pb.encode(hub_slice.DeviceMessage, msg)
+    assert data == pb.encode(hub_full.DeviceMessage, msg)
+    assert pb.decode(hub_slice.DeviceMessage, data) == pb.decode(hub_full.DeviceMessage, data)
+    if IS_MICROPYTHON:
+        assert (full in sys.modules) == preloaded
 
 
 def test_slice_holds_no_operator_messages():
@@ -178,6 +213,8 @@ def test_slice_errors_name_nested_messages():
         pb.encode(hub_slice.DeviceMessage, {"heartbeat": {"seq": -1}})
     with raises(EncodeError, match="Tool: expected a dict"):
         caps = {"capabilities": {"tools": ["set_led"]}}
-        pb.encode(hub_slice.CapabilityResponse, caps)
+        pb.encode(_hub_caps().CapabilityResponse, caps)
+    with raises(EncodeError, match="Tool: expected a dict"):
+        pb.encode(hub_slice.DeviceMessage, {"capabilities": caps})
     for name in ("Hello", "Welcome", "Tool", "JotunheimCapabilities"):
         assert not hasattr(hub_slice, name), name

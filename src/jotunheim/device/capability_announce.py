@@ -37,16 +37,28 @@ def remove_listener(prop, callback):
 def encode_response(caps):
     """CapabilityResponse bytes for a JotunheimCapabilities dict.
 
-    Encoded with a private copy of the generated descriptors: the codec turns a descriptor's
-    field string into a field table on first use and keeps it there, ~2.9 KB for these eight
-    messages on the 64-bit unix port (more with the code in ROMFS, where the strings cost
-    nothing), while a device encodes its capabilities only at connect and on changes. The
-    copy and its tables are garbage after the call.
+    The descriptors come from the hub_caps slice, imported for the call: the codec turns a
+    descriptor's field string into a field table on first use and keeps it there, ~2.9 KB for
+    these messages on the 64-bit unix port, while a device encodes its capabilities only at
+    connect and on changes. On MicroPython the slice is dropped after the call (the session's
+    hub_session slice names these messages only by a LAZY string), so its descriptors and
+    tables are garbage; where it stays loaded (CPython, or loaded by someone else), a private
+    copy keeps its descriptors free of tables.
     """
-    from jotunheim._gen.device import hub_session as hub_d
+    import sys
+
+    from jotunheim.compat import IS_MICROPYTHON, unload
     from jotunheim.wire import protobuf as pb
 
-    return pb.encode(_copy(hub_d.CapabilityResponse), {"capabilities": caps})
+    full = "jotunheim._gen.device.hub_caps"
+    drop = IS_MICROPYTHON and full not in sys.modules
+    from jotunheim._gen.device.hub_caps import CapabilityResponse as desc
+
+    try:
+        return pb.encode(desc if drop else _copy(desc), {"capabilities": caps})
+    finally:
+        if drop:
+            unload(full)
 
 
 def _copy(desc):

@@ -4,7 +4,9 @@ unknown fields (skip_field, deprecated groups too) and the strict UTF-8 check of
 text on MicroPython."""
 
 import struct
+import sys
 
+from jotunheim.compat import IS_MICROPYTHON, unload
 from jotunheim.errors import DecodeError, EncodeError
 from jotunheim.wire.pbwire import WIRE_TYPE, read_varint, varint_scalar
 
@@ -152,3 +154,19 @@ def skip_group(buf, pos, end, wt, num, depth):
                 raise DecodeError("group %d closed by end tag %d" % (num, tag >> 3))
             return pos
         pos = skip_field(buf, pos, end, tag & 7, tag >> 3, depth - 1)
+
+
+def lazy_sub(ref):
+    """The descriptor a slice names "@<slice>.<root>" (tools/devicegen.py LAZY): a message the
+    device sends as ready bytes (the capabilities), kept out of the slice it keeps loaded.
+    Imported for this use; on MicroPython the slice is dropped again unless something else
+    had loaded it, so the descriptor and the field tables the codec makes in it are garbage
+    once the message is done."""
+    module, _, root = ref[1:].partition(".")
+    full = "jotunheim._gen.device." + module
+    loaded = full in sys.modules
+    __import__(full)
+    desc = getattr(sys.modules[full], root)
+    if IS_MICROPYTHON and not loaded:
+        unload(full)
+    return desc

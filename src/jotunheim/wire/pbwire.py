@@ -215,6 +215,10 @@ def encode_message(desc, msg, out, depth):
             num = fields[i + 1]
             kind = num & 0xFFFF
             sub = desc[3][num >> 16 & 0xFF] if kind & 31 == _MESSAGE else None
+            if type(sub) is str and sub.startswith("@"):  # in another slice (devicegen LAZY)
+                from jotunheim.wire.pbrare import lazy_sub
+
+                sub = lazy_sub(sub)
             num >>= 24
             typ = kind & 31
             if kind & _MAP:

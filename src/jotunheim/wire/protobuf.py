@@ -171,6 +171,12 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                         continue
                     cur = None if kind & _REPEATED else msg[name]
                     sub = desc[3][fields[i + 1] >> 16 & 0xFF]
+                    if type(sub) is str and sub.startswith(
+                        "@"
+                    ):  # in another slice (devicegen LAZY)
+                        from jotunheim.wire.pbrare import lazy_sub
+
+                        sub = lazy_sub(sub)
                     v = decode_fields(sub, buf, pos, stop, depth - 1, cur, budget)  # merges
                 elif typ == _STRING:
                     v = read_text(buf, pos, stop)

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from jotunheim._gen import capability_pb2, hub_pb2, loki_pb2
 from jotunheim._gen.device import capability as cap_d
 from jotunheim._gen.device import hub as hub_d
+from jotunheim._gen.device import hub_caps, hub_session
 from jotunheim._gen.device import loki as loki_d
 from jotunheim._gen.device import testing_scalars as ts_d
 from jotunheim._gen.testing import scalars_pb2
@@ -20,6 +21,14 @@ PAIRS = {
     "ExecuteScriptRequest": (loki_pb2.ExecuteScriptRequest, loki_d.ExecuteScriptRequest),
     "DeviceMessage": (hub_pb2.DeviceMessage, hub_d.DeviceMessage),
     "HubMessage": (hub_pb2.HubMessage, hub_d.HubMessage),
+    # the device's slices: hub_session names the capability messages of hub_caps lazily
+    "hub_session.DeviceMessage": (hub_pb2.DeviceMessage, hub_session.DeviceMessage),
+    "hub_session.HubMessage": (hub_pb2.HubMessage, hub_session.HubMessage),
+    "hub_caps.CapabilityResponse": (capability_pb2.CapabilityResponse, hub_caps.CapabilityResponse),
+    "hub_caps.CapabilityUpdateEvent": (
+        capability_pb2.CapabilityUpdateEvent,
+        hub_caps.CapabilityUpdateEvent,
+    ),
     "Scalars": (scalars_pb2.Scalars, ts_d.Scalars),
     "Envelope": (scalars_pb2.Envelope, ts_d.Envelope),
 }
