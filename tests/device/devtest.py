@@ -35,6 +35,22 @@ def run(coro):
     return asyncio.run(coro)
 
 
+class Clock:
+    """A fake ticks_ms clock: call it for the time, `advance(ms)` moves it (wrapping as the
+    device's ticks do)."""
+
+    def __init__(self, t=0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+    def advance(self, ms):
+        from jotunheim.compat import ticks_add
+
+        self.t = ticks_add(self.t, ms)
+
+
 _counter = [0]
 
 

@@ -1,21 +1,10 @@
 """Dead-peer detection (device/deadpeer.py), including the tick wrap."""
 
-from devtest import raises
+from devtest import Clock, raises
 
 from jotunheim.compat import ticks_add
 from jotunheim.device.deadpeer import DeadPeerDetector
 from jotunheim.errors import JotunheimError
-
-
-class Clock:
-    def __init__(self, t=0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, ms):
-        self.t = ticks_add(self.t, ms)
 
 
 def test_peer_alive_until_timeout_then_dead():

@@ -1,21 +1,10 @@
 """Token bucket and bandwidth monitor (device/bandwidth.py) on an injected clock."""
 
-from devtest import raises
+from devtest import Clock, raises
 
 from jotunheim.compat import ticks_add
 from jotunheim.device.bandwidth import BandwidthMonitor, TokenBucket
 from jotunheim.errors import JotunheimError
-
-
-class Clock:
-    def __init__(self, t=0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, ms):
-        self.t = ticks_add(self.t, ms)
 
 
 def test_burst_is_free_then_rate_limits():

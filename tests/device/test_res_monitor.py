@@ -3,6 +3,8 @@ monitors."""
 
 import asyncio
 
+from devtest import Clock
+
 from jotunheim import compat
 from jotunheim.compat import ticks_add
 from jotunheim.device.bandwidth import BandwidthMonitor
@@ -21,17 +23,6 @@ HEARTBEAT_FIELDS = (
     "active_tools",
     "rssi",
 )
-
-
-class Clock:
-    def __init__(self, t=0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, ms):
-        self.t = ticks_add(self.t, ms)
 
 
 class FixedCpu:
