@@ -1,6 +1,7 @@
 """The hub's registry: one SQLite file in the data dir holding device identities, cached
 capabilities, the command log and this hub's own identity (id + created_at for elections)."""
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -167,6 +168,18 @@ class Registry:
     def close(self):
         self.db.close()
 
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One SQLite transaction (the connection is in autocommit mode): committed when the
+        block ends, rolled back when it raises."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def _migrate_commands(self):
         """A data dir from before hub.proto rev 5 (or from a build with `seq` alone): add the
         missing columns, number the rows (so followers copy them) and mark them as this
@@ -177,8 +190,7 @@ class Registry:
         self.db.execute("CREATE INDEX IF NOT EXISTS commands_by_seq ON commands (seq)")
 
     def _add_log_columns(self, columns):
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             if "seq" not in columns:
                 self.db.execute("ALTER TABLE commands ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
                 self.db.execute("UPDATE commands SET seq = rowid")
@@ -186,10 +198,6 @@ class Registry:
                 self.db.execute(
                     "ALTER TABLE commands ADD COLUMN origin_hub TEXT NOT NULL DEFAULT ''"
                 )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     # ---- this hub's identity -------------------------------------------------------------
 
@@ -263,8 +271,7 @@ class Registry:
     def merge_identities(self, identities):
         """Adopt the leader's identities (keys and revocations); local extras are kept. One
         transaction: this runs every poll, for every device."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             for ident in identities:
                 self._keys.pop(ident.device_id, None)
                 self.db.execute(
@@ -281,10 +288,6 @@ class Registry:
                         ident.created_at_ms,
                     ),
                 )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def device_infos(self):
         rows = self.db.execute(
@@ -514,14 +517,9 @@ class Registry:
         """record_result for each (device_id, CommandResult), in one transaction; a list of
         booleans (first time or not)."""
         out = []
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             for device_id, res in batch:
                 out.append(self._record_one(device_id, res))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return out
 
     def _record_one(self, device_id, res):
@@ -567,19 +565,9 @@ class Registry:
 
     def _fail_ids(self, ids, message):
         # One transaction; a row at a time, since each change needs its own seq.
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             for command_id in ids:
-                self.db.execute(
-                    "UPDATE commands SET state = ?, error_code = 'UNAVAILABLE', "
-                    "error_message = ?, completed_ms = ?, seq = ? "
-                    "WHERE command_id = ? AND state = ?",
-                    (FAILED, message, now_ms(), self._next_seq(), command_id, QUEUED),
-                )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+                self.fail_command(command_id, "UNAVAILABLE", message)
 
     def prune_commands(self, keep_ms):
         """Forget finished commands older than keep_ms; returns how many were removed."""
@@ -640,8 +628,7 @@ class Registry:
         lead. Returns the ids of the adopted rows that are finished (failed or done)."""
         me = self.hub_identity()[0]
         finished = []
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             for c in logged:
                 if c.state not in _STATES or not c.command_id:
                     continue  # not a row we could judge: skip it rather than guess
@@ -681,10 +668,6 @@ class Registry:
                 )
                 if c.state in (FAILED, DONE):
                     finished.append(c.command_id)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return finished
 
     def fail_adopted_queued(self, message):
