@@ -186,7 +186,10 @@ def main():
     ap.add_argument("--loki", action="store_true", help="with a Loki tool (own gRPC channel)")
     ap.add_argument("--heap", default="1m", help="heap of the measuring runs")
     ap.add_argument("--modules", action="store_true", help="per-module heap table")
-    ap.add_argument("--scan", action="store_true", help="smallest passing heap (KB steps of 8)")
+    ap.add_argument(
+        "--scan", action="store_true", help="smallest passing heap (KB steps of --step)"
+    )
+    ap.add_argument("--step", type=int, default=8, help="scan: step in KB (default 8)")
     ap.add_argument("--lo", type=int, default=96, help="scan: a heap (KB) that fails")
     ap.add_argument("--hi", type=int, default=512, help="scan: a heap (KB) that passes")
     ap.add_argument("--own", nargs="+", metavar="MODULE", help="only these modules' own heap")
@@ -260,8 +263,9 @@ def main():
         if args.scan:
             lo, hi = args.lo, args.hi  # lo assumed failing, hi assumed passing
             n = 2
-            while hi - lo > 8:
-                mid = (lo + hi) // 2 // 8 * 8
+            step = max(1, args.step)
+            while hi - lo > step:
+                mid = (lo + hi) // 2 // step * step
                 n += 1
                 if args.romfs:
                     ok, op = run_romfs_flow(work, hub, op, loki_addr, "%dk" % mid, n)
