@@ -50,7 +50,9 @@ def register(sub):
         help="run the device agent from a settings file (simulated hardware)",
         description="Runs the device agent: connects to the hub of the settings and serves "
         "its commands until interrupted. --runtime micropython runs the same agent in the "
-        "MicroPython unix port with a fixed heap, like a board.",
+        "MicroPython unix port with a fixed heap, like a board: by default with the runtime "
+        "precompiled into a ROMFS image (code in flash, out of the heap), --no-romfs with the "
+        ".mpy files loaded into the heap (as from a board's filesystem).",
     )
     r.add_argument("--settings", required=True, help="device settings JSON (docs/settings.md)")
     r.add_argument("--runtime", choices=("cpython", "micropython"), default="cpython")
@@ -67,9 +69,16 @@ def register(sub):
         nargs="?",
         const="",
         metavar="IMAGE",
-        help="MicroPython: import the runtime from a ROMFS image, as a board with a ROMFS "
-        "partition does (default: the image of the precompiled sources); --heap is then the "
-        "runtime's own heap, the image is added on top (docs/device.md)",
+        help="MicroPython (the default): import the runtime from a ROMFS image, as a board with "
+        "a ROMFS partition or frozen modules does; IMAGE defaults to the image of the "
+        "precompiled sources; --heap is the runtime's own heap, the image is added on top "
+        "(docs/device.md)",
+    )
+    r.add_argument(
+        "--no-romfs",
+        action="store_true",
+        help="MicroPython: load the precompiled .mpy files into the heap, as a board imports "
+        "them from its filesystem (the bytecode then takes heap: docs/device.md)",
     )
     r.set_defaults(func=cmd_run)
     b = dsub.add_parser(
@@ -338,8 +347,12 @@ def cmd_run(args):
     if not os.path.exists(settings):
         print("error: settings file %s does not exist" % settings, file=sys.stderr)
         return 2
-    if args.runtime == "cpython" and args.romfs is not None:
-        print("error: --romfs needs --runtime micropython", file=sys.stderr)
+    for given, flag in ((args.romfs is not None, "--romfs"), (args.no_romfs, "--no-romfs")):
+        if given and args.runtime == "cpython":
+            print("error: %s needs --runtime micropython" % flag, file=sys.stderr)
+            return 2
+    if args.romfs is not None and args.no_romfs:
+        print("error: --romfs and --no-romfs exclude each other", file=sys.stderr)
         return 2
     if args.runtime == "cpython":
         from jotunheim.device import agent
@@ -354,10 +367,12 @@ def cmd_run(args):
             sys.stderr.flush()
             os.execv(sys.executable, sys.orig_argv)
         return rc
-    if args.romfs is not None:
+    # ROMFS unless asked otherwise: a board short of RAM runs its code from flash (DESIGN's
+    # 128 KB heap holds the flow that way; with the bytecode in the heap it needs ~192k).
+    if args.romfs is not None or not (args.no_romfs or args.no_precompile):
         from jotunheim.cli.romfs import RomfsError
 
-        if args.no_precompile:
+        if args.romfs is not None and args.no_precompile:
             print(
                 "error: --romfs runs .mpy files from the image: no --no-precompile", file=sys.stderr
             )

@@ -221,12 +221,39 @@ def test_an_argument_the_unix_port_cannot_take_is_refused(tmp_path, capsys):
     deep.mkdir(parents=True)
     settings_file = deep / "d.json"
     settings_file.write_text("{}")
-    assert (
-        _run(["device", "run", "--settings", str(settings_file), "--runtime", "micropython"]) == 2
-    )
+    base = ["device", "run", "--settings", str(settings_file), "--runtime", "micropython"]
+    assert _run(base + ["--no-romfs"]) == 2
     assert "cannot take an argument or a MICROPYPATH entry over 255 bytes" in (
         capsys.readouterr().err
     )
+
+
+def test_micropython_runs_from_romfs_unless_told_otherwise(tmp_path, monkeypatch, capsys):
+    """The default places the code in a ROMFS image (paths in the environment, so a deep
+    settings path is fine); --no-romfs and --no-precompile load code into the heap."""
+    from jotunheim.ota import supervisor
+
+    started = []
+    monkeypatch.setattr(supervisor, "supervise", lambda argv, env: started.append(env) or 0)
+    settings_file = tmp_path / "/".join(["a-deep-directory"] * 16) / "d.json"  # > 255 bytes
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("{}")
+    base = ["device", "run", "--settings", str(settings_file), "--runtime", "micropython"]
+    assert _run(base + ["--heap", "128k"]) == 0
+    assert started[-1]["JOTUNHEIM_SETTINGS"] == str(settings_file)
+    assert (
+        started[-1]["MICROPYPATH"] == ".frozen"
+    )  # nothing but the image (mounted by the launcher)
+    short = tmp_path / "d.json"
+    short.write_text("{}")
+    base[3] = str(short)
+    for flag in ("--no-romfs", "--no-precompile"):
+        assert _run(base + [flag]) == 0
+        assert "JOTUNHEIM_ROMFS" not in started[-1] and started[-1]["MICROPYPATH"] != ".frozen"
+    assert _run(base + ["--romfs", "--no-romfs"]) == 2
+    assert "--romfs and --no-romfs exclude each other" in capsys.readouterr().err
+    assert _run(base[:4] + ["--no-romfs"]) == 2
+    assert "--no-romfs needs --runtime micropython" in capsys.readouterr().err
 
 
 def test_a_micropypath_entry_the_unix_port_cannot_take_is_refused(tmp_path, capsys, monkeypatch):
