@@ -1,5 +1,6 @@
-"""MicroPython unix-port launcher of `jotunheim device run --romfs`: mounts a ROMFS image of the
-device runtime at /rom, as a board with a ROMFS partition has it, then runs the agent from it.
+"""MicroPython unix-port launcher of `jotunheim device run --runtime micropython` (code in ROMFS,
+the default): mounts a ROMFS image of the device runtime at /rom, as a board with a ROMFS
+partition has it, then runs the agent from it.
 
 Run as a script, `micropython -X heapsize=N romfs_boot.py`, with JOTUNHEIM_ROMFS (the image)
 and JOTUNHEIM_SETTINGS in the environment: the unix port dies on an argument over 255 bytes.

@@ -22,11 +22,11 @@ DEVICE_PARTS = (
     "jotunheim/device",
 )
 AGENT_MODULE = "jotunheim.device.agent"
-# The whole agent (~124 KB of .mpy code, tables and built parts on the 64-bit unix port)
-# sits at ~164 KB live after commands, ~175 KB with a Loki channel; the e2e flow passes from
-# 192k (200k with Loki; bench/bench_device_heap.py --scan). The default stays at 288k: room
-# for what the bench flow does not load (an OTA update, data streams, a larger settings
-# file) and for the e2e suite's margin. docs/device.md has the table, docs/micropython-notes.md
+# The heap the e2e flow needs (bench/bench_device_heap.py --scan [--romfs] [--loki]): 124k
+# with the code in ROMFS, the default (128k with a Loki tool); 192k with the .mpy files in the
+# heap (200k with Loki: ~124 KB of code once built). The default stays at 288k: room for what
+# the bench flow does not load (an OTA update, data streams, a larger settings file) and the
+# e2e suite's margin, in either mode. docs/device.md has the table, docs/micropython-notes.md
 # the steps.
 DEFAULT_HEAP = "288k"
 # `--romfs`: the launcher run as a script (it must not be imported as part of the jotunheim
