@@ -4,6 +4,7 @@ import struct
 
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2conn import H2Connection
+from jotunheim.wire.h2names import event_name
 from jotunheim.wire.hpack import HpackDecoder, HpackEncoder
 
 REQUEST = [
@@ -91,4 +92,4 @@ def open_stream(conn, peer, end_stream=True):
 
 
 def types(events):
-    return [type(e).__name__ for e in events]
+    return [event_name(e) for e in events]

@@ -20,6 +20,7 @@ from h2testpeer import (
 
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2conn import H2Connection, H2Error, H2ProtocolError
+from jotunheim.wire.h2names import event_field as field
 
 
 def _connection_error(conn, peer, data, code):
@@ -41,8 +42,8 @@ def _connection_error(conn, peer, data, code):
 def _stream_error(conn, peer, sid, data, code):
     events = conn.receive_data(data)
     assert types(events)[-1] == "StreamReset", events
-    assert events[-1].stream_id == sid and events[-1].error_code == code
-    assert events[-1].remote_reset is False
+    assert field(events[-1], "stream_id") == sid and field(events[-1], "error_code") == code
+    assert field(events[-1], "remote_reset") is False
     assert peer.frames(conn.data_to_send())[-1] == (f.RST_STREAM, 0, sid, struct.pack(">I", code))
     assert sid not in conn._streams
 

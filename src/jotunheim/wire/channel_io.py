@@ -1,14 +1,12 @@
 """A Channel's I/O side: the read loop and how it reacts to each HTTP/2 event (dispatch by
-event class; stream events go to their call), and the send side: one message at a time onto
+event kind; stream events go to their call), and the send side: one message at a time onto
 its stream, within the peer's flow-control windows, never holding a second copy of a large
 message (Channel.send_message). PING liveness: channel_ping. (One module: the channel always
 loads both halves.)"""
 
 import asyncio
-import sys
 
-from jotunheim.compat import IS_MICROPYTHON, const, ticks_ms, unload
-from jotunheim.wire import h2frames as ev
+from jotunheim.compat import const, ticks_ms
 from jotunheim.wire.grpc import GrpcError, failure, message_prefix
 from jotunheim.wire.h2conn import H2Error, H2ProtocolError
 
@@ -16,7 +14,16 @@ from jotunheim.wire.h2conn import H2Error, H2ProtocolError
 _OK = const(0)
 _INTERNAL = const(13)
 _UNAVAILABLE = const(14)
-_LATE = "jotunheim.wire.h2events"
+# HTTP/2 event kinds (h2names; h2frames lists the event tuples).
+_DATA_RECEIVED = const(0)
+_HEADERS_RECEIVED = const(1)
+_TRAILERS_RECEIVED = const(2)
+_STREAM_ENDED = const(3)
+_WINDOW_UPDATED = const(4)
+_REMOTE_SETTINGS_CHANGED = const(5)
+_PING_ACK_RECEIVED = const(8)
+_CONNECTION_TERMINATED = const(9)
+_STREAM_RESET = const(10)
 
 
 def dispatch(ch, conn, transport, data):
@@ -24,67 +31,53 @@ def dispatch(ch, conn, transport, data):
     plain function, not inline in read_loop: the events (and the DATA payloads they hold)
     must not stay reachable from the reader coroutine's frame while it waits for the next
     chunk (MicroPython's GC scans a suspended coroutine's whole frame). Dispatch by event
-    class in one chain rather than a dict of one-line handlers: each function costs ~0.1 KB
-    of the device's heap."""
+    kind in one chain rather than a dict of one-line handlers: each function costs ~0.1 KB
+    of the device's heap. Events are tuples (h2frames lists them)."""
     try:
         events = conn.receive_data(data)
     except H2ProtocolError as exc:
         transport.send(conn.data_to_send())  # our GOAWAY, best effort
         raise failure(_UNAVAILABLE, 14, exc) from None  # HTTP/2 protocol error
     for e in events:
-        kind = type(e)
-        # A call's events first, then the connection's; the late ones (ConnectionTerminated,
-        # PingAckReceived, StreamReset: h2events' classes, loaded when one happens) are named
-        # last, so that a common event never makes h2frames load them just to be compared.
-        if (
-            kind is ev.DataReceived
-            or kind is ev.HeadersReceived
-            or kind is ev.TrailersReceived
-            or kind is ev.StreamEnded
-        ):
+        kind = e[0]
+        if kind <= _STREAM_ENDED:
             # A stream's event goes to its call (a finished call's DATA is still acknowledged).
-            call = ch._calls.get(e.stream_id)
+            call = ch._calls.get(e[1])
             if call is None:
-                if kind is ev.DataReceived:
-                    ch.ack(e.flow_controlled_length, e.stream_id)
-            elif kind is ev.DataReceived:
-                call.on_data(e.data, e.flow_controlled_length)
-            elif kind is ev.HeadersReceived:
-                call.on_headers(e.headers, e.end_stream)
-            elif kind is ev.TrailersReceived:
-                call.on_trailers(e.headers)
+                if kind == _DATA_RECEIVED:  # (kind, stream_id, data, flow_len, end_stream)
+                    ch.ack(e[3], e[1])
+            elif kind == _DATA_RECEIVED:
+                call.on_data(e[2], e[3])
+            elif kind == _HEADERS_RECEIVED:  # (kind, stream_id, headers, end_stream)
+                call.on_headers(e[2], e[3])
+            elif kind == _TRAILERS_RECEIVED:  # (kind, stream_id, headers)
+                call.on_trailers(e[2])
             else:
                 call.on_end()
-        elif kind is ev.WindowUpdated:
+        elif kind == _WINDOW_UPDATED:
             ch._changed.set()  # a sender waiting for window may go on
-        elif kind is ev.RemoteSettingsChanged:
+        elif kind == _REMOTE_SETTINGS_CHANGED:
             if ch._settings is not None:  # connect() waits for it
                 ch._settings.set()
             ch._changed.set()
-        elif kind is ev.SettingsAcknowledged or kind is ev.PingReceived:
-            pass  # nothing for the channel to do (the PING's ACK is already queued)
-        elif kind is ev.ConnectionTerminated:
+        elif kind == _CONNECTION_TERMINATED:  # (kind, error_code, last_stream_id, data)
             # RFC 9113 6.8: streams above last_stream_id were not processed; the rest finish.
             ch._goaway = True
-            err = failure(_UNAVAILABLE, 18, e.error_code)  # server sent GOAWAY
+            err = failure(_UNAVAILABLE, 18, e[1])  # server sent GOAWAY
             for sid in list(ch._calls):
-                if sid > e.last_stream_id:
+                if sid > e[2]:
                     ch._calls[sid].finish(err)
             if not ch._calls:
                 ch._fail(err)
             ch._changed.set()
-        elif kind is ev.PingAckReceived:
+        elif kind == _PING_ACK_RECEIVED:
             if ch._ping_ack is not None:
                 ch._ping_ack.set()
-        elif kind is ev.StreamReset:
-            call = ch._calls.get(e.stream_id)
+        elif kind == _STREAM_RESET:  # (kind, stream_id, error_code, remote_reset)
+            call = ch._calls.get(e[1])
             if call is not None:
-                call.on_reset(e.error_code)
-    if IS_MICROPYTHON and _LATE in sys.modules:
-        # The late events' classes were needed for this chunk only (no event outlives this
-        # call), so h2events goes again: 1.4 KB even with the code in ROMFS, kept otherwise
-        # from a hub restart's GOAWAY on. The next GOAWAY, reset or PING answer reloads it.
-        unload(_LATE)
+                call.on_reset(e[2])
+        # SETTINGS_ACKNOWLEDGED, PING_RECEIVED (its ACK is already queued): nothing to do
 
 
 async def read_loop(ch, conn, transport):

@@ -5,7 +5,6 @@ dropped at once (h2recv.control()): on the MicroPython unix port, where code liv
 heap, it holds heap only while it runs. No classes here: each import would make new ones."""
 
 from jotunheim.compat import const
-from jotunheim.wire import h2frames as ev
 from jotunheim.wire.h2frames import FrameBuffer
 from jotunheim.wire.h2recv import unknown_stream
 from jotunheim.wire.hpack import HpackDecoder, HpackEncoder
@@ -37,6 +36,11 @@ _RESET_SENT = const(1)
 _RESET_RECV = const(2)
 _SEND_RST = const(3)
 _RECV_RST = const(7)
+# Event kinds (h2frames lists the event tuples).
+_REMOTE_SETTINGS_CHANGED = const(5)
+_SETTINGS_ACKNOWLEDGED = const(6)
+_CONNECTION_TERMINATED = const(9)
+_STREAM_RESET = const(10)
 # Errors by number (h2errors.error): the builders' names never load as qstrs.
 _E_FRAME = const(0)
 _E_REMOTE_SETTING = const(8)
@@ -110,9 +114,9 @@ def initiate_connection(conn):
 
 
 def lend_data_buffers(conn):
-    """From now on DataReceived.data is a memoryview into the chunk given to receive_data(),
-    valid only until that buffer is reused, and an unpadded DATA frame split over chunks is
-    reported as it arrives, in several DataReceived events (flow control per piece;
+    """From now on a DATA_RECEIVED event's data is a memoryview into the chunk given to
+    receive_data(), valid only until that buffer is reused, and an unpadded DATA frame split
+    over chunks is reported as it arrives, in several DATA_RECEIVED events (flow control per piece;
     end_stream on the last). No DATA payload is ever copied or assembled: for callers that
     copy DATA at once (the gRPC channel's message reader; its MicroPython transport reuses
     one small read buffer)."""
@@ -185,7 +189,7 @@ def reset_stream(conn, stream_id, error_code=_CANCEL):
 
 
 def ping(conn, opaque_data):
-    """Send a PING with 8 bytes of opaque data; the peer's ACK becomes PingAckReceived."""
+    """Send a PING with 8 bytes of opaque data; the peer's ACK becomes a PING_ACK_RECEIVED event."""
     conn._check_alive()
     if len(opaque_data) != 8:
         from jotunheim.wire.h2errors import error
@@ -246,7 +250,7 @@ def on_frame(conn, ftype, flags, sid, payload, events):
         code = int.from_bytes(payload, "big")
         stream.transition(_RECV_RST)
         conn._close(stream, _RESET_RECV)
-        events.append(ev.StreamReset(sid, code, True))
+        events.append((_STREAM_RESET, sid, code, True))
     else:  # GOAWAY
         if sid or len(payload) < 8:
             from jotunheim.wire.h2errors import error
@@ -255,12 +259,12 @@ def on_frame(conn, ftype, flags, sid, payload, events):
         last = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
         code = int.from_bytes(payload[4:8], "big")
         conn._goaway = True
-        events.append(ev.ConnectionTerminated(code, last, payload[8:]))
+        events.append((_CONNECTION_TERMINATED, code, last, payload[8:]))
         # Streams above last_stream_id were not processed; they may be retried elsewhere.
         for sid in sorted(conn._streams):
             if sid > last:
                 conn._close(conn._streams[sid], _RESET_SENT)
-                events.append(ev.StreamReset(sid, _REFUSED_STREAM, False))
+                events.append((_STREAM_RESET, sid, _REFUSED_STREAM, False))
 
 
 def _on_settings(conn, flags, sid, payload, events):
@@ -287,7 +291,7 @@ def _on_settings(conn, flags, sid, payload, events):
                     stream.inbound_window += delta
             elif key == _SETTINGS_MAX_FRAME_SIZE:
                 conn._frames.max_frame_size = value
-        events.append(ev.SettingsAcknowledged())
+        events.append((_SETTINGS_ACKNOWLEDGED,))
         return
     changed = {}
     # Fields are read with int.from_bytes rather than struct: each struct format string would
@@ -301,7 +305,7 @@ def _on_settings(conn, flags, sid, payload, events):
             raise error(_E_REMOTE_SETTING, key, value)
         changed[key] = value
     conn._frame(_SETTINGS, _FLAG_ACK, 0)
-    events.append(ev.RemoteSettingsChanged(changed))
+    events.append((_REMOTE_SETTINGS_CHANGED, changed))
 
 
 def _apply_remote_setting(conn, key, value):

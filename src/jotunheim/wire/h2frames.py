@@ -16,21 +16,12 @@ _DEFAULT_MAX_FRAME_SIZE = const(16384)
 _E_FRAME_SIZE = const(10)
 
 
-# Events a connection meets late or never (GOAWAY, a reset stream, the answer to our own
-# PING): their classes are h2events', loaded when one happens (a class costs ~0.25 KB of heap
-# even with the code in ROMFS). The device's flow meets them at a hub restart only.
-
-
 def __getattr__(name):
-    """The RFC's numbers by name, frame helpers for tests (h2names) and the names only error
-    paths use (h2errors: H2StreamError, FlowControlError ...) and the late events
-    (h2events), loaded on first use (PEP 562 module __getattr__; MicroPython has it too)."""
+    """The RFC's numbers and the event kinds by name, frame helpers for tests (h2names) and
+    the names only error paths use (h2errors: H2StreamError, FlowControlError ...), loaded on
+    first use (PEP 562 module __getattr__; MicroPython has it too)."""
     if name.startswith("__"):  # import machinery probing (__path__ ...): not ours
         raise AttributeError(name)
-    if name == "ConnectionTerminated" or name == "StreamReset" or name == "PingAckReceived":
-        from jotunheim.wire import h2events
-
-        return getattr(h2events, name)
     from jotunheim.wire import h2errors  # which serves h2names' names too
 
     try:
@@ -168,71 +159,24 @@ class FrameBuffer:
         return head[3], head[4] if flags is None else flags, stream_id, payload
 
 
-# -- events: what receive_data() reports (small past-tense classes) -------------------------
+# -- events: what receive_data() reports ---------------------------------------------------
 
-
-# No common base class: one class and a __repr__ less on every device's heap; logs and
-# tests that print events use h2rare.event_repr. ConnectionTerminated, StreamReset and
-# PingAckReceived are h2events' (served by __getattr__ above).
-
-
-class RemoteSettingsChanged:
-    """The peer's SETTINGS frame was applied (and acked); `changed` is {setting_id: value}.
-    A changed SETTINGS_INITIAL_WINDOW_SIZE resizes every open stream's send window, so
-    writers blocked on flow control should re-check their windows on this event too."""
-
-    def __init__(self, changed):
-        self.changed = changed
-
-
-class SettingsAcknowledged:
-    """The peer acknowledged our SETTINGS; they apply from now on."""
-
-
-class HeadersReceived:
-    """The response headers (first non-informational HEADERS) of a stream."""
-
-    def __init__(self, stream_id, headers, end_stream):
-        self.stream_id = stream_id
-        self.headers = headers
-        self.end_stream = end_stream
-
-
-class TrailersReceived:
-    """A trailing HEADERS block; StreamEnded follows (trailers always end the stream)."""
-
-    def __init__(self, stream_id, headers):
-        self.stream_id = stream_id
-        self.headers = headers
-
-
-class DataReceived:
-    """Body bytes; pass `flow_controlled_length` to acknowledge_received_data once consumed."""
-
-    def __init__(self, stream_id, data, flow_controlled_length, end_stream):
-        self.stream_id = stream_id
-        self.data = data
-        self.flow_controlled_length = flow_controlled_length
-        self.end_stream = end_stream
-
-
-class StreamEnded:
-    """The peer closed its side of the stream (END_STREAM)."""
-
-    def __init__(self, stream_id):
-        self.stream_id = stream_id
-
-
-class WindowUpdated:
-    """The peer granted `delta` more bytes of send window; stream_id 0 is the connection."""
-
-    def __init__(self, stream_id, delta):
-        self.stream_id = stream_id
-        self.delta = delta
-
-
-class PingReceived:
-    """The peer pinged us; the ACK is already queued."""
-
-    def __init__(self, data):
-        self.data = data
+# Events are tuples, led by their kind (a number; the names are h2names', as are the RFC's
+# numbers), then what the event's class took before, in that order. Eleven small classes were
+# 2.1 KB of every device's heap even with the code in ROMFS (~0.25 KB a class); a tuple costs
+# no code and less than an instance per event. h2rare.event_name/event_repr print them.
+#   (DATA_RECEIVED, stream_id, data, flow_controlled_length, end_stream)  body bytes; pass
+#       flow_controlled_length to acknowledge_received_data once consumed
+#   (HEADERS_RECEIVED, stream_id, headers, end_stream)  a response's first non-1xx HEADERS
+#   (TRAILERS_RECEIVED, stream_id, headers)  trailing HEADERS; STREAM_ENDED follows
+#   (STREAM_ENDED, stream_id)  the peer closed its side of the stream (END_STREAM)
+#   (WINDOW_UPDATED, stream_id, delta)  more send window; stream_id 0 is the connection
+#   (REMOTE_SETTINGS_CHANGED, changed)  the peer's SETTINGS applied (and acked), {id: value};
+#       a changed INITIAL_WINDOW_SIZE resizes every open stream's send window
+#   (SETTINGS_ACKNOWLEDGED,)  the peer acknowledged our SETTINGS; they apply from now on
+#   (PING_RECEIVED, data)  the peer pinged us; the ACK is already queued
+#   (PING_ACK_RECEIVED, data)  the peer answered one of our pings (liveness)
+#   (CONNECTION_TERMINATED, error_code, last_stream_id, additional_data)  GOAWAY received: no
+#       new streams; streams above last_stream_id were refused
+#   (STREAM_RESET, stream_id, error_code, remote_reset)  RST_STREAM received (remote_reset
+#       True), or we reset it after the peer broke its rules or a GOAWAY refused it (False)

@@ -83,6 +83,35 @@ RECV_DATA = 5
 RECV_END_STREAM = 6
 RECV_RST = 7
 
+# Event kinds: the first item of each event tuple receive_data() returns (h2frames lists
+# what follows it). A call's events come first, so `kind <= STREAM_ENDED` picks them.
+DATA_RECEIVED = 0
+HEADERS_RECEIVED = 1
+TRAILERS_RECEIVED = 2
+STREAM_ENDED = 3
+WINDOW_UPDATED = 4
+REMOTE_SETTINGS_CHANGED = 5
+SETTINGS_ACKNOWLEDGED = 6
+PING_RECEIVED = 7
+PING_ACK_RECEIVED = 8
+CONNECTION_TERMINATED = 9
+STREAM_RESET = 10
+
+# Each kind's name (the class each was before) and the names of its items after the kind.
+EVENT_FIELDS = (
+    ("DataReceived", ("stream_id", "data", "flow_controlled_length", "end_stream")),
+    ("HeadersReceived", ("stream_id", "headers", "end_stream")),
+    ("TrailersReceived", ("stream_id", "headers")),
+    ("StreamEnded", ("stream_id",)),
+    ("WindowUpdated", ("stream_id", "delta")),
+    ("RemoteSettingsChanged", ("changed",)),
+    ("SettingsAcknowledged", ()),
+    ("PingReceived", ("data",)),
+    ("PingAckReceived", ("data",)),
+    ("ConnectionTerminated", ("error_code", "last_stream_id", "additional_data")),
+    ("StreamReset", ("stream_id", "error_code", "remote_reset")),
+)
+
 # Connection-specific header fields are malformed in HTTP/2 (section 8.2.2).
 CONNECTION_HEADERS = (
     b"connection",
@@ -140,6 +169,16 @@ def error_name(code):
     if 0 <= code < len(ERROR_NAMES):
         return ERROR_NAMES[code]
     return "0x%x" % code
+
+
+def event_name(event):
+    """The name of an event tuple's kind ("HeadersReceived" ...), for logs and tests."""
+    return EVENT_FIELDS[event[0]][0]
+
+
+def event_field(event, name):
+    """An event tuple's item by the name it had as an attribute (tests, logs)."""
+    return event[1 + EVENT_FIELDS[event[0]][1].index(name)]
 
 
 def frame_header(length, ftype, flags, stream_id):

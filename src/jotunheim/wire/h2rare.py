@@ -6,7 +6,6 @@ lives in the heap (DESIGN section 4); a device that never meets these never load
 
 import struct
 
-from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2names as f
 from jotunheim.wire.h2errors import H2StreamError, frame_error
 from jotunheim.wire.h2frames import H2ProtocolError
@@ -128,23 +127,24 @@ def fail_connection(conn, exc, events):
 
 
 def reset_broken_stream(conn, exc, events):
-    """A stream error: RST_STREAM the stream and report it as StreamReset (not remote)."""
+    """A stream error: RST_STREAM the stream and report it as STREAM_RESET (not remote)."""
     stream = conn._streams.get(exc.stream_id)
     conn._frame(f.RST_STREAM, 0, exc.stream_id, struct.pack(">I", exc.code))
     if stream is not None:
         conn._close(stream, RESET_SENT)
-        events.append(ev.StreamReset(exc.stream_id, exc.code, False))
+        events.append((f.STREAM_RESET, exc.stream_id, exc.code, False))
 
 
 def event_repr(event):
-    """An HTTP/2 event as text, its class and attributes, for logs and tests (the event
-    classes have no __repr__ of their own: heap on the device)."""
-    # DATA payloads may be bytes or bytearray (see FrameBuffer); both read as bytes.
-    fields = ", ".join(
-        "%s=%r" % (k, bytes(v) if isinstance(v, bytearray) else v)
-        for k, v in sorted(event.__dict__.items())
+    """An HTTP/2 event tuple as text, its kind's name and its items by name (sorted), for
+    logs and tests: `HeadersReceived(end_stream=True, headers=[...], stream_id=1)`."""
+    name, fields = f.EVENT_FIELDS[event[0]]
+    # DATA payloads may be bytes, bytearray or memoryview (see FrameBuffer); all read as bytes.
+    items = ", ".join(
+        "%s=%r" % (k, bytes(v) if isinstance(v, (bytearray, memoryview)) else v)
+        for k, v in sorted((k, event[1 + i]) for i, k in enumerate(fields))
     )
-    return "%s(%s)" % (type(event).__name__, fields)
+    return "%s(%s)" % (name, items)
 
 
 # In RARE_... order.

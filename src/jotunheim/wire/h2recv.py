@@ -10,7 +10,6 @@ Plain functions rather than methods of a mixin: one table serves every connectio
 less heap than a class (DESIGN section 4)."""
 
 from jotunheim.compat import IS_MICROPYTHON, const, unload
-from jotunheim.wire import h2frames as ev
 from jotunheim.wire.h2frames import H2ProtocolError
 
 # RFC 9113 numbers and the stream table's codes, as private const()s: folded into the
@@ -44,6 +43,14 @@ _E_TRANSITION = const(4)
 _E_HEADER = const(5)
 _E_WINDOW = const(6)
 _E_DATA_WINDOW = const(7)
+# Event kinds (h2frames lists the event tuples).
+_DATA_RECEIVED = const(0)
+_HEADERS_RECEIVED = const(1)
+_TRAILERS_RECEIVED = const(2)
+_STREAM_ENDED = const(3)
+_WINDOW_UPDATED = const(4)
+_PING_RECEIVED = const(7)
+_PING_ACK_RECEIVED = const(8)
 # Rare paths by number (h2rare.run), like the errors.
 _RARE_ON_FRAME = const(0)
 _RARE_HEADERS_PAYLOAD = const(1)
@@ -182,16 +189,16 @@ def headers_complete(conn, sid, end_stream, block, events):
                 raise error(_E_RESPONSE_ORDER, stream, _HEADERS)
             return
         stream.headers_received = True
-        events.append(ev.HeadersReceived(sid, headers, end_stream))
+        events.append((_HEADERS_RECEIVED, sid, headers, end_stream))
     else:
         if not end_stream:  # trailers end the stream
             from jotunheim.wire.h2errors import error
 
             raise error(_E_RESPONSE_ORDER, stream, _HEADERS)
         check_received_headers(sid, headers, True)
-        events.append(ev.TrailersReceived(sid, headers))
+        events.append((_TRAILERS_RECEIVED, sid, headers))
     if end_stream:
-        events.append(ev.StreamEnded(sid))
+        events.append((_STREAM_ENDED, sid))
         if stream.transition(_RECV_END_STREAM) == _CLOSED:
             conn._close(stream, _ENDED)
 
@@ -231,9 +238,9 @@ def _on_data(conn, ftype, flags, sid, payload, events):
             conn._return_connection_window(size)  # nobody will consume these bytes
         raise
     end_stream = bool(flags & _FLAG_END_STREAM)
-    events.append(ev.DataReceived(sid, data, size, end_stream))
+    events.append((_DATA_RECEIVED, sid, data, size, end_stream))
     if end_stream:
-        events.append(ev.StreamEnded(sid))
+        events.append((_STREAM_ENDED, sid))
         if stream.transition(_RECV_END_STREAM) == _CLOSED:
             conn._close(stream, _ENDED)
 
@@ -244,10 +251,10 @@ def _on_ping(conn, ftype, flags, sid, payload, events):
 
         raise error(_E_FRAME, ftype, flags, sid, payload)
     if flags & _FLAG_ACK:
-        events.append(ev.PingAckReceived(payload))
+        events.append((_PING_ACK_RECEIVED, payload))
     else:
         conn._frame(ftype, _FLAG_ACK, 0, payload)  # the ACK (section 6.7)
-        events.append(ev.PingReceived(payload))
+        events.append((_PING_RECEIVED, payload))
 
 
 def _on_window_update(conn, ftype, flags, sid, payload, events):
@@ -271,7 +278,7 @@ def _on_window_update(conn, ftype, flags, sid, payload, events):
         from jotunheim.wire.h2errors import error
 
         raise error(_E_WINDOW, sid, delta)
-    events.append(ev.WindowUpdated(sid, delta))
+    events.append((_WINDOW_UPDATED, sid, delta))
 
 
 # Handlers by frame type (RFC 9113 section 6), DATA (0) to CONTINUATION (9); unknown frame

@@ -56,9 +56,8 @@ def _feed(conn, chunks):
     try:
         for chunk in chunks:
             for event in conn.receive_data(chunk):
-                length = getattr(event, "flow_controlled_length", 0)
-                if length:
-                    conn.acknowledge_received_data(length, event.stream_id)
+                if event[0] == f.DATA_RECEIVED and event[3]:  # (kind, sid, data, length, end)
+                    conn.acknowledge_received_data(event[3], event[1])
     except H2ProtocolError as exc:
         assert isinstance(exc, DecodeError)
         assert 0 <= exc.code <= 0xD

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from jotunheim.wire import h2frames as ev
 from jotunheim.wire import h2frames as f
 from jotunheim.wire.h2conn import H2Connection, H2ProtocolError
+from jotunheim.wire.h2names import event_field as field
 from jotunheim.wire.h2rare import event_repr
 from jotunheim.wire.hpack import HpackEncoder
 
@@ -52,10 +53,16 @@ def _run(conn, chunks):
     try:
         for chunk in chunks:
             for e in conn.receive_data(chunk):
-                if isinstance(e, ev.DataReceived):
-                    data[e.stream_id] = data.get(e.stream_id, b"") + bytes(e.data)
-                    flow[e.stream_id] = flow.get(e.stream_id, 0) + e.flow_controlled_length
-                    conn.acknowledge_received_data(e.flow_controlled_length, e.stream_id)
+                if e[0] == ev.DATA_RECEIVED:
+                    data[field(e, "stream_id")] = data.get(field(e, "stream_id"), b"") + bytes(
+                        field(e, "data")
+                    )
+                    flow[field(e, "stream_id")] = flow.get(field(e, "stream_id"), 0) + field(
+                        e, "flow_controlled_length"
+                    )
+                    conn.acknowledge_received_data(
+                        field(e, "flow_controlled_length"), field(e, "stream_id")
+                    )
                 else:
                     other.append(event_repr(e))
     except H2ProtocolError as exc:

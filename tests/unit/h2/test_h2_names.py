@@ -85,3 +85,21 @@ def test_the_frames_the_connection_sends_carry_24_bit_lengths_and_31_bit_stream_
     conn._frame(h2names.DATA, 0x1, 0x7FFFFFFF, payload)
     out = conn.data_to_send()
     assert out[:9] == b"\x01\x23\x45\x00\x01\x7f\xff\xff\xff" and out[9:] == payload
+
+
+def test_event_kinds_of_channel_io_match_h2names():
+    # The channel dispatches events by kind with its own private copies of the numbers.
+    from jotunheim.wire import channel_io
+
+    kinds = {n[1:]: v for n, v in vars(channel_io).items() if n[1:] in h2names.__dict__}
+    assert len(kinds) >= 9
+    for name, value in kinds.items():
+        assert getattr(h2names, name) == value, "channel_io._%s" % name
+
+
+def test_event_fields_are_in_kind_order():
+    # EVENT_FIELDS[kind] names each kind: the order of the table is the numbering.
+    names = [name for name, _ in h2names.EVENT_FIELDS]
+    for i, name in enumerate(names):
+        upper = "".join("_" + c if c.isupper() else c.upper() for c in name).lstrip("_")
+        assert getattr(h2names, upper) == i, name
