@@ -300,10 +300,18 @@ def test_tool_added_to_settings_is_announced_and_callable(cluster, device_id):
     assert cluster.runs(device_id, "more") == 1
 
 
-@pytest.mark.parametrize("device_id,runtime", [("tls-cpy", "cpython"), ("tls-mpy", "micropython")])
-def test_device_connects_over_tls(cluster, device_id, runtime, tmp_path):
+@pytest.mark.parametrize(
+    "device_id,runtime,extra",
+    [
+        ("tls-cpy", "cpython", ()),
+        ("tls-mpy", "micropython", ()),
+        ("tls-mpy-heap", "micropython", ("--no-romfs",)),  # as a stock board: .mpy in the heap
+    ],
+)
+def test_device_connects_over_tls(cluster, device_id, runtime, extra, tmp_path):
     """hub.tls with a CA file: the device verifies the hub's certificate (via the TLS front,
-    since MicroPython sends no ALPN) and works as over plaintext."""
+    since MicroPython sends no ALPN) and works as over plaintext, with MicroPython's code in
+    ROMFS (the default) and in the heap."""
     from jotunheim.tls_front import start_in_thread
     from tests.interop.certs import make_certs
 
@@ -321,8 +329,9 @@ def test_device_connects_over_tls(cluster, device_id, runtime, tmp_path):
         data["hub"].update(tls=True, ca_cert=str(certs["ca_pem"]), server_hostname="localhost")
         with open(path, "w") as f:
             json.dump(data, f)
-        dev = DeviceProcess(path, runtime).start()
+        dev = DeviceProcess(path, runtime, extra=extra).start()
         cluster.op.wait_status(device_id, proc=dev.proc)
+        assert ("mounted at /rom" in dev.output()) == (runtime == "micropython" and not extra)
         caps = json.loads(cluster.op.status(device_id).capabilities)
         assert caps["features"]["encryption"] is True
         resp, _ = cluster.op.call(device_id, "set_led", {"pin": 2, "on": True})

@@ -271,11 +271,12 @@ def device_settings(
 class DeviceProcess(Proc):
     """`jotunheim device run --settings F [--runtime micropython]` as a child process."""
 
-    def __init__(self, settings_path, runtime="cpython", heap=None, log_path=None):
+    def __init__(self, settings_path, runtime="cpython", heap=None, log_path=None, extra=()):
         argv = [PY, "-m", "jotunheim", "device", "run", "--settings", settings_path]
         argv += ["--runtime", runtime]
         if heap:
             argv += ["--heap", heap]
+        argv += list(extra)  # e.g. --no-romfs: the .mpy files in the heap
         Proc.__init__(self, argv, log_path or settings_path + ".log")
         self.runtime = runtime
 
