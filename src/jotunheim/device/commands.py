@@ -138,7 +138,8 @@ class CommandHandler:
     active = 0  # tools running now (heartbeat active_tools)
     executed = 0  # tool runs started, for tests and stats
     # command id -> [done event, result] while a command runs; a dict only while one is in
-    # flight (an emptied dict keeps its hash table allocated).
+    # flight (an emptied dict keeps its hash table allocated). The event is made by a
+    # duplicate only (rare): an Event and its task queue would be live on every command.
     _inflight = None
 
     async def handle(self, command):
@@ -154,9 +155,11 @@ class CommandHandler:
             inflight = self._inflight = {}
         pending = inflight.get(cid)
         if pending is not None:  # a duplicate while the first run is going: share its result
+            if pending[0] is None:
+                pending[0] = asyncio.Event()
             await pending[0].wait()
             return pending[1]
-        pending = inflight[cid] = [asyncio.Event(), None]
+        pending = inflight[cid] = [None, None]
         result = None
         try:
             result = await self.execute(cid, command)
@@ -171,7 +174,8 @@ class CommandHandler:
             if not inflight:
                 self._inflight = None
             pending[1] = result
-            pending[0].set()
+            if pending[0] is not None:
+                pending[0].set()
             # A full heap must lose neither the result (it still goes to the hub) nor the
             # id: after a collection the record usually fits; failing that the id is kept
             # with a short error, so that a repeat still does not run the tool again.
@@ -246,23 +250,10 @@ class CommandHandler:
                 self.log.info("command %s refused: %s", cid, exc)
             return error_result(cid, exc.error_code, str(exc))
         started = []  # the tool's body ran (else the scheduler held it back until the deadline)
-
-        async def run():  # what the scheduler admits
-            started.append(True)
-            self.active += 1
-            self.executed += 1
-            try:
-                value = tool.handler(params)
-                if hasattr(value, "send"):  # coroutine: async handler
-                    value = await value
-                return value
-            finally:
-                self.active -= 1
-
         start = ticks_us()
         error = None
         try:
-            limited = self.limiter.run(run, priority="user")
+            limited = self.limiter.run(_run_tool, self, tool, params, started, priority="user")
             value = await asyncio.wait_for(limited, deadline / 1000)
             check_json(value, tool.name)
             payload = json.dumps(value).encode()
@@ -286,6 +277,21 @@ class CommandHandler:
             "error_message": "",
             "duration_us": took,
         }
+
+
+async def _run_tool(handler, tool, params, started):
+    # What the scheduler admits for execute(): a module function given arguments, not a
+    # closure, whose cells would be live on every command while the scheduler checks memory.
+    started.append(True)
+    handler.active += 1
+    handler.executed += 1
+    try:
+        value = tool.handler(params)
+        if hasattr(value, "send"):  # coroutine: async handler
+            value = await value
+        return value
+    finally:
+        handler.active -= 1
 
 
 def _parse_args(text):

@@ -21,10 +21,10 @@ class ConcurrencyLimiter:
         self.active = 0
         self._waiters = []
 
-    async def run(self, coro_fn, priority="user"):
+    async def run(self, coro_fn, *args, priority="user"):
         await self._acquire()
         try:
-            return await coro_fn()
+            return await coro_fn(*args)
         finally:
             self._release()
 
