@@ -12,7 +12,7 @@ KEY = "00112233445566778899aabbccddeeff"
 
 
 def test_defaults_are_the_schemas():
-    # The DEFAULTS table must follow the schema: a minimal file validates to exactly them.
+    # The DEFAULTS lines must follow the schema: a minimal file validates to exactly them.
     data, _ = validate({"identity": {"device_id": "d1", "key": KEY}})
     for i in range(len(SECTIONS)):
         value = data[SECTIONS[i]]
@@ -20,7 +20,7 @@ def test_defaults_are_the_schemas():
             value = dict(value)
             for key in ("device_id", "key", "name"):  # no fixed default: always stored
                 del value[key]
-        assert enc.dump(value) == store.DEFAULTS[i], SECTIONS[i]
+        assert enc.dump(value) == store.default_text(i), SECTIONS[i]
 
 
 def test_example_reads_back_exactly_and_stores_less():
@@ -53,7 +53,7 @@ def test_values_differing_in_type_or_shape_are_kept():
     assert enc.encode(SECTIONS.index("resource_limits"), {"max_cpu_percent": 80})[:1] == "="
     # 1 is not true: a default is only dropped when type and value both match
     i = SECTIONS.index("ota_update_settings")
-    value = json.loads(store.DEFAULTS[i])
+    value = json.loads(store.default_text(i))
     value["enabled"] = 1
     back = store.decode(i, enc.encode(i, value))
     assert enc.dump(back) == enc.dump(value) and enc.dump(back["enabled"]) == "1"

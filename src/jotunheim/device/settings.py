@@ -52,25 +52,27 @@ SECTIONS = (
     "ota_update_settings",
     "logging",
 )
-# Canonical compact JSON of each section's defaults, in SECTIONS order: what validation fills
-# in for a minimal file. identity.device_id/key/name have no fixed default: always stored.
+# Canonical compact JSON of each section's defaults, in SECTIONS order, one line each: what
+# validation fills in for a minimal file. identity.device_id/key/name have no fixed default:
+# always stored. One string rather than a tuple of ten: with the code in ROMFS each string
+# constant is a heap object while the module is loaded (default_text() finds a line).
 DEFAULTS = (
-    "1",
-    '{"firmware_version":"0.0.0","type":"generic"}',
-    '{"addresses":["127.0.0.1:50051"],"ca_cert":null,"server_hostname":null,"tls":false}',
+    "1\n"
+    '{"firmware_version":"0.0.0","type":"generic"}\n'
+    '{"addresses":["127.0.0.1:50051"],"ca_cert":null,"server_hostname":null,"tls":false}\n'
     '{"address":"127.0.0.1:50052","fallback":"error","idle_close_ms":30000,"mode":"off",'
-    '"retries":2,"timeout_ms":2000}',
+    '"retries":2,"timeout_ms":2000}\n'
     '{"ip":{"address":null,"dns":null,"gateway":null,"mode":"dhcp","netmask":null},'
-    '"wifi":{"connect_timeout_ms":15000,"password":null,"ssid":null}}',
+    '"wifi":{"connect_timeout_ms":15000,"password":null,"ssid":null}}\n'
     '{"actuators":[],"gpio":{"analog":false,"digital":true,"pins":[],"pwm":false},'
-    '"interfaces":[],"sensors":[],"tools":[]}',
+    '"interfaces":[],"sensors":[],"tools":[]}\n'
     '{"backoff_base_ms":500,"backoff_cap_ms":30000,"dead_peer_timeout_ms":45000,'
-    '"heartbeat_interval_ms":15000,"jitter":"full","max_retries":0,"retry_delay_ms":1000}',
+    '"heartbeat_interval_ms":15000,"jitter":"full","max_retries":0,"retry_delay_ms":1000}\n'
     '{"bandwidth_bps":0,"max_concurrent_tools":2,"max_cpu_percent":80,"max_memory_kb":0,'
-    '"memory_floor_kb":16,"memory_warning_kb":32,"user_queue_size":8}',
+    '"memory_floor_kb":16,"memory_warning_kb":32,"user_queue_size":8}\n'
     '{"allow_downgrade":false,"chunk_size":4096,"confirm_timeout_ms":120000,"enabled":true,'
-    '"max_boot_attempts":3,"slot_dir":"ota","trusted_keys":[]}',
-    '{"level":"WARN"}',
+    '"max_boot_attempts":3,"slot_dir":"ota","trusted_keys":[]}\n'
+    '{"level":"WARN"}\n'
 )
 FULL_MARK = "="  # prefix of a section stored whole (it lacks a key the defaults have)
 
@@ -79,8 +81,16 @@ def decode(i, text):
     """The value of section `i` from its stored text (a fresh object)."""
     if text[:1] == FULL_MARK:
         return json.loads(text[1:])
-    value = json.loads(DEFAULTS[i])
+    value = json.loads(default_text(i))
     return _merge(value, json.loads(text)) if text else value
+
+
+def default_text(i):
+    """Section `i`'s line of DEFAULTS (its defaults as canonical compact JSON)."""
+    start = 0
+    for _ in range(i):
+        start = DEFAULTS.index("\n", start) + 1
+    return DEFAULTS[start : DEFAULTS.index("\n", start)]
 
 
 def _merge(base, diff):

@@ -9,13 +9,13 @@ import json
 import os
 
 from jotunheim.device.settings import (
-    DEFAULTS,
     FULL_MARK,
     MAX_SETTINGS_BYTES,
     SECTIONS,
     TEMP_SUFFIX,
     SettingsError,
     decode,
+    default_text,
     validate,
 )
 
@@ -146,7 +146,7 @@ def _unbox(d):
 
 def encode(i, value):
     """Section `i`'s value as stored text ("" when it equals the defaults)."""
-    d = _diff(value, json.loads(DEFAULTS[i]))
+    d = _diff(value, json.loads(default_text(i)))
     text = "" if d is _SAME else FULL_MARK if d is None else dump(_unbox(d))
     if text[:1] != FULL_MARK and dump(decode(i, text)) != dump(value):
         text = FULL_MARK  # belt and braces: never store what does not read back exactly
