@@ -7,7 +7,7 @@ checks, descriptions) find it loaded (tools.build_call)."""
 
 from jotunheim.compat import const
 from jotunheim.device.capabilities import section
-from jotunheim.device.declared_tools import ConfigTool, DriverSet, HardwareTool, ScriptRunner
+from jotunheim.device.declared_tools import ConfigTool, DriverSet, HardwareTool
 from jotunheim.device.tools import Tool
 
 # What a tool definition may say; types as in capability.proto ParameterDefinition.type.
@@ -195,35 +195,31 @@ def hardware_tools(hal, capcfg, drivers):
     return out
 
 
-def config_tool(cfg, script_dir="", env=None, loki=None, source=None):
-    """A Tool for one capability_configuration.tools entry.
-
-    With `source` (a zero-argument callable returning the current capability_configuration)
-    the tool keeps only its name, kind and handler and reads its description and parameters
-    from there when asked, instead of holding the entry's dicts and strings.
+def config_tool(cfg, script_dir, env, loki, source):
+    """A ConfigTool for one capability_configuration.tools entry. `source` (a zero-argument
+    callable returning the current capability_configuration) is where the tool reads its
+    description and parameters when asked, instead of holding the entry's dicts and strings.
     """
     name = cfg.get("name")
     kind = cfg.get("kind", "script")
     params = cfg.get("parameters") or []
     desc = cfg.get("description", "")
     ret = cfg.get("return_type") or "Object"
+    path = handler = None
     if kind == "script":
         path = cfg.get("script")
         if not isinstance(path, str) or not path:
             raise _bad_definition("tool %s: kind script needs a 'script' path" % (name,))
         if script_dir and not path.startswith("/"):  # relative to the settings file
             path = script_dir.rstrip("/") + "/" + path
-        handler = ScriptRunner(name, path, env)
     elif kind == "loki":
         from jotunheim.device.loki_call import LokiCall  # only devices with Loki tools load it
 
         handler = LokiCall(cfg.get("loki_script") or name, loki)
     else:
         raise _bad_definition("tool %s: kind must be script or loki" % (name,))
-    tool = Tool(name, desc, params, ret, handler, kind)  # checks the whole definition
-    if source is None:
-        return tool
-    return ConfigTool(name, kind, ret, handler, source)
+    Tool(name, desc, params, ret, handler, kind)  # checks the whole definition
+    return ConfigTool(name, kind, ret, handler, source, path, env)
 
 
 def configure(builder):

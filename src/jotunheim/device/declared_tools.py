@@ -155,27 +155,6 @@ class HardwareTool(Tool):
         return {"name": name[4:], "state": drv.state}
 
 
-class ScriptRunner:
-    """Handler of a kind "script" tool: loads the script file lazily and calls its
-    `run(params)` (plain or `async def`, returning a JSON-able value)."""
-
-    def __init__(self, name, path, env=None):
-        self.name = name
-        self.path = path
-        if env:
-            self._env = env
-
-    _env = {}  # read only (copied into the script's namespace): safe to share
-    _run = None  # the script's run(), once loaded
-
-    def __call__(self, params):
-        if self._run is None:
-            # Reading and compiling a script happens once per script: script_loader is
-            # loaded for it and dropped again (tools.run_dropped).
-            self._run = run_dropped("script_loader", "load", self)
-        return self._run(params)
-
-
 class ConfigTool(Tool):
     """A configured tool whose description and parameters stay in the settings (its
     description is read by capability_build when capabilities are built).
@@ -183,15 +162,35 @@ class ConfigTool(Tool):
     The settings keep every section as compact text (settings.py), so holding the entry's
     parsed dicts here would double them; a command to this tool re-reads them instead (a
     script or Loki call costs far more than that parse).
+
+    A kind "script" tool runs the file at `path` itself (`handler` below): a handler object
+    of its own class per script would cost the class (~0.3 KB) and an object per script. A
+    kind "loki" tool is given its handler (loki_call.LokiCall), which shadows the method.
     """
 
-    def __init__(self, name, kind, return_type, handler, source):
+    def __init__(self, name, kind, return_type, handler, source, path=None, env=None):
         self.name = name
         self.kind = kind
         if return_type != "Object":
             self.return_type = return_type
-        self.handler = handler
+        if handler is not None:
+            self.handler = handler
         self._source = source
+        if path is not None:
+            self.path = path
+        if env:
+            self._env = env
+
+    _env = {}  # read only (copied into the script's namespace): safe to share
+    _run = None  # the script's run(), once loaded
+
+    def handler(self, params):
+        # A script's run(params), plain or `async def`, returning a JSON-able value. Reading
+        # and compiling a script happens once per script: script_loader is loaded for it and
+        # dropped again (tools.run_dropped).
+        if self._run is None:
+            self._run = run_dropped("script_loader", "load", self)
+        return self._run(params)
 
     def _entry(self):
         for cfg in self._source().get("tools") or ():
