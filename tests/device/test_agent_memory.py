@@ -76,3 +76,78 @@ def test_wifi_settings_on_a_host_keep_no_wifi_code():
         if not wire_before:  # wifi's Backoff: the session loads it at a failed connect
             assert wire not in sys.modules
             assert agent.session.backoff is None
+
+
+class _LokiChannel:
+    """Answers every Script_ call with output "5" (a scripted in-memory channel)."""
+
+    closed = 0
+
+    async def connect(self):
+        pass
+
+    async def close(self):
+        self.closed += 1
+
+    async def unary_unary(self, path, req_d, resp_d, request, timeout=None, metadata=None):
+        return {"success": True, "output": "5", "metadata": []}
+
+
+def _loki_tool_builder():
+    from capsdev import RecordingHal, fake_drivers
+
+    from jotunheim.device.capabilities import CapabilityBuilder
+    from jotunheim.device.tools import ToolRegistry
+
+    data = example_settings()
+    data["loki"] = {"mode": "remote", "address": "127.0.0.1:1"}
+    data["capability_configuration"]["tools"] = [{"name": "add", "kind": "loki"}]
+    b = CapabilityBuilder(data, RecordingHal(), ToolRegistry(), fake_drivers())
+    b.configure()
+    return b
+
+
+async def test_a_loki_call_on_a_short_heap_lets_the_client_go():
+    # The call closes its channel at once under close_below; the client the builder made
+    # goes too on MicroPython, with its module (the next call makes a new one), and stays
+    # where the runtime has no fixed heap (CPython) or while the heap is roomy.
+    import sys
+
+    from jotunheim.compat import IS_MICROPYTHON
+
+    b = _loki_tool_builder()
+    add = b.registry.get("add")
+    client = b._loki_client()
+    ch = _LokiChannel()
+    client._factory = lambda host, port: ch
+    client.free_heap = lambda: 1 << 20  # roomy: channel and client stay
+    assert await add.handler({}) == 5
+    assert b._loki is client and client._channel is ch
+    client.free_heap = lambda: 1024  # short: the call closes its channel
+    assert await add.handler({}) == 5
+    assert ch.closed == 1 and client._channel is None
+    if IS_MICROPYTHON:
+        assert b._loki is None and "jotunheim.device.loki_client" not in sys.modules
+        again = b._loki_client()
+        assert again is not client and b._loki is again
+    else:
+        assert b._loki is client
+    await b._loki_client().close()
+
+
+async def test_a_loki_client_given_to_the_builder_is_kept():
+    from capsdev import RecordingHal, fake_drivers
+
+    from jotunheim.device.capabilities import CapabilityBuilder
+    from jotunheim.device.loki_client import LokiClient
+    from jotunheim.device.tools import ToolRegistry
+
+    ch = _LokiChannel()
+    client = LokiClient({"mode": "remote"}, lambda host, port: ch)
+    client.free_heap = lambda: 1024
+    data = example_settings()
+    data["capability_configuration"]["tools"] = [{"name": "add", "kind": "loki"}]
+    b = CapabilityBuilder(data, RecordingHal(), ToolRegistry(), fake_drivers(), loki=client)
+    b.configure()
+    assert await b.registry.get("add").handler({}) == 5
+    assert ch.closed == 1 and b._loki is client

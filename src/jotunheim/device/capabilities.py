@@ -70,6 +70,7 @@ class CapabilityBuilder:
     _given_drivers = None
     script_dir = ""
     _loki = None
+    _made_loki = False  # _loki was made by _loki_client (not given to the constructor)
     # The running version when OTA booted an installed update: the settings file keeps the
     # factory one, and a settings reload must not announce that again.
     firmware_version = None
@@ -78,14 +79,16 @@ class CapabilityBuilder:
     drivers = None  # the DriverSet, made by configure()
 
     def _loki_client(self):
-        # Handed to kind "loki" tools as a factory: the wire/gRPC code is imported only when a
-        # Loki tool is first called, never on devices that do not use Loki.
+        # Called by kind "loki" tools for each call: the wire/gRPC code is imported only when
+        # a Loki tool is first called, never on devices that do not use Loki. A client made
+        # here may be let go again after a call on a short heap (loki_call._let_go).
         if self._loki is not None:
             return self._loki
         from jotunheim.device.loki_client import LokiClient
 
         loki = section(self.settings, "loki")
         self._loki = LokiClient(loki, local=self.registry)
+        self._made_loki = True
         return self._loki
 
     def _capcfg(self):

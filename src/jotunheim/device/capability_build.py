@@ -227,7 +227,7 @@ def configure(builder):
     capcfg = section(builder.settings, "capability_configuration")
     builder.drivers = DriverSet(builder.hal, builder._capcfg, builder._given_drivers)
     loki_mode = section(builder.settings, "loki").get("mode", "off")
-    loki = None if loki_mode == "off" and builder._loki is None else builder._loki_client
+    loki = None if loki_mode == "off" and builder._loki is None else builder
     env = {"hal": builder.hal, "drivers": builder.drivers}
     tools = hardware_tools(builder.hal, capcfg, builder.drivers)
     source = builder.drivers.capcfg  # one bound method shared by the configured tools

@@ -3,22 +3,41 @@
 Kept out of declared_tools.py so that a device without Loki tools never loads it.
 """
 
+from jotunheim.compat import IS_MICROPYTHON, unload
+
 
 class LokiCall:
-    """Handler of a kind "loki" tool: calls Script_<script> through the device's LokiClient."""
+    """Handler of a kind "loki" tool: calls Script_<script> through the LokiClient of
+    `builder` (the CapabilityBuilder, which makes it on the first call; None: Loki is off)."""
 
-    def __init__(self, script, loki):
+    def __init__(self, script, builder):
         self.script = script
-        self.loki = loki  # a LokiClient, or a zero-argument callable returning one (lazy)
+        self.builder = builder
 
     async def __call__(self, params):
-        client = self.loki
-        if client is None:
+        builder = self.builder
+        if builder is None:
             # imported here: tools makes the class (~0.25 KB) when first imported
             from jotunheim.device.tools import Unavailable
 
             raise Unavailable("loki tool %s: Loki is off on this device" % self.script)
-        if not hasattr(client, "call"):
-            client = client()
-            self.loki = client
-        return await client.call(self.script, params)
+        client = builder._loki_client()
+        try:
+            return await client.call(self.script, params)
+        finally:
+            _let_go(builder, client)
+
+
+def _let_go(builder, client):
+    # A call that leaves the heap short closes its channel at once (LokiClient.close_below).
+    # Then the client goes too, with its module on MicroPython (~2 KB of heap even with the
+    # code in ROMFS), when the builder made it: the next call makes a new one from the
+    # settings (~0.5 ms; on a short heap it dials Loki again anyway). A client given to the
+    # builder, one still open or busy, and any client on a roomy heap stay.
+    if not IS_MICROPYTHON or builder._loki is not client or not builder._made_loki:
+        return
+    if client._channel is None and not client._calls:
+        free = client.free_heap()
+        if 0 <= free < client.close_below:
+            builder._loki = None
+            unload("jotunheim.device.loki_client")
