@@ -150,6 +150,23 @@ async def test_queued_user_work_times_out():
     assert len(sched._user_waiters) == 0 and sched.active == 0
 
 
+async def test_wait_ms_bounds_only_the_wait_for_a_slot():
+    # CommandHandler gives the command's deadline: work admitted at once runs unbounded
+    # (its own deadline is the caller's), queued work gives up with asyncio.TimeoutError
+    # and leaves no waiter behind.
+    sched = PriorityScheduler(1, 4, memory_monitor=Memory(ok=False), recheck_ms=1)
+    with raises(asyncio.TimeoutError):
+        await sched.run(Work().job("x"), priority="user", wait_ms=5)
+    assert len(sched._user_waiters) == 0 and sched.active == 0
+
+    async def slow():
+        await asyncio.sleep(0.02)
+        return "done"
+
+    assert await sched.run(slow, wait_ms=1) == "done"  # admitted at once
+    assert sched.active == 0
+
+
 async def test_failing_work_releases_its_slot():
     sched = PriorityScheduler(1, 2)
 

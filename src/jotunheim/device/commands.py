@@ -253,8 +253,13 @@ class CommandHandler:
         start = ticks_us()
         error = None
         try:
-            limited = self.limiter.run(_run_tool, self, tool, params, started, priority="user")
-            value = await asyncio.wait_for(limited, deadline / 1000)
+            # The deadline bounds the wait for a slot (the scheduler's wait_ms) and an async
+            # tool's run (_run_tool): no asyncio.wait_for task pair around a command the
+            # scheduler admits at once, live while it checks memory (~0.4 KB).
+            value = await self.limiter.run(
+                _run_tool, self, tool, params, started, deadline, start,
+                priority="user", wait_ms=deadline,
+            )  # fmt: skip
             check_json(value, tool.name)
             payload = json.dumps(value).encode()
         except Exception as exc:
@@ -279,16 +284,19 @@ class CommandHandler:
         }
 
 
-async def _run_tool(handler, tool, params, started):
+async def _run_tool(handler, tool, params, started, deadline, start):
     # What the scheduler admits for execute(): a module function given arguments, not a
     # closure, whose cells would be live on every command while the scheduler checks memory.
+    # An async tool gets what is left of the deadline (`start`: ticks_us() at the command's
+    # start); a plain function cannot be interrupted anyway.
     started.append(True)
     handler.active += 1
     handler.executed += 1
     try:
         value = tool.handler(params)
         if hasattr(value, "send"):  # coroutine: async handler
-            value = await value
+            left = deadline - ticks_diff(ticks_us(), start) // 1000
+            value = await asyncio.wait_for(value, max(0, left) / 1000)
         return value
     finally:
         handler.active -= 1

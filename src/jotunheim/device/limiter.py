@@ -21,8 +21,11 @@ class ConcurrencyLimiter:
         self.active = 0
         self._waiters = []
 
-    async def run(self, coro_fn, *args, priority="user"):
-        await self._acquire()
+    async def run(self, coro_fn, *args, priority="user", wait_ms=None):
+        acquire = self._acquire()
+        if wait_ms is not None:  # asyncio.TimeoutError when no slot comes within wait_ms
+            acquire = asyncio.wait_for(acquire, wait_ms / 1000)
+        await acquire
         try:
             return await coro_fn(*args)
         finally:

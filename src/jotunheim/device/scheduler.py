@@ -14,7 +14,8 @@ _USER = const("user")
 
 
 class PriorityScheduler:
-    """`await sched.run(coro_fn, *args, priority="system"|"user")` under `max_concurrent`.
+    """`await sched.run(coro_fn, *args, priority="system"|"user", wait_ms=None)` under
+    `max_concurrent`.
 
     - system work is never refused and never held back by memory; when every slot is busy it
       waits, and waiting system work is admitted before any waiting user work;
@@ -78,8 +79,9 @@ class PriorityScheduler:
             **kw,
         )
 
-    async def run(self, coro_fn, *args, priority=_SYSTEM):
-        """Run `await coro_fn(*args)` when the rules above admit it; returns its result."""
+    async def run(self, coro_fn, *args, priority=_SYSTEM, wait_ms=None):
+        """Run `await coro_fn(*args)` when the rules above admit it; returns its result.
+        `wait_ms`: raise asyncio.TimeoutError when not admitted within that many ms."""
         if priority == _USER:
             now = (
                 self.active < self.max_concurrent
@@ -100,7 +102,12 @@ class PriorityScheduler:
         else:  # queued until admitted, or refused (ResourceExhausted)
             from jotunheim.device import scheduler_wait
 
-            await scheduler_wait.wait(self, priority)
+            waiting = scheduler_wait.wait(self, priority)
+            if wait_ms is not None:
+                import asyncio
+
+                waiting = asyncio.wait_for(waiting, wait_ms / 1000)
+            await waiting
         try:
             return await coro_fn(*args)
         finally:
