@@ -17,14 +17,16 @@ from jotunheim.errors import JotunheimError
 
 def _served(self, name):
     # The __getattr__ of the three classes below. Their operations run in capability_build
-    # or capability_announce (the class's _SERVED[0]), loaded for the call and dropped after
-    # it on MicroPython (tools.run_dropped): `prop.connected()` is
+    # or capability_announce (the first word of the class's _SERVED), loaded for the call and
+    # dropped after it on MicroPython (tools.run_dropped): `prop.connected()` is
     # capability_announce.connected(prop). One function serves them all instead of a
     # forwarding method per operation, each of which would cost a function object in the
-    # heap (also with the code in ROMFS).
-    served = self._SERVED
+    # heap (also with the code in ROMFS). _SERVED is one string, not a tuple: with the code
+    # in ROMFS a tuple and each of its strings longer than 10 characters are heap objects.
+    served = self._SERVED.split()
     if name != served[0] and name in served:
-        return lambda *args, **kw: run_dropped(served[0], name, self, *args, **kw)
+        module = served[0]
+        return lambda *args, **kw: run_dropped(module, name, self, *args, **kw)
     raise AttributeError(name)
 
 
@@ -96,7 +98,7 @@ class CapabilityBuilder:
 
     # configure(): (re)registers the generated tools from the current settings (listeners not
     # told); build(): the JotunheimCapabilities dict for the current settings and registry.
-    _SERVED = ("capability_build", "configure", "build")
+    _SERVED = "capability_build configure build"
     __getattr__ = _served
 
 
@@ -155,9 +157,7 @@ class CapabilityPropagator:
     # disconnected(): the session ended (or the device is shutting down); refresh(): rebuild,
     # emit and return an "updated" event only when something changed; after_update(): after
     # an OTA install or a runtime reconfiguration, re-derive the tools, then refresh.
-    _SERVED = (
-        "capability_announce", "disconnected", "refresh", "after_update", "remove_listener",
-    )  # fmt: skip
+    _SERVED = "capability_announce disconnected refresh after_update remove_listener"
     __getattr__ = _served
 
     def _on_settings(self, settings, changed=None):
@@ -237,5 +237,5 @@ class CapabilityNegotiator:
     # timeout_ms=None)`: CapabilityResponse bytes, cached until a change (stale bytes beat a
     # timeout); `await device_message(request=None, timeout_ms=None)`: a complete
     # DeviceMessage{capabilities: ...} for the session stream.
-    _SERVED = ("capability_announce", "capabilities", "respond_encoded", "device_message")
+    _SERVED = "capability_announce capabilities respond_encoded device_message"
     __getattr__ = _served

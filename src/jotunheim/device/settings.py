@@ -27,12 +27,12 @@ class SettingsError(DecodeError):
 MAX_SETTINGS_BYTES = 16384
 TEMP_SUFFIX = ".tmp"
 # Loaded only for a validation, reload or save, and dropped after it on MicroPython (_run).
-_CHECK_MODULES = const(("settings_check", "settings_schema", "settings_io", "settings_save"))
+# Name lists are one string each, split when used: with the code in ROMFS each string constant
+# longer than 10 characters is a heap object while the module is loaded, and so is a tuple.
+_CHECK_MODULES = const("settings_check settings_schema settings_io settings_save")
 _MISSING = object()  # "no such section" (None is a valid value)
 # Settings methods served from settings_save (Settings.__getattr__).
-_SAVE_OPERATIONS = const(
-    ("reload", "apply", "save", "_write_temp", "redacted", "to_json", "remove_listener")
-)
+_SAVE_OPERATIONS = const("reload apply save _write_temp redacted to_json remove_listener")
 
 # --- The compact form of validated settings: each section as canonical compact JSON of its
 # difference from the schema defaults, all sections in one string. The defaults below are
@@ -124,7 +124,7 @@ def _run(module, name, *args, **kw):
         if IS_MICROPYTHON:
             # The schema table, checker and encoder cost ~20 KB of heap and are needed only
             # while validating (boot, reload, save): the steady-state runtime drops them.
-            unload(*["jotunheim.device." + name for name in _CHECK_MODULES])
+            unload(*["jotunheim.device." + name for name in _CHECK_MODULES.split()])
 
 
 class Settings:
@@ -205,6 +205,6 @@ class Settings:
     #   to_json()                       human-readable JSON (what save() writes)
     #   remove_listener(callback)
     def __getattr__(self, name):
-        if name in _SAVE_OPERATIONS:
+        if name in _SAVE_OPERATIONS.split():
             return lambda *args, **kw: _run("settings_save", name, self, *args, **kw)
         raise AttributeError(name)
