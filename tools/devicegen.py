@@ -20,6 +20,8 @@ from pathlib import Path
 #     subs    descriptors of the message-typed fields, in field order, or None
 # A slice's transient nested message without oneofs and message fields is its field string
 # alone (LEAF_STRING), not a list: the codec keeps nothing for it, and a list is 64 bytes.
+# When every sub-message of a slice's message is such a string (or LAZY), subs is one string
+# of them, a line each, in field order (SUBS_TEXT): one object instead of one per message.
 # kind = type (FieldDescriptorProto.Type, bits 0-4) | REPEATED 32 | MAP 64 | PACKED 128
 #        | PRESENCE 256 (proto3 `optional`) | (oneof index + 1) << 9, below 1 << 16: at most
 #        127 oneofs and 256 message-typed fields per message (checked here)
@@ -215,16 +217,43 @@ def _render_file(fdesc, index):
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _wrapped(text):
+    """Source of the string `text`: one literal, or adjacent literals on several lines (the
+    compiler joins them into one constant) when it is long, a line of SUBS_TEXT starting a
+    literal of its own."""
+    if len(text) <= 72 and "\n" not in text:
+        return repr(text)
+    parts = []
+    for n, line in enumerate(text.split("\n")):
+        for k, piece in enumerate(line.split(";")):
+            if k and len(parts[-1]) + len(piece) < 72:
+                parts[-1] += ";" + piece
+            else:
+                parts.append(("\n" if n and not k else ";" if k else "") + piece)
+    return "(\n    " + "\n    ".join(repr(x) for x in parts) + "\n)"
+
+
 def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=(), maps=True):
     """Descriptor lines for messages in `order` (dependencies first); `sub_ref(entry)` names a
     sub-message's descriptor; fields in `back_refs` are bound after all messages exist.
     `var(full)`, when given, names the variable a message is bound to and, for messages it
     names other than by their attribute name, moves the name into the field string.
     Messages named in `transient` get TRANSIENT before their field string; a nested one with
-    no oneof and no message field is that string alone (LEAF_STRING). `maps=False` emits a
-    map field as the repeated entry message it is on the wire (no MAP bit)."""
+    no oneof and no message field is that string alone (LEAF_STRING), and a message whose
+    sub-messages are all such strings (or LAZY ones) gets them as one string, a line each
+    (SUBS_TEXT). `maps=False` emits a map field as the repeated entry message it is on the
+    wire (no MAP bit)."""
     lines = []
     patches = []
+    leaves = {}  # LEAF_STRING variable -> its field string, emitted only where a tuple names it
+    emitted = set()
+
+    def leaf_lines(names):
+        for x in names:
+            if x in leaves and x not in emitted:
+                emitted.add(x)
+                lines.append("%s = %s" % (x, _wrapped(leaves[x])))
+
     for full in order:
         _, attr, _dotted, m = index.messages[full]
         target = var(full) if var else attr
@@ -240,7 +269,14 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=(), map
         if len(oneofs) > MAX_ONEOFS or len(subs) > MAX_SUBS:
             raise SystemExit("%s: too many oneofs or message fields for the codec" % full)
         oneof_src = "(%s)" % "".join("%r, " % n for n in oneofs) if oneofs else "None"
-        subs_src = "(%s)" % "".join("%s, " % x for x in subs) if subs else "None"
+        texts = [leaves.get(x) or (x[1:-1] if x[:2] == "'" + LAZY else None) for x in subs]
+        if var and subs and not patched and None not in texts:
+            # SUBS_TEXT: one str object instead of one per sub-message (~32 B each with the
+            # code in ROMFS); the codec cuts out the line it needs (pbwire.sub_of).
+            subs_src = _wrapped("\n".join(texts))
+        else:
+            leaf_lines(subs)
+            subs_src = "(%s)" % "".join("%s, " % x for x in subs) if subs else "None"
         if patched:  # a message later in this file (a cycle): bound once everything exists
             patches.append("%s[3] = %s" % (target, subs_src))
             subs_src = "None"
@@ -251,24 +287,17 @@ def _emit_messages(order, back_refs, index, sub_ref, var=None, transient=(), map
         if attr in transient:
             items = [TRANSIENT + items[0]] + items[1:] if items else [TRANSIENT]
         spec = ";".join(items)
-        if len(spec) > 72:
-            parts = []
-            for item in items:
-                if parts and len(parts[-1]) + len(item) < 72:
-                    parts[-1] += ";" + item
-                else:
-                    parts.append(item if not parts else ";" + item)
-            spec_src = "(\n    " + "\n    ".join(repr(x) for x in parts) + "\n)"
-        else:
-            spec_src = repr(spec)
         if attr in transient and target != attr and not oneofs and not subs and not patched:
             # LEAF_STRING: nothing to keep (transient), nothing to point to: no list
-            lines.append("%s = %s" % (target, spec_src))
+            leaves[target] = spec
             continue
         # The attribute name doubles as the message's name in errors: it is an identifier, so
         # MicroPython interns it once (a dotted name would be one more string on the heap).
-        lines.append("%s = [%s, %s, %s, %s]" % (target, name_src, spec_src, oneof_src, subs_src))
+        lines.append(
+            "%s = [%s, %s, %s, %s]" % (target, name_src, _wrapped(spec), oneof_src, subs_src)
+        )
     if patches:
+        leaf_lines(leaves)  # a cycle's subs are bound by name at the end
         lines.append("")
         lines.extend(patches)
     return lines

@@ -18,12 +18,12 @@ WIRE_TYPE = b"\x07\x01\x05\x00\x00\x00\x01\x05\x00\x02\x07\x02\x02\x00\x00\x05\x
 def fields_of(desc):
     """The flat field table of a message descriptor, two slots per field: its name and
     `kind | sub << 16 | number << 24` (sub: index of its descriptor in desc[3], the message
-    fields' sub-descriptors), built from the generated "name,number,kind;..." string on first
-    use (tools/devicegen.py explains why descriptors ship as strings) and kept in desc[1],
-    unless the string is marked transient ("~": a message a connection uses once or rarely,
-    whose table is rebuilt on each use rather than held; a transient message with no oneof
-    and no message field is that string alone, no list). Two slots, not four: 16 bytes less
-    per field on a 64-bit heap. Errors name a message with message_name(desc)."""
+    fields' sub-descriptors, see sub_of), built from the generated "name,number,kind;..."
+    string on first use (tools/devicegen.py explains why descriptors ship as strings) and
+    kept in desc[1], unless the string is marked transient ("~": a message a connection uses
+    once or rarely, whose table is rebuilt on each use rather than held; a transient message
+    with no oneof and no message field is that string alone, no list). Two slots, not four:
+    16 bytes less per field on a 64-bit heap. Errors name a message with message_name(desc)."""
     if type(desc) is str:
         spec = desc
     else:
@@ -194,6 +194,28 @@ def located(err):
     return err
 
 
+def sub_of(desc, info):
+    """The descriptor of a message field (`info`: its field table entry). desc[3] is a tuple,
+    or one string of field strings, a line each (devicegen SUBS_TEXT: one str object kept
+    instead of one per message, ~32 B each in ROMFS), cut out here; "@<slice>.<root>" is in
+    another slice (pbrare.lazy_sub)."""
+    subs = desc[3]
+    k = info >> 16 & 0xFF
+    if type(subs) is str:
+        start = 0
+        for _ in range(k):
+            start = subs.find("\n", start) + 1
+        end = subs.find("\n", start)
+        sub = subs[start:] if end < 0 else subs[start:end]
+    else:
+        sub = subs[k]
+    if type(sub) is str and sub.startswith("@"):  # in another slice (devicegen LAZY)
+        from jotunheim.wire.pbrare import lazy_sub
+
+        sub = lazy_sub(sub)
+    return sub
+
+
 def encode_message(desc, msg, out, depth):
     """Appends the encoding of the dict msg (message desc) to the bytearray out."""
     fields = fields_of(desc)
@@ -214,11 +236,7 @@ def encode_message(desc, msg, out, depth):
                 continue
             num = fields[i + 1]
             kind = num & 0xFFFF
-            sub = desc[3][num >> 16 & 0xFF] if kind & 31 == _MESSAGE else None
-            if type(sub) is str and sub.startswith("@"):  # in another slice (devicegen LAZY)
-                from jotunheim.wire.pbrare import lazy_sub
-
-                sub = lazy_sub(sub)
+            sub = sub_of(desc, num) if kind & 31 == _MESSAGE else None
             num >>= 24
             typ = kind & 31
             if kind & _MAP:

@@ -12,6 +12,7 @@ from jotunheim.wire.pbwire import (
     message_name,
     read_text,
     read_varint,
+    sub_of,
     varint_scalar,
 )
 
@@ -165,18 +166,12 @@ def decode_fields(desc, buf, pos, end, depth, msg, budget):
                     if kind & _MAP:
                         from jotunheim.wire.pbmaps import decode_entry
 
-                        entry = desc[3][fields[i + 1] >> 16 & 0xFF]
+                        entry = sub_of(desc, fields[i + 1])
                         decode_entry(entry, buf, pos, stop, depth - 1, msg[name], budget)
                         pos = stop
                         continue
                     cur = None if kind & _REPEATED else msg[name]
-                    sub = desc[3][fields[i + 1] >> 16 & 0xFF]
-                    if type(sub) is str and sub.startswith(
-                        "@"
-                    ):  # in another slice (devicegen LAZY)
-                        from jotunheim.wire.pbrare import lazy_sub
-
-                        sub = lazy_sub(sub)
+                    sub = sub_of(desc, fields[i + 1])
                     v = decode_fields(sub, buf, pos, stop, depth - 1, cur, budget)  # merges
                 elif typ == _STRING:
                     v = read_text(buf, pos, stop)

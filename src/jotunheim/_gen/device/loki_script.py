@@ -3,10 +3,8 @@
 
 def _slice():
     # Locals, not attributes: nested messages' names cost no qstr (tools/devicegen.py).
-    m0 = '~ScriptInput_ParametersEntry;key,1,9;value,2,9'
-    ScriptInput = ['ScriptInput', 'parameters,1,43', None, (m0, )]
-    m2 = '~ScriptResult_MetadataEntry;key,1,9;value,2,9'
-    ScriptResult = ['ScriptResult', 'success,1,8;output,2,9;metadata,3,43', None, (m2, )]
+    ScriptInput = ['ScriptInput', 'parameters,1,43', None, '~ScriptInput_ParametersEntry;key,1,9;value,2,9']
+    ScriptResult = ['ScriptResult', 'success,1,8;output,2,9;metadata,3,43', None, '~ScriptResult_MetadataEntry;key,1,9;value,2,9']
     return ScriptInput, ScriptResult
 
 
