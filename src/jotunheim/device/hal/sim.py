@@ -97,16 +97,9 @@ class SimHal:
     # before the sensor is attached). Each dict is made on first access (__getattr__), so a
     # simulation pays only for the kinds of parts it uses: eight empty dicts made up front
     # cost ~0.4 KB of the live state budget (bench/bench_device.py).
-    _TABLES = (
-        "pins",
-        "pwms",
-        "adc_values",
-        "i2c_buses",
-        "onewire_buses",
-        "dht_devices",
-        "sensors",
-        "_pending",
-    )
+    # (Name lists are one string each, split when used: with the code in ROMFS a tuple and
+    # each of its strings longer than 10 characters are heap objects.)
+    _TABLES = "pins pwms adc_values i2c_buses onewire_buses dht_devices sensors _pending"
     auto_attach = True
 
     def __init__(self, auto_attach=True):
@@ -117,12 +110,12 @@ class SimHal:
     # OneWire parts (sim_pwm_adc, sim_onewire) are served from their modules, loaded on first
     # use: `hal.pwm(5)` calls sim_pwm_adc.pwm(hal, 5). A simulation pays only for the kinds of
     # parts it uses, and a method kept here would cost its function object.
-    _SETUP = ("set_input", "set_adc", "add_dht22", "add_ds18b20", "add_bmp280", "set_sensor")
+    _SETUP = "set_input set_adc add_dht22 add_ds18b20 add_bmp280 set_sensor"
 
     def __getattr__(self, name):
         # Called only for attributes not found normally: the tables above, on first access,
         # and the parts served from other modules.
-        if name in SimHal._TABLES:
+        if name in SimHal._TABLES.split():
             table = {}
             setattr(self, name, table)
             return table
@@ -130,7 +123,7 @@ class SimHal:
             from jotunheim.device.hal import sim_pwm_adc as module
         elif name == "onewire":
             from jotunheim.device.hal import sim_onewire as module
-        elif name in SimHal._SETUP:
+        elif name in SimHal._SETUP.split():
             from jotunheim.device.hal import sim_setup as module
         else:
             raise AttributeError(name)
