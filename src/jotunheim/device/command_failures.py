@@ -39,7 +39,7 @@ def parse_args(text, max_bytes):
 def error_code_of(exc):
     """The CommandResult error_code for an exception raised by a tool."""
     code = getattr(exc, "error_code", None)
-    if code in CODES:
+    if code in CODES.split():
         return code
     if isinstance(exc, asyncio.TimeoutError):
         return "DEADLINE_EXCEEDED"

@@ -25,14 +25,9 @@ _DEFAULT_CACHE_SIZE = const(16)
 MAX_RESULT_BYTES = 32768  # a result must fit one DeviceMessage on a small heap
 _MAX_MESSAGE_CHARS = const(200)
 _MAX_RESULT_DEPTH = const(16)
-CODES = (
-    "INVALID_ARGUMENT",
-    "NOT_FOUND",
-    "DEADLINE_EXCEEDED",
-    "RESOURCE_EXHAUSTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-)
+# The CommandResult error codes, one string split when used (`code in CODES.split()`): with
+# the code in ROMFS a tuple and its strings longer than 10 characters are heap objects.
+CODES = "INVALID_ARGUMENT NOT_FOUND DEADLINE_EXCEEDED RESOURCE_EXHAUSTED INTERNAL UNAVAILABLE"
 
 
 def error_result(command_id, code, message, duration_us=0):
@@ -41,7 +36,7 @@ def error_result(command_id, code, message, duration_us=0):
         "command_id": command_id,
         "success": False,
         "result": b"",
-        "error_code": code if code in CODES else "INTERNAL",
+        "error_code": code if code in CODES.split() else "INTERNAL",
         "error_message": message[:_MAX_MESSAGE_CHARS],
         "duration_us": duration_us,
     }
@@ -209,7 +204,7 @@ class CommandHandler:
             "command_id": cid,
             "success": code == 0,
             "result": body if code == 0 else b"",
-            "error_code": "" if code == 0 else CODES[code - 1],
+            "error_code": "" if code == 0 else CODES.split()[code - 1],
             "error_message": "" if code == 0 else body.decode(),
             "duration_us": took,
         }
@@ -226,7 +221,7 @@ class CommandHandler:
             buf[start:end] = b""
             self._n -= 1
         ok = result["success"]
-        entry.append(0 if ok else CODES.index(result["error_code"]) + 1)
+        entry.append(0 if ok else CODES.split().index(result["error_code"]) + 1)
         put_varint(entry, max(0, result["duration_us"]))
         entry.extend(result["result"] if ok else result["error_message"].encode())
         record = bytearray()

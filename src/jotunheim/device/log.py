@@ -5,8 +5,9 @@ unless the application injects a `Logger`. Callers must never pass secrets as ar
 """
 
 # Levels are the indexes of these names: ERROR 0, WARN 1, INFO 2, DEBUG 3 (plain numbers in
-# the methods below rather than four module-level names: every loaded name costs heap).
-LEVEL_NAMES = ("ERROR", "WARN", "INFO", "DEBUG")
+# the methods below rather than four module-level names: every loaded name costs heap). One
+# string split when used: with the code in ROMFS a tuple is a heap object.
+LEVEL_NAMES = "ERROR WARN INFO DEBUG"
 
 
 def level_number(level):
@@ -15,8 +16,9 @@ def level_number(level):
         name = level.upper()
         if name == "WARNING":
             name = "WARN"
-        if name in LEVEL_NAMES:
-            return LEVEL_NAMES.index(name)
+        names = LEVEL_NAMES.split()
+        if name in names:
+            return names.index(name)
     elif isinstance(level, int) and level is not True and level is not False and 0 <= level <= 3:
         return level
     raise ValueError("unknown log level %r (expected ERROR, WARN, INFO or DEBUG)" % (level,))
@@ -77,7 +79,7 @@ class Logger:
             except Exception:
                 msg = "%s (bad log args: %d)" % (msg, len(args))
         try:
-            root.sink("%s %s: %s" % (LEVEL_NAMES[level], self.name, msg))
+            root.sink("%s %s: %s" % (LEVEL_NAMES.split()[level], self.name, msg))
         except Exception:
             pass
 
