@@ -72,7 +72,7 @@ class BMP280:
         if self.trim[0] == 0 or self.trim[3] == 0:
             raise failure("BMP280", _BLANK_TRIM, self.name)
         # No IIR filter, so a forced reading is the raw reading.
-        self._io(_REG_CONFIG, bytes((0,)))
+        self._io(_REG_CONFIG, bytes(1))  # one zero byte
 
     def _io(self, reg, arg):
         # Reads `arg` bytes (an int) or writes `arg` (bytes) at register `reg`: one place turns

@@ -42,7 +42,7 @@ class LED:
             level = 1.0 if value else 0.0
         elif isinstance(value, (int, float)) and 0 <= value <= 1:
             level = float(value)
-            if not self.dimmable and level not in (0.0, 1.0):
+            if not self.dimmable and level != 0.0 and level != 1.0:
                 raise failure("LED", _NEEDS_PWM, self.name)
         else:
             raise failure("LED", _BAD_VALUE, self.name, value)

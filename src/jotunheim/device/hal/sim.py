@@ -131,7 +131,7 @@ class SimHal:
         return lambda *args, **values: fn(self, *args, **values)
 
     def pin(self, num, mode="in"):
-        if mode not in ("in", "out", "in_pullup"):
+        if mode != "in" and mode != "out" and mode != "in_pullup":  # (no tuple object)
             raise ValueError("pin mode must be in, out or in_pullup, got %r" % (mode,))
         p = self.pins.get(num)
         if p is None:

@@ -128,9 +128,9 @@ class SimBMP280:
     def write_registers(self, reg, data):
         for i in range(len(data)):
             r = reg + i
-            if r in (0xF4, 0xF5):  # ctrl_meas, config
+            if r == 0xF4 or r == 0xF5:  # ctrl_meas, config
                 self.regs[r] = data[i]
-                if r == 0xF4 and data[i] & 3 in (1, 2):
+                if r == 0xF4 and (data[i] & 3 == 1 or data[i] & 3 == 2):  # forced mode
                     self._measure()
                     self.regs[0xF4] &= 0xFC  # forced mode ends in sleep mode
 
