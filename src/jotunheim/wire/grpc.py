@@ -95,23 +95,33 @@ def encode_timeout(seconds):
     for i, size in enumerate((1, 1000, 1000000, 60000000, 3600000000)):
         count = (us + size - 1) // size
         if count < 100000000 or i == 4:
-            return b"%d%c" % (min(count, 99999999), b"umSMH"[i])
+            # str constants this short are qstrs (bytes constants are heap objects in ROMFS)
+            return ("%d%s" % (min(count, 99999999), "umSMH"[i : i + 1])).encode()
 
 
 # Metadata encoding, -bin base64, percent-decoding and non-UTF-8 text live in grpc_metadata,
 # imported where they are needed: the device's own calls send no metadata and get no -bin
 # values or grpc-message on success, so that code stays off the heap.
 
+# The header names and values read from responses, in one constant split when used (as the
+# request's, _REQUEST below): with the code in ROMFS every bytes constant is a heap object
+# (~48 B) for as long as the module is loaded, and these are read per call, not per message.
+_RESPONSE = const(
+    b": content-type application/grpc grpc- :status 200 grpc-status grpc-message"
+    b" grpc-status-details-bin"
+)
+
 
 def decode_metadata(headers):
     """Response header tuples -> [(str, str|bytes)], without pseudo and gRPC headers."""
     out = []
+    pseudo, content_type, _, reserved = _RESPONSE.split()[:4]
     for name, value in headers:
         # HTTP/gRPC machinery, not metadata for the application: pseudo-headers,
         # content-type, and the "grpc-" names the gRPC spec reserves (grpc-status, ...,
         # grpc-accept-encoding, which grpcio sends with every response: a long-lived call
         # kept it as metadata, ~0.2 KB of the device's heap).
-        if name.startswith(b":") or name.startswith(b"grpc-") or name == b"content-type":
+        if name.startswith(pseudo) or name.startswith(reserved) or name == content_type:
             continue
         key = _text(name)
         if key.endswith("-bin"):
@@ -136,21 +146,24 @@ def _text(raw):
 # The request headers' own names and values in one constant, split per call: each bytes
 # constant is an object of ~64 bytes on the device's heap for as long as the module is
 # loaded, while the headers a call builds are garbage once HPACK has encoded them.
-_REQUEST = const(b":method POST :scheme :path :authority te trailers user-agent grpc-timeout")
+_REQUEST = const(
+    b":method POST :scheme :path :authority te trailers content-type application/grpc"
+    b" user-agent grpc-timeout"
+)
 
 
 def request_headers(path, authority, scheme=b"http", timeout=None, metadata=None, ua=None):
     """The HEADERS of a call, pseudo-headers first (RFC 9113 8.3)."""
-    method, post, scheme_name, path_name, authority_name, te, trailers, ua_name, timeout_name = (
-        _REQUEST.split()
-    )
+    names = _REQUEST.split()
+    method, post, scheme_name, path_name, authority_name, te, trailers = names[:7]
+    content_type, grpc_type, ua_name, timeout_name = names[7:]
     headers = [
         (method, post),
         (scheme_name, scheme),
         (path_name, path if isinstance(path, bytes) else path.encode()),
         (authority_name, authority),
         (te, trailers),
-        (b"content-type", b"application/grpc"),
+        (content_type, grpc_type),
     ]
     if ua:
         headers.append((ua_name, ua))
@@ -173,12 +186,9 @@ def header_value(headers, name):
 
 def check_response_headers(headers):
     """Validates the first HEADERS; returns a GrpcError to end the call with, or None."""
-    ctype = header_value(headers, b"content-type")
-    if (
-        header_value(headers, b":status") == b"200"
-        and ctype
-        and ctype.startswith(b"application/grpc")
-    ):
+    _, content_type, grpc_type, _, status, ok = _RESPONSE.split()[:6]
+    ctype = header_value(headers, content_type)
+    if header_value(headers, status) == ok and ctype and ctype.startswith(grpc_type):
         return None  # what every gRPC server sends; anything else is examined in grpc_failures
     from jotunheim.wire.grpc_failures import response_headers_error
 
@@ -187,9 +197,10 @@ def check_response_headers(headers):
 
 def status_from_trailers(headers):
     """(status, message, details) from trailers (or a trailers-only response)."""
-    raw = header_value(headers, b"grpc-status")
-    msg = header_value(headers, b"grpc-message")
-    det = header_value(headers, b"grpc-status-details-bin")
+    status, message, details = _RESPONSE.split()[6:]
+    raw = header_value(headers, status)
+    msg = header_value(headers, message)
+    det = header_value(headers, details)
     if raw is not None and raw.isdigit() and not msg and not det:
         return int(raw), "", None  # the usual trailers: a status code and nothing else
     from jotunheim.wire.grpc_failures import trailers_status
