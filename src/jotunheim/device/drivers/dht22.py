@@ -5,8 +5,9 @@ from jotunheim.compat import const, ticks_diff, ticks_ms
 from jotunheim.device.drivers import DriverError, failure
 
 # Datasheet operating range; a frame outside it is noise that happened to pass the checksum.
-_MIN_C = const(-40.0)
-_MAX_C = const(80.0)
+# (Ints: a float constant is a heap object from ROMFS, and the comparison is the same.)
+_MIN_C = const(-40)
+_MAX_C = const(80)
 # Failure messages: numbers into drivers/messages.py DHT22 (loaded on the first failure).
 _FRAME_SIZE = const(0)
 _CHECKSUM = const(1)
