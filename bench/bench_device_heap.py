@@ -5,13 +5,16 @@ loaded module's own heap, with --scan the smallest heap at which the flow passes
 `python bench/bench_device_heap.py [--loki] [--scan] [--modules]` starts a real hub (and Loki
 with --loki), runs the agent under `tests/e2e/mp_heap_probe.py`, drives set_led, sensor reads
 and a script tool from a grpcio operator, then restarts the hub (the device reconnects).
-`--own M1 M2 ...` prints only those modules' own heap (each imported on top of its imports),
-without the qstr-pool growth its import happened to cause (shown apart).
+`--example` runs the example device a newcomer copies (examples/device/device.json) and calls
+every one of its tools instead. `--own M1 M2 ...` prints only those modules' own heap (each
+imported on top of its imports), without the qstr-pool growth its import happened to cause
+(shown apart).
 `--scan --romfs` scans with the agent run as `jotunheim device run --romfs` runs it (code in
 the cached ROMFS image, the heap asked being the runtime's own, the image added on top).
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -44,6 +47,44 @@ def _probe_argv(heap, *args):
     return argv[:3] + [PROBE] + list(args), env
 
 
+# --example: the example device a newcomer copies (examples/device/device.json) with every
+# one of its tools called, instead of the flow's smaller settings.
+EXAMPLE = os.path.join(ROOT, "examples", "device", "device.json")
+EXAMPLE_CALLS = [
+    ("read_room", {}),
+    ("read_water", {}),
+    ("read_air", {}),
+    ("set_pump", {"on": True}),
+    ("set_status", {"on": True}),
+    ("set_led", {"pin": 2, "on": True}),
+    ("gpio_read", {"pin": 12}),
+    ("gpio_write", {"pin": 13, "value": 1}),
+    ("pwm_set", {"pin": 14, "duty": 0.5}),
+    ("adc_read", {"pin": 12}),
+    ("blink", {"times": 2}),
+]
+_example = False  # set by main()
+
+
+def _settings(path, device_id, key, hub, work, loki):
+    """The flow's settings (demo.device_settings), or with --example the example device's with
+    this hub, key and Loki (its script's directory copied beside it)."""
+    if not _example:
+        device_settings(path, device_id, key, hub.address, work, loki_address=loki)
+        return
+    with open(EXAMPLE) as f:
+        data = json.load(f)
+    data["identity"].update(device_id=device_id, name=device_id, key=key)
+    data["hub"].update(addresses=[hub.address], tls=False)
+    data["loki"].update(mode="remote" if loki else "off", address=loki or "127.0.0.1:9")
+    data["ota_update_settings"]["slot_dir"] = os.path.join(work, device_id + "-ota")
+    scripts = os.path.join(work, "scripts")
+    if not os.path.isdir(scripts):
+        shutil.copytree(os.path.join(os.path.dirname(EXAMPLE), "scripts"), scripts)
+    with open(path, "w") as f:
+        json.dump(data, f)
+
+
 def _commands(op, device_id, loki):
     """The flow's commands, three rounds: set_led, sensor reads, a counter (and a Loki script
     tool); RuntimeError with the device's answer on the first that fails."""
@@ -53,6 +94,8 @@ def _commands(op, device_id, loki):
         ("read_air", {}),
         ("count", {"tag": "heap"}),
     ]
+    if _example:
+        calls = list(EXAMPLE_CALLS)
     if loki:
         calls.append(("add", {"a": 2, "b": 3}))
     for tool, params in calls * 3:
@@ -86,7 +129,7 @@ def run_flow(work, hub, op, loki, heap, n, image=None, preload=None, ask=""):
     device_id = "heap-%d" % n
     key = op.provision(device_id)
     path = os.path.join(work, device_id + ".json")
-    device_settings(path, device_id, key, hub.address, work, loki_address=loki)
+    _settings(path, device_id, key, hub, work, loki)
     if image:
         argv, env = _probe_argv(heap, "agent-rom", image, path)
     elif preload:
@@ -130,7 +173,7 @@ def run_romfs_flow(work, hub, op, loki, heap, n):
     device_id = "heap-rom-%d" % n
     key = op.provision(device_id)
     path = os.path.join(work, device_id + ".json")
-    device_settings(path, device_id, key, hub.address, work, loki_address=loki)
+    _settings(path, device_id, key, hub, work, loki)
     argv, env = micropython_romfs_command(path, heap)
     dev = Proc(argv, path + ".out", env).start()
     ok = False
@@ -192,6 +235,11 @@ def main():
     ap.add_argument("--step", type=int, default=8, help="scan: step in KB (default 8)")
     ap.add_argument("--lo", type=int, default=96, help="scan: a heap (KB) that fails")
     ap.add_argument("--hi", type=int, default=512, help="scan: a heap (KB) that passes")
+    ap.add_argument(
+        "--example",
+        action="store_true",
+        help="the example device (examples/device/device.json) with every tool called",
+    )
     ap.add_argument("--own", nargs="+", metavar="MODULE", help="only these modules' own heap")
     ap.add_argument(
         "--romfs",
@@ -202,6 +250,8 @@ def main():
     if args.romfs and not args.scan:
         ap.error("--romfs goes with --scan (the flow table always measures both)")
 
+    global _example
+    _example = args.example
     from jotunheim.cli.device_cmd import precompile
 
     built = precompile()
