@@ -261,7 +261,15 @@ def main():
     ap.add_argument("--modules", nargs="+", metavar="MODULE", help="census of these, no flow")
     ap.add_argument("--names", nargs="+", metavar="MODULE", help="list these modules' unique")
     ap.add_argument("--top", type=int, default=25, help="longest qstrs to list")
+    ap.add_argument(
+        "--example", action="store_true", help="the example device's flow (bench_device_heap)"
+    )
     args = ap.parse_args()
+    if args.example:
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        import bench_device_heap
+
+        bench_device_heap._example = True
 
     from jotunheim.cli.device_cmd import precompile
 
