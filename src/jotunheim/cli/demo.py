@@ -293,6 +293,9 @@ def precompile_micropython():
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 LOKI_TOOLS = os.path.join(ROOT, "examples", "loki", "tools.json")
 DEMO_DEVICES = (("kitchen-1", "cpython"), ("garage-1", "cpython"), ("attic-1", "micropython"))
+# The MicroPython device gets the heap of DESIGN section 4's budget (its code in ROMFS, as on a
+# board with the runtime in flash: `device run --runtime micropython`'s default).
+DEMO_HEAP = "128k"
 OTA_DEVICE = "kitchen-1"  # the device the OTA step updates (jotunheim/ota/demo_step.py)
 
 
@@ -400,10 +403,13 @@ def run_demo(work):
             settings[device_id] = path
             if device_id == OTA_DEVICE:  # OTA step: this device trusts the demo signing key
                 ota_demo.trust(path, work)
-            dev = DeviceProcess(path, runtime, log_path=os.path.join(work, device_id + ".log"))
+            heap = DEMO_HEAP if runtime == "micropython" else None
+            log_path = os.path.join(work, device_id + ".log")
+            dev = DeviceProcess(path, runtime, heap=heap, log_path=log_path)
             procs.append(dev.start())
             devices[device_id] = dev
-            n.say("device %-10s provisioned, agent started (%s)" % (device_id, runtime))
+            what = runtime + (", %s heap, code in ROMFS" % heap if heap else "")
+            n.say("device %-10s provisioned, agent started (%s)" % (device_id, what))
 
         n.step("Connect: challenge -> hello (HMAC proof) -> welcome -> capabilities")
         for device_id, _ in DEMO_DEVICES:
@@ -450,7 +456,7 @@ def run_demo(work):
         n.say("%s killed (SIGKILL); hub marks it offline" % victim)
         start = time.monotonic()
         devices[victim] = DeviceProcess(
-            settings[victim], "micropython", log_path=os.path.join(work, victim + ".log")
+            settings[victim], "micropython", DEMO_HEAP, os.path.join(work, victim + ".log")
         )
         procs.append(devices[victim].start())
         op.wait_status(victim, proc=devices[victim].proc)
