@@ -360,3 +360,17 @@ def test_transient_messages_convert_on_each_use_and_keep_no_field_table():
     # a message that is not transient keeps its table once converted
     pb.encode(hub_s.DeviceMessage, {"heartbeat": {"seq": 1}})
     assert type(fields_of(hub_s.DeviceMessage)) is tuple
+
+
+def test_transient_tables_are_rebuilt_on_micropython_and_kept_on_cpython():
+    # "~" spares a board's heap; a host has none to spare and keeps the table (by its string)
+    from jotunheim._gen.device import hub_session as hub_s
+    from jotunheim.compat import IS_MICROPYTHON
+    from jotunheim.wire.pbwire import fields_of, sub_of
+
+    hub_fields = fields_of(hub_s.HubMessage)
+    desc = sub_of(hub_s.HubMessage, hub_fields[hub_fields.index("welcome") + 1])
+    first, again = fields_of(desc), fields_of(desc)
+    assert first == again == fields_of(hub_d.Welcome)
+    assert (first is again) is not IS_MICROPYTHON
+    assert type(desc) is str  # the descriptor itself is never changed
