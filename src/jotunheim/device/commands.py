@@ -12,7 +12,7 @@ import asyncio
 import gc
 import json
 
-from jotunheim.compat import const, ticks_diff, ticks_us
+from jotunheim.compat import const, ticks_diff, ticks_ms, ticks_us
 from jotunheim.device.tools import InvalidArgument, ToolError
 from jotunheim.wire.pbwire import put_varint, read_varint
 
@@ -246,13 +246,14 @@ class CommandHandler:
             return error_result(cid, exc.error_code, str(exc))
         started = []  # the tool's body ran (else the scheduler held it back until the deadline)
         start = ticks_us()
+        start_ms = ticks_ms()  # for the deadline: 32-bit ticks_us wrap after ~9 minutes
         error = None
         try:
             # The deadline bounds the wait for a slot (the scheduler's wait_ms) and an async
             # tool's run (_run_tool): no asyncio.wait_for task pair around a command the
             # scheduler admits at once, live while it checks memory (~0.4 KB).
             value = await self.limiter.run(
-                _run_tool, self, tool, params, started, deadline, start,
+                _run_tool, self, tool, params, started, deadline, start_ms,
                 priority="user", wait_ms=deadline,
             )  # fmt: skip
             check_json(value, tool.name)
@@ -279,10 +280,10 @@ class CommandHandler:
         }
 
 
-async def _run_tool(handler, tool, params, started, deadline, start):
+async def _run_tool(handler, tool, params, started, deadline, start_ms):
     # What the scheduler admits for execute(): a module function given arguments, not a
     # closure, whose cells would be live on every command while the scheduler checks memory.
-    # An async tool gets what is left of the deadline (`start`: ticks_us() at the command's
+    # An async tool gets what is left of the deadline (`start_ms`: ticks_ms() at the command's
     # start); a plain function cannot be interrupted anyway.
     started.append(True)
     handler.active += 1
@@ -290,7 +291,7 @@ async def _run_tool(handler, tool, params, started, deadline, start):
     try:
         value = tool.handler(params)
         if hasattr(value, "send"):  # coroutine: async handler
-            left = deadline - ticks_diff(ticks_us(), start) // 1000
+            left = deadline - ticks_diff(ticks_ms(), start_ms)
             value = await asyncio.wait_for(value, max(0, left) / 1000)
         return value
     finally:

@@ -22,16 +22,16 @@ class ConcurrencyLimiter:
         self._waiters = []
 
     async def run(self, coro_fn, *args, priority="user", wait_ms=None):
-        acquire = self._acquire()
-        if wait_ms is not None:  # asyncio.TimeoutError when no slot comes within wait_ms
-            acquire = asyncio.wait_for(acquire, wait_ms / 1000)
-        await acquire
+        await self._acquire(wait_ms)
         try:
             return await coro_fn(*args)
         finally:
             self._release()
 
-    async def _acquire(self):
+    async def _acquire(self, wait_ms=None):
+        # asyncio.TimeoutError when no slot comes within wait_ms. Only the event wait is
+        # bounded: a wait_for around all of this could, on MicroPython, time out a holder
+        # _release() has just handed its slot, and the slot would be lost.
         if self.active < self.limit and not self._waiters:
             self.active += 1
             return
@@ -42,8 +42,11 @@ class ConcurrencyLimiter:
         ev = asyncio.Event()
         self._waiters.append(ev)
         try:
-            await ev.wait()
-        except BaseException:  # cancelled (deadline) while queued
+            if wait_ms is None:
+                await ev.wait()
+            else:
+                await asyncio.wait_for(ev.wait(), wait_ms / 1000)
+        except BaseException:  # cancelled or timed out while queued
             if ev in self._waiters:
                 self._waiters.remove(ev)
             else:

@@ -102,12 +102,7 @@ class PriorityScheduler:
         else:  # queued until admitted, or refused (ResourceExhausted)
             from jotunheim.device import scheduler_wait
 
-            waiting = scheduler_wait.wait(self, priority)
-            if wait_ms is not None:
-                import asyncio
-
-                waiting = asyncio.wait_for(waiting, wait_ms / 1000)
-            await waiting
+            await scheduler_wait.wait(self, priority, wait_ms)
         try:
             return await coro_fn(*args)
         finally:

@@ -24,10 +24,13 @@ class ResourceExhausted(JotunheimError):
     slow_down = True
 
 
-async def wait(sched, priority):
+async def wait(sched, priority, wait_ms=None):
     """Queues work of `priority` on `sched` and returns once it holds a slot (counted in
     sched.active); raises ResourceExhausted when user work finds the user queue full, or
-    waited longer than sched.queue_timeout_ms."""
+    waited longer than sched.queue_timeout_ms, and asyncio.TimeoutError when not admitted
+    within `wait_ms`. The bound is checked here, not by a wait_for around this coroutine:
+    MicroPython's wait_for can time out a wait that has just been admitted, and the slot
+    would then never be handed back."""
     if priority == _USER:
         if type(sched._user_waiters) is tuple:  # first use: the class default is ()
             sched._user_waiters = []
@@ -51,18 +54,30 @@ async def wait(sched, priority):
     started = sched._now()
     try:
         while not waiter[_ADMITTED]:
-            if priority != _USER:
+            step = sched.recheck_ms if priority == _USER else None
+            if wait_ms is not None:
+                left = wait_ms - ticks_diff(sched._now(), started)
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                step = left if step is None else min(step, left)
+            if step is None:  # system work, unbounded: a freed slot wakes it
                 await waiter[_EVENT].wait()
                 continue
             try:
-                await asyncio.wait_for(waiter[_EVENT].wait(), sched.recheck_ms / 1000)
+                await asyncio.wait_for(waiter[_EVENT].wait(), step / 1000)
             except asyncio.TimeoutError:
+                if waiter[_ADMITTED]:  # admitted as the wait timed out: keep the slot
+                    break
+                if wait_ms is not None and ticks_diff(sched._now(), started) >= wait_ms:
+                    raise  # the deadline, not a re-check: no admission past it
                 # Memory may have recovered without any task ending. Only the head of the
                 # queue re-checks: each check may run gc.collect() at critical.
-                if queue and queue[0] is waiter:
+                if priority == _USER and queue and queue[0] is waiter:
                     dispatch(sched)
             if waiter[_ADMITTED]:
                 break
+            if priority != _USER:
+                continue
             if (
                 sched.queue_timeout_ms is not None
                 and ticks_diff(sched._now(), started) >= sched.queue_timeout_ms
