@@ -3,7 +3,6 @@ from the settings. It runs once per process, so Agent.__init__ imports it for th
 on MicroPython, drops it again: the running agent does not keep this code in its heap."""
 
 import gc
-import sys
 
 from jotunheim.compat import const
 
@@ -67,18 +66,12 @@ def build(agent, settings_path, hal, logger, channel_factory):
     agent.negotiator = CapabilityNegotiator(builder, propagator=agent.propagator)
     agent.wifi = None
     if settings.section("network")["wifi"].get("ssid"):
-        wire = "jotunheim.device.session_wire"
-        wire_loaded = wire in sys.modules  # wifi imports its Backoff
-        from jotunheim.device.wifi import agent_wifi  # boards only: see agent_wifi
+        if _wlan_here():
+            from jotunheim.device.wifi import agent_wifi  # boards only
 
-        agent.wifi = agent_wifi(settings, log)
-        if agent.wifi is None:  # no WLAN here (a host): keep no WiFi code either
-            from jotunheim.compat import IS_MICROPYTHON, unload
-
-            if IS_MICROPYTHON:
-                unload("jotunheim.device.wifi", "jotunheim.device.wlan")
-                if not wire_loaded:  # the session loads it at its first failed connect
-                    unload(wire)
+            agent.wifi = agent_wifi(settings, log)
+        else:  # a host: no WiFi code loaded (its names would stay as qstrs after an unload)
+            log.info("no WLAN interface here: using the host network")
     agent.monitor = ResourceMonitor(memory=memory, scheduler=scheduler, wifi=agent.wifi)
     agent.session = DeviceSession(
         settings,
@@ -130,4 +123,16 @@ def path_exists(path):
         os.stat(path)
         return True
     except OSError:
+        return False
+
+
+def _wlan_here():
+    """True where the runtime has a WLAN interface (a board's `network.WLAN`): CPython and
+    the unix port have none (the unix port's `network` module lacks WLAN) and use the host's
+    network."""
+    try:
+        import network
+
+        return hasattr(network, "WLAN")
+    except ImportError:
         return False

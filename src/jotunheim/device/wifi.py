@@ -228,16 +228,9 @@ def _static_config(ip):
 
 
 def agent_wifi(settings, log):
-    """The agent's WifiManager (settings that name a network): None when the runtime has no
-    WLAN interface (CPython, the unix port), which then uses the host's network. Here rather
-    than in the agent so that a device without WiFi settings never loads these names."""
-    try:
-        import network
-
-        network.WLAN  # noqa: B018 - probing: the unix port's `network` has no WLAN
-    except (ImportError, AttributeError):
-        log.info("no WLAN interface here: using the host network")
-        return None
+    """The agent's WifiManager (settings that name a network, on a runtime with a WLAN
+    interface: agent_build checks both). Here rather than in the agent so that a device
+    without WiFi never loads these names."""
     return WifiManager.from_settings(
         {
             "network": settings.section("network"),
