@@ -67,15 +67,42 @@ def test_wifi_settings_on_a_host_keep_no_wifi_code():
     from jotunheim.compat import IS_MICROPYTHON
 
     wire = "jotunheim.device.session_wire"
-    wire_before = wire in sys.modules
+    before = {m for m in ("jotunheim.device.wifi", "jotunheim.device.wlan", wire)
+              if m in sys.modules}  # fmt: skip
     agent = _agent(ssid="home")
     assert agent.wifi is None  # no network.WLAN here: the host's network is used
-    if IS_MICROPYTHON:
-        assert "jotunheim.device.wifi" not in sys.modules
-        assert "jotunheim.device.wlan" not in sys.modules
-        if not wire_before:  # wifi's Backoff: the session loads it at a failed connect
-            assert wire not in sys.modules
-            assert agent.session.backoff is None
+    # never imported (an unload would still leave its names as qstrs on MicroPython)
+    for module in ("jotunheim.device.wifi", "jotunheim.device.wlan"):
+        assert module in before or module not in sys.modules, module
+    if IS_MICROPYTHON and wire not in before:  # the session loads it at a failed connect
+        assert wire not in sys.modules
+        assert agent.session.backoff is None
+
+
+def test_wifi_settings_on_a_board_make_the_wifi_manager():
+    # A board's `network` has WLAN: the agent builds its WifiManager over it (not started
+    # until the agent runs). A stand-in module plays the board's here.
+    import sys
+
+    class _WLAN:
+        def __init__(self, iface):
+            self.iface = iface
+
+    class _Network:
+        STA_IF = 0
+        WLAN = _WLAN
+
+    real = sys.modules.get("network")
+    sys.modules["network"] = _Network()
+    try:
+        agent = _agent(ssid="home")
+    finally:
+        if real is None:
+            del sys.modules["network"]
+        else:
+            sys.modules["network"] = real
+    assert agent.wifi is not None and agent.wifi.ssid == "home"
+    assert agent.monitor.wifi is agent.wifi
 
 
 class _LokiChannel:
@@ -151,3 +178,53 @@ async def test_a_loki_client_given_to_the_builder_is_kept():
     b.configure()
     assert await b.registry.get("add").handler({}) == 5
     assert ch.closed == 1 and b._loki is client
+
+
+async def test_a_short_heap_never_lets_go_of_a_client_another_call_is_dialing_on():
+    # Call A's dial fails while call B waits for the client's lock: A ends with no channel and
+    # no call counted on the client, but B is still to dial on it. The client must stay (a
+    # new one would dial Loki beside B: two connections on a short heap).
+    import asyncio
+
+    dials = {"now": 0, "most": 0, "made": 0}
+
+    class SlowChannel(_LokiChannel):
+        def __init__(self, fails):
+            self.fails = fails
+
+        async def connect(self):
+            dials["now"] += 1
+            dials["most"] = max(dials["most"], dials["now"])
+            try:
+                await asyncio.sleep(0.02)
+                if self.fails:
+                    raise OSError(111)
+            finally:
+                dials["now"] -= 1
+
+    def factory(host, port):
+        dials["made"] += 1
+        return SlowChannel(fails=dials["made"] == 1)
+
+    b = _loki_tool_builder()
+    add = b.registry.get("add")
+    first = b._loki_client()
+    first.retries = 0  # A fails at once
+    first._factory = factory
+    first.free_heap = lambda: 1024
+
+    async def call():
+        try:
+            return await add.handler({})
+        except Exception as exc:  # A: Loki unreachable
+            return type(exc).__name__
+
+    a = asyncio.create_task(call())
+    await asyncio.sleep(0.005)
+    b_task = asyncio.create_task(call())
+    await asyncio.sleep(0.03)  # A has failed; B is dialing
+    assert b._loki_client() is first
+    c = asyncio.create_task(call())
+    results = [await a, await b_task, await c]
+    assert results[0] != 5 and results[1:] == [5, 5], results
+    assert dials["most"] == 1  # one connect at a time

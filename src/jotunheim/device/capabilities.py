@@ -73,6 +73,7 @@ class CapabilityBuilder:
     script_dir = ""
     _loki = None
     _made_loki = False  # _loki was made by _loki_client (not given to the constructor)
+    _loki_calls = 0  # Loki tool calls in flight (loki_call.LokiCall)
     # The running version when OTA booted an installed update: the settings file keeps the
     # factory one, and a settings reload must not announce that again.
     firmware_version = None

@@ -34,11 +34,18 @@ class LokiCall:
             # failing on a fragmented heap (the Loki flow at 120k in ROMFS failed 1 run in 3
             # without it, 0 in 6 with it). A roomy heap keeps its channel open: no collect.
             gc.collect()
-        client = builder._loki_client()
+        # Counted from before the client is fetched: a call waiting for the client's lock or
+        # still dialing is not in client._calls yet, and the client must not be let go then
+        # (the next call would make a second one and dial Loki beside it).
+        builder._loki_calls += 1
+        client = None
         try:
+            client = builder._loki_client()
             return await client.call(self.script, params)
         finally:
-            _let_go(builder, client)
+            builder._loki_calls -= 1
+            if client is not None and not builder._loki_calls:
+                _let_go(builder, client)
 
 
 def _let_go(builder, client):
@@ -46,7 +53,8 @@ def _let_go(builder, client):
     # Then the client goes too, with its module on MicroPython (~2 KB of heap even with the
     # code in ROMFS), when the builder made it: the next call makes a new one from the
     # settings (~0.5 ms; on a short heap it dials Loki again anyway). A client given to the
-    # builder, one still open or busy, and any client on a roomy heap stay.
+    # builder, one still open or busy (another call in flight: the caller checks), and any
+    # client on a roomy heap stay.
     if not IS_MICROPYTHON or builder._loki is not client or not builder._made_loki:
         return
     if client._channel is None and not client._calls:
