@@ -106,6 +106,9 @@ def encode_timeout(seconds):
 # The header names and values read from responses, in one constant split when used (as the
 # request's, _REQUEST below): with the code in ROMFS every bytes constant is a heap object
 # (~48 B) for as long as the module is loaded, and these are read per call, not per message.
+# Three functions unpack it by position (0 ":", 1 content-type, 2 application/grpc, 3
+# "grpc-", 4 :status, 5 200, 6 grpc-status, 7 grpc-message, 8 grpc-status-details-bin):
+# append, never insert (tests/device/test_grpc_framing.py pins the words).
 _RESPONSE = const(
     b": content-type application/grpc grpc- :status 200 grpc-status grpc-message"
     b" grpc-status-details-bin"

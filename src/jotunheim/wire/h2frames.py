@@ -164,7 +164,8 @@ class FrameBuffer:
 # Events are tuples, led by their kind (a number; the names are h2names', as are the RFC's
 # numbers), then what the event's class took before, in that order. Eleven small classes were
 # 2.1 KB of every device's heap even with the code in ROMFS (~0.25 KB a class); a tuple costs
-# no code and less than an instance per event. h2rare.event_name/event_repr print them.
+# no code and less than an instance per event. h2names.event_name and h2rare.event_repr
+# print them.
 #   (DATA_RECEIVED, stream_id, data, flow_controlled_length, end_stream)  body bytes; pass
 #       flow_controlled_length to acknowledge_received_data once consumed
 #   (HEADERS_RECEIVED, stream_id, headers, end_stream)  a response's first non-1xx HEADERS
