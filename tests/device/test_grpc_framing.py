@@ -253,13 +253,3 @@ def test_call_encodes_into_one_buffer_unless_a_large_bytes_value_is_held():
             assert type(out) is tuple and len(out) == 1
         else:
             assert type(out) is list and [p for p in out if p is body] == [body]
-
-
-def test_the_response_words_are_where_their_readers_take_them():
-    # decode_metadata, the status readers and trailers unpack grpc._RESPONSE by position
-    from jotunheim.wire import grpc
-
-    assert grpc._RESPONSE.split() == [
-        b":", b"content-type", b"application/grpc", b"grpc-", b":status", b"200",
-        b"grpc-status", b"grpc-message", b"grpc-status-details-bin",
-    ]  # fmt: skip

@@ -108,7 +108,7 @@ def encode_timeout(seconds):
 # (~48 B) for as long as the module is loaded, and these are read per call, not per message.
 # Three functions unpack it by position (0 ":", 1 content-type, 2 application/grpc, 3
 # "grpc-", 4 :status, 5 200, 6 grpc-status, 7 grpc-message, 8 grpc-status-details-bin):
-# append, never insert (tests/device/test_grpc_framing.py pins the words).
+# append, never insert (tests/unit/wire_grpc/test_grpc_response_words.py pins them).
 _RESPONSE = const(
     b": content-type application/grpc grpc- :status 200 grpc-status grpc-message"
     b" grpc-status-details-bin"
