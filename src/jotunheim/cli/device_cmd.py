@@ -178,9 +178,41 @@ PRUNE_KEEP = 4
 PRUNE_AGE_S = 3600
 
 
+def hold_build(built):
+    """Marks a precompile cache build as in use for as long as the returned file stays open
+    (a shared lock on its `.complete`; the kernel drops it when the process ends, however it
+    ends): _prune leaves such a build alone. None where there is no flock (or no build)."""
+    try:
+        import fcntl
+
+        f = open(Path(built) / ".complete", "rb")
+    except (ImportError, OSError, TypeError):
+        return None
+    try:
+        fcntl.flock(f, fcntl.LOCK_SH)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
+def _in_use(entry):
+    try:
+        import fcntl
+
+        with open(entry / ".complete", "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when f closes
+    except ImportError:
+        return False
+    except OSError:  # held by a running device (hold_build), or unreadable: keep it
+        return True
+    return False
+
+
 def _prune(cache_root, keep):
     """Removes old builds from the precompile cache: all but the PRUNE_KEEP newest, and
-    never one younger than PRUNE_AGE_S or `keep`."""
+    never one younger than PRUNE_AGE_S, `keep`, or one a running device holds (hold_build:
+    an OTA reboot imports from it again)."""
     builds = []
     for entry in cache_root.iterdir():
         try:
@@ -190,7 +222,7 @@ def _prune(cache_root, keep):
     builds.sort(reverse=True)
     limit = time.time() - PRUNE_AGE_S
     for mtime, entry in builds[PRUNE_KEEP:]:
-        if mtime < limit and entry != keep:
+        if mtime < limit and entry != keep and not _in_use(entry):
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -367,8 +399,13 @@ def cmd_run(args):
             sys.stderr.flush()
             os.execv(sys.executable, sys.orig_argv)
         return rc
+    try:
+        heap_bytes(args.heap)  # every mode: MicroPython's own message for a bad size is vague
+    except ValueError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return 2
     # ROMFS unless asked otherwise: a board short of RAM runs its code from flash (DESIGN's
-    # 128 KB heap holds the flow that way; with the bytecode in the heap it needs ~192k).
+    # 128 KB heap holds the flow that way; with the bytecode in the heap it needs ~180k).
     if args.romfs is not None or not (args.no_romfs or args.no_precompile):
         from jotunheim.cli.romfs import RomfsError
 
@@ -400,4 +437,17 @@ def cmd_run(args):
     # starts it again after an OTA reboot (exit 75); signals are passed on to it.
     from jotunheim.ota.supervisor import supervise
 
-    return supervise(argv, env)
+    # The cache build this device runs from (its image, or its .mpy tree) stays while it runs:
+    # an OTA reboot mounts or imports it again, and another run's precompile may prune.
+    if args.romfs:
+        held = None  # an image of the user's own
+    elif "JOTUNHEIM_ROMFS" in env:
+        held = hold_build(os.path.dirname(env["JOTUNHEIM_ROMFS"]))
+    else:
+        path = env["MICROPYPATH"].split(":")
+        held = hold_build(path[1]) if len(path) > 2 else None  # .frozen, build, sources
+    try:
+        return supervise(argv, env)
+    finally:
+        if held is not None:
+            held.close()

@@ -80,6 +80,41 @@ def test_precompile_cache_prunes_old_builds_only(tmp_path, monkeypatch):
     assert [n for n in left if n.startswith("stale")] == kept_stale
 
 
+def test_a_build_a_running_device_holds_is_not_pruned(tmp_path):
+    # A device started from a build (its ROMFS image or .mpy tree) mounts or imports it again
+    # at every OTA reboot: while `device run` holds it, pruning leaves it, even when old.
+    import subprocess
+    import sys
+
+    old = time.time() - device_cmd.PRUNE_AGE_S - 60
+    for i in range(device_cmd.PRUNE_KEEP + 2):
+        build = tmp_path / ("stale%d" % i)
+        build.mkdir()
+        (build / ".complete").write_text("ok\n")
+        os.utime(build / ".complete", (old + i, old + i))
+    held = device_cmd.hold_build(tmp_path / "stale0")  # the oldest: first to go otherwise
+    assert held is not None
+    # another process prunes (as another run's precompile would)
+    prune = "from pathlib import Path; from jotunheim.cli import device_cmd as d; "
+    prune += "d._prune(Path(%r), keep=None)" % str(tmp_path)
+    subprocess.run([sys.executable, "-c", prune], check=True)
+    assert (tmp_path / "stale0").exists() and not (tmp_path / "stale1").exists()
+    held.close()  # the device ended: the lock goes with it
+    subprocess.run([sys.executable, "-c", prune], check=True)
+    assert not (tmp_path / "stale0").exists()
+
+
+def test_a_bad_heap_is_refused_in_every_code_mode(tmp_path, capsys):
+    from jotunheim.cli.main import build_parser
+
+    (tmp_path / "d.json").write_text("{}")
+    base = ["device", "run", "--settings", str(tmp_path / "d.json"), "--runtime", "micropython"]
+    for extra in ([], ["--no-romfs"], ["--no-precompile"]):
+        args = build_parser().parse_args(base + extra + ["--heap", "12x"])
+        assert args.func(args) == 2
+        assert "expected a size like 320k" in capsys.readouterr().err
+
+
 def test_the_default_cache_is_private_and_a_shared_one_is_refused(tmp_path, monkeypatch):
     # The cache holds code `device run` executes: another local user must not be able to
     # plant a build in it first.
