@@ -120,7 +120,7 @@ def round_trips(work, procs, calls, warmup, heap_search):
         for device_id, runtime, heap in devices:
             rtts, dev = time_calls(op, device_id, calls, warmup)
             xs = sorted(rtts)
-            label = runtime + (" (heap %s)" % heap if heap else "")
+            label = runtime + (" (%s, ROMFS)" % heap if heap else "")  # device run's default
             print("%-24s round trip %s" % (label, summary(rtts)))
             if dev:
                 d = sorted(dev)
