@@ -50,6 +50,27 @@ def _install_update(work, record):
     return slot
 
 
+def _check_heap(op, device_id, heap_kb):
+    """The runtime's heap in the device's heartbeat, as the hub shows it: `heap_kb` less the
+    GC's tables, plus the launcher's ~2 KB of code that the mount adds on top; the image (in
+    flash, on a board) is not in it."""
+
+    def heartbeat():
+        devices = op.ops.ListDevices(hub_pb2.ListDevicesRequest(), metadata=op.md).devices
+        hb = [d.last_heartbeat for d in devices if d.device_id == device_id][0]
+        return hb if hb.mem_alloc > 0 else None
+
+    hb = _wait_for(heartbeat, 10, "a heartbeat")
+    assert (heap_kb - 6) * 1024 < hb.mem_alloc + hb.mem_free < (heap_kb + 2) * 1024
+
+
+def _check_output(out, heap_kb):
+    """Mounted, no MemoryError, and the free heap at start a plain interpreter's at heap_kb."""
+    assert "mounted at /rom" in out and "MemoryError" not in out, out[-3000:]
+    free = re.search(r"(\d+) KB of heap free for the runtime", out)
+    assert free and heap_kb - 10 < int(free.group(1)) < heap_kb, out[:300]
+
+
 @pytest.fixture()
 def hub():
     work = tempfile.mkdtemp(prefix="jotunheim-romfs-")
@@ -89,23 +110,11 @@ def test_micropython_agent_runs_from_romfs_below_the_mpy_heap(hub):
         assert open(runs).read().split() == ["rom"]
         resp, _ = op.call(DEVICE, "read_room", {})
         assert resp.success and "temperature_c" in json.loads(resp.result)
-
-        def heartbeat():  # the device's heap figures, as the hub shows them
-            devices = op.ops.ListDevices(hub_pb2.ListDevicesRequest(), metadata=op.md).devices
-            hb = [d.last_heartbeat for d in devices if d.device_id == DEVICE][0]
-            return hb if hb.mem_alloc > 0 else None
-
-        hb = _wait_for(heartbeat, 10, "a heartbeat")
         # The runtime's own heap: the image it is imported from (flash, on a board) is not in it
-        # 160k (less the GC's tables, plus the launcher's ~2 KB of code that the mount adds on
-        # top): neither the image nor too much left out
-        assert 154 * 1024 < hb.mem_alloc + hb.mem_free < 162 * 1024
+        _check_heap(op, DEVICE, 160)
     finally:
         dev.kill()
-    out = dev.output()
-    assert "mounted at /rom" in out and "MemoryError" not in out, out[-3000:]
-    free = re.search(r"(\d+) KB of heap free for the runtime", out)
-    assert free and 150 < int(free.group(1)) < 160, out[:300]  # 160k less the GC's tables
+    _check_output(dev.output(), 160)
     recorded = _wait_for(lambda: open(record).read(), 5, "app record")
     path, agent_file, app_file = ast.literal_eval(recorded)
     assert agent_file == "/rom/jotunheim/device/agent.mpy"  # the runtime came from the image
@@ -135,22 +144,10 @@ def test_the_issue_command_runs_the_flow_in_128k(hub):
             resp, _ = op.call("rom-128", "count", {"tag": round_})
             assert resp.success, resp.error_message
         assert open(runs).read().split() == ["a", "b"]
-
-        def heartbeat():
-            devices = op.ops.ListDevices(hub_pb2.ListDevicesRequest(), metadata=op.md).devices
-            hb = [d.last_heartbeat for d in devices if d.device_id == "rom-128"][0]
-            return hb if hb.mem_alloc > 0 else None
-
-        hb = _wait_for(heartbeat, 10, "a heartbeat")
-        # The runtime's figures: 128k (less the GC's tables, plus the launcher's ~2 KB of code
-        # that the mount adds on top; the image itself is not in them)
-        assert 124 * 1024 < hb.mem_alloc + hb.mem_free < 130 * 1024
+        _check_heap(op, "rom-128", 128)
     finally:
         dev.kill()
-    out = dev.output()
-    assert "mounted at /rom" in out and "MemoryError" not in out, out[-3000:]
-    free = re.search(r"(\d+) KB of heap free for the runtime", out)
-    assert free and 120 < int(free.group(1)) < 128, out[:300]  # what a plain 128k interpreter has
+    _check_output(dev.output(), 128)
 
 
 def test_missing_image_stops_before_starting_micropython(tmp_path):

@@ -60,13 +60,18 @@ def test_romfs_image_layout(tmp_path):
     assert b"a.mpy" in image and b"skip.py" not in image and b"empty" not in image
 
 
-def test_precompile_cache_prunes_old_builds_only(tmp_path, monkeypatch):
+def _stale_builds(cache):
+    """PRUNE_KEEP + 2 finished builds past PRUNE_AGE_S, stale0 the oldest."""
     old = time.time() - device_cmd.PRUNE_AGE_S - 60
     for i in range(device_cmd.PRUNE_KEEP + 2):
-        build = tmp_path / ("stale%d" % i)
+        build = cache / ("stale%d" % i)
         build.mkdir()
         (build / ".complete").write_text("ok\n")
         os.utime(build / ".complete", (old + i, old + i))
+
+
+def test_precompile_cache_prunes_old_builds_only(tmp_path, monkeypatch):
+    _stale_builds(tmp_path)
     young = tmp_path / "young"
     young.mkdir()
     (young / ".complete").write_text("ok\n")
@@ -86,12 +91,7 @@ def test_a_build_a_running_device_holds_is_not_pruned(tmp_path):
     import subprocess
     import sys
 
-    old = time.time() - device_cmd.PRUNE_AGE_S - 60
-    for i in range(device_cmd.PRUNE_KEEP + 2):
-        build = tmp_path / ("stale%d" % i)
-        build.mkdir()
-        (build / ".complete").write_text("ok\n")
-        os.utime(build / ".complete", (old + i, old + i))
+    _stale_builds(tmp_path)
     held = device_cmd.hold_build(tmp_path / "stale0")  # the oldest: first to go otherwise
     assert held is not None
     # another process prunes (as another run's precompile would)
