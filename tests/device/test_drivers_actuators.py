@@ -72,3 +72,17 @@ def test_relay_active_low_starts_released():
     assert sim.pins[6].value() == 1
     with raises(DriverError, match="fan: expected true or false"):
         plain.set(1)
+
+
+def test_relay_takes_true_or_false_only_though_it_shares_the_led_code():
+    # An LED accepts 1.0 and 0.0 as full on and off; a relay (an LED subclass) refuses any
+    # level, and a refused value leaves its output as it was.
+    sim = SimHal()
+    relay = make_driver(sim, {"name": "pump", "driver": "relay", "pin": 5})
+    assert relay.set(True) is True and sim.pins[5].value() == 1
+    for bad in (1.0, 0.0, 0.5, "on", None):
+        with raises(DriverError, match="pump: expected true or false"):
+            relay.set(bad)
+    assert relay.state is True and sim.pins[5].value() == 1
+    assert relay.set(False) is False and sim.pins[5].value() == 0
+    assert make_driver(sim, {"driver": "relay", "pin": 7}).name == "relay"
