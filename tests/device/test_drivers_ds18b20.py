@@ -34,6 +34,11 @@ def test_crc8_matches_maxim_application_note_27():
     rom = bytes((0x02, 0x1C, 0xB8, 0x01, 0x00, 0x00, 0x00))
     assert crc8(rom) == 0xA2
     assert crc8(rom + b"\xa2") == 0
+    # The driver holds the CRC (a reading does not load onewire_proto); the search module
+    # uses and re-exports that one.
+    from jotunheim.device.drivers import ds18b20
+
+    assert ds18b20.crc8 is crc8
 
 
 def test_decodes_the_datasheet_temperature_table():

@@ -3,14 +3,14 @@ Read Scratchpad (0xBE), CRC-8 check, 9..12-bit two's complement temperature in 1
 
 from jotunheim.compat import const, sleep_ms, ticks_diff, ticks_ms
 from jotunheim.device.drivers import DriverError, failure
-from jotunheim.device.drivers.onewire_proto import crc8
 
-SKIP_ROM = 0xCC
-MATCH_ROM = 0x55
-CONVERT_T = 0x44
-READ_SCRATCHPAD = 0xBE
-READ_POWER_SUPPLY = 0xB4
-FAMILY_CODE = 0x28
+# ROM and function commands (datasheet), folded into the code: not module globals.
+_SKIP_ROM = const(0xCC)
+_MATCH_ROM = const(0x55)
+_CONVERT_T = const(0x44)
+_READ_SCRATCHPAD = const(0xBE)
+_READ_POWER_SUPPLY = const(0xB4)
+_FAMILY_CODE = const(0x28)
 # 12-bit conversion takes up to 750 ms (datasheet); give up a little after that.
 CONVERT_TIMEOUT_MS = 1000
 # A parasite-powered chip cannot signal "done" (the bus is held high to power it), so the
@@ -23,6 +23,16 @@ _BAD_CRC = const(2)
 _BAD_ROM = const(3)
 _NO_PRESENCE = const(4)
 _NOT_FINISHED = const(5)
+
+
+def crc8(data):
+    """Dallas/Maxim CRC-8 (polynomial x^8+x^5+x^4+1, reflected 0x8C, initial 0)."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
+    return crc
 
 
 def decode_scratchpad(pad):
@@ -57,16 +67,16 @@ class DS18B20:
         self.rom = None
         if rom:
             self.rom = bytes.fromhex(rom)
-            if len(self.rom) != 8 or crc8(self.rom) != 0 or self.rom[0] != FAMILY_CODE:
+            if len(self.rom) != 8 or crc8(self.rom) != 0 or self.rom[0] != _FAMILY_CODE:
                 raise failure("DS18B20", _BAD_ROM, self.name, rom)
 
     def _select(self):
         if not self._ow.reset():
             raise failure("DS18B20", _NO_PRESENCE, self.name)
         if self.rom is None:
-            self._ow.writebyte(SKIP_ROM)
+            self._ow.writebyte(_SKIP_ROM)
         else:
-            self._ow.writebyte(MATCH_ROM)
+            self._ow.writebyte(_MATCH_ROM)
             self._ow.write(self.rom)
 
     def read(self):
@@ -98,10 +108,10 @@ class DS18B20:
     def _start(self):
         if self.parasite is None:
             self._select()
-            self._ow.writebyte(READ_POWER_SUPPLY)
+            self._ow.writebyte(_READ_POWER_SUPPLY)
             self.parasite = not self._ow.readbit()  # parasite-powered chips pull the slot low
         self._select()
-        self._ow.writebyte(CONVERT_T)
+        self._ow.writebyte(_CONVERT_T)
 
     def _check_timeout(self, start):
         # The device holds read slots at 0 while converting (external power mode).
@@ -110,7 +120,7 @@ class DS18B20:
 
     def _finish(self):
         self._select()
-        self._ow.writebyte(READ_SCRATCHPAD)
+        self._ow.writebyte(_READ_SCRATCHPAD)
         self._ow.readinto(self._pad)
         try:
             return {"temperature_c": decode_scratchpad(self._pad)}

@@ -1,19 +1,15 @@
-"""OneWire protocol pieces shared by drivers and the simulated bus: Dallas/Maxim CRC-8 and the
-Search ROM (0xF0) enumeration of Maxim application note 187."""
+"""The OneWire Search ROM (0xF0) enumeration of Maxim application note 187, used by the
+simulated bus's scan(); loaded only for a scan."""
+
+# The Dallas/Maxim CRC-8 lives with the DS18B20 driver, which checks every reading with it:
+# a device reading its sensor does not load this module (with the code in ROMFS a module
+# costs its function objects and globals in the heap). Imported here for the search and
+# for callers that check a ROM's CRC.
+from jotunheim.device.drivers.ds18b20 import crc8
 
 SEARCH_ROM = 0xF0
 # A bus enumerates at most this many devices: bounds the loop on a noisy bus.
 MAX_DEVICES = 16
-
-
-def crc8(data):
-    """Dallas/Maxim CRC-8 (polynomial x^8+x^5+x^4+1, reflected 0x8C, initial 0)."""
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
-    return crc
 
 
 def search_roms(bus, max_devices=MAX_DEVICES):
