@@ -128,6 +128,13 @@ def test_gpio_tools_use_only_declared_pins():
     pwm = b.registry.get("pwm_set")
     pwm.handler(pwm.validate({"pin": 12, "duty": 0.5}))
     assert hal.pwms[12].duty == 32768 and hal.pwms[12].f == 1000
+    pwm.handler(pwm.validate({"pin": 12, "duty": 0.25, "freq": 500}))  # the same PWM, retuned
+    assert hal.pwms[12].duty == 16384 and hal.pwms[12].f == 500
+    # a digital write takes the pin back from PWM (deinit) and drives it as an output
+    pwm_obj = hal.pwms[12]
+    write.handler({"pin": 12, "value": 1})
+    assert pwm_obj.active is False and hal.pins[12].mode == "out" and hal.pins[12].v == 1
+    assert b.registry.get("gpio_read").handler({"pin": 12}) == {"pin": 12, "value": 1}
 
 
 def test_pwm_led_gets_brightness():

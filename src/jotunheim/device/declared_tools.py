@@ -43,7 +43,10 @@ class DriverSet:
     # One configuration read shared by a whole build(): capabilities set it while they
     # read every tool's description, then set it back to None.
     pinned = None
-    gpio = None  # the GPIO tools' GpioPins, made on the first GPIO command
+    # The GPIO tools' state (gpio_pins.py): pin -> (mode, object) from the first GPIO
+    # command, pin -> PWM object from the first pwm_set.
+    gpio = None
+    pwms = None
 
     def capcfg(self):
         if self.pinned is not None:
@@ -136,10 +139,10 @@ class HardwareTool(Tool):
             return {"pin": params["pin"], "on": bool(params["on"])}
         if pins is not None:
             if drivers.gpio is None:
-                from jotunheim.device.gpio_pins import GpioPins
+                drivers.gpio = {}
+            from jotunheim.device import gpio_pins
 
-                drivers.gpio = GpioPins(drivers._hal)
-            return getattr(drivers.gpio, name)(params)
+            return getattr(gpio_pins, name)(drivers, params)
         if name.startswith("read_"):
             return drivers.get(name[5:]).read()
         drv = drivers.get(name[4:])
