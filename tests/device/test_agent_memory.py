@@ -134,6 +134,30 @@ def _loki_tool_builder():
     return b
 
 
+async def test_a_loki_tool_loads_its_call_code_on_its_first_call():
+    # A device that declares a Loki tool but never calls it does not load loki_call (its
+    # heap with the code in ROMFS); the first call makes the handler, later calls reuse it.
+    import sys
+
+    from jotunheim.compat import IS_MICROPYTHON, unload
+
+    if IS_MICROPYTHON:  # CPython keeps the module: other tests hold its classes
+        unload("jotunheim.device.loki_call")
+    b = _loki_tool_builder()
+    add = b.registry.get("add")
+    assert type(add.handler).__name__ != "LokiCall"
+    if IS_MICROPYTHON:
+        assert "jotunheim.device.loki_call" not in sys.modules
+    client = b._loki_client()
+    client._factory = lambda host, port: _LokiChannel()
+    client.free_heap = lambda: 1 << 20
+    assert await add.handler({"a": 2, "b": 3}) == 5
+    handler = add.handler
+    assert type(handler).__name__ == "LokiCall" and handler.script == "add"
+    assert await add.handler({}) == 5 and add.handler is handler
+    await b._loki_client().close()
+
+
 async def test_a_loki_call_on_a_short_heap_lets_the_client_go():
     # The call closes its channel at once under close_below; the client the builder made
     # goes too on MicroPython, with its module (the next call makes a new one), and stays

@@ -168,16 +168,18 @@ class ConfigTool(Tool):
 
     A kind "script" tool runs the file at `path` itself (`handler` below): a handler object
     of its own class per script would cost the class (~0.3 KB) and an object per script. A
-    kind "loki" tool is given its handler (loki_call.LokiCall), which shadows the method.
+    kind "loki" tool makes its handler (loki_call.LokiCall) on its first call, which then
+    shadows the method; `loki` is the CapabilityBuilder that makes its Loki client (None:
+    Loki is off).
     """
 
-    def __init__(self, name, kind, return_type, handler, source, path=None, env=None):
+    def __init__(self, name, kind, return_type, loki, source, path=None, env=None):
         self.name = name
         self.kind = kind
         if return_type != "Object":
             self.return_type = return_type
-        if handler is not None:
-            self.handler = handler
+        if loki is not None:
+            self._loki = loki
         self._source = source
         if path is not None:
             self.path = path
@@ -186,8 +188,18 @@ class ConfigTool(Tool):
 
     _env = {}  # read only (copied into the script's namespace): safe to share
     _run = None  # the script's run(), once loaded
+    _loki = None
 
     def handler(self, params):
+        if self.kind == "loki":
+            # Made on the first call, with its module: a device that declares a Loki tool but
+            # does not call it does not load the call code (~0.7 KB of heap with the code in
+            # ROMFS, the handler ~0.1 KB more). From then on it is called directly.
+            from jotunheim.device.loki_call import LokiCall
+
+            script = self._entry().get("loki_script") or self.name
+            self.handler = LokiCall(script, self._loki)
+            return self.handler(params)
         # A script's run(params), plain or `async def`, returning a JSON-able value. Reading
         # and compiling a script happens once per script: script_loader is loaded for it and
         # dropped again (tools.run_dropped).
