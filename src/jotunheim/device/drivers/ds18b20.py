@@ -25,6 +25,8 @@ _NO_PRESENCE = const(4)
 _NOT_FINISHED = const(5)
 
 
+# Here, not in onewire_proto (which imports it for the Search ROM): reading a DS18B20 then
+# loads no second module, whose object, globals and name qstrs cost heap even from ROMFS.
 def crc8(data):
     """Dallas/Maxim CRC-8 (polynomial x^8+x^5+x^4+1, reflected 0x8C, initial 0)."""
     crc = 0
