@@ -137,6 +137,15 @@ def test_gpio_tools_use_only_declared_pins():
     assert b.registry.get("gpio_read").handler({"pin": 12}) == {"pin": 12, "value": 1}
 
 
+def test_pwm_set_as_the_first_gpio_command():
+    b, hal, _ = _builder()
+    b.build()
+    pwm = b.registry.get("pwm_set")
+    assert pwm.handler(pwm.validate({"pin": 14, "duty": 1})) == {"pin": 14, "duty": 1, "freq": 1000}
+    assert hal.pwms[14].duty == 65535
+    assert b.registry.get("gpio_read").handler({"pin": 12}) == {"pin": 12, "value": 0}
+
+
 def test_pwm_led_gets_brightness():
     data = example_settings()
     data["capability_configuration"]["actuators"][0]["pwm"] = True

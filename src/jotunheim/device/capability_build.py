@@ -205,17 +205,19 @@ def config_tool(cfg, script_dir, env, loki, source):
     params = cfg.get("parameters") or []
     desc = cfg.get("description", "")
     ret = cfg.get("return_type") or "Object"
-    path = None
+    path = loki_call = None
     if kind == "script":
         path = cfg.get("script")
         if not isinstance(path, str) or not path:
             raise _bad_definition("tool %s: kind script needs a 'script' path" % (name,))
         if script_dir and not path.startswith("/"):  # relative to the settings file
             path = script_dir.rstrip("/") + "/" + path
-    elif kind != "loki":  # a Loki tool makes its handler on its first call (ConfigTool)
+    elif kind == "loki":  # the tool makes its LokiCall of these on its first call
+        loki_call = (cfg.get("loki_script") or name, loki)
+    else:
         raise _bad_definition("tool %s: kind must be script or loki" % (name,))
     Tool(name, desc, params, ret, None, kind)  # checks the whole definition
-    return ConfigTool(name, kind, ret, loki if kind == "loki" else None, source, path, env)
+    return ConfigTool(name, kind, ret, loki_call, source, path, env)
 
 
 def configure(builder):

@@ -138,8 +138,6 @@ class HardwareTool(Tool):
             drivers.get(pins[params["pin"]]).set(bool(params["on"]))
             return {"pin": params["pin"], "on": bool(params["on"])}
         if pins is not None:
-            if drivers.gpio is None:
-                drivers.gpio = {}
             from jotunheim.device import gpio_pins
 
             return getattr(gpio_pins, name)(drivers, params)
@@ -169,8 +167,8 @@ class ConfigTool(Tool):
     A kind "script" tool runs the file at `path` itself (`handler` below): a handler object
     of its own class per script would cost the class (~0.3 KB) and an object per script. A
     kind "loki" tool makes its handler (loki_call.LokiCall) on its first call, which then
-    shadows the method; `loki` is the CapabilityBuilder that makes its Loki client (None:
-    Loki is off).
+    shadows the method; `loki` is what that handler is made of: (the Loki script's name, the
+    CapabilityBuilder that makes the Loki client or None when Loki is off).
     """
 
     def __init__(self, name, kind, return_type, loki, source, path=None, env=None):
@@ -188,7 +186,6 @@ class ConfigTool(Tool):
 
     _env = {}  # read only (copied into the script's namespace): safe to share
     _run = None  # the script's run(), once loaded
-    _loki = None
 
     def handler(self, params):
         if self.kind == "loki":
@@ -197,8 +194,7 @@ class ConfigTool(Tool):
             # ROMFS, the handler ~0.1 KB more). From then on it is called directly.
             from jotunheim.device.loki_call import LokiCall
 
-            script = self._entry().get("loki_script") or self.name
-            self.handler = LokiCall(script, self._loki)
+            self.handler = LokiCall(*self._loki)
             return self.handler(params)
         # A script's run(params), plain or `async def`, returning a JSON-able value. Reading
         # and compiling a script happens once per script: script_loader is loaded for it and

@@ -11,6 +11,8 @@ def _pin(drivers, num, mode):
     # drivers.gpio: pin -> (mode, object), the pins these tools opened: reading an output
     # must not reconfigure it.
     objs = drivers.gpio
+    if objs is None:
+        objs = drivers.gpio = {}
     have = objs.get(num)
     if have is not None and (mode == "in" or have[0] == mode):
         return have[1]
@@ -42,7 +44,8 @@ def pwm_set(drivers, p):
     if pwm is None:
         pwm = drivers._hal.pwm(pin, freq=freq, duty_u16=duty)
         drivers.pwms[pin] = pwm
-        drivers.gpio.pop(pin, None)
+        if drivers.gpio is not None:
+            drivers.gpio.pop(pin, None)
     else:
         pwm.freq(freq)
         pwm.duty_u16(duty)
