@@ -26,7 +26,7 @@ AGENT_MODULE = "jotunheim.device.agent"
 # with the code in ROMFS, the default (120k with a Loki tool); 180k with the .mpy files in the
 # heap (188k with Loki: ~116 KB of code once built). The default stays at 288k: room for what
 # the bench flow does not load (an OTA update, data streams, a larger settings file, the
-# example device's every tool: 130k) and the e2e suite's margin, in either mode.
+# example device's every tool: 128k) and the e2e suite's margin, in either mode.
 # docs/device.md has the table, docs/micropython-notes.md the steps.
 DEFAULT_HEAP = "288k"
 # `--romfs`: the launcher run as a script (it must not be imported as part of the jotunheim
