@@ -119,6 +119,8 @@ def settings_changed(prop, changed):
     """CapabilityPropagator's Settings.on_change listener: re-derive the tools when a section
     they come from changed (or when it is not said which), then refresh."""
     try:
+        if not changed or "loki" in changed:
+            _forget_loki(prop.builder)
         for name in changed or _TOOL_SECTIONS:
             if name in _TOOL_SECTIONS:
                 announce(prop, "reconfigured")
@@ -126,6 +128,24 @@ def settings_changed(prop, changed):
         announce(prop, "updated")
     except Exception as exc:  # Settings.reload() must never fail because of us
         _warn(prop, "refresh after settings change", exc)
+
+
+def _forget_loki(builder):
+    # The Loki settings may have changed (turned off, another address, other retries): a
+    # client the builder made from the old ones goes, closed once idle (a call in flight
+    # ends on it; its idle close then follows), and the next call makes one from the new.
+    client = builder._loki
+    if client is None or not builder._made_loki:
+        return  # none yet, or one given to the builder: its owner's to change
+    builder._loki = None
+    builder._made_loki = False
+    import asyncio
+
+    closing = client.close(idle_only=True)
+    try:
+        asyncio.create_task(closing)
+    except RuntimeError:  # CPython without a running loop (a reload outside the agent)
+        closing.close()
 
 
 def _build_or_warn(prop):
