@@ -205,7 +205,7 @@ def config_tool(cfg, script_dir, env, loki, source):
     params = cfg.get("parameters") or []
     desc = cfg.get("description", "")
     ret = cfg.get("return_type") or "Object"
-    path = loki_call = None
+    path = loki_args = None
     if kind == "script":
         path = cfg.get("script")
         if not isinstance(path, str) or not path:
@@ -213,11 +213,11 @@ def config_tool(cfg, script_dir, env, loki, source):
         if script_dir and not path.startswith("/"):  # relative to the settings file
             path = script_dir.rstrip("/") + "/" + path
     elif kind == "loki":  # the tool makes its LokiCall of these on its first call
-        loki_call = (cfg.get("loki_script") or name, loki)
+        loki_args = (cfg.get("loki_script") or name, loki)  # LokiCall's, made at first call
     else:
         raise _bad_definition("tool %s: kind must be script or loki" % (name,))
     Tool(name, desc, params, ret, None, kind)  # checks the whole definition
-    return ConfigTool(name, kind, ret, loki_call, source, path, env)
+    return ConfigTool(name, kind, ret, loki_args, source, path, env)
 
 
 def configure(builder):

@@ -36,15 +36,15 @@ class DriverSet:
     """
 
     def __init__(self, hal, capcfg, drivers=None):
-        self._hal = hal
+        self.hal = hal  # gpio_pins opens the GPIO tools' pins through it
         self._source = capcfg
         self._drivers = dict(drivers) if drivers else {}
 
     # One configuration read shared by a whole build(): capabilities set it while they
     # read every tool's description, then set it back to None.
     pinned = None
-    # The GPIO tools' state (gpio_pins.py): pin -> (mode, object) from the first GPIO
-    # command, pin -> PWM object from the first pwm_set.
+    # The GPIO tools' state (gpio_pins.py): pin -> (mode, object) from the first gpio_read or
+    # gpio_write, pin -> PWM object from the first pwm_set.
     gpio = None
     pwms = None
 
@@ -70,7 +70,7 @@ class DriverSet:
             cfg = self.config(name, capcfg)
             from jotunheim.device.drivers import make_driver  # lazy: only when first used
 
-            drv = make_driver(self._hal, cfg, capcfg.get("interfaces") or [])
+            drv = make_driver(self.hal, cfg, capcfg.get("interfaces") or [])
             # Keyed by the config's own name string (the driver keeps it anyway), not by the
             # caller's `name`, often a slice of a tool name made for this lookup.
             self._drivers[cfg["name"]] = drv
@@ -171,13 +171,13 @@ class ConfigTool(Tool):
     CapabilityBuilder that makes the Loki client or None when Loki is off).
     """
 
-    def __init__(self, name, kind, return_type, loki, source, path=None, env=None):
+    def __init__(self, name, kind, return_type, loki_args, source, path=None, env=None):
         self.name = name
         self.kind = kind
         if return_type != "Object":
             self.return_type = return_type
-        if loki is not None:
-            self._loki = loki
+        if loki_args is not None:
+            self._loki_args = loki_args
         self._source = source
         if path is not None:
             self.path = path
@@ -194,7 +194,7 @@ class ConfigTool(Tool):
             # ROMFS, the handler ~0.1 KB more). From then on it is called directly.
             from jotunheim.device.loki_call import LokiCall
 
-            self.handler = LokiCall(*self._loki)
+            self.handler = LokiCall(*self._loki_args)
             return self.handler(params)
         # A script's run(params), plain or `async def`, returning a JSON-able value. Reading
         # and compiling a script happens once per script: script_loader is loaded for it and

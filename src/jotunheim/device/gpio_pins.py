@@ -16,7 +16,7 @@ def _pin(drivers, num, mode):
     have = objs.get(num)
     if have is not None and (mode == "in" or have[0] == mode):
         return have[1]
-    obj = drivers._hal.pin(num, mode)
+    obj = drivers.hal.pin(num, mode)
     objs[num] = (mode, obj)
     return obj
 
@@ -42,7 +42,7 @@ def pwm_set(drivers, p):
         drivers.pwms = {}  # pin -> PWM object, from the first pwm_set
     pwm = drivers.pwms.get(pin)
     if pwm is None:
-        pwm = drivers._hal.pwm(pin, freq=freq, duty_u16=duty)
+        pwm = drivers.hal.pwm(pin, freq=freq, duty_u16=duty)
         drivers.pwms[pin] = pwm
         if drivers.gpio is not None:
             drivers.gpio.pop(pin, None)
@@ -53,4 +53,4 @@ def pwm_set(drivers, p):
 
 
 def adc_read(drivers, p):
-    return {"pin": p["pin"], "value_u16": drivers._hal.adc(p["pin"]).read_u16()}
+    return {"pin": p["pin"], "value_u16": drivers.hal.adc(p["pin"]).read_u16()}
